@@ -1,0 +1,177 @@
+package jp.nmi.enclave.audit;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import jp.nmi.enclave.error.EnclaveStorageException;
+
+/**
+ * The audit log as a local file of JSON lines, one event per line, owner-only. Several processes
+ * may append to the same file: each append takes an exclusive file lock, reads the last event to
+ * continue the chain, writes one line and forces it to disk.
+ */
+public final class FileAuditLog implements AuditLog {
+    private static final ObjectMapper JSON = AuditHashing.CANONICAL;
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+
+    private final Path file;
+    private final Clock clock;
+
+    public FileAuditLog(Path file) {
+        this(file, Clock.systemUTC());
+    }
+
+    public FileAuditLog(Path file, Clock clock) {
+        this.file = requireNonNull(file, "file is null").toAbsolutePath();
+        this.clock = requireNonNull(clock, "clock is null");
+    }
+
+    public Path path() {
+        return file;
+    }
+
+    @Override
+    public AuditEvent append(AuditRecord r) {
+        requireNonNull(r, "record is null");
+        try {
+            ensureFile();
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                    FileLock lock = channel.lock()) {
+                AuditEvent last = lastEvent(channel);
+                long seq = last == null ? 1 : last.seq() + 1;
+                String previous = last == null ? AuditEvent.GENESIS : last.hash();
+                AuditEvent draft = new AuditEvent(seq, clock.instant().toString(), r.actor(), r.project(), r.action(), r.outcome(),
+                        r.details(), previous, null);
+                AuditEvent event = new AuditEvent(seq, draft.at(), r.actor(), r.project(), r.action(), r.outcome(), r.details(),
+                        previous, AuditHashing.hash(draft));
+                byte[] line = (JSON.writeValueAsString(event) + "\n").getBytes(StandardCharsets.UTF_8);
+                channel.position(channel.size());
+                ByteBuffer buffer = ByteBuffer.wrap(line);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(true);
+                return event;
+            }
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot append to the audit log " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public AuditVerification verify() {
+        if (!Files.exists(file)) {
+            return AuditVerification.ok(0, AuditEvent.GENESIS);
+        }
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            String previous = AuditEvent.GENESIS;
+            long expectedSeq = 1;
+            long events = 0;
+            for (int i = 0; i < lines.size(); i++) {
+                int lineNo = i + 1;
+                AuditEvent e;
+                try {
+                    e = parse(lines.get(i));
+                } catch (IOException | RuntimeException ex) {
+                    return AuditVerification.broken(events, previous, expectedSeq, lineNo, "line " + lineNo + " is not an audit event: "
+                            + ex.getMessage());
+                }
+                if (e.seq() != expectedSeq) {
+                    return AuditVerification.broken(events, previous, expectedSeq, lineNo, "expected event " + expectedSeq
+                            + " but found event " + e.seq() + " (an event was removed or reordered)");
+                }
+                if (!previous.equals(e.previousHash())) {
+                    return AuditVerification.broken(events, previous, e.seq(), lineNo, "event " + e.seq()
+                            + " does not link to the event before it (previousHash " + e.previousHash() + ", expected " + previous + ")");
+                }
+                String recomputed = AuditHashing.hash(e);
+                if (!recomputed.equals(e.hash())) {
+                    return AuditVerification.broken(events, previous, e.seq(), lineNo, "event " + e.seq()
+                            + " was altered after it was written (its hash is " + e.hash() + ", its content hashes to " + recomputed + ")");
+                }
+                previous = e.hash();
+                expectedSeq++;
+                events++;
+            }
+            return AuditVerification.ok(events, previous);
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read the audit log " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static AuditEvent parse(String line) throws IOException {
+        Map<String, Object> m = JSON.readValue(line, MAP);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> details = (Map<String, Object>) m.getOrDefault("details", Map.of());
+        return new AuditEvent(((Number) m.get("seq")).longValue(), (String) m.get("at"), (String) m.get("actor"),
+                (String) m.get("project"), (String) m.get("action"), (String) m.get("outcome"), details,
+                (String) m.get("previousHash"), (String) m.get("hash"));
+    }
+
+    private void ensureFile() throws IOException {
+        if (Files.exists(file)) {
+            return;
+        }
+        Path dir = file.getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // another process created it first
+        }
+    }
+
+    /** The last complete event of the file, read backwards from its end. */
+    private static AuditEvent lastEvent(FileChannel channel) throws IOException {
+        long size = channel.size();
+        if (size == 0) {
+            return null;
+        }
+        long end = size;
+        ByteBuffer one = ByteBuffer.allocate(1);
+        // skip the final newline
+        channel.read(one, end - 1);
+        if (one.get(0) == '\n') {
+            end--;
+        }
+        long start = end;
+        int chunk = 8192;
+        while (start > 0) {
+            long from = Math.max(0, start - chunk);
+            ByteBuffer buf = ByteBuffer.allocate((int) (start - from));
+            channel.read(buf, from);
+            int nl = -1;
+            for (int i = buf.position() - 1; i >= 0; i--) {
+                if (buf.get(i) == '\n') {
+                    nl = i;
+                    break;
+                }
+            }
+            if (nl >= 0) {
+                start = from + nl + 1;
+                break;
+            }
+            start = from;
+        }
+        ByteBuffer line = ByteBuffer.allocate((int) (end - start));
+        channel.read(line, start);
+        return parse(new String(line.array(), StandardCharsets.UTF_8));
+    }
+
+}

@@ -1,0 +1,63 @@
+package jp.nmi.enclave.hdfs;
+
+import static java.util.Objects.requireNonNull;
+
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Where everything lives under the enclave root on HDFS (ARCHITECTURE.md section 2).
+ *
+ * <pre>
+ * &lt;root&gt;/datasets/_registry.json              the published datasets (the commit point of ingest)
+ * &lt;root&gt;/datasets/&lt;name&gt;/&lt;snapshot&gt;/part-*.parquet
+ * &lt;root&gt;/staging/&lt;ingest id&gt;/                 work in progress, never read by anyone
+ * &lt;root&gt;/optout/registry.json                 provider pseudonyms of opted-out patients
+ * &lt;root&gt;/projects/&lt;id&gt;/{extract,workspace,outbox}/
+ * &lt;root&gt;/egress/quarantine/&lt;request&gt;/&lt;sha256&gt;
+ * </pre>
+ */
+public record EnclaveLayout(Path root) {
+    public EnclaveLayout {
+        requireNonNull(root, "root is null");
+    }
+
+    public Path datasets() {
+        return new Path(root, "datasets");
+    }
+
+    public Path registry() {
+        return new Path(datasets(), "_registry.json");
+    }
+
+    public Path dataset(String name) {
+        return new Path(datasets(), name);
+    }
+
+    public Path staging() {
+        return new Path(root, "staging");
+    }
+
+    public Path optout() {
+        return new Path(root, "optout");
+    }
+
+    public Path optoutRegistry() {
+        return new Path(optout(), "registry.json");
+    }
+
+    public Path projects() {
+        return new Path(root, "projects");
+    }
+
+    public Path project(String id) {
+        return new Path(projects(), id);
+    }
+
+    public Path egress() {
+        return new Path(root, "egress");
+    }
+
+    public Path quarantine() {
+        return new Path(egress(), "quarantine");
+    }
+}

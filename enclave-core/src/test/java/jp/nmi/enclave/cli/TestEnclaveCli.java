@@ -1,0 +1,65 @@
+package jp.nmi.enclave.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class TestEnclaveCli {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        CommandLine cli = EnclaveCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpListsEverySubcommand() {
+        Run r = run("--help");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("demo-data", "ingest", "Exit codes: 0 success, 1 error");
+        for (String sub : new String[] {"demo-data", "ingest"}) {
+            Run help = run(sub, "--help");
+            assertThat(help.code()).isZero();
+            assertThat(help.out()).startsWith("Usage: enclave " + sub);
+        }
+    }
+
+    @Test
+    void demoDataWritesTheSourceFiles() {
+        Run r = run("demo-data", "--participants", "50", "--variants", "20", "--seed", "3", "--out", dir.resolve("w").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("Wrote the demo world to " + dir.resolve("w") + ": 50 participants,");
+        assertThat(dir.resolve("w/genotypes.vcf")).exists();
+        assertThat(dir.resolve("w/participants.csv")).exists();
+    }
+
+    @Test
+    void errorsExitWithOneAndSayWhy() throws Exception {
+        Files.writeString(dir.resolve("occupied"), "x");
+        Run r = run("demo-data", "--out", dir.toString());
+        assertThat(r.code()).isEqualTo(EnclaveCli.EXIT_ERROR);
+        assertThat(r.err()).isEqualTo("enclave demo-data: --out " + dir + " is not empty; demo-data writes only into a new"
+                + " or empty directory" + System.lineSeparator());
+    }
+
+    @Test
+    void usageErrorsExitWithTwo() {
+        Run r = run("ingest", "--source", "x");
+        assertThat(r.code()).isEqualTo(EnclaveCli.EXIT_USAGE);
+        assertThat(r.err()).contains("Error: Missing required argument (specify one of these): (--target=URI | --embedded=DIR)");
+    }
+}
