@@ -26,6 +26,8 @@ import jp.nmi.enclave.error.EnclaveStorageException;
 public final class FileAuditLog implements AuditLog {
     private static final ObjectMapper JSON = AuditHashing.CANONICAL;
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+    /** File locks guard against other processes; within this JVM appends to one file queue here first. */
+    private static final Map<Path, java.util.concurrent.locks.ReentrantLock> IN_PROCESS = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Path file;
     private final Clock clock;
@@ -46,6 +48,8 @@ public final class FileAuditLog implements AuditLog {
     @Override
     public AuditEvent append(AuditRecord r) {
         requireNonNull(r, "record is null");
+        java.util.concurrent.locks.ReentrantLock local = IN_PROCESS.computeIfAbsent(file, f -> new java.util.concurrent.locks.ReentrantLock());
+        local.lock();
         try {
             ensureFile();
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -68,6 +72,8 @@ public final class FileAuditLog implements AuditLog {
             }
         } catch (IOException e) {
             throw new EnclaveStorageException("cannot append to the audit log " + file + ": " + e.getMessage(), e);
+        } finally {
+            local.unlock();
         }
     }
 

@@ -14,7 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
         description = "Run a benchmark against a baseline measured in the same process (not part of the tests).",
-        subcommands = {BenchCommand.Ingest.class})
+        subcommands = {BenchCommand.Ingest.class, BenchCommand.Sql.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -22,6 +22,31 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "sql",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Enforcement cost: the same queries (scan, filter, group by, join) over a multi-million-row Parquet table",
+                "on the embedded HDFS, in plain Spark and through the enclave, phases alternated in one process."})
+    static final class Sql implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--rows", defaultValue = "5000000", description = "Rows of the events table (default: ${DEFAULT-VALUE}).")
+        long rows;
+
+        @Option(names = "--repetitions", defaultValue = "5", description = "Timed runs per query and phase (default: ${DEFAULT-VALUE}).")
+        int repetitions;
+
+        @Option(names = "--work", paramLabel = "DIR", defaultValue = "bench-results/work", description = "Work directory (default: ${DEFAULT-VALUE}).")
+        Path work;
+
+        @Override
+        public Integer call() throws Exception {
+            jp.nmi.enclave.bench.SqlBenchmark.run(rows, repetitions, work, spec.commandLine().getOut());
+            return EnclaveCli.EXIT_OK;
+        }
     }
 
     @Command(name = "ingest",

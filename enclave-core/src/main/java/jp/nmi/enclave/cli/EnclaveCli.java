@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             DemoDataCommand.class,
             IngestCommand.class,
+            SqlCommand.class,
+            AuditCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 error (the message says what and why), 2 usage error, 3 access denied."})

@@ -1,0 +1,51 @@
+package jp.nmi.enclave.authz;
+
+import jp.nmi.enclave.error.AccessDeniedException;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.SparkSessionExtensions;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import scala.runtime.BoxedUnit;
+
+/**
+ * The enclave's Spark session extension ({@code spark.sql.extensions=jp.nmi.enclave.authz.EnclaveAuthz}):
+ * a resolution rule that applies Ranger row filters and masks ({@link ApplyPolicies}), a check
+ * rule that denies everything not allowed ({@link CheckStatement}), and the keyed
+ * {@code enclave_pseudonym} function masks use.
+ *
+ * <p>Spark silently skips an extension whose classes fail to load; the enclave therefore probes
+ * every session it opens and refuses to serve one where these rules did not run.
+ */
+public final class EnclaveAuthz implements scala.Function1<SparkSessionExtensions, BoxedUnit> {
+    @Override
+    public BoxedUnit apply(SparkSessionExtensions extensions) {
+        extensions.injectResolutionRule(ApplyPolicies::new);
+        extensions.injectCheckRule(session -> new CheckStatement(session));
+        extensions.injectFunction(PseudonymFunction.description(EnclaveAuthz::activeKeyHandle));
+        // Denied functions are refused where Spark resolves them, before their builders run: some
+        // builders act at resolution (from_protobuf reads its descriptor file). The check rule
+        // denies their expressions again should one ever come through another name.
+        Allowlist.load().deniedFunctions().forEach((name, reason) -> extensions.injectFunction(new scala.Tuple3<>(
+                org.apache.spark.sql.catalyst.FunctionIdentifier.apply(name),
+                new org.apache.spark.sql.catalyst.expressions.ExpressionInfo(EnclaveAuthz.class.getName(), null, name,
+                        "_FUNC_ - not available in the enclave: " + reason, "", "", "", "misc_funcs", "", "", "built-in"),
+                (scala.Function1<scala.collection.immutable.Seq<org.apache.spark.sql.catalyst.expressions.Expression>,
+                        org.apache.spark.sql.catalyst.expressions.Expression>) arguments -> {
+                    throw AccessDeniedException.denyFunction(name, reason);
+                })));
+        return BoxedUnit.UNIT;
+    }
+
+    private static String activeKeyHandle() {
+        SparkSession active = SparkSession.active();
+        AuthzContext context = active == null ? null : AuthzContext.of(active);
+        if (context == null) {
+            throw new AccessDeniedException("enclave_pseudonym is available only in the enclave's sessions");
+        }
+        return context.pseudonymKeyHandle();
+    }
+
+    /** For tests and diagnostics: the plan node class that marks a secured table. */
+    static boolean isSecured(LogicalPlan plan) {
+        return plan.getTagValue(ApplyPolicies.SECURED).isDefined();
+    }
+}

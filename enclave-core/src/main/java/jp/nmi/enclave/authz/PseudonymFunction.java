@@ -1,0 +1,110 @@
+package jp.nmi.enclave.authz;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.Mac;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+import jp.nmi.enclave.error.AccessDeniedException;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.sql.catalyst.FunctionIdentifier;
+import org.apache.spark.sql.catalyst.expressions.Cast;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
+import org.apache.spark.sql.catalyst.expressions.Literal;
+import org.apache.spark.sql.catalyst.expressions.objects.StaticInvoke;
+import org.apache.spark.sql.types.AbstractDataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.unsafe.types.UTF8String;
+import scala.Option;
+import scala.Tuple3;
+import scala.collection.immutable.Seq;
+
+/**
+ * {@code enclave_pseudonym(col)}: {@code hex(HMAC-SHA256(project key, "project:" + col))}, the
+ * keyed pseudonym masks use (MASK_HASH) instead of an unsalted hash, which anyone could compute
+ * for every candidate identifier.
+ *
+ * <p>The key never appears in a plan: the expression carries only a handle, resolved in the
+ * executing JVM from keys registered by the enclave (local mode) or from the redacted Spark
+ * configuration entry {@code spark.enclave.secret.key.<handle>} (cluster mode).
+ */
+public final class PseudonymFunction {
+    public static final String NAME = "enclave_pseudonym";
+    static final String CONF_PREFIX = "spark.enclave.secret.key.";
+    private static final Map<String, SecretKey> KEYS = new ConcurrentHashMap<>();
+    private static final ThreadLocal<Map<String, Mac>> MACS = ThreadLocal.withInitial(java.util.HashMap::new);
+
+    private PseudonymFunction() {}
+
+    /** Makes {@code key} available under {@code handle} in this JVM. */
+    public static void register(String handle, SecretKey key) {
+        KEYS.put(handle, new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+        MACS.remove();
+    }
+
+    /** Called by generated code through StaticInvoke. */
+    public static UTF8String pseudonym(UTF8String handle, UTF8String value) {
+        if (value == null) {
+            return null;
+        }
+        Mac mac = MACS.get().computeIfAbsent(handle.toString(), PseudonymFunction::newMac);
+        mac.update("project:".getBytes(StandardCharsets.UTF_8));
+        return UTF8String.fromString(HexFormat.of().formatHex(mac.doFinal(value.getBytes())));
+    }
+
+    private static Mac newMac(String handle) {
+        SecretKey key = KEYS.get(handle);
+        if (key == null && SparkEnv.get() != null) {
+            Option<String> encoded = SparkEnv.get().conf().getOption(CONF_PREFIX + handle);
+            if (encoded.isDefined()) {
+                key = new SecretKeySpec(Base64.getDecoder().decode(encoded.get()), "HmacSHA256");
+                KEYS.put(handle, key);
+            }
+        }
+        if (key == null) {
+            // No key, no pseudonym: fail the query rather than emit anything.
+            throw new AccessDeniedException("no pseudonym key is available for " + handle + " in this JVM");
+        }
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(key);
+            return mac;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    }
+
+    /** The function as Spark's extension API wants it, bound to the project's key handle. */
+    static Tuple3<FunctionIdentifier, ExpressionInfo, scala.Function1<Seq<Expression>, Expression>> description(
+            java.util.function.Supplier<String> handle) {
+        ExpressionInfo info = new ExpressionInfo(PseudonymFunction.class.getName(), null, NAME,
+                "_FUNC_(expr) - The project's keyed pseudonym of expr: hex(HMAC-SHA256(project key, expr)).",
+                "", "", "", "misc_funcs", "", "", "built-in");
+        scala.Function1<Seq<Expression>, Expression> builder = arguments -> {
+            List<Expression> args = Scala.list(arguments);
+            if (args.size() != 1) {
+                throw new IllegalArgumentException(NAME + " takes exactly one argument, got " + args.size());
+            }
+            return invoke(handle.get(), args.get(0));
+        };
+        return new Tuple3<>(FunctionIdentifier.apply(NAME), info, builder);
+    }
+
+    static StaticInvoke invoke(String handle, Expression argument) {
+        Expression asString = new Cast(argument, DataTypes.StringType, Option.empty());
+        return new StaticInvoke(PseudonymFunction.class, DataTypes.StringType, "pseudonym",
+                Scala.seq(List.of(Literal.create(UTF8String.fromString(handle), DataTypes.StringType), asString)),
+                Scala.<AbstractDataType>seq(List.of()), true, true, true, Option.empty());
+    }
+
+    /** Whether a StaticInvoke is this function (the only StaticInvoke an analyst's SQL may contain). */
+    static boolean isThis(StaticInvoke invoke) {
+        return invoke.staticObject() == PseudonymFunction.class && "pseudonym".equals(invoke.functionName());
+    }
+}

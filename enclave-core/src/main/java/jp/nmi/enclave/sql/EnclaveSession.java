@@ -1,0 +1,338 @@
+package jp.nmi.enclave.sql;
+
+import static java.util.Objects.requireNonNull;
+
+import java.math.BigDecimal;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.SecretKey;
+import jp.nmi.enclave.audit.AuditLog;
+import jp.nmi.enclave.audit.AuditRecord;
+import jp.nmi.enclave.authz.ApplyPoliciesProbe;
+import jp.nmi.enclave.authz.AuthzContext;
+import jp.nmi.enclave.authz.EnclaveAuthz;
+import jp.nmi.enclave.authz.ProjectScope;
+import jp.nmi.enclave.authz.PseudonymFunction;
+import jp.nmi.enclave.authz.StatementTrace;
+import jp.nmi.enclave.directory.UserDirectory;
+import jp.nmi.enclave.error.AccessDeniedException;
+import jp.nmi.enclave.policy.PolicyUnavailableException;
+import jp.nmi.enclave.policy.Principal;
+import jp.nmi.enclave.policy.RangerAuthorizer;
+import org.apache.spark.SparkContext$;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.TableIdentifier;
+import org.apache.spark.sql.classic.SparkSession;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A project's governed SQL: one Spark application for the project, one Spark session per user
+ * (so temporary views stay private), the {@link EnclaveAuthz} extension enforcing Ranger's
+ * policies inside the analyser, and every statement in the audit log.
+ *
+ * <p>Fail closed: the session refuses to open if the extension is not active (Spark silently
+ * drops an extension whose classes fail to load), and refuses any statement whose user is not a
+ * member, whose policies cannot be read, or that the authorizer's check rule did not see.
+ */
+public final class EnclaveSession implements AutoCloseable {
+    /** The project a session serves: its scope and its tables (name to HDFS path without scheme). */
+    public record Project(ProjectScope scope, Map<String, String> tables) {
+        public Project {
+            requireNonNull(scope, "scope is null");
+            tables = Map.copyOf(tables);
+        }
+    }
+
+    /** Spark master, result row cap, shuffle partitions. */
+    public record Settings(String master, int maxRows, int shufflePartitions) {
+        public static final Settings DEFAULTS = new Settings("local[2]", 10_000, 4);
+    }
+
+    private final SparkSession base;
+    private final AuthzContext context;
+    private final RangerAuthorizer authorizer;
+    private final UserDirectory directory;
+    private final AuditLog audit;
+    private final Settings settings;
+    private final Project project;
+    private final Map<String, SparkSession> userSessions = new ConcurrentHashMap<>();
+    /** The enclave's own session: evaluates policies' subqueries; never runs analyst input. */
+    private SparkSession systemSession;
+    /** The project's tables and their columns, for preparing policy expressions. */
+    private final Map<String, List<StructField>> tableColumns = new LinkedHashMap<>();
+
+    private EnclaveSession(SparkSession base, AuthzContext context, RangerAuthorizer authorizer, UserDirectory directory,
+            AuditLog audit, Settings settings, Project project) {
+        this.base = base;
+        this.context = context;
+        this.authorizer = authorizer;
+        this.directory = directory;
+        this.audit = audit;
+        this.settings = settings;
+        this.project = project;
+    }
+
+    /**
+     * Starts the project's Spark application against the HDFS at {@code fileSystem} and registers
+     * the project's tables.
+     *
+     * @throws AccessDeniedException if the enclave's extension is not active in the session
+     * @throws IllegalStateException if this JVM already runs a Spark application
+     */
+    public static EnclaveSession open(URI fileSystem, Project project, RangerAuthorizer authorizer, UserDirectory directory,
+            AuditLog audit, SecretKey pseudonymKey, Settings settings) {
+        requireNonNull(fileSystem, "fileSystem is null");
+        requireNonNull(project, "project is null");
+        if (SparkContext$.MODULE$.getActive().isDefined()) {
+            throw new IllegalStateException("this JVM already runs a Spark application; one project per enclave session process");
+        }
+        ProjectScope scope = project.scope();
+        String fs = fileSystem.toString().replaceAll("/$", "");
+        String keyHandle = "project-" + scope.projectId().toLowerCase(java.util.Locale.ROOT);
+        PseudonymFunction.register(keyHandle, pseudonymKey);
+        SparkSession base = (SparkSession) org.apache.spark.sql.SparkSession.builder()
+                .master(settings.master())
+                .appName("enclave " + scope.projectId())
+                .config("spark.sql.extensions", EnclaveAuthz.class.getName())
+                .config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.sql.catalogImplementation", "in-memory")
+                .config("spark.sql.warehouse.dir", fs + scope.workspacePath() + "/tables")
+                .config("spark.hadoop.fs.defaultFS", fs)
+                .config("spark.hadoop.fs.permissions.umask-mode", "027")
+                // Files are never read by path; the check rule denies it too.
+                .config("spark.sql.runSQLOnFiles", "false")
+                .config("spark.sql.datetime.java8API.enabled", "true")
+                .config("spark.sql.shuffle.partitions", String.valueOf(settings.shufflePartitions()))
+                .config("spark.sql.session.timeZone", "UTC")
+                .getOrCreate();
+        return attach(base, fs, project, authorizer, directory, audit, keyHandle, settings);
+    }
+
+    /**
+     * Serves a project from a Spark application started elsewhere (a notebook interpreter's):
+     * refuses unless the application runs the {@link EnclaveAuthz} extension, then registers the
+     * project's tables. Closing the returned session stops the application.
+     *
+     * @throws AccessDeniedException if the extension is not active in {@code base}
+     */
+    public static EnclaveSession attach(SparkSession base, String fileSystem, Project project, RangerAuthorizer authorizer,
+            UserDirectory directory, AuditLog audit, String keyHandle, Settings settings) {
+        ProjectScope scope = project.scope();
+        String fs = fileSystem.replaceAll("/$", "");
+        if (!ApplyPoliciesProbe.isInstalled(base)) {
+            throw new AccessDeniedException("the EnclaveAuthz extension is not active in this Spark session (Spark drops"
+                    + " an extension whose classes fail to load; see the log); the enclave refuses to serve");
+        }
+        AuthzContext context = new AuthzContext(authorizer, scope, keyHandle);
+        AuthzContext.register(base.sparkContext(), context);
+        EnclaveSession session = new EnclaveSession(base, context, authorizer, directory, audit, settings, project);
+        try {
+            session.asSystem(base, "CREATE DATABASE IF NOT EXISTS `" + scope.database() + "`");
+            session.asSystem(base, "CREATE DATABASE IF NOT EXISTS `" + scope.workspaceDatabase() + "` LOCATION '" + fs
+                    + scope.workspacePath() + "/tables'");
+            for (Map.Entry<String, String> t : project.tables().entrySet()) {
+                session.asSystem(base, "CREATE TABLE IF NOT EXISTS `" + scope.database() + "`.`" + t.getKey()
+                        + "` USING parquet LOCATION '" + fs + t.getValue() + "'");
+                session.tableColumns.put(t.getKey(), List.of(session.schemaOf(scope.database(), t.getKey()).fields()));
+            }
+            session.systemSession = base.newSession();
+            session.asSystem(session.systemSession, "USE `" + scope.database() + "`");
+            return session;
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    /** Runs one statement for {@code user} and records it in the audit log. Never throws for a denial. */
+    public StatementResult execute(String user, String statement) {
+        requireNonNull(user, "user is null");
+        requireNonNull(statement, "statement is null");
+        Optional<Principal> principal = directory.principal(user);
+        if (principal.isEmpty()) {
+            return finish(user, statement, denied(statement, new AccessDeniedException(user + " is not a member of project "
+                    + project.scope().projectId())), null);
+        }
+        SparkSession session = sessionFor(user);
+        StatementTrace trace = context.begin(principal.get());
+        StatementResult result;
+        try {
+            authorizer.refresh();
+            context.prepareStatement(principal.get(), tableColumns, systemSession);
+            Dataset<Row> frame = session.sql(statement);
+            if (!trace.isChecked()) {
+                throw new AccessDeniedException("the statement was not checked by the enclave's authorizer; it is not run");
+            }
+            trace.enterExecution();
+            List<Row> rows = frame.limit(settings.maxRows() + 1).collectAsList();
+            boolean truncated = rows.size() > settings.maxRows();
+            List<List<Object>> values = new ArrayList<>();
+            for (Row row : rows.subList(0, Math.min(rows.size(), settings.maxRows()))) {
+                List<Object> cells = new ArrayList<>(row.size());
+                for (int i = 0; i < row.size(); i++) {
+                    cells.add(plain(row.get(i)));
+                }
+                values.add(cells);
+            }
+            result = new StatementResult(statement, StatementResult.Status.OK, truncated
+                    ? "showing the first " + settings.maxRows() + " rows" : null, List.of(frame.columns()), values, truncated,
+                    trace.policies());
+        } catch (Throwable t) {
+            Throwable reason = denialIn(t);
+            result = reason != null ? denied(statement, reason) : new StatementResult(statement, StatementResult.Status.ERROR,
+                    message(t), List.of(), List.of(), false, trace.policies());
+            if (t instanceof Error e && !(t instanceof StackOverflowError)) {
+                context.end();
+                throw e;
+            }
+        } finally {
+            context.end();
+        }
+        return finish(user, statement, result, trace);
+    }
+
+    /** Runs each statement of a script in order, whatever the earlier ones returned. */
+    public List<StatementResult> executeScript(String user, String script) {
+        List<StatementResult> results = new ArrayList<>();
+        for (String statement : SqlScript.split(script)) {
+            results.add(execute(user, statement));
+        }
+        return results;
+    }
+
+    public Project project() {
+        return project;
+    }
+
+    /** The project's Spark application, for tests that try to go around the enclave. */
+    SparkSession sparkSession() {
+        return base;
+    }
+
+    private StatementResult finish(String user, String statement, StatementResult result, StatementTrace trace) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("statement", statement);
+        details.put("policies", result.policies().stream().sorted().toList());
+        if (trace != null) {
+            details.put("columns", List.copyOf(trace.columns()));
+        }
+        details.put("rows", result.isOk() ? result.rows().size() : 0);
+        if (authorizer.loadedVersion() != null) {
+            details.put("policyVersion", authorizer.loadedVersion());
+        }
+        if (result.message() != null) {
+            details.put("message", result.message());
+        }
+        String outcome = switch (result.status()) {
+            case OK -> "allowed";
+            case DENIED -> "denied";
+            case ERROR -> "error";
+        };
+        // If the statement cannot be audited, its result is not returned.
+        audit.append(new AuditRecord(user, project.scope().projectId(), "sql.statement", outcome, details));
+        return result;
+    }
+
+    private static StatementResult denied(String statement, Throwable reason) {
+        return new StatementResult(statement, StatementResult.Status.DENIED, reason.getMessage(), List.of(), List.of(), false,
+                java.util.Set.of());
+    }
+
+    /** {@code parquet.`/path`}: blocked by spark.sql.runSQLOnFiles=false before the check rule sees it. */
+    private static final java.util.regex.Pattern PATH_READ = java.util.regex.Pattern.compile(
+            "TABLE_OR_VIEW_NOT_FOUND\\].*`(parquet|orc|json|csv|text|avro|binaryFile|delta|jdbc|hive|libsvm|image|xml)`\\.`[^`]*[/:][^`]*`",
+            java.util.regex.Pattern.CASE_INSENSITIVE | java.util.regex.Pattern.DOTALL);
+
+    /** The denial somewhere in a failure's causes, if it is one. */
+    private static Throwable denialIn(Throwable t) {
+        if (t.getMessage() != null && PATH_READ.matcher(t.getMessage()).find()) {
+            return new AccessDeniedException("reading files by path is not allowed: the project's data is its tables"
+                    + " (parquet.`...`, spark.read and the like are not available)");
+        }
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof AccessDeniedException) {
+                return c;
+            }
+            if (c instanceof PolicyUnavailableException) {
+                return new AccessDeniedException(c.getMessage());
+            }
+            if (c instanceof StackOverflowError) {
+                return new AccessDeniedException("the statement is nested too deeply for the authorizer to check");
+            }
+            if (c.getCause() == c) {
+                break;
+            }
+        }
+        return null;
+    }
+
+    private static String message(Throwable t) {
+        String m = t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m.strip();
+    }
+
+    private SparkSession sessionFor(String user) {
+        return userSessions.computeIfAbsent(user, u -> {
+            SparkSession s = base.newSession();
+            asSystem(s, "USE `" + project.scope().database() + "`");
+            return s;
+        });
+    }
+
+    private void asSystem(SparkSession session, String sql) {
+        context.beginSystem();
+        try {
+            session.sql(sql).collectAsList();
+        } finally {
+            context.end();
+        }
+    }
+
+    private StructType schemaOf(String database, String table) {
+        try {
+            return base.sessionState().catalog().getTableMetadata(new TableIdentifier(table, scala.Option.apply(database))).schema();
+        } catch (Exception e) {
+            throw new IllegalStateException("table " + database + "." + table + " was just registered but cannot be found", e);
+        }
+    }
+
+    /** Spark's values as plain Java: lists for arrays, maps for maps, ISO strings stay dates. */
+    static Object plain(Object value) {
+        if (value instanceof scala.collection.Seq<?> seq) {
+            List<Object> out = new ArrayList<>();
+            scala.jdk.javaapi.CollectionConverters.asJava(seq).forEach(v -> out.add(plain(v)));
+            return out;
+        }
+        if (value instanceof scala.collection.Map<?, ?> map) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            scala.jdk.javaapi.CollectionConverters.asJava(map).forEach((k, v) -> out.put(plain(k), plain(v)));
+            return out;
+        }
+        if (value instanceof Row row) {
+            List<Object> out = new ArrayList<>();
+            for (int i = 0; i < row.size(); i++) {
+                out.add(plain(row.get(i)));
+            }
+            return out;
+        }
+        if (value instanceof BigDecimal d) {
+            return d;
+        }
+        return value;
+    }
+
+    @Override
+    public void close() {
+        AuthzContext.unregister(base.sparkContext());
+        base.stop();
+    }
+}

@@ -1,0 +1,50 @@
+package jp.nmi.enclave.authz;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import jp.nmi.enclave.policy.ColumnMask;
+import org.apache.spark.sql.types.DataTypes;
+import org.junit.jupiter.api.Test;
+
+/** The allowlist as data and the mask SQL, without a Spark session. */
+class TestAllowlist {
+    @Test
+    void theShippedAllowlistMapsFunctionsToClassesAndDeniesTheDangerousOnes() {
+        Allowlist a = Allowlist.load();
+        assertThat(a.isAllowedExpression("Upper")).isTrue();
+        assertThat(a.isAllowedExpression("Sum")).isTrue();
+        assertThat(a.isAllowedExpression("CallMethodViaReflection")).isFalse();
+        assertThat(a.denial("CallMethodViaReflection")).isPresent();
+        assertThat(a.denial("CallMethodViaReflection").get()[1]).isEqualTo("it calls an arbitrary Java method inside the enclave");
+        assertThat(a.denial("InputFileName").get()).containsExactly("input_file_name", "it reveals where the provider's data lives on HDFS");
+        assertThat(a.denial("RaiseError")).isPresent();
+        assertThat(a.isAllowedPlanNode("Project")).isTrue();
+        assertThat(a.isAllowedPlanNode("LogicalRDD")).isFalse();
+        assertThat(a.isSettable("spark.sql.shuffle.partitions")).isTrue();
+        assertThat(a.isSettable("spark.sql.optimizer.excludedRules")).isFalse();
+    }
+
+    @Test
+    void unknownKeysAreRejected() {
+        String yaml = "functions: {groups: [], allow: [], deny: {}}\nexpressions: []\nplan_nodes: []\nsettable_configuration: []\n"
+                + "plan_node: [Project]\n";
+        assertThatThrownBy(() -> Allowlist.parse(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "test.yaml"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("test.yaml is not a valid allowlist: Unrecognized field \"plan_node\"");
+    }
+
+    @Test
+    void masksKeepTheColumnTypeAndUnknownMasksAreNull() {
+        assertThat(MaskSql.of(new ColumnMask(1, "MASK_HASH", null), "participant_id", DataTypes.StringType))
+                .isEqualTo("enclave_pseudonym(`participant_id`)");
+        assertThat(MaskSql.of(new ColumnMask(1, "MASK_HASH", null), "birth_year", DataTypes.IntegerType)).isEqualTo("CAST(NULL AS INT)");
+        assertThat(MaskSql.of(new ColumnMask(1, "MASK_DATE_SHOW_YEAR", null), "d", DataTypes.DateType)).isEqualTo("trunc(`d`, 'YEAR')");
+        assertThat(MaskSql.of(new ColumnMask(1, "CUSTOM", "{col} - pmod({col}, 10)"), "y", DataTypes.IntegerType))
+                .isEqualTo("CAST((`y` - pmod(`y`, 10)) AS INT)");
+        assertThat(MaskSql.of(new ColumnMask(1, "SOMETHING_NEW", null), "x", DataTypes.StringType)).isEqualTo("CAST(NULL AS STRING)");
+        assertThat(MaskSql.of(new ColumnMask(1, "MASK", null), "we`ird", DataTypes.StringType)).isEqualTo("mask(`we``ird`)");
+    }
+}
