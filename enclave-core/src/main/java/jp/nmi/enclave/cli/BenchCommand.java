@@ -14,7 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
         description = "Run a benchmark against a baseline measured in the same process (not part of the tests).",
-        subcommands = {BenchCommand.Ingest.class, BenchCommand.Sql.class})
+        subcommands = {BenchCommand.Ingest.class, BenchCommand.Sql.class, BenchCommand.Apply.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -22,6 +22,35 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "apply",
+            mixinStandardHelpOptions = true,
+            description = {"project apply (the extract) of DEMO-1 and DEMO-2 over a large demo world, against a full scan of",
+                "the datasets each spec approves, in the same run."})
+    static final class Apply implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--participants", defaultValue = "100000", description = "Participants (default: ${DEFAULT-VALUE}).")
+        int participants;
+
+        @Option(names = "--variants", defaultValue = "10000", description = "Variant sites (default: ${DEFAULT-VALUE}).")
+        int variants;
+
+        @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--work", paramLabel = "DIR", defaultValue = "bench-results/work", description = "Work directory (default: ${DEFAULT-VALUE}).")
+        Path work;
+
+        @Override
+        public Integer call() throws Exception {
+            java.nio.file.Files.createDirectories(work);
+            jp.nmi.enclave.bench.ApplyBenchmark.run(participants, variants, seed, work, new ConsoleProgress(System.err, 10_000),
+                    spec.commandLine().getOut());
+            return EnclaveCli.EXIT_OK;
+        }
     }
 
     @Command(name = "sql",

@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             DemoDataCommand.class,
             IngestCommand.class,
+            ProjectCommand.class,
+            OptoutCommand.class,
             SqlCommand.class,
             AuditCommand.class,
             BenchCommand.class,

@@ -28,6 +28,48 @@ final class StorageOptions {
                     + " --embedded; $ENCLAVE_KEYSTORE or ~/.enclave/keys/enclave-keys.p12 with --target.")
     Path keyStore;
 
+    @Option(names = "--policies", paramLabel = "FILE",
+            description = "The Ranger policy file in force (embedded: DIR/policies/enclave_hive.json; with --target:"
+                    + " $ENCLAVE_POLICIES or ~/.enclave/policies/enclave_hive.json).")
+    Path policies;
+
+    @Option(names = "--audit-log", paramLabel = "FILE",
+            description = "The audit log (embedded: DIR/audit/enclave-audit.jsonl; with --target: ~/.enclave/audit/enclave-audit.jsonl).")
+    Path auditLog;
+
+    @Option(names = "--operator", paramLabel = "NAME", description = "Who acts, for the audit log (default: $ENCLAVE_OPERATOR or the login name).")
+    String operator;
+
+    Path policyFile() {
+        if (policies != null) {
+            return policies;
+        }
+        if (where.embedded != null) {
+            return where.embedded.toAbsolutePath().resolve("policies").resolve("enclave_hive.json");
+        }
+        String env = System.getenv("ENCLAVE_POLICIES");
+        return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".enclave", "policies",
+                "enclave_hive.json");
+    }
+
+    Path auditLogFile() {
+        if (auditLog != null) {
+            return auditLog;
+        }
+        if (where.embedded != null) {
+            return where.embedded.toAbsolutePath().resolve("audit").resolve("enclave-audit.jsonl");
+        }
+        return Path.of(System.getProperty("user.home"), ".enclave", "audit", "enclave-audit.jsonl");
+    }
+
+    String operator() {
+        if (operator != null && !operator.isBlank()) {
+            return operator;
+        }
+        String env = System.getenv("ENCLAVE_OPERATOR");
+        return env != null && !env.isBlank() ? env : System.getProperty("user.name", "unknown");
+    }
+
     EnclaveStorage open() {
         if (where.embedded != null) {
             return EnclaveStorage.embedded(where.embedded);

@@ -10,36 +10,41 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import jp.nmi.enclave.audit.FileAuditLog;
 import jp.nmi.enclave.authz.ProjectScope;
-import jp.nmi.enclave.dataset.DatasetRegistry;
 import jp.nmi.enclave.dataset.DatasetRegistryStore;
-import jp.nmi.enclave.demo.DemoProjects;
+import jp.nmi.enclave.demo.DemoSpecs;
 import jp.nmi.enclave.demo.DemoWorld;
 import jp.nmi.enclave.directory.UserDirectory;
 import jp.nmi.enclave.error.EnclaveStorageException;
+import jp.nmi.enclave.error.ValidationException;
 import jp.nmi.enclave.hdfs.EnclaveStorage;
-import jp.nmi.enclave.hdfs.HdfsFiles;
 import jp.nmi.enclave.ingest.Ingest;
 import jp.nmi.enclave.io.Progress;
 import jp.nmi.enclave.policy.FilePolicySource;
 import jp.nmi.enclave.policy.RangerAuthorizer;
-import jp.nmi.enclave.policy.ServicePoliciesJson;
+import jp.nmi.enclave.project.PolicyPublisher;
+import jp.nmi.enclave.project.ProjectDirectory;
+import jp.nmi.enclave.project.ProjectPolicies;
+import jp.nmi.enclave.project.ProjectReconciler;
+import jp.nmi.enclave.project.ProjectState;
+import jp.nmi.enclave.project.ProjectStore;
 import jp.nmi.enclave.pseudonym.KeyStoreFile;
 import jp.nmi.enclave.sql.EnclaveSession;
 
 /**
  * The embedded enclave with the demo world: HDFS in a local directory, the demo source files
- * ingested, and the demo projects' Ranger policies in a policy file. Reuses whatever the
- * directory already holds, so a second start is quick.
+ * ingested, and the demo projects DEMO-1 and DEMO-2 applied from their spec files (extracts,
+ * Ranger policies in the policy file, member lists). Reuses whatever the directory already holds,
+ * so a second start is quick.
  */
 public final class DemoEnclave implements AutoCloseable {
+    public static final String OPERATOR = "ops";
+
     private final Path dir;
     private final EnclaveStorage storage;
-    private final Path policyFile;
 
-    private DemoEnclave(Path dir, EnclaveStorage storage, Path policyFile) {
+    private DemoEnclave(Path dir, EnclaveStorage storage) {
         this.dir = dir;
         this.storage = storage;
-        this.policyFile = policyFile;
     }
 
     public static DemoEnclave start(Path dir, DemoWorld.Parameters world, Progress progress) {
@@ -53,18 +58,16 @@ public final class DemoEnclave implements AutoCloseable {
             if (new DatasetRegistryStore(storage).read().isEmpty()) {
                 Ingest.run(storage, new Ingest.Request(source, keyStore(dir), source.resolve(DemoWorld.OPTOUT_CSV)), progress);
             }
-            Path policies = dir.resolve("policies").resolve(DemoProjects.SERVICE + ".json");
-            if (!Files.exists(policies)) {
-                Files.createDirectories(policies.getParent());
-                Files.write(policies, ServicePoliciesJson.write(DemoProjects.policies()));
+            DemoEnclave enclave = new DemoEnclave(dir, storage);
+            ProjectReconciler reconciler = new ProjectReconciler(storage, KeyStoreFile.openOrCreate(keyStore(dir)),
+                    new PolicyPublisher(enclave.policyFile()), new FileAuditLog(enclave.auditLog()), OPERATOR, Clock.systemUTC(), progress);
+            for (String id : DemoSpecs.IDS) {
+                var state = new ProjectStore(storage).state(id);
+                if (state.isEmpty() || state.get().isActive()) {
+                    reconciler.apply(DemoSpecs.spec(id));
+                }
             }
-            for (DemoProjects.Project p : DemoProjects.ALL) {
-                HdfsFiles.mkdirs(storage, storage.layout().projects(), 0755);
-                HdfsFiles.mkdirs(storage, storage.layout().project(p.id()), 0750);
-                HdfsFiles.mkdirs(storage, new org.apache.hadoop.fs.Path(storage.layout().project(p.id()), "workspace"), 0770);
-                HdfsFiles.mkdirs(storage, new org.apache.hadoop.fs.Path(storage.layout().project(p.id()), "outbox"), 0770);
-            }
-            return new DemoEnclave(dir, storage, policies);
+            return enclave;
         } catch (IOException | RuntimeException e) {
             storage.close();
             if (e instanceof RuntimeException r) {
@@ -74,29 +77,37 @@ public final class DemoEnclave implements AutoCloseable {
         }
     }
 
-    /** Opens a demo project's governed SQL session (one per JVM at a time). */
+    /** Opens a project's governed SQL session (one per JVM at a time), with the project's members. */
     public EnclaveSession openProject(String projectId, EnclaveSession.Settings settings) {
         return openProject(projectId, settings, Clock.systemUTC());
     }
 
     public EnclaveSession openProject(String projectId, EnclaveSession.Settings settings, Clock clock) {
-        return openProject(projectId, settings, clock, DemoProjects.directory());
+        ProjectStore store = new ProjectStore(storage);
+        return openProject(projectId, settings, clock, new ProjectDirectory(store.members(projectId)
+                .orElseThrow(() -> new ValidationException("project " + projectId + " has no member list"))));
     }
 
     public EnclaveSession openProject(String projectId, EnclaveSession.Settings settings, Clock clock, UserDirectory directory) {
-        DemoProjects.Project project = DemoProjects.byId(projectId);
-        DatasetRegistry registry = new DatasetRegistryStore(storage).require();
-        Map<String, String> tables = new LinkedHashMap<>();
-        for (DatasetRegistry.Entry e : registry.datasets()) {
-            tables.put(e.name(), e.location());
+        return open(storage, projectId, policyFile(), auditLog(), keyStore(dir), settings, clock, directory);
+    }
+
+    /** Opens a project's session on any enclave: the tables of its extract, the policies in force, its key. */
+    public static EnclaveSession open(EnclaveStorage storage, String projectId, Path policyFile, Path auditLog, Path keyStore,
+            EnclaveSession.Settings settings, Clock clock, UserDirectory directory) {
+        ProjectState state = new ProjectStore(storage).require(projectId);
+        if (!state.isActive() || state.extract() == null) {
+            throw new ValidationException("project " + projectId + " is " + state.status() + "; it serves no statements");
         }
-        String projectPath = org.apache.hadoop.fs.Path.getPathWithoutSchemeAndAuthority(storage.layout().project(project.id())).toString();
-        ProjectScope scope = new ProjectScope(project.id(), project.database(), "workspace", projectPath + "/workspace",
+        Map<String, String> tables = new LinkedHashMap<>();
+        state.extract().tables().forEach((name, table) -> tables.put(name, table.location()));
+        String projectPath = org.apache.hadoop.fs.Path.getPathWithoutSchemeAndAuthority(storage.layout().project(projectId)).toString();
+        ProjectScope scope = new ProjectScope(projectId, state.spec().database(), "workspace", projectPath + "/workspace",
                 projectPath + "/outbox");
-        RangerAuthorizer authorizer = new RangerAuthorizer(new FilePolicySource(policyFile), DemoProjects.SERVICE, clock);
-        return EnclaveSession.open(storage.fileSystemUri(), new EnclaveSession.Project(scope, tables), authorizer,
-                directory, new FileAuditLog(auditLog()), KeyStoreFile.openOrCreate(keyStore(dir))
-                        .keyOrCreate("project-" + project.id().toLowerCase(java.util.Locale.ROOT)), settings);
+        RangerAuthorizer authorizer = new RangerAuthorizer(new FilePolicySource(policyFile), ProjectPolicies.SERVICE, clock);
+        return EnclaveSession.open(storage.fileSystemUri(), new EnclaveSession.Project(scope, tables), authorizer, directory,
+                new FileAuditLog(auditLog), KeyStoreFile.openOrCreate(keyStore).key(state.spec().keyAlias())
+                        .orElseThrow(() -> new ValidationException("the key of project " + projectId + " is missing")), settings);
     }
 
     public static Path keyStore(Path dir) {
@@ -108,7 +119,11 @@ public final class DemoEnclave implements AutoCloseable {
     }
 
     public Path policyFile() {
-        return policyFile;
+        return dir.toAbsolutePath().resolve("policies").resolve(ProjectPolicies.SERVICE + ".json");
+    }
+
+    public Path directory() {
+        return dir;
     }
 
     public EnclaveStorage storage() {

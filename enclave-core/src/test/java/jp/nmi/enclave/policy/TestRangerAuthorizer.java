@@ -14,7 +14,11 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
-import jp.nmi.enclave.demo.DemoProjects;
+import java.util.ArrayList;
+import java.util.Set;
+import jp.nmi.enclave.demo.DemoSpecs;
+import jp.nmi.enclave.project.ProjectPolicies;
+import org.apache.ranger.plugin.model.RangerPolicy;
 import jp.nmi.enclave.policy.PolicyBuilder.Who;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,10 +28,23 @@ class TestRangerAuthorizer {
     @TempDir
     Path dir;
 
+    /** The policies generated from the demo project specs. */
+    static org.apache.ranger.plugin.util.ServicePolicies demoPolicies() {
+        List<RangerPolicy> all = new ArrayList<>();
+        for (String id : DemoSpecs.IDS) {
+            all.addAll(ProjectPolicies.generate(DemoSpecs.spec(id), Set.of()));
+        }
+        return PolicyBuilder.servicePolicies(ProjectPolicies.SERVICE, 1, all);
+    }
+
     private RangerAuthorizer demo() throws Exception {
+        return demo(Clock.fixed(Instant.parse("2026-11-24T00:00:00Z"), ZoneOffset.UTC));
+    }
+
+    private RangerAuthorizer demo(Clock clock) throws Exception {
         Path file = dir.resolve("policies.json");
-        Files.write(file, ServicePoliciesJson.write(DemoProjects.policies()));
-        RangerAuthorizer a = new RangerAuthorizer(new FilePolicySource(file), DemoProjects.SERVICE, Clock.systemUTC());
+        Files.write(file, ServicePoliciesJson.write(demoPolicies()));
+        RangerAuthorizer a = new RangerAuthorizer(new FilePolicySource(file), ProjectPolicies.SERVICE, clock);
         a.refresh();
         return a;
     }
@@ -52,13 +69,25 @@ class TestRangerAuthorizer {
     @Test
     void rowFiltersAndMasksComeFromTheFirstMatchingItem() throws Exception {
         RangerAuthorizer a = demo();
-        assertThat(a.rowFilter(KENJI, "demo_1", "diagnoses").orElseThrow().expression()).contains("NOT commercial_use_prohibited");
-        assertThat(a.rowFilter(ALICE, "demo_1", "diagnoses").orElseThrow().expression()).doesNotContain("commercial")
-                .contains("icd10 LIKE 'C50%'");
-        assertThat(a.rowFilter(ALICE, "demo_1", "variants")).isEmpty();
-        assertThat(a.mask(ALICE, "demo_1", "participants", "participant_id").orElseThrow().type()).isEqualTo("MASK_HASH");
+        assertThat(a.rowFilter(KENJI, "demo_1", "diagnoses").orElseThrow().expression())
+                .isEqualTo("participant_id IN (SELECT participant_id FROM demo_1.enclave_consent WHERE NOT commercial_use_prohibited)");
+        // the extract holds only the cohort: academic members need no row filter
+        assertThat(a.rowFilter(ALICE, "demo_1", "diagnoses")).isEmpty();
+        assertThat(a.rowFilter(KENJI, "demo_1", "variants")).isEmpty();
+        assertThat(a.mask(ALICE, "demo_1", "participants", "enrolled_on").orElseThrow().type()).isEqualTo("MASK_DATE_SHOW_YEAR");
         assertThat(a.mask(ALICE, "demo_1", "clinical_notes", "note").orElseThrow().type()).isEqualTo("MASK_NULL");
         assertThat(a.mask(ALICE, "demo_1", "participants", "sex")).isEmpty();
+        // nobody is granted the consent table the industry filter reads
+        assertThat(a.canSelect(KENJI, "demo_1", "enclave_consent", "participant_id")).isFalse();
+    }
+
+    @Test
+    void generatedPoliciesEndWithTheProject() throws Exception {
+        // DEMO-1 runs to 2029-03-31 in Tokyo
+        assertThat(demo(Clock.fixed(Instant.parse("2029-03-31T14:59:00Z"), ZoneOffset.UTC)).canSelect(ALICE, "demo_1", "participants", "sex"))
+                .isTrue();
+        assertThat(demo(Clock.fixed(Instant.parse("2029-03-31T15:00:01Z"), ZoneOffset.UTC)).canSelect(ALICE, "demo_1", "participants", "sex"))
+                .isFalse();
     }
 
     @Test
@@ -78,8 +107,9 @@ class TestRangerAuthorizer {
     @Test
     void anUnreadablePolicySourceDeniesEverything() throws Exception {
         Path file = dir.resolve("policies.json");
-        Files.write(file, ServicePoliciesJson.write(DemoProjects.policies()));
-        RangerAuthorizer a = new RangerAuthorizer(new FilePolicySource(file), DemoProjects.SERVICE, Clock.systemUTC());
+        Files.write(file, ServicePoliciesJson.write(demoPolicies()));
+        RangerAuthorizer a = new RangerAuthorizer(new FilePolicySource(file), ProjectPolicies.SERVICE,
+                Clock.fixed(Instant.parse("2026-11-24T00:00:00Z"), ZoneOffset.UTC));
         assertThatThrownBy(() -> a.canSelect(ALICE, "demo_1", "participants", "sex"))
                 .isInstanceOf(PolicyUnavailableException.class)
                 .hasMessage("policies are unavailable (no policies loaded yet): every statement is refused until policy file "

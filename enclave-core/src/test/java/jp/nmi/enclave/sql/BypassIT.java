@@ -119,6 +119,7 @@ class BypassIT {
                 a("REFRESH TABLE participants", "is not allowed in the enclave"),
                 a("REFRESH '/enclave/datasets'", "is not allowed in the enclave"),
                 a("CREATE DATABASE other", "is not allowed in the enclave"),
+                a("SELECT * FROM enclave_consent", "alice may not read demo_1.enclave_consent.commercial_use_prohibited"),
                 a("DROP DATABASE demo_1 CASCADE", "is not allowed in the enclave"));
     }
 

@@ -21,7 +21,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import jp.nmi.enclave.audit.FileAuditLog;
-import jp.nmi.enclave.demo.DemoProjects;
+import jp.nmi.enclave.project.ProjectPolicies;
 import jp.nmi.enclave.demo.DemoWorld;
 import jp.nmi.enclave.directory.StaticUserDirectory;
 import jp.nmi.enclave.embedded.DemoEnclave;
@@ -59,11 +59,17 @@ class GovernedSqlIT {
     static MutableClock clock;
     static Set<String> cohortAlice;
     static Set<String> cohortKenji;
+    /** Provider pseudonyms of the DEMO-1 extract: C50, consent covering HMB. */
+    static Set<String> extractProvider;
+    static byte[] demoPolicies;
+    /** A day within DEMO-1's dates. */
+    static final Instant DURING_PROJECT = Instant.parse("2026-11-24T03:00:00Z");
 
     @BeforeAll
     static void start() throws Exception {
         enclave = DemoEnclave.start(dir, new DemoWorld.Parameters(800, 40, 11), Progress.NONE);
-        clock = new MutableClock(Instant.now());
+        clock = new MutableClock(DURING_PROJECT);
+        demoPolicies = Files.readAllBytes(enclave.policyFile());
         Map<String, Set<String>> users = Map.of(
                 ANALYST_ALICE, Set.of("demo-1", "academic"),
                 ANALYST_KENJI, Set.of("demo-1", "industry"),
@@ -71,9 +77,9 @@ class GovernedSqlIT {
         session = enclave.openProject("DEMO-1", new EnclaveSession.Settings("local[2]", 10_000, 2), clock,
                 new StaticUserDirectory(users));
         facts = new DemoFacts(enclave.storage(), KeyStoreFile.openOrCreate(DemoEnclave.keyStore(dir)).key("project-demo-1").orElseThrow());
-        Set<String> cohort = facts.cohort("C50");
-        cohortAlice = facts.asProject(cohort);
-        cohortKenji = facts.asProject(DemoFacts.minus(cohort, facts.commercialUseProhibited()));
+        extractProvider = DemoFacts.intersect(facts.cohort("C50"), facts.consentCoversHmb());
+        cohortAlice = facts.asProject(extractProvider);
+        cohortKenji = facts.asProject(DemoFacts.minus(extractProvider, facts.commercialUseProhibited()));
         assertThat(cohortKenji).isNotEmpty();
         assertThat(cohortAlice.size()).isGreaterThan(cohortKenji.size());
     }
@@ -89,9 +95,9 @@ class GovernedSqlIT {
     }
 
     @BeforeEach
-    void demoPolicies() throws Exception {
-        clock.set(Instant.now());
-        usePolicies(DemoProjects.policies());
+    void restoreDemoPolicies() throws Exception {
+        clock.set(DURING_PROJECT);
+        Files.write(enclave.policyFile(), demoPolicies);
     }
 
     static void usePolicies(ServicePolicies policies) throws Exception {
@@ -138,12 +144,15 @@ class GovernedSqlIT {
      */
     @Test
     void aTableNamedInAPolicySubqueryIsStillFilteredWhenTheUserReadsIt() {
-        Set<String> kenjiProvider = DemoFacts.minus(facts.cohort("C50"), facts.commercialUseProhibited());
+        Set<String> kenjiProvider = DemoFacts.minus(extractProvider, facts.commercialUseProhibited());
         long expected = facts.rows("diagnoses").stream().filter(r -> kenjiProvider.contains((String) r.get("participant_id"))).count();
-        assertThat(expected).isLessThan(facts.rows("diagnoses").size());
-        ok(ANALYST_KENJI, "SELECT count(*) FROM participants"); // evaluates the cohort subquery over diagnoses
+        long all = facts.rows("diagnoses").stream().filter(r -> extractProvider.contains((String) r.get("participant_id"))).count();
+        assertThat(expected).isLessThan(all);
+        ok(ANALYST_KENJI, "SELECT count(*) FROM participants"); // evaluates the policy's subquery over enclave_consent
         assertThat(ok(ANALYST_KENJI, "SELECT (SELECT count(*) FROM diagnoses) AS n").rows()).containsExactly(List.of(expected));
         assertThat(ok(ANALYST_KENJI, "SELECT count(*) FROM diagnoses").rows()).containsExactly(List.of(expected));
+        assertThat(denied(ANALYST_KENJI, "SELECT count(*) FROM enclave_consent"))
+                .isEqualTo("Access denied: kenji may not read demo_1.enclave_consent (no Ranger policy allows any of its columns)");
         assertThat(column(ok(ANALYST_KENJI, "SELECT d.participant_id FROM participants p JOIN diagnoses d"
                 + " ON p.participant_id = d.participant_id WHERE EXISTS (SELECT 1 FROM diagnoses x WHERE x.icd10 = d.icd10)"), 0))
                 .isNotEmpty().isSubsetOf(cohortKenji);
@@ -188,7 +197,7 @@ class GovernedSqlIT {
 
     @Test
     void everyMaskTypeIsApplied() throws Exception {
-        PolicyBuilder b = new PolicyBuilder(DemoProjects.SERVICE, 900, null);
+        PolicyBuilder b = new PolicyBuilder(ProjectPolicies.SERVICE, 900, null);
         Who members = Who.groups("demo-1");
         b.allow("read", "demo_1", List.of("participants", "samples", "lab_results"), List.of("*"), members, "select");
         b.rowFilter("cohort", "demo_1", "participants", List.of(new FilterItem(members,
@@ -201,18 +210,18 @@ class GovernedSqlIT {
         b.mask("year", "demo_1", "participants", "enrolled_on", List.of(new MaskItem(members, "MASK_DATE_SHOW_YEAR", null)));
         b.mask("last4", "demo_1", "samples", "biobank", List.of(new MaskItem(members, "MASK_SHOW_LAST_4", null)));
         b.mask("none", "demo_1", "lab_results", "unit", List.of(new MaskItem(members, "MASK_NONE", null)));
-        usePolicies(PolicyBuilder.servicePolicies(DemoProjects.SERVICE, 900, b.policies()));
+        usePolicies(PolicyBuilder.servicePolicies(ProjectPolicies.SERVICE, 900, b.policies()));
 
         Set<List<Object>> expected = new HashSet<>();
-        Set<String> cohort = facts.cohort("C50");
         for (Map<String, Object> raw : facts.rows("participants")) {
-            if (!cohort.contains((String) raw.get("participant_id"))) {
+            if (!extractProvider.contains((String) raw.get("participant_id"))) {
                 continue;
             }
             int year = (Integer) raw.get("birth_year");
             String band = (String) raw.get("age_band");
             List<Object> row = new ArrayList<>();
-            row.add(facts.projectPseudonym((String) raw.get("participant_id")));
+            // the extract holds project pseudonyms already; MASK_HASH keys them once more
+            row.add(facts.projectPseudonym(facts.projectPseudonym((String) raw.get("participant_id"))));
             row.add(null);
             row.add(year - Math.floorMod(year, 10));
             row.add(band.length() <= 4 ? band : band.substring(0, 4) + hiveMask(band.substring(4), 'x', 'x', 'x'));
@@ -224,12 +233,14 @@ class GovernedSqlIT {
         assertThat(new HashSet<>(r.rows())).isEqualTo(expected);
         assertThat(r.policies()).contains(900L + 2, 900L + 3, 900L + 4, 900L + 5, 900L + 6, 900L + 7);
 
-        Set<String> biobanks = facts.rows("samples").stream().map(s -> (String) s.get("biobank")).collect(Collectors.toSet());
+        Set<String> biobanks = facts.rows("samples").stream().filter(s -> extractProvider.contains((String) s.get("participant_id")))
+                .map(s -> (String) s.get("biobank")).collect(Collectors.toSet());
         Set<String> maskedBiobanks = biobanks.stream()
                 .map(s -> hiveMask(s.substring(0, s.length() - 4), 'x', 'x', 'x') + s.substring(s.length() - 4)).collect(Collectors.toSet());
         assertThat(column(ok(ANALYST_ALICE, "SELECT DISTINCT biobank FROM samples"), 0)).isEqualTo(maskedBiobanks)
                 .contains("xxxx xxxbank");
-        Set<String> units = facts.rows("lab_results").stream().map(s -> (String) s.get("unit")).collect(Collectors.toSet());
+        Set<String> units = facts.rows("lab_results").stream().filter(s -> extractProvider.contains((String) s.get("participant_id")))
+                .map(s -> (String) s.get("unit")).collect(Collectors.toSet());
         assertThat(column(ok(ANALYST_ALICE, "SELECT DISTINCT unit FROM lab_results"), 0)).isEqualTo(units);
 
         // A user's predicate sees the masked value, never the original.
@@ -308,10 +319,10 @@ class GovernedSqlIT {
 
     @Test
     void timeBoundPoliciesExpireWithoutAnyReapply() throws Exception {
-        PolicyBuilder b = new PolicyBuilder(DemoProjects.SERVICE, 700,
+        PolicyBuilder b = new PolicyBuilder(ProjectPolicies.SERVICE, 700,
                 new PolicyBuilder.Validity(LocalDate.of(2026, 11, 1), LocalDate.of(2026, 12, 31), ZoneId.of("Asia/Tokyo")));
         b.allow("project dates", "demo_1", List.of("participants"), List.of("*"), Who.groups("demo-1"), "select");
-        usePolicies(PolicyBuilder.servicePolicies(DemoProjects.SERVICE, 700, b.policies()));
+        usePolicies(PolicyBuilder.servicePolicies(ProjectPolicies.SERVICE, 700, b.policies()));
         clock.set(Instant.parse("2026-12-31T14:59:00Z")); // 23:59 in Tokyo on the last day
         ok(ANALYST_ALICE, "SELECT count(*) FROM participants");
         clock.set(Instant.parse("2026-12-31T15:00:01Z")); // 00:00:01 on the day after
@@ -327,7 +338,7 @@ class GovernedSqlIT {
         Files.writeString(enclave.policyFile(), "{ this is not JSON");
         assertThat(denied(ANALYST_ALICE, "SELECT sex FROM participants"))
                 .startsWith("Access denied: cannot parse policy file " + enclave.policyFile().toAbsolutePath());
-        usePolicies(DemoProjects.policies());
+        Files.write(enclave.policyFile(), demoPolicies);
         ok(ANALYST_ALICE, "SELECT sex FROM participants");
         Files.delete(enclave.policyFile());
         assertThat(denied(ANALYST_ALICE, "SELECT 1")).isEqualTo("Access denied: policy file "

@@ -42,6 +42,21 @@ public final class DemoFacts {
                 .map(r -> (String) r.get("participant_id")).collect(Collectors.toSet());
     }
 
+    /** Provider pseudonyms of participants whose consent covers a health/medical (HMB) purpose: GRU or HMB. */
+    public Set<String> consentCoversHmb() {
+        return rows("participants").stream().filter(r -> {
+            @SuppressWarnings("unchecked")
+            List<String> duo = (List<String>) r.get("duo_codes");
+            return duo.contains("GRU") || duo.contains("HMB");
+        }).map(r -> (String) r.get("participant_id")).collect(Collectors.toSet());
+    }
+
+    public static Set<String> intersect(Set<String> a, Set<String> b) {
+        Set<String> out = new HashSet<>(a);
+        out.retainAll(b);
+        return out;
+    }
+
     public Set<String> commercialUseProhibited() {
         return rows("participants").stream().filter(r -> Boolean.TRUE.equals(r.get("commercial_use_prohibited")))
                 .map(r -> (String) r.get("participant_id")).collect(Collectors.toSet());

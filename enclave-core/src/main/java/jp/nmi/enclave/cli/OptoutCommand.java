@@ -1,0 +1,66 @@
+package jp.nmi.enclave.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import jp.nmi.enclave.audit.FileAuditLog;
+import jp.nmi.enclave.hdfs.EnclaveStorage;
+import jp.nmi.enclave.project.OptoutApplier;
+import jp.nmi.enclave.project.PolicyPublisher;
+import jp.nmi.enclave.pseudonym.KeyStoreFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code enclave optout}: opt-out requests (提供停止). */
+@Command(name = "optout", mixinStandardHelpOptions = true,
+        description = "Opt-out requests (提供停止): the participants vanish from every open project.",
+        subcommands = {OptoutCommand.Apply.class})
+final class OptoutCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "apply", mixinStandardHelpOptions = true,
+            description = {"Record opt-out requests (CSV: patient_id[,received_on]) and hide those participants in every open",
+                "project from the next statement on; the next project apply (and ingest) removes them from the files."})
+    static final class Apply implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        StorageOptions storage;
+        @Parameters(paramLabel = "FILE", description = "The opt-out requests.")
+        Path file;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (EnclaveStorage s = storage.open()) {
+                OptoutApplier.Report r = new OptoutApplier(s, KeyStoreFile.openOrCreate(storage.keyStore()),
+                        new PolicyPublisher(storage.policyFile()), new FileAuditLog(storage.auditLogFile()), storage.operator(),
+                        Clock.systemUTC()).apply(file);
+                out.printf(Locale.ROOT, "Recorded %d new opt-out(s) from %d request(s). Hidden from queries now:%n", r.newOptouts(),
+                        r.requests());
+                if (r.projects().isEmpty()) {
+                    out.println("  (no open project)");
+                }
+                for (OptoutApplier.ProjectImpact p : r.projects()) {
+                    out.printf(Locale.ROOT, "  %-10s %,d participant(s), %,d row(s)%s%n", p.project(), p.participants(), p.rows(),
+                            p.rowsByTable().isEmpty() ? "" : " " + p.rowsByTable());
+                }
+                out.println("They leave the files at the next ./enclave project apply of each project, and the datasets at the next"
+                        + " ./enclave ingest.");
+            }
+            out.flush();
+            return EnclaveCli.EXIT_OK;
+        }
+    }
+}

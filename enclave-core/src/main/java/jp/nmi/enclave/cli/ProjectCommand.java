@@ -1,0 +1,284 @@
+package jp.nmi.enclave.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import jp.nmi.enclave.audit.FileAuditLog;
+import jp.nmi.enclave.hdfs.EnclaveStorage;
+import jp.nmi.enclave.io.ConsoleProgress;
+import jp.nmi.enclave.project.DestructionCertificate;
+import jp.nmi.enclave.project.PolicyPublisher;
+import jp.nmi.enclave.project.ProjectCloser;
+import jp.nmi.enclave.project.ProjectReconciler;
+import jp.nmi.enclave.project.ProjectSpec;
+import jp.nmi.enclave.project.ProjectSpecParser;
+import jp.nmi.enclave.project.ProjectState;
+import jp.nmi.enclave.project.ProjectStore;
+import jp.nmi.enclave.pseudonym.KeyStoreFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code enclave project}: projects as code. */
+@Command(name = "project",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Projects as code: a reviewed YAML spec per project (members, purpose, approved datasets and columns,",
+            "cohort, masks, dates) is applied idempotently; closing destroys the project's data, with proof."},
+        subcommands = {ProjectCommand.Plan.class, ProjectCommand.Apply.class, ProjectCommand.ListProjects.class,
+            ProjectCommand.Show.class, ProjectCommand.Close.class, ProjectCommand.VerifyCertificate.class})
+final class ProjectCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static ProjectReconciler reconciler(EnclaveStorage s, StorageOptions o) {
+        return new ProjectReconciler(s, KeyStoreFile.openOrCreate(o.keyStore()), new PolicyPublisher(o.policyFile()),
+                new FileAuditLog(o.auditLogFile()), o.operator(), Clock.systemUTC(), new ConsoleProgress(System.err, 5000));
+    }
+
+    static void printChanges(PrintWriter out, ProjectReconciler.Plan plan) {
+        for (ProjectReconciler.Change c : plan.changes()) {
+            out.println("  " + c);
+        }
+    }
+
+    @Command(name = "plan", mixinStandardHelpOptions = true,
+            description = "Print exactly what apply would change, and change nothing.")
+    static final class Plan implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        StorageOptions storage;
+        @Parameters(paramLabel = "FILE", description = "The project spec (YAML).")
+        Path file;
+
+        @Override
+        public Integer call() {
+            ProjectSpec projectSpec = ProjectSpecParser.parse(file);
+            PrintWriter out = spec.commandLine().getOut();
+            try (EnclaveStorage s = storage.open()) {
+                ProjectReconciler.Plan plan = reconciler(s, storage).plan(projectSpec);
+                if (plan.isEmpty()) {
+                    out.println("No changes: " + projectSpec.id() + " is as its spec says.");
+                } else {
+                    out.println("Plan for " + projectSpec.id() + " (" + projectSpec.title() + "): " + plan.changes().size() + " change"
+                            + (plan.changes().size() == 1 ? "" : "s"));
+                    printChanges(out, plan);
+                    out.println("Apply them with: ./enclave project apply " + file);
+                }
+            }
+            out.flush();
+            return EnclaveCli.EXIT_OK;
+        }
+    }
+
+    @Command(name = "apply", mixinStandardHelpOptions = true,
+            description = {"Make the project what its spec says: directories, extract, Ranger policies, member list.",
+                "A second apply of the same spec changes nothing and says so. Every change is audited."})
+    static final class Apply implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        StorageOptions storage;
+        @Parameters(paramLabel = "FILE", description = "The project spec (YAML).")
+        Path file;
+
+        @Override
+        public Integer call() {
+            ProjectSpec projectSpec = ProjectSpecParser.parse(file);
+            PrintWriter out = spec.commandLine().getOut();
+            try (EnclaveStorage s = storage.open()) {
+                ProjectReconciler.Plan plan = reconciler(s, storage).apply(projectSpec);
+                if (plan.isEmpty()) {
+                    out.println("No changes: " + projectSpec.id() + " is already as its spec says.");
+                } else {
+                    out.println("Applied " + plan.changes().size() + " change" + (plan.changes().size() == 1 ? "" : "s") + " to "
+                            + projectSpec.id() + ":");
+                    printChanges(out, plan);
+                    ProjectState state = new ProjectStore(s).require(projectSpec.id());
+                    if (state.extract() != null) {
+                        out.printf(Locale.ROOT, "Extract %s: %,d participants in %d tables; policies in %s%n", state.extract().build(),
+                                state.extract().participants(), state.extract().tables().size(), storage.policyFile());
+                    }
+                }
+            }
+            out.flush();
+            return EnclaveCli.EXIT_OK;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List every project applied, active or closed.")
+    static final class ListProjects implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        StorageOptions storage;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (EnclaveStorage s = storage.open()) {
+                ProjectStore store = new ProjectStore(s);
+                out.printf(Locale.ROOT, "%-12s %-7s %-10s %-10s %7s %12s  %s%n", "project", "status", "start", "end", "members",
+                        "participants", "title");
+                for (String id : store.ids()) {
+                    ProjectState st = store.require(id);
+                    out.printf(Locale.ROOT, "%-12s %-7s %-10s %-10s %7d %12s  %s%n", id, st.status(), st.spec().start(), st.spec().end(),
+                            st.spec().members().size(), st.extract() == null ? "-" : String.format(Locale.ROOT, "%,d",
+                                    st.extract().participants()), st.spec().title());
+                }
+            }
+            out.flush();
+            return EnclaveCli.EXIT_OK;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a project: spec, members, extract, policies, state.")
+    static final class Show implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        StorageOptions storage;
+        @Parameters(paramLabel = "ID", description = "The project id, e.g. DEMO-1.")
+        String id;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (EnclaveStorage s = storage.open()) {
+                ProjectStore store = new ProjectStore(s);
+                ProjectState st = store.require(id);
+                ProjectSpec p = st.spec();
+                out.println(p.id() + ": " + p.title());
+                out.println("  status:      " + st.status() + (st.isActive() ? "" : " (closed " + st.closedAt() + " by " + st.closedBy()
+                        + "; certificate " + st.certificate() + ")"));
+                out.println("  purpose:     " + p.purpose().code() + (p.purpose().disease() == null ? "" : " " + p.purpose().disease())
+                        + (p.purpose().commercial() ? ", commercial" : ", non-commercial"));
+                out.println("  approval:    " + p.approval().reference() + " of " + p.approval().date());
+                out.println("  access:      " + p.start() + " to " + p.end() + " (Asia/Tokyo)");
+                out.println("  members:     " + String.join(", ", p.members().stream().map(m -> m.user() + " (" + m.role() + ", "
+                        + m.affiliation() + ")").toList()));
+                out.println("  cohort:      " + describe(p.cohort()));
+                out.println("  disclosure:  " + p.disclosureProfile());
+                out.println("  applied:     " + st.appliedAt() + " by " + st.appliedBy() + ", spec sha256 " + st.specSha256());
+                if (st.extract() != null) {
+                    out.printf(Locale.ROOT, "  extract:     %s from publication %s, %,d participants%n", st.extract().build(),
+                            st.extract().sourcePublication(), st.extract().participants());
+                    for (Map.Entry<String, ProjectState.Table> t : st.extract().tables().entrySet()) {
+                        out.printf(Locale.ROOT, "    %-16s %,12d rows  %s%n", t.getKey(), t.getValue().rows(), t.getValue().contentHash());
+                    }
+                }
+                out.println("  policies:    " + store.policies(id).size() + " Ranger policies");
+                for (var policy : store.policies(id)) {
+                    out.println("    " + policy.getId() + "  " + policy.getName());
+                }
+            }
+            out.flush();
+            return EnclaveCli.EXIT_OK;
+        }
+
+        private static String describe(ProjectSpec.Cohort c) {
+            StringBuilder b = new StringBuilder();
+            append(b, "ICD-10", c.icd10());
+            append(b, "age bands", c.ageBands());
+            append(b, "sex", c.sex());
+            append(b, "regions", c.regions());
+            append(b, "sample types", c.sampleTypes());
+            return b.length() == 0 ? "everyone whose consent covers the purpose" : b.toString();
+        }
+
+        private static void append(StringBuilder b, String what, List<String> values) {
+            if (!values.isEmpty()) {
+                b.append(b.length() == 0 ? "" : "; ").append(what).append(' ').append(String.join(", ", values));
+            }
+        }
+    }
+
+    @Command(name = "close", mixinStandardHelpOptions = true,
+            description = {"Close a project: revoke access at once, destroy its extract, workspace, outbox and key, and write a",
+                "signed destruction certificate. Refused while export requests are pending, unless overridden (audited)."})
+    static final class Close implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        StorageOptions storage;
+        @Parameters(paramLabel = "ID", description = "The project id.")
+        String id;
+        @Option(names = "--override-pending", description = "Close although the egress service holds export requests of the project.")
+        boolean overridePending;
+        @Option(names = "--reason", paramLabel = "TEXT", description = "Why (required with --override-pending; recorded).")
+        String reason;
+        @Option(names = "--certificate-dir", paramLabel = "DIR", description = "Also write the certificate here (default: the current directory).")
+        Path certificateDir;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (EnclaveStorage s = storage.open()) {
+                DestructionCertificate c = new ProjectCloser(s, KeyStoreFile.openOrCreate(storage.keyStore()),
+                        new PolicyPublisher(storage.policyFile()), new FileAuditLog(storage.auditLogFile()), storage.operator(),
+                        Clock.systemUTC(), new ConsoleProgress(System.err, 5000))
+                        .close(id, overridePending, reason, certificateDir == null ? Path.of("") : certificateDir);
+                long files = c.deleted().stream().mapToLong(DestructionCertificate.DeletedDirectory::files).sum();
+                long bytes = c.deleted().stream().mapToLong(DestructionCertificate.DeletedDirectory::bytes).sum();
+                out.printf(Locale.ROOT, "Closed %s: access revoked, %,d files (%,d bytes) destroyed, key %s destroyed.%n", id, files, bytes,
+                        c.keyAlias());
+                for (DestructionCertificate.Check check : c.checks()) {
+                    out.println("  " + (check.passed() ? "ok      " : "FAILED  ") + check.what() + ": " + check.detail());
+                }
+                out.println("Destruction certificate: " + (certificateDir == null ? Path.of("") : certificateDir).toAbsolutePath()
+                        .resolve(id + "-destruction-certificate.json") + " (signature " + c.signature() + ")");
+                out.flush();
+                return c.allChecksPassed() ? EnclaveCli.EXIT_OK : EnclaveCli.EXIT_ERROR;
+            }
+        }
+    }
+
+    @Command(name = "verify-certificate", mixinStandardHelpOptions = true,
+            description = "Check a destruction certificate: its signature, and that nothing it lists exists on HDFS.")
+    static final class VerifyCertificate implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        StorageOptions storage;
+        @Parameters(paramLabel = "FILE", description = "The certificate (JSON).")
+        Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            DestructionCertificate c;
+            try {
+                c = ProjectStoreAccess.readCertificate(file);
+            } catch (java.io.IOException e) {
+                throw new jp.nmi.enclave.error.ValidationException(file + " is not a destruction certificate: " + e.getMessage());
+            }
+            try (EnclaveStorage s = storage.open()) {
+                List<String> problems = ProjectCloser.verify(c, KeyStoreFile.openOrCreate(storage.keyStore()), s);
+                if (problems.isEmpty()) {
+                    spec.commandLine().getOut().println("The destruction certificate of " + c.project() + " verifies: signed by this"
+                            + " provider, " + c.deleted().stream().mapToLong(DestructionCertificate.DeletedDirectory::files).sum()
+                            + " files destroyed on " + c.closedAt() + " by " + c.closedBy() + ", none of them exists, key "
+                            + c.keyAlias() + " gone.");
+                    spec.commandLine().getOut().flush();
+                    return EnclaveCli.EXIT_OK;
+                }
+                spec.commandLine().getErr().println("The destruction certificate of " + c.project() + " does not verify:");
+                problems.forEach(p -> spec.commandLine().getErr().println("  " + p));
+                spec.commandLine().getErr().flush();
+                return EnclaveCli.EXIT_ERROR;
+            }
+        }
+    }
+}

@@ -1,0 +1,306 @@
+package jp.nmi.enclave.project;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import javax.crypto.Mac;
+import javax.crypto.SecretKey;
+import jp.nmi.enclave.audit.AuditLog;
+import jp.nmi.enclave.audit.AuditRecord;
+import jp.nmi.enclave.dataset.DatasetRegistry;
+import jp.nmi.enclave.dataset.DatasetRegistryStore;
+import jp.nmi.enclave.error.EnclaveStorageException;
+import jp.nmi.enclave.error.ValidationException;
+import jp.nmi.enclave.hdfs.EnclaveStorage;
+import jp.nmi.enclave.io.Progress;
+import jp.nmi.enclave.optout.OptoutStore;
+import jp.nmi.enclave.pseudonym.KeyStoreFile;
+import jp.nmi.enclave.pseudonym.Pseudonymizer;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.ranger.plugin.model.RangerPolicy;
+
+/**
+ * Turns a project spec into a running project, idempotently: {@link #plan} says exactly what
+ * {@link #apply} would change, and applying a spec that is already in force changes nothing.
+ *
+ * <p>What a project is: its pseudonym key, its HDFS directories (owner, mode, ACLs), its extract
+ * (rebuilt when the spec, the source datasets, the opt-outs or the key change), its Ranger
+ * policies (in force as soon as they are published), its member list and its state file. The
+ * extract is built into a new directory and published by replacing the state file; a failure
+ * leaves the previous extract in force.
+ */
+public final class ProjectReconciler {
+    /** One change: what is done to what, and why. */
+    public record Change(String action, String target, String detail) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%-8s %s: %s", action, target, detail);
+        }
+    }
+
+    /** The changes to a project, in the order they are made. */
+    public record Plan(String project, List<Change> changes) {
+        public boolean isEmpty() {
+            return changes.isEmpty();
+        }
+    }
+
+    private final EnclaveStorage storage;
+    private final KeyStoreFile keys;
+    private final PolicyPublisher publisher;
+    private final AuditLog audit;
+    private final String operator;
+    private final Clock clock;
+    private final Progress progress;
+    private final ProjectStore store;
+    private final ProjectDirectories directories;
+
+    public ProjectReconciler(EnclaveStorage storage, KeyStoreFile keys, PolicyPublisher publisher, AuditLog audit, String operator,
+            Clock clock, Progress progress) {
+        this.storage = requireNonNull(storage, "storage is null");
+        this.keys = requireNonNull(keys, "keys is null");
+        this.publisher = requireNonNull(publisher, "publisher is null");
+        this.audit = requireNonNull(audit, "audit is null");
+        this.operator = requireNonNull(operator, "operator is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.progress = requireNonNull(progress, "progress is null");
+        this.store = new ProjectStore(storage);
+        this.directories = new ProjectDirectories(storage);
+    }
+
+    /** What {@link #apply} would change. Changes nothing. */
+    public Plan plan(ProjectSpec spec) {
+        return desired(spec).plan;
+    }
+
+    /**
+     * Makes the project what {@code spec} says and audits what changed.
+     *
+     * @throws ValidationException if the project was closed
+     */
+    public Plan apply(ProjectSpec spec) {
+        Desired planned = desired(spec);
+        if (planned.plan.isEmpty()) {
+            return planned.plan;
+        }
+        SecretKey key = keys.keyOrCreate(spec.keyAlias());
+        // again, now that the key exists: the extract's fingerprint includes it
+        Desired d = desired(spec);
+        for (ProjectDirectories.Desired dir : d.directories) {
+            directories.apply(dir);
+        }
+        ProjectState.Extract extract = d.current.map(ProjectState::extract).orElse(null);
+        if (d.rebuild) {
+            extract = buildExtract(spec, d, key);
+        }
+        String now = clock.instant().toString();
+        ProjectState state = new ProjectState(ProjectState.FORMAT, spec.id(), ProjectState.ACTIVE, spec, sha256(ProjectStore.json(spec)),
+                now, operator, extract, null, null, null);
+        store.writeState(state); // publishes the new extract
+        if (d.rebuild) {
+            removeOldBuilds(spec.id(), extract.build());
+        }
+        store.writeMembers(members(spec, ProjectState.ACTIVE));
+        List<RangerPolicy> policies = ProjectPolicies.generate(spec, pendingOptouts(spec, extract, key, d.optedOut));
+        store.writePolicies(spec.id(), policies);
+        publisher.publish(store.activePolicies());
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("changes", planned.plan.changes().stream().map(Change::toString).toList());
+        details.put("specSha256", state.specSha256());
+        if (extract != null) {
+            details.put("extract", extract.build());
+            details.put("participants", extract.participants());
+        }
+        audit.append(new AuditRecord(operator, spec.id(), "project.apply", "ok", details));
+        return planned.plan;
+    }
+
+    private record Desired(Plan plan, Optional<ProjectState> current, List<ProjectDirectories.Desired> directories, boolean rebuild,
+            DatasetRegistry registry, Set<String> optedOut, String fingerprint) {}
+
+    private Desired desired(ProjectSpec spec) {
+        Optional<ProjectState> current = store.state(spec.id());
+        if (current.isPresent() && !current.get().isActive()) {
+            throw new ValidationException("project " + spec.id() + " was closed on " + current.get().closedAt() + " by "
+                    + current.get().closedBy() + "; a closed project is not reopened (apply a new project id)");
+        }
+        List<Change> changes = new ArrayList<>();
+        Optional<SecretKey> key = keys.key(spec.keyAlias());
+        if (key.isEmpty()) {
+            changes.add(new Change("create", "key " + spec.keyAlias(), "the project's own pseudonym key"));
+        }
+        List<ProjectDirectories.Desired> dirs = new ArrayList<>();
+        for (ProjectDirectories.Desired dir : directories.desired(spec)) {
+            String diff = directories.difference(dir);
+            if (diff != null) {
+                dirs.add(dir);
+                changes.add(new Change(diff.startsWith("create") ? "create" : "update", Path.getPathWithoutSchemeAndAuthority(dir.path())
+                        .toString(), diff.startsWith("create") ? diff.substring("create ".length()) : diff));
+            }
+        }
+        DatasetRegistry registry = new DatasetRegistryStore(storage).require();
+        Set<String> optedOut = new OptoutStore(storage).read().pseudonyms();
+        String fingerprint = fingerprint(spec, registry, optedOut, key.map(ProjectReconciler::keyCheck).orElse("new key"));
+        ProjectState.Extract extract = current.map(ProjectState::extract).orElse(null);
+        boolean rebuild = extract == null || !extract.fingerprint().equals(fingerprint);
+        if (rebuild) {
+            changes.add(new Change("build", "extract", extractReason(spec, current, registry, optedOut)));
+        }
+        if (current.isEmpty() || !current.get().specSha256().equals(sha256(ProjectStore.json(spec)))) {
+            changes.add(new Change(current.isEmpty() ? "create" : "update", "project.json", "the spec as applied (" + spec.title() + ")"));
+        }
+        if (!store.members(spec.id()).equals(Optional.of(members(spec, ProjectState.ACTIVE)))) {
+            changes.add(new Change(store.members(spec.id()).isEmpty() ? "create" : "update", "members.json",
+                    spec.members().stream().map(m -> m.user() + " (" + m.role() + ", " + m.affiliation() + ")").toList().toString()));
+        }
+        // Policies after this apply: with a rebuilt extract no opt-out is pending any more.
+        Set<String> pending = rebuild || key.isEmpty() ? Set.of() : pendingOptouts(spec, extract, key.get(), optedOut);
+        String policies = ProjectPolicies.toJson(ProjectPolicies.generate(spec, pending));
+        if (!policies.equals(store.policiesJson(spec.id()))) {
+            int count = ProjectPolicies.generate(spec, pending).size();
+            changes.add(new Change(store.policiesJson(spec.id()) == null ? "create" : "update", "Ranger policies",
+                    count + " policies valid " + spec.start() + " to " + spec.end() + (pending.isEmpty() ? ""
+                            : ", filtering " + pending.size() + " participant(s) who opted out since the extract was written")));
+        }
+        boolean published = publisher.current().stream().map(RangerPolicy::getId).collect(java.util.stream.Collectors.toSet())
+                .containsAll(store.policies(spec.id()).stream().map(RangerPolicy::getId).toList());
+        if (!published && changes.stream().noneMatch(c -> c.target().equals("Ranger policies"))) {
+            changes.add(new Change("publish", "Ranger policies", "the project's policies are not in " + publisher.file()));
+        }
+        return new Desired(new Plan(spec.id(), List.copyOf(changes)), current, dirs, rebuild, registry, optedOut, fingerprint);
+    }
+
+    private ProjectState.Extract buildExtract(ProjectSpec spec, Desired d, SecretKey key) {
+        String build = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT).format(clock.instant().atOffset(ZoneOffset.UTC))
+                + "-" + HexFormat.of().formatHex(new byte[] {(byte) System.nanoTime(), (byte) (System.nanoTime() >> 8)});
+        Path dir = new Path(new Path(store.projectDir(spec.id()), "extract"), build);
+        try {
+            ExtractBuilder.Result r = new ExtractBuilder(storage, progress).build(spec, d.registry, d.optedOut, key, dir);
+            Set<String> optedOutInCohort = new HashSet<>(d.optedOut);
+            return new ProjectState.Extract(build, d.fingerprint, d.registry.publication(), r.participants(),
+                    optedOutInCohort.stream().sorted().toList(), new TreeMap<>(r.tables()));
+        } catch (IOException | RuntimeException e) {
+            try {
+                storage.fs().delete(dir, true);
+            } catch (IOException ignored) {
+                // an unreferenced build is removed by the next apply
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new EnclaveStorageException("cannot build the extract of " + spec.id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void removeOldBuilds(String project, String keep) {
+        Path extract = new Path(store.projectDir(project), "extract");
+        try {
+            for (FileStatus s : storage.fs().listStatus(extract)) {
+                if (s.isDirectory() && !s.getPath().getName().equals(keep)) {
+                    storage.fs().delete(s.getPath(), true);
+                }
+            }
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot remove earlier extracts of " + project + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Project pseudonyms of participants who opted out after the extract was written (still in its files). */
+    static Set<String> pendingOptouts(ProjectSpec spec, ProjectState.Extract extract, SecretKey key, Set<String> optedOut) {
+        if (extract == null) {
+            return Set.of();
+        }
+        Set<String> pending = new HashSet<>(optedOut);
+        pending.removeAll(extract.optedOut());
+        Pseudonymizer rekey = new Pseudonymizer(key, "project");
+        Set<String> out = new HashSet<>();
+        for (String p : pending) {
+            out.add(rekey.pseudonym(p));
+        }
+        return out;
+    }
+
+    static ProjectStore.Members members(ProjectSpec spec, String status) {
+        return new ProjectStore.Members(spec.id(), status, spec.start().toString(), spec.end().toString(), spec.disclosureProfile(),
+                spec.members());
+    }
+
+    private static String fingerprint(ProjectSpec spec, DatasetRegistry registry, Set<String> optedOut, String keyCheck) {
+        Map<String, Object> f = new TreeMap<>();
+        f.put("format", 1);
+        f.put("datasets", new TreeMap<>(spec.datasets()));
+        f.put("cohort", spec.cohort());
+        f.put("purpose", spec.purpose());
+        f.put("industry", spec.members().stream().anyMatch(ProjectSpec.Member::isIndustry));
+        f.put("publication", registry.publication());
+        f.put("sources", registry.datasets().stream().map(DatasetRegistry.Entry::contentHash).sorted().toList());
+        f.put("optouts", sha256(String.join("\n", new java.util.TreeSet<>(optedOut))));
+        f.put("key", keyCheck);
+        return sha256(ProjectStore.json(f));
+    }
+
+    private String extractReason(ProjectSpec spec, Optional<ProjectState> current, DatasetRegistry registry, Set<String> optedOut) {
+        ProjectState.Extract e = current.map(ProjectState::extract).orElse(null);
+        if (e == null) {
+            return "first extract from publication " + registry.publication() + " (approved columns and cohort only, pseudonyms re-keyed)";
+        }
+        List<String> reasons = new ArrayList<>();
+        if (!e.sourcePublication().equals(registry.publication())) {
+            reasons.add("datasets republished (" + e.sourcePublication() + " -> " + registry.publication() + ")");
+        }
+        Set<String> newOptouts = new HashSet<>(optedOut);
+        newOptouts.removeAll(e.optedOut());
+        if (!newOptouts.isEmpty()) {
+            reasons.add(newOptouts.size() + " opt-out(s) since the last extract, removed physically now");
+        }
+        ProjectSpec before = current.get().spec();
+        if (!before.datasets().equals(spec.datasets())) {
+            reasons.add("approved datasets or columns changed");
+        }
+        if (!before.cohort().equals(spec.cohort())) {
+            reasons.add("cohort changed");
+        }
+        if (!before.purpose().equals(spec.purpose())) {
+            reasons.add("purpose changed");
+        }
+        if (reasons.isEmpty()) {
+            reasons.add("its inputs changed (members' affiliations or the key)");
+        }
+        return "rebuild: " + String.join("; ", reasons);
+    }
+
+    /** A value that changes with the key and reveals nothing of it. */
+    private static String keyCheck(SecretKey key) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(key);
+            return HexFormat.of().formatHex(mac.doFinal("enclave key check".getBytes(StandardCharsets.UTF_8))).substring(0, 16);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

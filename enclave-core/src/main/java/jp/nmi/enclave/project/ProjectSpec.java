@@ -1,0 +1,110 @@
+package jp.nmi.enclave.project;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the data-use review committee approved for a project, as the operator writes it in a YAML
+ * file under version control. Applying the spec creates exactly this, and nothing more.
+ *
+ * @param id project id, e.g. {@code DEMO-1}
+ * @param title a human title
+ * @param purpose what the data may be used for (DUO) and whether the use is commercial
+ * @param approval the committee's decision
+ * @param start first day of access (Asia/Tokyo)
+ * @param end last day of access (Asia/Tokyo); after it every query is denied
+ * @param members who works in the project
+ * @param datasets approved datasets and their approved columns
+ * @param cohort which participants the extract holds
+ * @param masks column masks and denials, first matching rule per column and member wins
+ * @param disclosureProfile the disclosure-check profile for the project's exports
+ */
+public record ProjectSpec(String id, String title, Purpose purpose, Approval approval, LocalDate start, LocalDate end,
+        List<Member> members, Map<String, List<String>> datasets, Cohort cohort, List<MaskRule> masks, String disclosureProfile) {
+    public ProjectSpec {
+        requireNonNull(id, "id is null");
+        members = List.copyOf(members);
+        datasets = Map.copyOf(datasets);
+        masks = List.copyOf(masks);
+    }
+
+    /**
+     * @param code DUO permission: GRU, HMB, DS or POA
+     * @param disease for DS, the MONDO term (e.g. {@code MONDO:0007254})
+     * @param commercial whether the use is commercial (then no participant whose consent forbids it enters the extract)
+     */
+    public record Purpose(String code, String disease, boolean commercial) {}
+
+    /** The review committee's reference and date of approval. */
+    public record Approval(String reference, LocalDate date) {}
+
+    /**
+     * @param user login name
+     * @param role {@code analyst} or {@code lead}
+     * @param affiliation {@code academic} or {@code industry}
+     */
+    public record Member(String user, String role, String affiliation) {
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public boolean isIndustry() {
+            return "industry".equals(affiliation);
+        }
+    }
+
+    /** Declarative cohort: every given criterion must hold; an empty list means no restriction. */
+    public record Cohort(List<String> icd10, List<String> ageBands, List<String> sex, List<String> regions, List<String> sampleTypes) {
+        public Cohort {
+            icd10 = List.copyOf(icd10);
+            ageBands = List.copyOf(ageBands);
+            sex = List.copyOf(sex);
+            regions = List.copyOf(regions);
+            sampleTypes = List.copyOf(sampleTypes);
+        }
+    }
+
+    /**
+     * A mask (or a denial) of one column for some members.
+     *
+     * @param column {@code table.column}
+     * @param mask a Ranger mask type (MASK, MASK_HASH, MASK_NULL, MASK_DATE_SHOW_YEAR, ...) or {@code DENY}
+     * @param members {@code all}, {@code academic}, {@code industry}, a role, or a user name
+     * @param value for CUSTOM masks, the expression with {@code {col}}
+     */
+    public record MaskRule(String column, String mask, String members, String value) {
+        public String table() {
+            return column.substring(0, column.indexOf('.'));
+        }
+
+        public String columnName() {
+            return column.substring(column.indexOf('.') + 1);
+        }
+
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public boolean isDenial() {
+            return "DENY".equals(mask);
+        }
+    }
+
+    /** The SQL database of the project's tables. */
+    public String database() {
+        return jp.nmi.enclave.authz.ProjectScope.databaseOf(id);
+    }
+
+    /** The Ranger group of the project's members. */
+    public String group() {
+        return id.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The key store alias of the project's pseudonym key. */
+    public String keyAlias() {
+        return "project-" + id.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Members a mask rule's {@code members} names. */
+    public List<Member> membersOf(String selector) {
+        return members.stream().filter(m -> selector.equals("all") || selector.equals(m.affiliation()) || selector.equals(m.role())
+                || selector.equals(m.user())).toList();
+    }
+}

@@ -1,0 +1,158 @@
+package jp.nmi.enclave.project;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import jp.nmi.enclave.error.EnclaveStorageException;
+import jp.nmi.enclave.error.NotFoundException;
+import jp.nmi.enclave.hdfs.EnclaveStorage;
+import jp.nmi.enclave.hdfs.HdfsFiles;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.ranger.plugin.model.RangerPolicy;
+
+/**
+ * Projects on HDFS: each project's state, its member list (read by the notebook and egress
+ * services) and its generated Ranger policies, under {@code <root>/projects/<id>/}.
+ */
+public final class ProjectStore {
+    static final ObjectMapper JSON = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** What the services read about a project's members. */
+    public record Members(String project, String status, String start, String end, String disclosureProfile,
+            List<ProjectSpec.Member> members) {}
+
+    private final EnclaveStorage storage;
+
+    public ProjectStore(EnclaveStorage storage) {
+        this.storage = storage;
+    }
+
+    public Path projectDir(String id) {
+        return storage.layout().project(id);
+    }
+
+    public Optional<ProjectState> state(String id) {
+        return read(new Path(projectDir(id), "project.json"), ProjectState.class);
+    }
+
+    public ProjectState require(String id) {
+        return state(id).orElseThrow(() -> new NotFoundException("no project " + id + " has been applied (projects: "
+                + String.join(", ", ids()) + ")"));
+    }
+
+    public void writeState(ProjectState state) {
+        write(new Path(projectDir(state.id()), "project.json"), state);
+    }
+
+    public Optional<Members> members(String id) {
+        return read(new Path(projectDir(id), "members.json"), Members.class);
+    }
+
+    public void writeMembers(Members members) {
+        write(new Path(projectDir(members.project()), "members.json"), members);
+    }
+
+    /** The project's generated policies as stored, or empty if none. */
+    public List<RangerPolicy> policies(String id) {
+        Path path = new Path(projectDir(id), "policies.json");
+        try (InputStream in = storage.fs().open(path)) {
+            return ProjectPolicies.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (FileNotFoundException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String policiesJson(String id) {
+        Path path = new Path(projectDir(id), "policies.json");
+        try (InputStream in = storage.fs().open(path)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (FileNotFoundException e) {
+            return null;
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void writePolicies(String id, List<RangerPolicy> policies) {
+        Path path = new Path(projectDir(id), "policies.json");
+        HdfsFiles.writeAtomically(storage, path, out -> out.write(ProjectPolicies.toJson(policies).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    public void deletePolicies(String id) {
+        try {
+            storage.fs().delete(new Path(projectDir(id), "policies.json"), false);
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot delete the policies of " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every project that was ever applied, by id. */
+    public List<String> ids() {
+        List<String> ids = new ArrayList<>();
+        try {
+            if (!storage.fs().exists(storage.layout().projects())) {
+                return ids;
+            }
+            for (FileStatus s : storage.fs().listStatus(storage.layout().projects())) {
+                if (s.isDirectory() && storage.fs().exists(new Path(s.getPath(), "project.json"))) {
+                    ids.add(s.getPath().getName());
+                }
+            }
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot list projects: " + e.getMessage(), e);
+        }
+        ids.sort(null);
+        return ids;
+    }
+
+    /** The generated policies of every active project, by project id. */
+    public Map<String, List<RangerPolicy>> activePolicies() {
+        Map<String, List<RangerPolicy>> out = new LinkedHashMap<>();
+        for (String id : ids()) {
+            if (state(id).map(ProjectState::isActive).orElse(false)) {
+                out.put(id, policies(id));
+            }
+        }
+        return out;
+    }
+
+    private <T> Optional<T> read(Path path, Class<T> type) {
+        try (InputStream in = storage.fs().open(path)) {
+            return Optional.of(JSON.readValue(in, type));
+        } catch (FileNotFoundException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void write(Path path, Object value) {
+        HdfsFiles.writeAtomically(storage, path, out -> JSON.writeValue(out, value));
+    }
+
+    static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

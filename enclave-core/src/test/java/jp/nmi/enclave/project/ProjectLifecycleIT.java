@@ -1,0 +1,498 @@
+package jp.nmi.enclave.project;
+
+import static jp.nmi.enclave.testing.Personas.ANALYST_ALICE;
+import static jp.nmi.enclave.testing.Personas.ANALYST_BOB;
+import static jp.nmi.enclave.testing.Personas.ANALYST_KENJI;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivilegedExceptionAction;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import javax.crypto.Mac;
+import jp.nmi.enclave.audit.FileAuditLog;
+import jp.nmi.enclave.cli.EnclaveCli;
+import jp.nmi.enclave.dataset.DatasetRegistry;
+import jp.nmi.enclave.demo.DemoSpecs;
+import jp.nmi.enclave.demo.DemoWorld;
+import jp.nmi.enclave.embedded.DemoEnclave;
+import jp.nmi.enclave.error.ValidationException;
+import jp.nmi.enclave.hdfs.EmbeddedHdfs;
+import jp.nmi.enclave.hdfs.EnclaveStorage;
+import jp.nmi.enclave.ingest.Ingest;
+import jp.nmi.enclave.io.CsvReader;
+import jp.nmi.enclave.io.Progress;
+import jp.nmi.enclave.pseudonym.KeyStoreFile;
+import jp.nmi.enclave.sql.EnclaveSession;
+import jp.nmi.enclave.sql.StatementResult;
+import jp.nmi.enclave.testing.DemoFacts;
+import jp.nmi.enclave.testing.MutableClock;
+import jp.nmi.enclave.testing.ParquetScan;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.hadoop.security.AccessControlException;
+import org.apache.hadoop.security.UserGroupInformation;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Projects as code on a real HDFS (one MiniDFSCluster) and, where queries matter, a real Spark
+ * session. Tests that need a project from scratch get their own enclave root on the cluster; the
+ * query tests share one root with DEMO-1 and DEMO-2 applied and run in order, the opt-out last.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ProjectLifecycleIT {
+    @TempDir
+    static Path tmp;
+
+    static EmbeddedHdfs hdfs;
+    static Path source;
+    static final AtomicInteger ROOTS = new AtomicInteger();
+    static Root shared;
+    static EnclaveSession session;
+    static MutableClock clock = new MutableClock(Instant.parse("2026-11-24T03:00:00Z"));
+
+    /** An enclave root on the cluster with its own key store, policy file and audit log. */
+    record Root(EnclaveStorage storage, Path keys, Path policies, Path audit) {
+        KeyStoreFile keyStore() {
+            return KeyStoreFile.openOrCreate(keys);
+        }
+
+        ProjectReconciler reconciler() {
+            return new ProjectReconciler(storage, keyStore(), new PolicyPublisher(policies), new FileAuditLog(audit), "ops",
+                    Clock.systemUTC(), Progress.NONE);
+        }
+
+        ProjectStore store() {
+            return new ProjectStore(storage);
+        }
+
+        String target() {
+            return hdfs.uri() + storage.layout().root().toUri().getPath();
+        }
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        hdfs = EmbeddedHdfs.start(tmp.resolve("enclave"));
+        source = tmp.resolve("source");
+        DemoWorld.write(new DemoWorld.Parameters(700, 30, 21), source, Progress.NONE);
+        shared = freshRoot();
+        shared.reconciler().apply(DemoSpecs.spec("DEMO-1"));
+        shared.reconciler().apply(DemoSpecs.spec("DEMO-2"));
+        session = DemoEnclave.open(shared.storage(), "DEMO-1", shared.policies(), shared.audit(), shared.keys(),
+                new EnclaveSession.Settings("local[2]", 10_000, 2), clock,
+                new ProjectDirectory(shared.store().members("DEMO-1").orElseThrow()));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (session != null) {
+            session.close();
+        }
+        if (hdfs != null) {
+            hdfs.close();
+        }
+    }
+
+    static Root freshRoot() {
+        int n = ROOTS.incrementAndGet();
+        EnclaveStorage storage = EnclaveStorage.connect(URI.create(hdfs.uri() + "/enclave-" + n));
+        Root root = new Root(storage, tmp.resolve("keys-" + n + "/keys.p12"), tmp.resolve("policies-" + n + ".json"),
+                tmp.resolve("audit-" + n + ".jsonl"));
+        Ingest.run(storage, new Ingest.Request(source, root.keys(), source.resolve("optout.csv")), Progress.NONE);
+        return root;
+    }
+
+    record Cli(int code, String out, String err) {}
+
+    static Cli cli(String... args) {
+        CommandLine cl = EnclaveCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        return new Cli(cl.execute(args), out.toString(), err.toString());
+    }
+
+    static Path specFile(String id, String yaml) throws IOException {
+        Path file = tmp.resolve("specs-" + ROOTS.get()).resolve(id + ".yaml");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    static String[] rootOptions(Root r) {
+        return new String[] {"--target", r.target(), "--keystore", r.keys().toString(), "--policies", r.policies().toString(),
+            "--audit-log", r.audit().toString(), "--operator", "ops"};
+    }
+
+    static String[] concat(String[] a, String... b) {
+        List<String> all = new ArrayList<>(List.of(a));
+        all.addAll(List.of(b));
+        return all.toArray(String[]::new);
+    }
+
+    // ---- apply ------------------------------------------------------------------------------
+
+    @Test
+    void planPrintsWhatApplyChangesAndASecondApplyChangesNothing() throws Exception {
+        Root r = freshRoot();
+        Path spec = specFile("DEMO-1", DemoSpecs.yaml("DEMO-1"));
+        Cli plan = cli(concat(new String[] {"project", "plan", spec.toString()}, rootOptions(r)));
+        assertThat(plan.code()).as(plan.err()).isZero();
+        assertThat(plan.out()).startsWith("Plan for DEMO-1 (Germline variants and outcomes in breast cancer): 9 changes")
+                .contains("create   key project-demo-1: the project's own pseudonym key")
+                .contains("create   " + r.storage().layout().project("DEMO-1").toUri().getPath() + "/workspace: 0770 enclave:demo-1, ACL"
+                        + " default:user:alice:rwx,default:user:kenji:rwx,user:alice:rwx,user:kenji:rwx")
+                .contains("build    extract: first extract from publication")
+                .contains("create   Ranger policies: 20 policies valid 2026-04-01 to 2029-03-31");
+        // plan changed nothing
+        assertThat(r.store().state("DEMO-1")).isEmpty();
+        assertThat(r.keyStore().key("project-demo-1")).isEmpty();
+
+        Cli apply = cli(concat(new String[] {"project", "apply", spec.toString()}, rootOptions(r)));
+        assertThat(apply.code()).as(apply.err()).isZero();
+        // apply made exactly the planned changes
+        assertThat(apply.out().lines().filter(l -> l.startsWith("  ")).toList())
+                .isEqualTo(plan.out().lines().filter(l -> l.startsWith("  ")).toList());
+        Cli again = cli(concat(new String[] {"project", "apply", spec.toString()}, rootOptions(r)));
+        assertThat(again.out()).isEqualTo("No changes: DEMO-1 is already as its spec says.\n");
+        assertThat(cli(concat(new String[] {"project", "plan", spec.toString()}, rootOptions(r))).out())
+                .isEqualTo("No changes: DEMO-1 is as its spec says.\n");
+        List<String> audit = Files.readAllLines(r.audit());
+        assertThat(audit.stream().filter(l -> l.contains("\"action\":\"project.apply\"")).count()).isEqualTo(1);
+
+        Cli list = cli(concat(new String[] {"project", "list"}, rootOptions(r)));
+        assertThat(list.out()).contains("DEMO-1       active  2026-04-01 2029-03-31       2");
+        Cli show = cli(concat(new String[] {"project", "show", "DEMO-1"}, rootOptions(r)));
+        assertThat(show.out()).contains("members:     alice (lead, academic), kenji (analyst, industry)").contains("cohort:      ICD-10 C50");
+    }
+
+    @Test
+    void aChangedSpecProducesExactlyThePlannedChanges() {
+        Root r = freshRoot();
+        ProjectReconciler reconciler = r.reconciler();
+        reconciler.apply(DemoSpecs.spec("DEMO-1"));
+        String changed = DemoSpecs.yaml("DEMO-1")
+                .replace("  - user: kenji", "  - user: bob\n    role: analyst\n    affiliation: academic\n  - user: kenji")
+                .replace("  lab_results: [participant_id, test_code, value, unit, measured_on]\n", "")
+                .replace("  - {column: lab_results.measured_on, mask: MASK_DATE_SHOW_YEAR, members: all}\n", "");
+        ProjectSpec spec = ProjectSpecParser.parse(changed, "DEMO-1.yaml");
+        ProjectReconciler.Plan plan = reconciler.plan(spec);
+        assertThat(plan.changes()).extracting(ProjectReconciler.Change::action, ProjectReconciler.Change::target).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("update", "/enclave-" + ROOTS.get() + "/projects/DEMO-1"),
+                org.assertj.core.groups.Tuple.tuple("update", "/enclave-" + ROOTS.get() + "/projects/DEMO-1/extract"),
+                org.assertj.core.groups.Tuple.tuple("update", "/enclave-" + ROOTS.get() + "/projects/DEMO-1/workspace"),
+                org.assertj.core.groups.Tuple.tuple("update", "/enclave-" + ROOTS.get() + "/projects/DEMO-1/outbox"),
+                org.assertj.core.groups.Tuple.tuple("build", "extract"),
+                org.assertj.core.groups.Tuple.tuple("update", "project.json"),
+                org.assertj.core.groups.Tuple.tuple("update", "members.json"),
+                org.assertj.core.groups.Tuple.tuple("update", "Ranger policies"));
+        assertThat(plan.changes().get(4).detail()).isEqualTo("rebuild: approved datasets or columns changed");
+        assertThat(plan.changes().get(2).detail()).isEqualTo("ACL +default:user:bob:rwx,user:bob:rwx");
+        assertThat(reconciler.apply(spec)).isEqualTo(plan);
+        assertThat(reconciler.plan(spec).isEmpty()).isTrue();
+        ProjectState state = r.store().require("DEMO-1");
+        assertThat(state.extract().tables()).doesNotContainKey("lab_results");
+        assertThat(r.store().policies("DEMO-1")).noneMatch(p -> p.getName().contains("lab_results"));
+        assertThat(r.store().members("DEMO-1").orElseThrow().members()).extracting(ProjectSpec.Member::user)
+                .containsExactly("alice", "bob", "kenji");
+    }
+
+    @Test
+    void anInvalidSpecChangesNothingAndNamesTheLine() throws Exception {
+        Root r = freshRoot();
+        r.reconciler().apply(DemoSpecs.spec("DEMO-1"));
+        byte[] state = r.storage().fs().open(new org.apache.hadoop.fs.Path(r.store().projectDir("DEMO-1"), "project.json")).readAllBytes();
+        byte[] policies = Files.readAllBytes(r.policies());
+        Path bad = specFile("DEMO-1", DemoSpecs.yaml("DEMO-1").replace("    affiliation: industry", "    affiliation: partner"));
+        Cli apply = cli(concat(new String[] {"project", "apply", bad.toString()}, rootOptions(r)));
+        assertThat(apply.code()).isEqualTo(EnclaveCli.EXIT_ERROR);
+        assertThat(apply.err()).isEqualTo("enclave apply: DEMO-1.yaml line 20: members[1].affiliation: 'partner' is not one of"
+                + " academic, industry" + System.lineSeparator());
+        assertThat(r.storage().fs().open(new org.apache.hadoop.fs.Path(r.store().projectDir("DEMO-1"), "project.json")).readAllBytes())
+                .isEqualTo(state);
+        assertThat(Files.readAllBytes(r.policies())).isEqualTo(policies);
+    }
+
+    // ---- extracts ---------------------------------------------------------------------------
+
+    @Test
+    void theExtractHoldsTheApprovedColumnsAndTheCohortOnly() throws Exception {
+        ProjectState demo1 = shared.store().require("DEMO-1");
+        DemoFacts facts = facts("project-demo-1");
+        // everyone who opted out so far (the ordered tests record one) stays out
+        Set<String> optedOut = new jp.nmi.enclave.optout.OptoutStore(shared.storage()).read().pseudonyms();
+        Set<String> expected = facts.asProject(DemoFacts.minus(DemoFacts.intersect(facts.cohort("C50"), facts.consentCoversHmb()),
+                optedOut));
+        List<Map<String, Object>> participants = rows(demo1, "participants");
+        assertThat(participants.get(0).keySet()).containsExactlyElementsOf(DemoSpecs.spec("DEMO-1").datasets().get("participants"));
+        assertThat(participants.stream().map(p -> (String) p.get("participant_id")).collect(Collectors.toSet())).isEqualTo(expected);
+        for (String table : List.of("diagnoses", "samples", "lab_results", "clinical_notes", "genotypes")) {
+            assertThat(rows(demo1, table).stream().map(p -> (String) p.get("participant_id")).collect(Collectors.toSet()))
+                    .as(table).isNotEmpty().isSubsetOf(expected);
+        }
+        ProjectState demo2 = shared.store().require("DEMO-2");
+        assertThat(demo2.extract().tables()).doesNotContainKeys("clinical_notes", "samples");
+        assertThat(rows(demo2, "participants").get(0).keySet()).containsExactly("participant_id", "sex", "age_band", "region", "enrolled_on");
+        // DS consent for dementia is honoured, and other disease-specific consents are not
+        DemoFacts facts2 = facts("project-demo-2");
+        Set<String> dementia = facts2.cohort("F00", "F01", "F02", "F03", "G30");
+        Set<String> covered = facts2.rows("participants").stream().filter(p -> {
+            @SuppressWarnings("unchecked")
+            List<String> duo = (List<String>) p.get("duo_codes");
+            return duo.contains("GRU") || duo.contains("HMB") || duo.contains("DS:MONDO:0001627");
+        }).map(p -> (String) p.get("participant_id")).collect(Collectors.toSet());
+        assertThat(rows(demo2, "participants").stream().map(p -> (String) p.get("participant_id")).collect(Collectors.toSet()))
+                .isEqualTo(facts2.asProject(DemoFacts.minus(DemoFacts.intersect(dementia, covered), optedOut)));
+    }
+
+    @Test
+    void twoProjectsPseudonymsNeverIntersect() throws Exception {
+        Set<String> demo1 = ids(shared.store().require("DEMO-1"));
+        Set<String> demo2 = ids(shared.store().require("DEMO-2"));
+        assertThat(demo1).isNotEmpty().doesNotContainAnyElementsOf(demo2);
+        // not even for the same person: every provider pseudonym re-keyed under each key
+        DemoFacts f1 = facts("project-demo-1");
+        DemoFacts f2 = facts("project-demo-2");
+        Set<String> everyone = f1.rows("participants").stream().map(p -> (String) p.get("participant_id")).collect(Collectors.toSet());
+        assertThat(f1.asProject(everyone)).doesNotContainAnyElementsOf(f2.asProject(everyone));
+        assertThat(demo1).doesNotContainAnyElementsOf(everyone);
+    }
+
+    // ---- queries over the extract (ordered: the opt-out comes last) --------------------------
+
+    @Test
+    @Order(1)
+    void theIndustryMemberSeesNoParticipantWhoseConsentProhibitsCommercialUse() throws Exception {
+        DemoFacts facts = facts("project-demo-1");
+        Set<String> extract = DemoFacts.intersect(facts.cohort("C50"), facts.consentCoversHmb());
+        Set<String> prohibited = DemoFacts.intersect(extract, facts.commercialUseProhibited());
+        assertThat(prohibited).isNotEmpty();
+        assertThat(ids(session.execute(ANALYST_KENJI, "SELECT participant_id FROM participants"))).isEqualTo(
+                facts.asProject(DemoFacts.minus(extract, prohibited)));
+        assertThat(ids(session.execute(ANALYST_KENJI, "SELECT DISTINCT participant_id FROM genotypes")))
+                .doesNotContainAnyElementsOf(facts.asProject(prohibited));
+        assertThat(ids(session.execute(ANALYST_ALICE, "SELECT participant_id FROM participants"))).isEqualTo(facts.asProject(extract));
+        StatementResult bob = session.execute(ANALYST_BOB, "SELECT 1");
+        assertThat(bob.message()).isEqualTo("Access denied: bob is not a member of project DEMO-1");
+    }
+
+    @Test
+    @Order(2)
+    void afterTheEndDateEveryQueryIsDeniedWithoutAReapply() {
+        clock.set(Instant.parse("2029-03-31T14:59:00Z"));
+        assertThat(session.execute(ANALYST_ALICE, "SELECT count(*) FROM diagnoses").status()).isEqualTo(StatementResult.Status.OK);
+        clock.set(Instant.parse("2029-03-31T15:00:01Z")); // 2029-04-01 00:00:01 in Tokyo
+        for (String sql : List.of("SELECT count(*) FROM diagnoses", "SELECT sex FROM participants", "SELECT * FROM variants")) {
+            StatementResult r = session.execute(ANALYST_ALICE, sql);
+            assertThat(r.status()).as(sql).isEqualTo(StatementResult.Status.DENIED);
+            assertThat(r.message()).startsWith("Access denied: alice may not read demo_1.");
+        }
+        clock.set(Instant.parse("2026-11-24T03:00:00Z"));
+    }
+
+    @Test
+    @Order(3)
+    void anOptOutLeavesQueryResultsAtOnceAndTheFilesAtTheNextRewrite() throws Exception {
+        KeyStoreFile keys = shared.keyStore();
+        DemoFacts facts = facts("project-demo-1");
+        Set<String> extract = DemoFacts.intersect(facts.cohort("C50"), facts.consentCoversHmb());
+        // a source patient in DEMO-1's extract
+        Mac provider = Mac.getInstance("HmacSHA256");
+        provider.init(keys.providerKey());
+        String patient = null;
+        try (CsvReader csv = new CsvReader(Files.newBufferedReader(source.resolve("participants.csv")), "participants.csv")) {
+            csv.readHeader();
+            for (CsvReader.Row row = csv.next(); row != null && patient == null; row = csv.next()) {
+                String pseudonym = HexFormat.of().formatHex(provider.doFinal(("participant:" + row.get(0)).getBytes(StandardCharsets.UTF_8)));
+                if (extract.contains(pseudonym)) {
+                    patient = row.get(0);
+                }
+            }
+        }
+        assertThat(patient).isNotNull();
+        String projectId = facts.projectPseudonym(HexFormat.of().formatHex(
+                provider.doFinal(("participant:" + patient).getBytes(StandardCharsets.UTF_8))));
+        long before = count("SELECT count(*) FROM participants");
+        Path optout = tmp.resolve("optout-now.csv");
+        Files.writeString(optout, "patient_id,received_on\n" + patient + ",2026-11-23\n");
+
+        OptoutApplier.Report report = new OptoutApplier(shared.storage(), keys, new PolicyPublisher(shared.policies()),
+                new FileAuditLog(shared.audit()), "ops", Clock.systemUTC()).apply(optout);
+        assertThat(report.newOptouts()).isEqualTo(1);
+        OptoutApplier.ProjectImpact impact = report.projects().stream().filter(p -> p.project().equals("DEMO-1")).findFirst().orElseThrow();
+        assertThat(impact.participants()).isEqualTo(1);
+        assertThat(impact.rowsByTable()).containsKey("participants");
+
+        // at once, in the session that was already open
+        assertThat(count("SELECT count(*) FROM participants")).isEqualTo(before - 1);
+        assertThat(ids(session.execute(ANALYST_ALICE, "SELECT participant_id FROM diagnoses"))).doesNotContain(projectId);
+        // still in the files until the next rewrite ...
+        assertThat(ids(shared.store().require("DEMO-1"))).contains(projectId);
+        ProjectReconciler.Plan plan = shared.reconciler().plan(DemoSpecs.spec("DEMO-1"));
+        assertThat(plan.changes()).anySatisfy(c -> assertThat(c.detail()).contains("1 opt-out(s) since the last extract"));
+        shared.reconciler().apply(DemoSpecs.spec("DEMO-1"));
+        // ... and gone from them after it
+        ProjectState rewritten = shared.store().require("DEMO-1");
+        assertThat(ids(rewritten)).doesNotContain(projectId).hasSize(extract.size() - 1);
+        for (String table : List.of("diagnoses", "genotypes")) {
+            assertThat(rows(rewritten, table)).noneMatch(row -> projectId.equals(row.get("participant_id")));
+        }
+        assertThat(shared.reconciler().plan(DemoSpecs.spec("DEMO-1")).isEmpty()).isTrue();
+    }
+
+    // ---- HDFS permissions -------------------------------------------------------------------
+
+    @Test
+    void hdfsPermissionsKeepProjectsApart() throws Exception {
+        String root = shared.storage().layout().root().toUri().getPath();
+        org.apache.hadoop.fs.Path workspace = new org.apache.hadoop.fs.Path(root + "/projects/DEMO-1/workspace");
+        org.apache.hadoop.fs.Path outbox = new org.apache.hadoop.fs.Path(root + "/projects/DEMO-1/outbox/alice-result.csv");
+        org.apache.hadoop.fs.Path state = new org.apache.hadoop.fs.Path(root + "/projects/DEMO-1/project.json");
+        ProjectState demo1 = shared.store().require("DEMO-1");
+        org.apache.hadoop.fs.Path extractFile = new org.apache.hadoop.fs.Path(demo1.extract().tables().get("participants").location()
+                + "/" + demo1.extract().tables().get("participants").files().get(0).name());
+        as(ANALYST_ALICE, fs -> {
+            assertThat(fs.listStatus(workspace)).isNotNull();
+            try (var out = fs.create(outbox)) {
+                out.write("n\n12\n".getBytes(StandardCharsets.UTF_8));
+            }
+            assertThat(fs.open(extractFile).read()).isEqualTo('P'); // a Parquet file starts with "PAR1"
+            assertThatThrownBy(() -> fs.open(state).read()).isInstanceOf(AccessControlException.class)
+                    .hasMessageContaining("Permission denied: user=alice, access=READ");
+            assertThatThrownBy(() -> fs.listStatus(new org.apache.hadoop.fs.Path(root + "/datasets")))
+                    .isInstanceOf(AccessControlException.class).hasMessageContaining("Permission denied: user=alice");
+            return null;
+        });
+        as(ANALYST_BOB, fs -> {
+            assertThatThrownBy(() -> fs.listStatus(workspace)).isInstanceOf(AccessControlException.class)
+                    .hasMessageContaining("Permission denied: user=bob");
+            assertThatThrownBy(() -> fs.open(outbox).read()).isInstanceOf(AccessControlException.class);
+            return null;
+        });
+        shared.storage().fs().delete(outbox, false);
+    }
+
+    // ---- closure ----------------------------------------------------------------------------
+
+    @Test
+    void aClosedProjectLeavesNothingAndItsCertificateVerifies() throws Exception {
+        Root r = freshRoot();
+        r.reconciler().apply(DemoSpecs.spec("DEMO-2"));
+        org.apache.hadoop.fs.Path dir = r.store().projectDir("DEMO-2");
+        try (var out = r.storage().fs().create(new org.apache.hadoop.fs.Path(dir, "workspace/notes.txt"))) {
+            out.write("bob's working notes".getBytes(StandardCharsets.UTF_8));
+        }
+        try (var out = r.storage().fs().create(new org.apache.hadoop.fs.Path(dir, "outbox/table1.csv"))) {
+            out.write("a,n\nx,12\n".getBytes(StandardCharsets.UTF_8));
+        }
+        org.apache.hadoop.fs.Path pending = new org.apache.hadoop.fs.Path(ProjectCloser.pendingExports(r.storage(), "DEMO-2"), "req-42");
+        r.storage().fs().create(pending).close();
+        ProjectCloser closer = new ProjectCloser(r.storage(), r.keyStore(), new PolicyPublisher(r.policies()), new FileAuditLog(r.audit()),
+                "ops", Clock.systemUTC(), Progress.NONE);
+        Path certs = tmp.resolve("certs-" + ROOTS.get());
+        assertThatThrownBy(() -> closer.close("DEMO-2", false, null, certs)).isInstanceOf(ValidationException.class)
+                .hasMessage("project DEMO-2 has 1 export request(s) pending in the egress service (req-42); wait until they are"
+                        + " decided, or close with --override-pending --reason TEXT (audited)");
+        assertThatThrownBy(() -> closer.close("DEMO-2", true, " ", certs)).isInstanceOf(ValidationException.class)
+                .hasMessage("--override-pending needs --reason: why close with export requests pending?");
+        assertThat(r.store().require("DEMO-2").isActive()).isTrue();
+
+        DestructionCertificate c = closer.close("DEMO-2", true, "committee withdrew approval", certs);
+        assertThat(c.allChecksPassed()).isTrue();
+        assertThat(c.pendingExportsOverridden()).isTrue();
+        assertThat(c.deleted()).extracting(DestructionCertificate.DeletedDirectory::path).containsExactly(
+                dir.toUri().getPath() + "/extract", dir.toUri().getPath() + "/workspace", dir.toUri().getPath() + "/outbox");
+        assertThat(c.deleted().get(1).contents()).extracting(DestructionCertificate.DeletedFile::path)
+                .containsExactly(dir.toUri().getPath() + "/workspace/notes.txt");
+        assertThat(c.deleted().get(0).files()).isGreaterThanOrEqualTo(4);
+        // nothing of the project's data remains
+        List<String> left = new ArrayList<>();
+        RemoteIterator<LocatedFileStatus> it = r.storage().fs().listFiles(dir, true);
+        while (it.hasNext()) {
+            left.add(it.next().getPath().getName());
+        }
+        assertThat(left).containsExactlyInAnyOrder("project.json", "members.json", "destruction-certificate.json");
+        assertThat(r.keyStore().key("project-demo-2")).isEmpty();
+        assertThat(new PolicyPublisher(r.policies()).current()).noneMatch(p -> p.getName().startsWith("DEMO-2:"));
+        assertThat(ProjectCloser.verify(c, r.keyStore(), r.storage())).isEmpty();
+
+        Cli verify = cli(concat(new String[] {"project", "verify-certificate", certs.resolve("DEMO-2-destruction-certificate.json").toString()},
+                rootOptions(r)));
+        assertThat(verify.code()).as(verify.err()).isZero();
+        assertThat(verify.out()).startsWith("The destruction certificate of DEMO-2 verifies: signed by this provider, ");
+        // an edited certificate does not verify
+        DestructionCertificate forged = new DestructionCertificate(c.format(), c.project(), c.title(), c.approvalReference(), "someone",
+                c.closedAt(), c.reason(), c.pendingExportsOverridden(), c.deleted(), c.keyAlias(), c.checks(), c.signature());
+        assertThat(ProjectCloser.verify(forged, r.keyStore(), r.storage()))
+                .containsExactly("the signature does not match its content (edited, or signed with another provider key)");
+        // the closure is audited with its reason, and a closed project is not reopened
+        assertThat(Files.readAllLines(r.audit())).anyMatch(l -> l.contains("\"action\":\"project.close\"")
+                && l.contains("committee withdrew approval"));
+        assertThatThrownBy(() -> r.reconciler().apply(DemoSpecs.spec("DEMO-2"))).isInstanceOf(ValidationException.class)
+                .hasMessageStartingWith("project DEMO-2 was closed on ");
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------
+
+    private static long count(String sql) {
+        StatementResult r = session.execute(ANALYST_ALICE, sql);
+        assertThat(r.status()).as(r.message()).isEqualTo(StatementResult.Status.OK);
+        return (Long) r.rows().get(0).get(0);
+    }
+
+    private static Set<String> ids(StatementResult r) {
+        assertThat(r.status()).as(r.message()).isEqualTo(StatementResult.Status.OK);
+        return r.rows().stream().map(row -> (String) row.get(0)).collect(Collectors.toSet());
+    }
+
+    private static Set<String> ids(ProjectState state) throws IOException {
+        return rows(state, "participants").stream().map(p -> (String) p.get("participant_id")).collect(Collectors.toSet());
+    }
+
+    private static List<Map<String, Object>> rows(ProjectState state, String table) throws IOException {
+        ProjectState.Table t = state.extract().tables().get(table);
+        return ParquetScan.rows(shared.storage(), new DatasetRegistry.Entry(table, state.extract().build(), t.location(), t.columns(),
+                t.rows(), t.contentHash(), "", t.files()));
+    }
+
+    private static DemoFacts facts(String keyAlias) throws IOException {
+        return new DemoFacts(shared.storage(), shared.keyStore().key(keyAlias).orElseThrow());
+    }
+
+    private static <T> T as(String user, FsAction<T> action) throws Exception {
+        return UserGroupInformation.createRemoteUser(user).doAs((PrivilegedExceptionAction<T>) () -> {
+            try (FileSystem fs = FileSystem.get(hdfs.uri(), shared.storage().configuration())) {
+                return action.run(fs);
+            }
+        });
+    }
+
+    @FunctionalInterface
+    interface FsAction<T> {
+        T run(FileSystem fs) throws Exception;
+    }
+}
