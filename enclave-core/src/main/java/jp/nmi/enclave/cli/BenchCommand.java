@@ -14,7 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
         description = "Run a benchmark against a baseline measured in the same process (not part of the tests).",
-        subcommands = {BenchCommand.Ingest.class, BenchCommand.Sql.class, BenchCommand.Apply.class})
+        subcommands = {BenchCommand.Ingest.class, BenchCommand.Sql.class, BenchCommand.Apply.class, BenchCommand.Disclosure.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -22,6 +22,29 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "disclosure",
+            mixinStandardHelpOptions = true,
+            description = "Disclosure checks on a large crosstab (three categorical variables, a magnitude), in rows per second.")
+    static final class Disclosure implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--rows", defaultValue = "1000000", description = "Rows (default: ${DEFAULT-VALUE}).")
+        int rows;
+
+        @Option(names = "--repetitions", defaultValue = "3", description = "Runs; the best is reported (default: ${DEFAULT-VALUE}).")
+        int repetitions;
+
+        @Option(names = "--work", paramLabel = "DIR", defaultValue = "bench-results/work", description = "Work directory (default: ${DEFAULT-VALUE}).")
+        Path work;
+
+        @Override
+        public Integer call() throws Exception {
+            jp.nmi.enclave.bench.DisclosureBenchmark.run(rows, repetitions, work, spec.commandLine().getOut());
+            return EnclaveCli.EXIT_OK;
+        }
     }
 
     @Command(name = "apply",

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             ProjectCommand.class,
             OptoutCommand.class,
             SqlCommand.class,
+            DisclosureCommand.class,
             AuditCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class},

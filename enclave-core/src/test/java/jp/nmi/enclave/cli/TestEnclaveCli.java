@@ -31,7 +31,7 @@ class TestEnclaveCli {
         Run r = run("--help");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("demo-data", "ingest", "Exit codes: 0 success, 1 error");
-        for (String sub : new String[] {"demo-data", "ingest"}) {
+        for (String sub : new String[] {"demo-data", "ingest", "sql", "audit", "project", "optout", "disclosure", "bench"}) {
             Run help = run(sub, "--help");
             assertThat(help.code()).isZero();
             assertThat(help.out()).startsWith("Usage: enclave " + sub);
@@ -54,6 +54,30 @@ class TestEnclaveCli {
         assertThat(r.code()).isEqualTo(EnclaveCli.EXIT_ERROR);
         assertThat(r.err()).isEqualTo("enclave demo-data: --out " + dir + " is not empty; demo-data writes only into a new"
                 + " or empty directory" + System.lineSeparator());
+    }
+
+    @Test
+    void disclosureCheckPrintsTheJsonReport() throws Exception {
+        StringBuilder csv = new StringBuilder("participant_id,sex,band\n");
+        for (int i = 0; i < 30; i++) {
+            csv.append("p").append(i).append(",F,20-29\n");
+        }
+        for (int i = 30; i < 35; i++) {
+            csv.append("p").append(i).append(",M,20-29\n");
+        }
+        Files.writeString(dir.resolve("data.csv"), csv);
+        Run r = run("disclosure", "check", "--profile", "ndb", "--data", dir.resolve("data.csv").toString(), "--spec",
+                "crosstab index=sex columns=band", "--format", "json");
+        assertThat(r.code()).as(r.err()).isZero();
+        var report = new com.fasterxml.jackson.databind.ObjectMapper().readValue(r.out(), java.util.Map.class);
+        assertThat(java.util.List.copyOf(report.keySet()).subList(0, 5)).containsExactly("status", "profile", "table", "checks", "suppressed");
+        assertThat(report.get("status")).isEqualTo("fail");
+        assertThat(report.get("table")).isEqualTo(java.util.Map.of("index", java.util.List.of("F", "M"), "columns",
+                java.util.List.of("20-29"), "values", java.util.List.of(java.util.List.of(30), java.util.List.of(5))));
+        Run bad = run("disclosure", "check", "--profile", "strict", "--data", dir.resolve("data.csv").toString(), "--spec", "crosstab index=sex");
+        assertThat(bad.code()).isEqualTo(EnclaveCli.EXIT_ERROR);
+        assertThat(bad.err()).isEqualTo("enclave check: unknown disclosure profile 'strict' (profiles: ndb, acro, opensafely, all-of-us)"
+                + System.lineSeparator());
     }
 
     @Test
