@@ -13,4 +13,15 @@ if ! java -version 2>&1 | head -n 1 | grep -q '"17\.'; then
   done
 fi
 
+# The egress service's browser tests drive Debian's Chromium through its ChromeDriver (no browser
+# downloads). Install them when missing; the tests then fail rather than skip without them.
+if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "infra/test.sh: installing chromium and chromium-driver from Debian's packages ..." >&2
+  $SUDO apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+export ENCLAVE_REQUIRE_BROWSER=1
+
 exec mvn -B -ntp verify "$@"

@@ -29,7 +29,9 @@ final class AuditCommand implements Runnable {
             mixinStandardHelpOptions = true,
             description = {
                 "Walk the audit log's hash chain: every event must link to the one before and hash to what it says.",
-                "Reports the first broken link (an event altered, removed or reordered)."},
+                "Reports the first broken link (an event altered, removed or reordered). With --embedded, the egress service's",
+                "chain in its PostgreSQL is walked too (DIR/egress/postgres, if the service has run); --egress-jdbc names a",
+                "production database (password from $ENCLAVE_EGRESS_DB_PASSWORD)."},
             footer = {"", "Exit codes: 0 the chain is intact, 1 it is broken or cannot be read."})
     static final class Verify implements Callable<Integer> {
         @Spec
@@ -46,20 +48,46 @@ final class AuditCommand implements Runnable {
             Path log;
         }
 
+        @Option(names = "--egress-jdbc", paramLabel = "URL", description = "The egress service's PostgreSQL (jdbc:postgresql://...).")
+        String egressJdbc;
+
+        @Option(names = "--egress-db-user", paramLabel = "NAME", defaultValue = "egress",
+                description = "Its user with --egress-jdbc (default: ${DEFAULT-VALUE}).")
+        String egressDbUser;
+
         @Override
         public Integer call() {
             Path file = where.log != null ? where.log : where.embedded.toAbsolutePath().resolve("audit").resolve("enclave-audit.jsonl");
-            AuditVerification v = new FileAuditLog(file).verify();
-            PrintWriter out = spec.commandLine().getOut();
-            if (v.intact()) {
-                out.println("audit log " + file + ": " + v.events() + " events, chain intact (head " + v.headHash() + ")");
-                out.flush();
-                return EnclaveCli.EXIT_OK;
+            boolean intact = report("audit log " + file, new FileAuditLog(file).verify(), "line");
+            jp.nmi.enclave.db.EgressDatabase db = null;
+            if (egressJdbc != null) {
+                db = jp.nmi.enclave.db.EgressDatabase.connect(egressJdbc, egressDbUser);
+            } else if (where.embedded != null && jp.nmi.enclave.db.EgressDatabase.exists(where.embedded)) {
+                db = jp.nmi.enclave.db.EgressDatabase.embedded(where.embedded);
             }
-            spec.commandLine().getErr().println("audit log " + file + ": chain broken at line " + v.brokenAtLine() + " (event "
+            if (db != null) {
+                try (jp.nmi.enclave.db.EgressDatabase egress = db) {
+                    if (egress.isMigrated()) {
+                        intact &= report("egress audit " + egress.jdbcUrl(), new jp.nmi.enclave.audit.JdbcAuditLog(egress.dataSource(),
+                                java.time.Clock.systemUTC()).verify(), "position");
+                    } else {
+                        spec.commandLine().getOut().println("egress audit " + egress.jdbcUrl() + ": no egress schema yet (the service has not run)");
+                    }
+                }
+            }
+            spec.commandLine().getOut().flush();
+            return intact ? EnclaveCli.EXIT_OK : EnclaveCli.EXIT_ERROR;
+        }
+
+        private boolean report(String what, AuditVerification v, String unit) {
+            if (v.intact()) {
+                spec.commandLine().getOut().println(what + ": " + v.events() + " events, chain intact (head " + v.headHash() + ")");
+                return true;
+            }
+            spec.commandLine().getErr().println(what + ": chain broken at " + unit + " " + v.brokenAtLine() + " (event "
                     + v.brokenAtSeq() + "): " + v.reason() + "; the " + v.events() + " events before it are intact");
             spec.commandLine().getErr().flush();
-            return EnclaveCli.EXIT_ERROR;
+            return false;
         }
     }
 }

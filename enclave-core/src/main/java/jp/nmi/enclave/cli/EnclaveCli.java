@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
             OptoutCommand.class,
             SqlCommand.class,
             DisclosureCommand.class,
+            ExportCommand.class,
+            EgressCommand.class,
             AuditCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class},
@@ -58,6 +60,11 @@ public final class EnclaveCli implements Runnable {
 
     private static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parseResult) {
         PrintWriter err = cli.getErr();
+        if (e instanceof jp.nmi.enclave.error.AccessDeniedException) {
+            err.println("enclave " + cli.getCommandName() + ": " + e.getMessage());
+            err.flush();
+            return EXIT_DENIED;
+        }
         if (e instanceof ValidationException || e instanceof NotFoundException || e instanceof EnclaveStorageException) {
             err.println("enclave " + cli.getCommandName() + ": " + e.getMessage());
             err.flush();

@@ -7,8 +7,12 @@ import jp.nmi.enclave.hdfs.EnclaveStorage;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 
-/** Where the enclave's HDFS is: {@code --target hdfs://HOST:PORT/enclave} or {@code --embedded DIR}. */
-final class StorageOptions {
+/**
+ * Where the enclave's HDFS is: {@code --target hdfs://HOST:PORT/enclave} or {@code --embedded DIR}, and
+ * the provider's files that go with it. A picocli mixin shared by every command that touches HDFS
+ * (the egress service's command line too).
+ */
+public final class StorageOptions {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Where where;
 
@@ -40,7 +44,7 @@ final class StorageOptions {
     @Option(names = "--operator", paramLabel = "NAME", description = "Who acts, for the audit log (default: $ENCLAVE_OPERATOR or the login name).")
     String operator;
 
-    Path policyFile() {
+    public Path policyFile() {
         if (policies != null) {
             return policies;
         }
@@ -52,7 +56,7 @@ final class StorageOptions {
                 "enclave_hive.json");
     }
 
-    Path auditLogFile() {
+    public Path auditLogFile() {
         if (auditLog != null) {
             return auditLog;
         }
@@ -62,7 +66,7 @@ final class StorageOptions {
         return Path.of(System.getProperty("user.home"), ".enclave", "audit", "enclave-audit.jsonl");
     }
 
-    String operator() {
+    public String operator() {
         if (operator != null && !operator.isBlank()) {
             return operator;
         }
@@ -70,19 +74,19 @@ final class StorageOptions {
         return env != null && !env.isBlank() ? env : System.getProperty("user.name", "unknown");
     }
 
-    EnclaveStorage open() {
+    public EnclaveStorage open() {
         if (where.embedded != null) {
             return EnclaveStorage.embedded(where.embedded);
         }
         return EnclaveStorage.connect(where.target);
     }
 
-    Path keyStore() {
+    public Path keyStore() {
         if (keyStore != null) {
             return keyStore;
         }
         if (where.embedded != null) {
-            return where.embedded.toAbsolutePath().resolve("keys").resolve("enclave-keys.p12");
+            return jp.nmi.enclave.pseudonym.KeyStoreFile.embeddedPath(where.embedded);
         }
         String env = System.getenv("ENCLAVE_KEYSTORE");
         if (env != null && !env.isBlank()) {
@@ -96,7 +100,7 @@ final class StorageOptions {
     }
 
     /** The local directory of the embedded enclave, or null with --target. */
-    Path embeddedDir() {
+    public Path embeddedDir() {
         return where.embedded;
     }
 }

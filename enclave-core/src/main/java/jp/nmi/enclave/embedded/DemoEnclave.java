@@ -111,7 +111,7 @@ public final class DemoEnclave implements AutoCloseable {
     }
 
     public static Path keyStore(Path dir) {
-        return dir.toAbsolutePath().resolve("keys").resolve("enclave-keys.p12");
+        return KeyStoreFile.embeddedPath(dir);
     }
 
     public Path auditLog() {

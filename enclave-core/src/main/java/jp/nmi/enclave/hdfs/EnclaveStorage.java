@@ -123,6 +123,11 @@ public final class EnclaveStorage implements AutoCloseable {
         }
     }
 
+    /** Whether this process started the embedded HDFS (and stops it on close). */
+    public boolean isOwner() {
+        return owned != null;
+    }
+
     public FileSystem fs() {
         return fs;
     }

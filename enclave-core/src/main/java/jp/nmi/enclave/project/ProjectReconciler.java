@@ -168,6 +168,8 @@ public final class ProjectReconciler {
         if (!store.members(spec.id()).equals(Optional.of(members(spec, ProjectState.ACTIVE)))) {
             changes.add(new Change(store.members(spec.id()).isEmpty() ? "create" : "update", "members.json",
                     spec.members().stream().map(m -> m.user() + " (" + m.role() + ", " + m.affiliation() + ")").toList().toString()));
+        } else if (!store.isMembersReadableByServices(spec.id())) {
+            changes.add(new Change("update", "members.json", "readable by the egress service"));
         }
         // Policies after this apply: with a rebuilt extract no opt-out is pending any more.
         Set<String> pending = rebuild || key.isEmpty() ? Set.of() : pendingOptouts(spec, extract, key.get(), optedOut);

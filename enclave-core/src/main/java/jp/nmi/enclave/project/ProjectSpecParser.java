@@ -132,10 +132,19 @@ public final class ProjectSpecParser {
                 cohort, masks, profile);
     }
 
+    /** Most members a project can have: see {@link #members}. */
+    public static final int MAX_MEMBERS = 25;
+
     private List<ProjectSpec.Member> members(JsonNode root) {
         JsonNode list = array(root, "/members", "members");
         if (list.isEmpty()) {
             throw fail("/members", "members", "a project needs at least one member");
+        }
+        if (list.size() > MAX_MEMBERS) {
+            // Each member is a named-user entry in the ACLs of the project's directories, and HDFS
+            // holds at most 32 entries per ACL (owner, group, other, mask and the egress service take five).
+            throw fail("/members", "members", "has " + list.size() + " members; a project has at most " + MAX_MEMBERS
+                    + " (HDFS allows 32 entries per ACL and each member is one): split the work into projects");
         }
         List<ProjectSpec.Member> out = new ArrayList<>();
         Set<String> seen = new java.util.HashSet<>();

@@ -37,6 +37,10 @@ public final class ProjectStore {
     public record Members(String project, String status, String start, String end, String disclosureProfile,
             List<ProjectSpec.Member> members) {}
 
+    private static final org.apache.hadoop.fs.permission.AclEntry SERVICE_READ = new org.apache.hadoop.fs.permission.AclEntry.Builder()
+            .setScope(org.apache.hadoop.fs.permission.AclEntryScope.ACCESS).setType(org.apache.hadoop.fs.permission.AclEntryType.USER)
+            .setName(ProjectDirectories.EGRESS_USER).setPermission(org.apache.hadoop.fs.permission.FsAction.READ).build();
+
     private final EnclaveStorage storage;
 
     public ProjectStore(EnclaveStorage storage) {
@@ -64,8 +68,27 @@ public final class ProjectStore {
         return read(new Path(projectDir(id), "members.json"), Members.class);
     }
 
+    /** Writes the member list, readable by the egress service (which decides who may export and review by it). */
     public void writeMembers(Members members) {
-        write(new Path(projectDir(members.project()), "members.json"), members);
+        Path file = new Path(projectDir(members.project()), "members.json");
+        write(file, members);
+        try {
+            storage.fs().modifyAclEntries(file, List.of(SERVICE_READ));
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot let the egress service read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the egress service can read the member list (false also when there is none). */
+    public boolean isMembersReadableByServices(String id) {
+        Path file = new Path(projectDir(id), "members.json");
+        try {
+            return storage.fs().getAclStatus(file).getEntries().contains(SERVICE_READ);
+        } catch (FileNotFoundException e) {
+            return false;
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read the ACL of " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** The project's generated policies as stored, or empty if none. */

@@ -39,6 +39,8 @@ import jp.nmi.enclave.error.ValidationException;
  */
 public final class KeyStoreFile {
     public static final String PROVIDER_ALIAS = "provider";
+    /** The key that signs the records of outputs made in the enclave (verified by the egress service). */
+    public static final String OUTPUT_SIGNING_ALIAS = "egress-outputs";
     public static final String PASSWORD_ENV = "ENCLAVE_KEYSTORE_PASSWORD";
     private static final Pattern ALIAS = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
@@ -52,6 +54,11 @@ public final class KeyStoreFile {
     private KeyStoreFile(Path file, char[] password) {
         this.file = file;
         this.password = password;
+    }
+
+    /** Where the embedded enclave in {@code dir} keeps its key store. */
+    public static Path embeddedPath(Path dir) {
+        return dir.toAbsolutePath().resolve("keys").resolve("enclave-keys.p12");
     }
 
     /**

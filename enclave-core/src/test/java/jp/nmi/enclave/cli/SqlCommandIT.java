@@ -71,4 +71,54 @@ class SqlCommandIT {
                 + "): event " + (denied + 1) + " was altered after it was written")
                 .contains("the " + denied + " events before it are intact");
     }
+
+    @Test
+    void exportWritesTheCheckedTableAndItsSignedRecordToTheOutbox() throws Exception {
+        Path demo = dir.resolve("export-demo");
+        EnclaveProcess.Result r = EnclaveProcess.run(List.of(), "export", "--demo", "--demo-dir", demo.toString(), "--participants", "300",
+                "--project", "DEMO-1", "--user", "alice", "--query", "SELECT participant_id, age_band FROM participants",
+                "--spec", "crosstab index=age_band", "--name", "age-bands.csv");
+        assertThat(r.exitCode()).as(r.stderr()).isEqualTo(EnclaveCli.EXIT_OK);
+        Map<?, ?> report = new ObjectMapper().readValue(r.stdout(), Map.class);
+        assertThat(report.get("profile")).isEqualTo("acro");
+        assertThat(report.get("spec")).isEqualTo("crosstab index=age_band");
+        assertThat(r.stderr()).contains("enclave export: wrote age-bands.csv to the outbox of DEMO-1 (checks: " + report.get("status"));
+
+        EnclaveProcess.Result denied = EnclaveProcess.run(List.of(), "export", "--demo", "--demo-dir", demo.toString(), "--project",
+                "DEMO-1", "--user", "kenji", "--query", "SELECT participant_id, birth_year FROM participants", "--spec",
+                "crosstab index=birth_year", "--name", "years.csv");
+        assertThat(denied.exitCode()).isEqualTo(EnclaveCli.EXIT_DENIED);
+        assertThat(denied.stderr()).contains("enclave export: Access denied: kenji may not read demo_1.participants.birth_year");
+
+        EnclaveProcess.Result anonymous = EnclaveProcess.run(List.of(), "export", "--demo", "--demo-dir", demo.toString(), "--project",
+                "DEMO-1", "--user", "alice", "--query", "SELECT age_band FROM participants", "--spec", "crosstab index=age_band",
+                "--name", "no-ids.csv");
+        assertThat(anonymous.exitCode()).isEqualTo(EnclaveCli.EXIT_ERROR);
+        assertThat(anonymous.stderr()).contains("the query must return participant_id with every row");
+
+        // What the egress service will find: the table, and a record that verifies against it with the enclave's key.
+        try (jp.nmi.enclave.hdfs.EnclaveStorage storage = jp.nmi.enclave.hdfs.EnclaveStorage.embedded(demo)) {
+            org.apache.hadoop.fs.Path outbox = new org.apache.hadoop.fs.Path(storage.layout().project("DEMO-1"), "outbox");
+            byte[] csv;
+            byte[] json;
+            try (var in = storage.fs().open(new org.apache.hadoop.fs.Path(outbox, "age-bands.csv"))) {
+                csv = in.readAllBytes();
+            }
+            try (var in = storage.fs().open(new org.apache.hadoop.fs.Path(outbox, ".disclosure/age-bands.csv.json"))) {
+                json = in.readAllBytes();
+            }
+            assertThat(storage.fs().getFileStatus(new org.apache.hadoop.fs.Path(outbox, "age-bands.csv")).getOwner()).isEqualTo("alice");
+            assertThat(new String(csv, java.nio.charset.StandardCharsets.UTF_8)).startsWith("index,count\n");
+            byte[] key = jp.nmi.enclave.pseudonym.KeyStoreFile.openOrCreate(jp.nmi.enclave.pseudonym.KeyStoreFile.embeddedPath(demo))
+                    .key(jp.nmi.enclave.pseudonym.KeyStoreFile.OUTPUT_SIGNING_ALIAS).orElseThrow().getEncoded();
+            jp.nmi.egress.disclosure.OutputRecord record = jp.nmi.egress.disclosure.OutputRecord.parse(json);
+            assertThat(record.verify(key, "DEMO-1", "age-bands.csv", csv)).isNull();
+            assertThat(record.createdBy()).isEqualTo("alice");
+            assertThat(record.verify(key, "DEMO-1", "age-bands.csv", "index,count\n20-29,1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .startsWith("the file was changed after it was checked");
+            // the record names contributors only as salted 16-byte hashes, never the (32-byte) pseudonyms
+            assertThat(record.cells()).isNotEmpty();
+            record.cells().forEach(c -> c.contributors().forEach(h -> assertThat(h).matches("[0-9a-f]{32}")));
+        }
+    }
 }

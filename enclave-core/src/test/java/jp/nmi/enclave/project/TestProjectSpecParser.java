@@ -87,4 +87,19 @@ class TestProjectSpecParser {
                 .hasMessage("DEMO-1.yaml line 4: disclosure_profile: is missing");
         assertThat(List.of(yaml)).isNotEmpty();
     }
+
+    @Test
+    void moreMembersThanAnHdfsAclHoldsAreRefused() {
+        StringBuilder members = new StringBuilder("members:\n");
+        for (int i = 0; i < 26; i++) {
+            members.append("  - user: analyst").append(i).append("\n    role: analyst\n    affiliation: academic\n");
+        }
+        String yaml = DemoSpecs.yaml("DEMO-1").replaceAll("(?s)members:\\n.*?\\ndatasets:",
+                java.util.regex.Matcher.quoteReplacement(members + "datasets:")).replaceAll("(?s)masks:.*?\\ndisclosure_profile",
+                "disclosure_profile");
+        assertThatThrownBy(() -> ProjectSpecParser.parse(yaml, "BIG.yaml"))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageEndingWith("members: has 26 members; a project has at most 25 (HDFS allows 32 entries per ACL and each member"
+                        + " is one): split the work into projects");
+    }
 }

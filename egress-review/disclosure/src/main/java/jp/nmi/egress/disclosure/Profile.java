@@ -59,8 +59,17 @@ public record Profile(String name, String description, int minCount, boolean zer
     public record Rounding(@JsonProperty(value = "base", required = true) int base,
             @JsonProperty(value = "method", required = true) String method) {}
 
-    /** A shipped profile by name. @throws DisclosureException if there is none */
+    private static final java.util.Map<String, Profile> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A shipped profile by name (read once; profiles are immutable). @throws DisclosureException if there is none */
     public static Profile named(String name) {
+        if (name == null || !NAMES.contains(name)) {
+            throw new DisclosureException("unknown disclosure profile '" + name + "' (profiles: " + String.join(", ", NAMES) + ")");
+        }
+        return LOADED.computeIfAbsent(name, Profile::load);
+    }
+
+    private static Profile load(String name) {
         if (!NAMES.contains(name)) {
             throw new DisclosureException("unknown disclosure profile '" + name + "' (profiles: " + String.join(", ", NAMES) + ")");
         }

@@ -1,0 +1,199 @@
+package jp.nmi.egress.api;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import jp.nmi.egress.audit.EgressAudit;
+import jp.nmi.egress.quarantine.EgressStore;
+import jp.nmi.egress.request.ExportRequest;
+import jp.nmi.egress.request.Releases;
+import jp.nmi.egress.request.RequestViews;
+import jp.nmi.egress.request.Requests;
+import jp.nmi.egress.request.Reviews;
+import jp.nmi.egress.security.Actor;
+import jp.nmi.egress.security.CurrentActor;
+import jp.nmi.egress.project.ProjectMembers;
+import jp.nmi.enclave.audit.AuditVerification;
+import jp.nmi.enclave.error.AccessDeniedException;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.Authentication;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The REST API (HTTP Basic; described at {@code /api/openapi.json}). Errors come back as
+ * {@code {"error": kind, "message": why}} with 400 (bad input), 403 (not allowed), 404 (no such
+ * thing), 409 (not in this state).
+ */
+@RestController
+@RequestMapping(path = "/api", produces = MediaType.APPLICATION_JSON_VALUE)
+public class RequestsApi {
+    /** A new request: files of the project's outbox, what they are, which controls were applied. */
+    public record NewRequest(String project, List<String> files, String context, String controls) {}
+
+    /** Files to add to (or replace in) a draft or returned request. */
+    public record FileList(List<String> files) {}
+
+    /** One steward's decisions, by file name. */
+    public record ReviewBody(Map<String, Reviews.FileReview> files) {}
+
+    /** A message to the author (return) or the reason (reject). */
+    public record Message(String message) {}
+
+    private final Requests requests;
+    private final Reviews reviews;
+    private final Releases releases;
+    private final RequestViews views;
+    private final EgressStore store;
+    private final ProjectMembers projects;
+    private final EgressAudit audit;
+    private final CurrentActor current;
+
+    public RequestsApi(Requests requests, Reviews reviews, Releases releases, RequestViews views, EgressStore store,
+            ProjectMembers projects, EgressAudit audit, CurrentActor current) {
+        this.requests = requests;
+        this.reviews = reviews;
+        this.releases = releases;
+        this.views = views;
+        this.store = store;
+        this.projects = projects;
+        this.audit = audit;
+        this.current = current;
+    }
+
+    @PostMapping("/requests")
+    public ResponseEntity<Map<String, Object>> create(@RequestBody NewRequest body, Authentication auth) {
+        ExportRequest r = requests.create(current.of(auth), body.project(), body.files(), body.context(), body.controls());
+        return ResponseEntity.status(HttpStatus.CREATED).body(idStatus(r));
+    }
+
+    @PostMapping("/requests/{id}/files")
+    public Map<String, Object> addFiles(@PathVariable String id, @RequestBody FileList body, Authentication auth) {
+        return idStatus(requests.addFiles(current.of(auth), id, body.files()));
+    }
+
+    @PostMapping("/requests/{id}/submit")
+    public Map<String, Object> submit(@PathVariable String id, Authentication auth) {
+        return idStatus(requests.submit(current.of(auth), id));
+    }
+
+    @PostMapping("/requests/{id}/reviews")
+    public Map<String, Object> review(@PathVariable String id, @RequestBody ReviewBody body, Authentication auth) {
+        return idStatus(reviews.review(current.of(auth), id, body.files()));
+    }
+
+    @PostMapping("/requests/{id}/return")
+    public Map<String, Object> returnToAuthor(@PathVariable String id, @RequestBody(required = false) Message body,
+            Authentication auth) {
+        return idStatus(requests.returnToAuthor(current.of(auth), id, body == null ? null : body.message()));
+    }
+
+    @PostMapping("/requests/{id}/reject")
+    public Map<String, Object> reject(@PathVariable String id, @RequestBody(required = false) Message body, Authentication auth) {
+        return idStatus(requests.reject(current.of(auth), id, body == null ? null : body.message()));
+    }
+
+    @PostMapping("/requests/{id}/withdraw")
+    public Map<String, Object> withdraw(@PathVariable String id, Authentication auth) {
+        return idStatus(requests.withdraw(current.of(auth), id));
+    }
+
+    @PostMapping("/requests/{id}/release")
+    public Map<String, Object> release(@PathVariable String id, Authentication auth) {
+        return idStatus(releases.release(current.of(auth), id));
+    }
+
+    @GetMapping("/requests/{id}")
+    public Map<String, Object> get(@PathVariable String id, Authentication auth) {
+        Actor actor = current.of(auth);
+        return RequestViews.toMap(views.view(actor, requests.view(actor, id)));
+    }
+
+    /** Requests the caller may see, newest first. */
+    @GetMapping("/requests")
+    public List<Map<String, Object>> list(Authentication auth) {
+        return requests.visibleTo(current.of(auth)).stream().map(RequestsApi::summary).toList();
+    }
+
+    /** The stewards' queue: requests waiting for a steward, oldest submission first. */
+    @GetMapping("/queue")
+    public List<Map<String, Object>> queue(Authentication auth) {
+        Actor actor = current.of(auth);
+        return requests.queue(actor).stream().map(r -> {
+            Map<String, Object> m = summary(r);
+            m.put("verdict", views.view(actor, r).verdict());
+            return m;
+        }).toList();
+    }
+
+    /** A released file, to a member of its project; every download is audited. */
+    @GetMapping(path = "/requests/{id}/files/{name}", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+    public ResponseEntity<byte[]> download(@PathVariable String id, @PathVariable String name, Authentication auth) {
+        byte[] bytes = releases.download(current.of(auth), id, name);
+        HttpHeaders h = new HttpHeaders();
+        h.setContentType(MediaType.APPLICATION_OCTET_STREAM);
+        h.setContentDisposition(ContentDisposition.attachment().filename(name, StandardCharsets.UTF_8).build());
+        h.set("X-Content-SHA256", EgressStore.sha256(bytes));
+        return new ResponseEntity<>(bytes, h, HttpStatus.OK);
+    }
+
+    /** The files of a project's outbox that its members may export. */
+    @GetMapping("/projects/{project}/outbox")
+    public List<Map<String, Object>> outbox(@PathVariable String project, Authentication auth) {
+        Actor actor = current.of(auth);
+        if (!projects.isMember(project, actor.user())) {
+            throw new AccessDeniedException(actor.user() + " is not a member of " + project + " and may not list its outbox");
+        }
+        return store.outboxFiles(project).stream().map(f -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", f.name());
+            m.put("size", f.size());
+            m.put("directory", f.isDirectory());
+            return m;
+        }).toList();
+    }
+
+    /** Walks the egress audit chain (stewards and operators). */
+    @GetMapping("/audit/verify")
+    public Map<String, Object> verifyAudit(Authentication auth) {
+        Actor actor = current.of(auth);
+        if (!actor.isSteward() && !actor.isOperator()) {
+            throw new AccessDeniedException(actor.user() + " may not verify the audit trail (stewards and operators may)");
+        }
+        AuditVerification v = audit.verify();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("intact", v.intact());
+        m.put("events", v.events());
+        m.put("head", v.headHash());
+        m.put("broken_at", v.brokenAtSeq());
+        m.put("reason", v.reason());
+        return m;
+    }
+
+    static Map<String, Object> idStatus(ExportRequest r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", r.id());
+        m.put("status", r.status().label());
+        return m;
+    }
+
+    static Map<String, Object> summary(ExportRequest r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", r.id());
+        m.put("project", r.project());
+        m.put("author", r.author());
+        m.put("status", r.status().label());
+        m.put("round", r.round());
+        m.put("submitted_at", r.submittedAt() == null ? null : r.submittedAt().toString());
+        return m;
+    }
+}

@@ -1,0 +1,50 @@
+package jp.nmi.egress.audit;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.Map;
+import javax.sql.DataSource;
+import jp.nmi.enclave.audit.AuditEvent;
+import jp.nmi.enclave.audit.AuditRecord;
+import jp.nmi.enclave.audit.AuditVerification;
+import jp.nmi.enclave.audit.JdbcAuditLog;
+import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * The egress service's audit trail: hash-chained events in PostgreSQL, each written on the
+ * connection of the transaction that makes the change it records, so both commit or neither does.
+ */
+public final class EgressAudit {
+    private final DataSource dataSource;
+    private final JdbcAuditLog log;
+
+    public EgressAudit(DataSource dataSource, Clock clock) {
+        this.dataSource = dataSource;
+        this.log = new JdbcAuditLog(dataSource, clock);
+    }
+
+    /**
+     * Records an event in the current transaction.
+     *
+     * @throws IllegalStateException if there is no transaction: an event must commit with its change
+     */
+    public AuditEvent record(String actor, String project, String action, String outcome, Map<String, Object> details) {
+        if (!TransactionSynchronizationManager.isActualTransactionActive()) {
+            throw new IllegalStateException("audit event " + action + " outside a transaction");
+        }
+        Connection c = DataSourceUtils.getConnection(dataSource);
+        try {
+            return log.append(c, new AuditRecord(actor, project, action, outcome, details));
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot record audit event " + action + ": " + e.getMessage(), e);
+        } finally {
+            DataSourceUtils.releaseConnection(c, dataSource);
+        }
+    }
+
+    public AuditVerification verify() {
+        return log.verify();
+    }
+}

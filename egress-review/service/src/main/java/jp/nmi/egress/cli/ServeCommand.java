@@ -1,0 +1,113 @@
+package jp.nmi.egress.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import jp.nmi.egress.EgressApplication;
+import jp.nmi.egress.config.EgressEnvironment;
+import jp.nmi.egress.config.EgressSettings;
+import jp.nmi.egress.request.ReleaseHooks;
+import jp.nmi.enclave.cli.StorageOptions;
+import jp.nmi.enclave.db.EgressDatabase;
+import jp.nmi.enclave.directory.DirectoryStore;
+import jp.nmi.enclave.error.ValidationException;
+import jp.nmi.enclave.hdfs.EnclaveStorage;
+import jp.nmi.enclave.pseudonym.KeyStoreFile;
+import org.springframework.context.ConfigurableApplicationContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code enclave egress serve}: runs the service until Ctrl-C. */
+@Command(name = "serve",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Start the egress service on 127.0.0.1: the stewards' review queue and the analysts' requests as web pages,",
+            "and the REST API (/api/..., described at /api/openapi.json).",
+            "With --embedded DIR it uses the embedded HDFS in DIR (the one ingest and projects use) and a PostgreSQL whose",
+            "data lives in DIR/egress/postgres, creates the demo users (sato, suzuki, alice, kenji, bob, ops) if they are",
+            "missing and prints their passwords. Restarted on the same DIR it keeps every request; a release a crash",
+            "interrupted is finished or rolled back before the service takes requests. Stops cleanly on Ctrl-C."})
+final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    StorageOptions storage;
+
+    @Option(names = "--port", paramLabel = "P", description = "Port on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 picks a free one).",
+            defaultValue = "8480")
+    int port;
+
+    @Option(names = "--jdbc", paramLabel = "URL", description = "A running PostgreSQL (jdbc:postgresql://...), instead of the embedded"
+            + " one; its password comes from $ENCLAVE_EGRESS_DB_PASSWORD. Required with --target.")
+    String jdbc;
+
+    @Option(names = "--db-user", paramLabel = "NAME", description = "The PostgreSQL user with --jdbc (default: ${DEFAULT-VALUE}).",
+            defaultValue = "egress")
+    String dbUser;
+
+    @Option(names = "--max-file-mb", paramLabel = "MB", description = "Largest file that may be exported (default: ${DEFAULT-VALUE}).",
+            defaultValue = "32")
+    int maxFileMb;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Path dir = storage.embeddedDir();
+        if (dir == null && jdbc == null) {
+            throw new ValidationException("--jdbc is required with --target: the embedded PostgreSQL goes with --embedded");
+        }
+        EnclaveStorage s = storage.open();
+        EgressDatabase db = null;
+        ConfigurableApplicationContext ctx = null;
+        try {
+            if (dir != null && s.isOwner()) {
+                s.advertise(dir);
+            }
+            db = jdbc != null ? EgressDatabase.connect(jdbc, dbUser) : EgressDatabase.embedded(dir);
+            byte[] key = KeyStoreFile.openOrCreate(storage.keyStore()).keyOrCreate(KeyStoreFile.OUTPUT_SIGNING_ALIAS).getEncoded();
+            Map<String, String> demoUsers = dir == null ? Map.of()
+                    : new DirectoryStore(s).ensureDemoUsers(dir.toAbsolutePath().resolve("egress").resolve("demo-users.txt"));
+            EgressSettings settings = new EgressSettings(maxFileMb * (1L << 20), Math.max(4L * maxFileMb, 128) * (1L << 20),
+                    EgressSettings.DEFAULTS.maxFiles());
+            ctx = EgressApplication.start(new EgressEnvironment(s, db.jdbcUrl(), jdbc != null ? dbUser : null, key, settings,
+                    Clock.systemUTC(), ReleaseHooks.NONE), port);
+            int actual = Integer.parseInt(ctx.getEnvironment().getProperty("local.server.port", Integer.toString(port)));
+            out.println("egress service: http://127.0.0.1:" + actual + "/   (REST API: http://127.0.0.1:" + actual + "/api/openapi.json)");
+            if (!demoUsers.isEmpty()) {
+                out.println("demo users (user password; also in " + dir.resolve("egress").resolve("demo-users.txt") + "):");
+                demoUsers.forEach((u, p) -> out.printf("  %-7s %s%n", u, p));
+            }
+            out.println("Ctrl-C stops it.");
+            out.flush();
+            // Ctrl-C (and a plain kill) end the wait; everything then stops in order on this thread,
+            // not in a JVM shutdown hook, where Hadoop's own hooks can no longer be removed.
+            CountDownLatch stop = new CountDownLatch(1);
+            for (String name : new String[] {"INT", "TERM"}) {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> stop.countDown());
+            }
+            stop.await();
+            out.println("stopping ...");
+            out.flush();
+            ctx.close();
+            db.close();
+            s.close();
+            return 0;
+        } catch (RuntimeException e) {
+            if (ctx != null) {
+                ctx.close();
+            }
+            if (db != null) {
+                db.close();
+            }
+            s.close();
+            throw e;
+        }
+    }
+}

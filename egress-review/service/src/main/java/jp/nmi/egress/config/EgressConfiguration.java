@@ -1,0 +1,94 @@
+package jp.nmi.egress.config;
+
+import java.time.Clock;
+import java.util.List;
+import javax.sql.DataSource;
+import jp.nmi.egress.audit.EgressAudit;
+import jp.nmi.egress.check.FileChecker;
+import jp.nmi.egress.project.ProjectMembers;
+import jp.nmi.egress.quarantine.EgressStore;
+import jp.nmi.egress.request.Duties;
+import jp.nmi.egress.request.Releases;
+import jp.nmi.egress.request.RequestRepository;
+import jp.nmi.egress.request.Requests;
+import jp.nmi.egress.request.Reviews;
+import jp.nmi.enclave.directory.DirectoryStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** The egress service's parts, wired from the {@link EgressEnvironment} it was started with. */
+@Configuration(proxyBeanMethods = false)
+public class EgressConfiguration {
+    private static final Logger LOG = LoggerFactory.getLogger(EgressConfiguration.class);
+
+    @Bean(destroyMethod = "close")
+    EgressStore egressStore(EgressEnvironment env) {
+        return EgressStore.open(env.storage());
+    }
+
+    @Bean
+    ProjectMembers projectMembers(EgressStore store, EgressEnvironment env) {
+        return new ProjectMembers(store.fileSystem(), env.storage().layout());
+    }
+
+    @Bean
+    DirectoryStore directoryStore(EgressEnvironment env) {
+        return new DirectoryStore(env.storage());
+    }
+
+    @Bean
+    Clock clock(EgressEnvironment env) {
+        return env.clock();
+    }
+
+    @Bean
+    Duties duties(ProjectMembers projects) {
+        return new Duties(projects);
+    }
+
+    @Bean
+    EgressAudit egressAudit(DataSource dataSource, Clock clock) {
+        return new EgressAudit(dataSource, clock);
+    }
+
+    @Bean
+    TransactionTemplate transactionTemplate(PlatformTransactionManager tm) {
+        return new TransactionTemplate(tm);
+    }
+
+    @Bean
+    Requests requests(RequestRepository repo, EgressStore store, ProjectMembers projects, Duties duties, EgressAudit audit,
+            TransactionTemplate tx, EgressEnvironment env) {
+        return new Requests(repo, store, projects, duties, new FileChecker(env.signingKey()), audit, tx, env.settings(), env.clock());
+    }
+
+    @Bean
+    Reviews reviews(RequestRepository repo, Duties duties, EgressAudit audit, TransactionTemplate tx, Clock clock) {
+        return new Reviews(repo, duties, audit, tx, clock);
+    }
+
+    @Bean
+    Releases releases(RequestRepository repo, EgressStore store, Duties duties, Reviews reviews, Requests requests, EgressAudit audit,
+            TransactionTemplate tx, EgressEnvironment env) {
+        return new Releases(repo, store, duties, reviews, requests, audit, tx, env.clock(), env.hooks());
+    }
+
+    @Bean
+    jp.nmi.egress.request.RequestViews requestViews(RequestRepository repo, Reviews reviews, Duties duties) {
+        return new jp.nmi.egress.request.RequestViews(repo, reviews, duties);
+    }
+
+    /** Before the web server takes a request: finish or roll back releases a crash interrupted. */
+    @Bean
+    SmartInitializingSingleton recoverInterruptedReleases(Releases releases) {
+        return () -> {
+            List<String> done = releases.recover();
+            done.forEach(LOG::warn);
+        };
+    }
+}

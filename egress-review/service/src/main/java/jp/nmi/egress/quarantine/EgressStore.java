@@ -1,0 +1,360 @@
+package jp.nmi.egress.quarantine;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.PrivilegedExceptionAction;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import jp.nmi.enclave.error.EnclaveStorageException;
+import jp.nmi.enclave.error.NotFoundException;
+import jp.nmi.enclave.error.ValidationException;
+import jp.nmi.enclave.hdfs.EnclaveStorage;
+import jp.nmi.enclave.project.ProjectCloser;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.hadoop.security.UserGroupInformation;
+
+/**
+ * The egress service's files on HDFS, all handled as the HDFS user {@value #USER}:
+ *
+ * <pre>
+ * &lt;root&gt;/projects/&lt;p&gt;/outbox/&lt;name&gt;                 what analysts export (egress reads)
+ * &lt;root&gt;/projects/&lt;p&gt;/outbox/.disclosure/&lt;name&gt;.json  the metadata recorded when the output was made
+ * &lt;root&gt;/egress/quarantine/&lt;request&gt;/&lt;sha256&gt;       submitted bytes, by content (egress only)
+ * &lt;root&gt;/egress/released/&lt;request&gt;/&lt;name&gt;         released bytes, published by one rename (egress only)
+ * &lt;root&gt;/egress/released/.staging-&lt;request&gt;/        a release being assembled
+ * &lt;root&gt;/egress/pending/&lt;project&gt;/&lt;request&gt;        requests not yet decided (project closure checks them)
+ * </pre>
+ */
+public final class EgressStore implements AutoCloseable {
+    public static final String USER = "egress";
+    static final String METADATA_DIR = ".disclosure";
+    static final long MAX_METADATA_BYTES = 16L << 20;
+
+    /** A file as listed in an outbox. */
+    public record OutboxFile(String name, long size, long modifiedMillis, boolean isDirectory) {}
+
+    /** Bytes copied into quarantine. */
+    public record Quarantined(String sha256, byte[] bytes) {}
+
+    private final EnclaveStorage storage;
+    private final FileSystem fs;
+
+    private EgressStore(EnclaveStorage storage, FileSystem fs) {
+        this.storage = storage;
+        this.fs = fs;
+    }
+
+    /**
+     * Opens the store as the HDFS user {@value #USER} (with Kerberos, the service's own login) and
+     * makes sure its directories exist, owned by that user, mode 0700.
+     */
+    public static EgressStore open(EnclaveStorage storage) {
+        requireNonNull(storage, "storage is null");
+        try {
+            UserGroupInformation ugi = UserGroupInformation.isSecurityEnabled() ? UserGroupInformation.getLoginUser()
+                    : UserGroupInformation.createRemoteUser(USER);
+            FileSystem fs = ugi.doAs((PrivilegedExceptionAction<FileSystem>) () ->
+                    FileSystem.newInstance(storage.fileSystemUri(), storage.configuration()));
+            EgressStore store = new EgressStore(storage, fs);
+            store.prepare();
+            return store;
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot open HDFS as " + USER + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EnclaveStorageException("interrupted while opening HDFS as " + USER, e);
+        }
+    }
+
+    private void prepare() throws IOException {
+        Path egress = storage.layout().egress();
+        if (!exists(egress) || !fs.getFileStatus(egress).getOwner().equals(USER)) {
+            // Only the provider (HDFS superuser) can hand the directory to the service; in production
+            // the operator does this once, embedded this process is the provider.
+            FileSystem provider = storage.fs();
+            provider.mkdirs(egress);
+            provider.setOwner(egress, USER, USER);
+            provider.setPermission(egress, new FsPermission((short) 0700));
+        }
+        for (Path p : List.of(quarantineRoot(), releasedRoot(), pendingRoot())) {
+            fs.mkdirs(p);
+            fs.setPermission(p, new FsPermission((short) 0700));
+        }
+    }
+
+    private boolean exists(Path p) throws IOException {
+        try {
+            storage.fs().getFileStatus(p);
+            return true;
+        } catch (FileNotFoundException e) {
+            return false;
+        }
+    }
+
+    Path outbox(String project) {
+        return new Path(storage.layout().project(project), "outbox");
+    }
+
+    Path quarantineRoot() {
+        return storage.layout().quarantine();
+    }
+
+    Path releasedRoot() {
+        return new Path(storage.layout().egress(), "released");
+    }
+
+    Path pendingRoot() {
+        return new Path(storage.layout().egress(), "pending");
+    }
+
+    public Path quarantined(String requestId, String sha256) {
+        return new Path(new Path(quarantineRoot(), requestId), sha256);
+    }
+
+    public Path released(String requestId) {
+        return new Path(releasedRoot(), requestId);
+    }
+
+    Path staging(String requestId) {
+        return new Path(releasedRoot(), ".staging-" + requestId);
+    }
+
+    /** The files of a project's outbox, hidden files left out, by name. */
+    public List<OutboxFile> outboxFiles(String project) {
+        List<OutboxFile> out = new ArrayList<>();
+        try {
+            for (FileStatus s : fs.listStatus(outbox(project))) {
+                String name = s.getPath().getName();
+                if (!name.startsWith(".")) {
+                    out.add(new OutboxFile(name, s.getLen(), s.getModificationTime(), s.isDirectory()));
+                }
+            }
+        } catch (FileNotFoundException e) {
+            throw new NotFoundException("project " + project + " has no outbox (is it applied?)");
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot list the outbox of " + project + ": " + e.getMessage(), e);
+        }
+        out.sort((a, b) -> a.name().compareTo(b.name()));
+        return out;
+    }
+
+    /**
+     * A file of the outbox, by (already normalised) name.
+     *
+     * @throws ValidationException if it does not exist, is a directory or is larger than {@code maxBytes}
+     */
+    public FileStatus checkExportable(String project, String name, long maxBytes) {
+        FileStatus s;
+        try {
+            s = fs.getFileStatus(new Path(outbox(project), name));
+        } catch (FileNotFoundException e) {
+            throw new ValidationException("'" + name + "' is not in the outbox of " + project);
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read the outbox of " + project + ": " + e.getMessage(), e);
+        }
+        if (s.isDirectory()) {
+            throw new ValidationException("'" + name + "' in the outbox of " + project + " is a directory: export files, one by one");
+        }
+        if (s.getLen() > maxBytes) {
+            throw new ValidationException("'" + name + "' is " + s.getLen() + " bytes, more than the limit of " + maxBytes
+                    + " bytes per file: export a summary, not data");
+        }
+        if (s.getLen() == 0) {
+            throw new ValidationException("'" + name + "' is empty");
+        }
+        return s;
+    }
+
+    /**
+     * Copies an outbox file into the request's quarantine under its SHA-256. The bytes are read
+     * once: what is hashed is what is stored and what the checks see, whatever happens to the
+     * outbox afterwards.
+     */
+    public Quarantined quarantine(String requestId, String project, String name, long maxBytes) {
+        byte[] bytes = readBounded(new Path(outbox(project), name), maxBytes, "'" + name + "'");
+        String sha = sha256(bytes);
+        Path target = quarantined(requestId, sha);
+        try {
+            if (!fs.exists(target)) {
+                Path tmp = new Path(target.getParent(), ".incoming-" + UUID.randomUUID());
+                fs.mkdirs(target.getParent(), new FsPermission((short) 0700));
+                try (FSDataOutputStream out = fs.create(tmp, false)) {
+                    out.write(bytes);
+                    out.hsync();
+                }
+                if (!fs.rename(tmp, target)) {
+                    fs.delete(tmp, false);
+                    if (!fs.exists(target)) {
+                        throw new IOException("rename to " + target + " failed");
+                    }
+                }
+            }
+            return new Quarantined(sha, bytes);
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot quarantine '" + name + "' of " + project + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The metadata recorded for an outbox file when it was made, if any. */
+    public Optional<byte[]> metadata(String project, String name) {
+        Path p = new Path(new Path(outbox(project), METADATA_DIR), name + ".json");
+        try {
+            if (!fs.exists(p)) {
+                return Optional.empty();
+            }
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read " + p + ": " + e.getMessage(), e);
+        }
+        return Optional.of(readBounded(p, MAX_METADATA_BYTES, "the metadata of '" + name + "'"));
+    }
+
+    /** Quarantined bytes, checked against the hash they are stored under. */
+    public byte[] readQuarantined(String requestId, String sha256) {
+        byte[] bytes = readBounded(quarantined(requestId, sha256), Long.MAX_VALUE, "quarantined file " + sha256);
+        String actual = sha256(bytes);
+        if (!actual.equals(sha256)) {
+            throw new EnclaveStorageException("quarantined file " + requestId + "/" + sha256 + " has changed: its bytes hash to " + actual);
+        }
+        return bytes;
+    }
+
+    /** Starts assembling a release: an empty staging directory (anything left from an earlier attempt is removed). */
+    public void startStaging(String requestId) {
+        try {
+            fs.delete(staging(requestId), true);
+            fs.mkdirs(staging(requestId), new FsPermission((short) 0700));
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot stage the release of " + requestId + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void writeStaged(String requestId, String name, byte[] bytes) {
+        try (FSDataOutputStream out = fs.create(new Path(staging(requestId), name), false)) {
+            out.write(bytes);
+            out.hsync();
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot stage '" + name + "' of " + requestId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Publishes the staged release with one rename: the release directory appears complete or not at all. */
+    public void publishStaged(String requestId) {
+        try {
+            if (fs.exists(released(requestId))) {
+                throw new EnclaveStorageException("release directory of " + requestId + " already exists");
+            }
+            if (!fs.rename(staging(requestId), released(requestId))) {
+                throw new EnclaveStorageException("cannot publish the release of " + requestId + ": rename failed");
+            }
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot publish the release of " + requestId + ": " + e.getMessage(), e);
+        }
+    }
+
+    public boolean isPublished(String requestId) {
+        try {
+            return fs.exists(released(requestId));
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read the release of " + requestId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Released bytes of one file, or empty if the release has no such file. */
+    public Optional<byte[]> readReleased(String requestId, String name) {
+        Path p = new Path(released(requestId), name);
+        try {
+            if (!fs.exists(p)) {
+                return Optional.empty();
+            }
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read " + p + ": " + e.getMessage(), e);
+        }
+        return Optional.of(readBounded(p, Long.MAX_VALUE, "released file '" + name + "'"));
+    }
+
+    /** Removes a staging directory and, when rolling back, a published one. */
+    public void discard(String requestId, boolean published) {
+        try {
+            fs.delete(staging(requestId), true);
+            if (published) {
+                fs.delete(released(requestId), true);
+            }
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot discard the release of " + requestId + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void markPending(String project, String requestId) {
+        Path p = ProjectCloser.pendingExports(storage, project);
+        try {
+            fs.mkdirs(p, new FsPermission((short) 0700));
+            fs.create(new Path(p, requestId), true).close();
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot mark " + requestId + " pending: " + e.getMessage(), e);
+        }
+    }
+
+    public void clearPending(String project, String requestId) {
+        try {
+            fs.delete(new Path(ProjectCloser.pendingExports(storage, project), requestId), false);
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot clear the pending mark of " + requestId + ": " + e.getMessage(), e);
+        }
+    }
+
+    public boolean isPending(String project, String requestId) {
+        try {
+            return fs.exists(new Path(ProjectCloser.pendingExports(storage, project), requestId));
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read the pending mark of " + requestId + ": " + e.getMessage(), e);
+        }
+    }
+
+    private byte[] readBounded(Path p, long maxBytes, String what) {
+        try (InputStream in = fs.open(p)) {
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes == Long.MAX_VALUE ? Integer.MAX_VALUE - 8L : maxBytes + 1));
+            if (bytes.length > maxBytes) {
+                throw new ValidationException(what + " is larger than the limit of " + maxBytes + " bytes");
+            }
+            return bytes;
+        } catch (FileNotFoundException e) {
+            throw new NotFoundException(what + " does not exist");
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+    }
+
+    /** The file system as the egress user, for tests that look at what the service may see. */
+    public FileSystem fileSystem() {
+        return fs;
+    }
+
+    @Override
+    public void close() {
+        try {
+            fs.close();
+        } catch (IOException e) {
+            // nothing is left to lose when closing a client
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package jp.nmi.egress.request;
+
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import jp.nmi.enclave.error.NotFoundException;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** Requests, files and reviews in PostgreSQL. Callers own the transactions. */
+@Repository
+public class RequestRepository {
+    private static final String REQUEST_COLUMNS = "id, project, author, status, round, context, controls, profile, created_at,"
+            + " updated_at, submitted_at, release_started_at, release_started_by, released_at, released_by";
+    private static final RowMapper<ExportRequest> REQUEST = (rs, n) -> new ExportRequest(rs.getString("id"), rs.getString("project"),
+            rs.getString("author"), RequestStatus.of(rs.getString("status")), rs.getInt("round"), rs.getString("context"),
+            rs.getString("controls"), rs.getString("profile"), instant(rs, "created_at"), instant(rs, "updated_at"),
+            instant(rs, "submitted_at"), instant(rs, "release_started_at"), rs.getString("release_started_by"),
+            instant(rs, "released_at"), rs.getString("released_by"));
+    private static final RowMapper<RequestFile> FILE = (rs, n) -> new RequestFile(rs.getString("request_id"), rs.getString("name"),
+            rs.getString("sha256"), rs.getLong("size"), rs.getString("type"), rs.getInt("round"), rs.getString("check_status"),
+            rs.getString("check_report"), rs.getString("metadata"), rs.getString("cells"), rs.getString("added_by"),
+            instant(rs, "added_at"));
+    private static final RowMapper<Review> REVIEW = (rs, n) -> new Review(rs.getString("request_id"), rs.getInt("round"),
+            rs.getString("file_name"), rs.getString("reviewer"), Decision.of(rs.getString("decision")), rs.getString("public_comment"),
+            rs.getString("private_comment"), instant(rs, "decided_at"));
+
+    /** One released cell: which file of which request published it, and its contributors' salted hashes. */
+    public record ReleasedCell(String requestId, String fileName, String label, List<String> contributors) {}
+
+    private final JdbcClient jdbc;
+
+    public RequestRepository(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public String nextId() {
+        long n = jdbc.sql("SELECT nextval('export_request_number')").query(Long.class).single();
+        return String.format(java.util.Locale.ROOT, "R-%06d", n);
+    }
+
+    public void insert(ExportRequest r) {
+        jdbc.sql("INSERT INTO export_request (" + REQUEST_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .params(r.id(), r.project(), r.author(), r.status().label(), r.round(), r.context(), r.controls(), r.profile(),
+                        ts(r.createdAt()), ts(r.updatedAt()), ts(r.submittedAt()), ts(r.releaseStartedAt()), r.releaseStartedBy(),
+                        ts(r.releasedAt()), r.releasedBy())
+                .update();
+    }
+
+    /** Writes every mutable field of {@code r}. */
+    public void update(ExportRequest r) {
+        int n = jdbc.sql("UPDATE export_request SET status = ?, round = ?, context = ?, controls = ?, updated_at = ?, submitted_at = ?,"
+                        + " release_started_at = ?, release_started_by = ?, released_at = ?, released_by = ? WHERE id = ?")
+                .params(r.status().label(), r.round(), r.context(), r.controls(), ts(r.updatedAt()), ts(r.submittedAt()),
+                        ts(r.releaseStartedAt()), r.releaseStartedBy(), ts(r.releasedAt()), r.releasedBy(), r.id())
+                .update();
+        if (n != 1) {
+            throw new NotFoundException("no export request " + r.id());
+        }
+    }
+
+    public Optional<ExportRequest> find(String id) {
+        return jdbc.sql("SELECT " + REQUEST_COLUMNS + " FROM export_request WHERE id = ?").param(id).query(REQUEST).optional();
+    }
+
+    /** The request, its row locked until the transaction ends: moves on one request happen one at a time. */
+    public ExportRequest lock(String id) {
+        return jdbc.sql("SELECT " + REQUEST_COLUMNS + " FROM export_request WHERE id = ? FOR UPDATE").param(id).query(REQUEST)
+                .optional().orElseThrow(() -> new NotFoundException("no export request " + id));
+    }
+
+    public ExportRequest require(String id) {
+        return find(id).orElseThrow(() -> new NotFoundException("no export request " + id));
+    }
+
+    /** Requests waiting for stewards, oldest submission first. */
+    public List<ExportRequest> queue() {
+        return jdbc.sql("SELECT " + REQUEST_COLUMNS + " FROM export_request WHERE status IN ('submitted', 'partially_reviewed',"
+                + " 'reviewed', 'approved') ORDER BY submitted_at, id").query(REQUEST).list();
+    }
+
+    /** Every request, newest first (stewards' history view). */
+    public List<ExportRequest> all(int limit) {
+        return jdbc.sql("SELECT " + REQUEST_COLUMNS + " FROM export_request ORDER BY created_at DESC, id DESC LIMIT ?").param(limit)
+                .query(REQUEST).list();
+    }
+
+    public List<ExportRequest> ofProjects(List<String> projects) {
+        if (projects.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.sql("SELECT " + REQUEST_COLUMNS + " FROM export_request WHERE project = ANY (?) ORDER BY created_at DESC, id DESC")
+                .param(projects.toArray(String[]::new)).query(REQUEST).list();
+    }
+
+    public List<ExportRequest> releaseInterrupted() {
+        return jdbc.sql("SELECT " + REQUEST_COLUMNS + " FROM export_request WHERE release_started_at IS NOT NULL ORDER BY id")
+                .query(REQUEST).list();
+    }
+
+    public List<ExportRequest> terminal() {
+        return jdbc.sql("SELECT " + REQUEST_COLUMNS + " FROM export_request WHERE status IN ('released', 'rejected', 'withdrawn')")
+                .query(REQUEST).list();
+    }
+
+    public List<RequestFile> files(String requestId) {
+        return jdbc.sql("SELECT * FROM request_file WHERE request_id = ? ORDER BY name").param(requestId).query(FILE).list();
+    }
+
+    public Optional<RequestFile> file(String requestId, String name) {
+        return jdbc.sql("SELECT * FROM request_file WHERE request_id = ? AND name = ?").params(requestId, name).query(FILE).optional();
+    }
+
+    public void insertFile(RequestFile f) {
+        jdbc.sql("INSERT INTO request_file (request_id, name, sha256, size, type, round, check_status, check_report, metadata, cells,"
+                        + " added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .params(f.requestId(), f.name(), f.sha256(), f.size(), f.type(), f.round(), f.checkStatus(), f.checkReport(), f.metadata(),
+                        f.cells(), f.addedBy(), ts(f.addedAt()))
+                .update();
+    }
+
+    /** Replaces a file's version (a returned request's author updating it): its old reviews stay, in their round. */
+    public void replaceFile(RequestFile f) {
+        jdbc.sql("UPDATE request_file SET sha256 = ?, size = ?, type = ?, round = ?, check_status = ?, check_report = ?, metadata = ?,"
+                        + " cells = ?, added_by = ?, added_at = ? WHERE request_id = ? AND name = ?")
+                .params(f.sha256(), f.size(), f.type(), f.round(), f.checkStatus(), f.checkReport(), f.metadata(), f.cells(), f.addedBy(),
+                        ts(f.addedAt()), f.requestId(), f.name())
+                .update();
+    }
+
+    public List<Review> reviews(String requestId) {
+        return jdbc.sql("SELECT * FROM review WHERE request_id = ? ORDER BY round, file_name, decided_at, reviewer").param(requestId)
+                .query(REVIEW).list();
+    }
+
+    public List<Review> reviews(String requestId, int round) {
+        return jdbc.sql("SELECT * FROM review WHERE request_id = ? AND round = ? ORDER BY file_name, decided_at, reviewer")
+                .params(requestId, round).query(REVIEW).list();
+    }
+
+    public void upsertReview(Review r) {
+        jdbc.sql("INSERT INTO review (request_id, round, file_name, reviewer, decision, public_comment, private_comment, decided_at)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id, round, file_name, reviewer) DO UPDATE SET"
+                        + " decision = EXCLUDED.decision, public_comment = EXCLUDED.public_comment,"
+                        + " private_comment = EXCLUDED.private_comment, decided_at = EXCLUDED.decided_at")
+                .params(r.requestId(), r.round(), r.fileName(), r.reviewer(), r.decision().label(), r.publicComment(), r.privateComment(),
+                        ts(r.decidedAt()))
+                .update();
+    }
+
+    public List<ReleasedCell> releasedCells(String project) {
+        return jdbc.sql("SELECT request_id, file_name, label, contributors FROM released_cell WHERE project = ?").param(project)
+                .query((rs, n) -> new ReleasedCell(rs.getString(1), rs.getString(2), rs.getString(3), strings(rs.getArray(4)))).list();
+    }
+
+    public void insertReleasedCell(String project, ReleasedCell cell) {
+        jdbc.sql("INSERT INTO released_cell (project, request_id, file_name, label, contributors) VALUES (?, ?, ?, ?, ?)")
+                .params(project, cell.requestId(), cell.fileName(), cell.label(), cell.contributors().toArray(String[]::new))
+                .update();
+    }
+
+    private static List<String> strings(Array a) throws SQLException {
+        return a == null ? List.of() : new ArrayList<>(Arrays.asList((String[]) a.getArray()));
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? null : t.toInstant();
+    }
+
+    private static Timestamp ts(Instant i) {
+        return i == null ? null : Timestamp.from(i);
+    }
+}

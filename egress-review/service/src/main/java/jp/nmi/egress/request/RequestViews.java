@@ -1,0 +1,151 @@
+package jp.nmi.egress.request;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import jp.nmi.egress.security.Actor;
+
+/**
+ * A request as one viewer may see it: stewards see every comment, authors and project members the
+ * public ones; the actions offered are those the state machine and separation of duties allow
+ * this viewer now.
+ */
+public final class RequestViews {
+    /** One file with its automatic verdict, its decision this round and the reviews the viewer may read. */
+    public record FileView(String name, String sha256, long size, String type, String checkStatus, String metadata, String checkReport,
+            String decision, List<ReviewView> reviews) {}
+
+    /** One review of one file. Private comments are null for viewers who are not stewards. */
+    public record ReviewView(int round, String reviewer, String decision, String publicComment, String privateComment,
+            String decidedAt) {}
+
+    /** The whole request. */
+    public record RequestView(ExportRequest request, String verdict, List<FileView> files, List<String> actions,
+            List<String> reviewersThisRound) {}
+
+    private final RequestRepository repo;
+    private final Reviews reviews;
+    private final Duties duties;
+
+    public RequestViews(RequestRepository repo, Reviews reviews, Duties duties) {
+        this.repo = repo;
+        this.reviews = reviews;
+        this.duties = duties;
+    }
+
+    public RequestView view(Actor actor, ExportRequest r) {
+        duties.checkCanView(actor, r);
+        boolean steward = duties.canSteward(actor, r);
+        Map<String, FileDecision> decisions = reviews.fileDecisions(r);
+        List<Review> all = repo.reviews(r.id());
+        List<FileView> files = new ArrayList<>();
+        String verdict = "pass";
+        for (RequestFile f : repo.files(r.id())) {
+            List<ReviewView> rv = new ArrayList<>();
+            for (Review x : all) {
+                if (x.fileName().equals(f.name())) {
+                    rv.add(new ReviewView(x.round(), x.reviewer(), x.decision().label(), x.publicComment(), steward ? x.privateComment() : null,
+                            x.decidedAt().toString()));
+                }
+            }
+            files.add(new FileView(f.name(), f.sha256(), f.size(), f.type(), f.checkStatus(), f.metadata(), f.checkReport(),
+                    decisions.getOrDefault(f.name(), FileDecision.INCOMPLETE).label(), rv));
+            verdict = worse(verdict, f.checkStatus());
+        }
+        List<String> reviewers = new ArrayList<>(Reviews.completeReviewers(repo.reviews(r.id(), r.round()),
+                new java.util.LinkedHashSet<>(files.stream().map(FileView::name).toList())));
+        return new RequestView(r, verdict, files, actions(actor, r, steward, reviewers, decisions), reviewers);
+    }
+
+    private List<String> actions(Actor actor, ExportRequest r, boolean steward, List<String> reviewers, Map<String, FileDecision> decisions) {
+        List<String> out = new ArrayList<>();
+        boolean author = actor.user().equals(r.author());
+        if (author) {
+            for (Transitions.Move m : Transitions.movesFrom(r.status())) {
+                if (m.party() == Party.AUTHOR) {
+                    out.add(m.to() == RequestStatus.SUBMITTED ? (r.status() == RequestStatus.RETURNED ? "resubmit" : "submit") : "withdraw");
+                }
+            }
+            if (r.status() == RequestStatus.DRAFT || r.status() == RequestStatus.RETURNED) {
+                out.add("files");
+            }
+        }
+        if (steward) {
+            boolean underReview = r.status() == RequestStatus.SUBMITTED || r.status() == RequestStatus.PARTIALLY_REVIEWED
+                    || r.status() == RequestStatus.REVIEWED;
+            if (underReview && (reviewers.size() < 2 || reviewers.contains(actor.user()))) {
+                out.add("review");
+            }
+            if (r.status() == RequestStatus.REVIEWED) {
+                boolean allApproved = !decisions.isEmpty() && decisions.values().stream().allMatch(d -> d == FileDecision.APPROVED);
+                if (allApproved) {
+                    out.add("release");
+                }
+                out.add("return");
+                out.add("reject");
+            }
+            if (r.status() == RequestStatus.APPROVED && r.releaseStartedAt() == null) {
+                out.add("release");
+            }
+        }
+        if (r.status() == RequestStatus.RELEASED && actor.isAnalyst() && duties.canView(actor, r) && !steward) {
+            out.add("download");
+        }
+        return out;
+    }
+
+    private static String worse(String a, String b) {
+        List<String> order = List.of("pass", "review", "fail");
+        return order.indexOf(b) > order.indexOf(a) ? b : a;
+    }
+
+    /** The request as the API returns it. */
+    public static Map<String, Object> toMap(RequestView v) {
+        ExportRequest r = v.request();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", r.id());
+        m.put("project", r.project());
+        m.put("author", r.author());
+        m.put("status", r.status().label());
+        m.put("round", r.round());
+        m.put("context", r.context());
+        m.put("controls", r.controls());
+        m.put("profile", r.profile());
+        m.put("verdict", v.verdict());
+        m.put("created_at", String.valueOf(r.createdAt()));
+        m.put("submitted_at", r.submittedAt() == null ? null : r.submittedAt().toString());
+        m.put("released_at", r.releasedAt() == null ? null : r.releasedAt().toString());
+        m.put("reviewers", v.reviewersThisRound());
+        m.put("actions", v.actions());
+        List<Map<String, Object>> files = new ArrayList<>();
+        for (FileView f : v.files()) {
+            Map<String, Object> fm = new LinkedHashMap<>();
+            fm.put("name", f.name());
+            fm.put("sha256", f.sha256());
+            fm.put("size", f.size());
+            fm.put("type", f.type());
+            fm.put("check", f.checkStatus());
+            fm.put("metadata", f.metadata());
+            fm.put("decision", f.decision());
+            fm.put("checks", Json.tree(f.checkReport()));
+            List<Map<String, Object>> reviews = new ArrayList<>();
+            for (ReviewView rv : f.reviews()) {
+                Map<String, Object> x = new LinkedHashMap<>();
+                x.put("round", rv.round());
+                x.put("reviewer", rv.reviewer());
+                x.put("decision", rv.decision());
+                x.put("public_comment", rv.publicComment());
+                if (rv.privateComment() != null) {
+                    x.put("private_comment", rv.privateComment());
+                }
+                x.put("decided_at", rv.decidedAt());
+                reviews.add(x);
+            }
+            fm.put("reviews", reviews);
+            files.add(fm);
+        }
+        m.put("files", files);
+        return m;
+    }
+}

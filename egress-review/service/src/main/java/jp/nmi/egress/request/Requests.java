@@ -1,0 +1,331 @@
+package jp.nmi.egress.request;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import jp.nmi.egress.audit.EgressAudit;
+import jp.nmi.egress.check.FileChecker;
+import jp.nmi.egress.check.FileVerdict;
+import jp.nmi.egress.config.EgressSettings;
+import jp.nmi.egress.disclosure.FileTypes;
+import jp.nmi.egress.disclosure.OutputRecord;
+import jp.nmi.egress.disclosure.Profile;
+import jp.nmi.egress.disclosure.Status;
+import jp.nmi.egress.project.ProjectMembers;
+import jp.nmi.egress.quarantine.EgressStore;
+import jp.nmi.egress.quarantine.FileNames;
+import jp.nmi.egress.security.Actor;
+import jp.nmi.enclave.error.AccessDeniedException;
+import jp.nmi.enclave.error.NotFoundException;
+import jp.nmi.enclave.error.ValidationException;
+import jp.nmi.enclave.project.ProjectStore;
+import org.apache.hadoop.fs.FileStatus;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Export requests from the analysts' side: creation from outbox files (copied into quarantine and
+ * checked), submission, withdrawal, changes while returned, resubmission; and the stewards'
+ * return and rejection. Every input is validated before anything is written, so a refused request
+ * changes nothing; every move takes the request's row lock, checks the state machine, and commits
+ * with its audit event.
+ */
+public final class Requests {
+    static final int MAX_TEXT = 4000;
+
+    private final RequestRepository repo;
+    private final EgressStore store;
+    private final ProjectMembers projects;
+    private final Duties duties;
+    private final FileChecker checker;
+    private final EgressAudit audit;
+    private final TransactionTemplate tx;
+    private final EgressSettings settings;
+    private final Clock clock;
+
+    public Requests(RequestRepository repo, EgressStore store, ProjectMembers projects, Duties duties, FileChecker checker,
+            EgressAudit audit, TransactionTemplate tx, EgressSettings settings, Clock clock) {
+        this.repo = repo;
+        this.store = store;
+        this.projects = projects;
+        this.duties = duties;
+        this.checker = checker;
+        this.audit = audit;
+        this.tx = tx;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /**
+     * Creates a draft request from files of the project's outbox: validates everything first, then
+     * copies each file into quarantine under its SHA-256, runs the automatic checks, and records the
+     * request with its audit event.
+     *
+     * @throws ValidationException for bad input (nothing is written)
+     * @throws AccessDeniedException if {@code actor} may not export from {@code project}
+     */
+    public ExportRequest create(Actor actor, String project, List<String> fileNames, String context, String controls) {
+        requireNonNull(actor, "actor is null");
+        ProjectStore.Members members = checkCanExport(actor, project);
+        String ctx = text("context", context, "say what the outputs are and which cohort they describe");
+        String ctl = text("controls", controls, "say which disclosure controls you applied (e.g. suppression, rounding)");
+        List<String> names = checkFiles(project, fileNames, Set.of());
+        Profile profile = Profile.named(members.disclosureProfile());
+
+        String id = repo.nextId();
+        Instant now = clock.instant();
+        List<RequestFile> files = quarantine(id, project, names, profile, actor, 1, now);
+        ExportRequest r = new ExportRequest(id, project, actor.user(), RequestStatus.DRAFT, 1, ctx, ctl, profile.name(), now, now, null,
+                null, null, null, null);
+        tx.executeWithoutResult(s -> {
+            repo.insert(r);
+            files.forEach(repo::insertFile);
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("request", id);
+            d.put("files", fileSummary(files));
+            d.put("context", ctx);
+            d.put("controls", ctl);
+            d.put("profile", profile.name());
+            audit.record(actor.user(), project, "request.create", "ok", d);
+        });
+        store.markPending(project, id);
+        return r;
+    }
+
+    /** Adds files to, or replaces files of, a draft or returned request (its author only). */
+    public ExportRequest addFiles(Actor actor, String id, List<String> fileNames) {
+        ExportRequest current = repo.require(id);
+        duties.checkCanAuthor(actor, current);
+        if (current.status() != RequestStatus.DRAFT && current.status() != RequestStatus.RETURNED) {
+            throw new InvalidStateTransitionException("request " + id + " is " + current.status().label() + ": files can be changed"
+                    + " while it is a draft or returned, not now");
+        }
+        ProjectStore.Members members = checkCanExport(actor, current.project());
+        Set<String> existing = new HashSet<>();
+        repo.files(id).forEach(f -> existing.add(f.name()));
+        List<String> names = checkFiles(current.project(), fileNames, existing);
+        Profile profile = Profile.named(members.disclosureProfile());
+        int round = current.status() == RequestStatus.RETURNED ? current.round() + 1 : current.round();
+        List<RequestFile> files = quarantine(id, current.project(), names, profile, actor, round, clock.instant());
+        return tx.execute(s -> {
+            ExportRequest r = repo.lock(id);
+            if (r.status() != current.status()) {
+                throw new InvalidStateTransitionException("request " + id + " changed to " + r.status().label() + " meanwhile");
+            }
+            List<String> replaced = new ArrayList<>();
+            for (RequestFile f : files) {
+                if (existing.contains(f.name())) {
+                    repo.replaceFile(f);
+                    replaced.add(f.name());
+                } else {
+                    repo.insertFile(f);
+                }
+            }
+            ExportRequest updated = with(r, r.status(), clock.instant());
+            repo.update(updated);
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("request", id);
+            d.put("files", fileSummary(files));
+            d.put("replaced", replaced);
+            audit.record(actor.user(), r.project(), "request.files", "ok", d);
+            return updated;
+        });
+    }
+
+    public ExportRequest submit(Actor actor, String id) {
+        return authorMove(actor, id, RequestStatus.SUBMITTED, Map.of());
+    }
+
+    public ExportRequest resubmit(Actor actor, String id) {
+        return authorMove(actor, id, RequestStatus.SUBMITTED, Map.of());
+    }
+
+    public ExportRequest withdraw(Actor actor, String id) {
+        ExportRequest r = authorMove(actor, id, RequestStatus.WITHDRAWN, Map.of());
+        store.clearPending(r.project(), id);
+        return r;
+    }
+
+    /** A steward sends a reviewed request back to its author, with a message (the per-file comments are in the reviews). */
+    public ExportRequest returnToAuthor(Actor actor, String id, String message) {
+        return stewardMove(actor, id, RequestStatus.RETURNED, message == null ? "" : message.strip());
+    }
+
+    public ExportRequest reject(Actor actor, String id, String reason) {
+        String why = text("reason", reason, "say why the request is rejected");
+        ExportRequest r = stewardMove(actor, id, RequestStatus.REJECTED, why);
+        store.clearPending(r.project(), id);
+        return r;
+    }
+
+    private ExportRequest authorMove(Actor actor, String id, RequestStatus to, Map<String, Object> extra) {
+        return tx.execute(s -> {
+            ExportRequest r = repo.lock(id);
+            duties.checkCanAuthor(actor, r);
+            Transitions.Move move = Transitions.checkTransition(id, r.status(), to, Party.AUTHOR);
+            if (to == RequestStatus.SUBMITTED) {
+                if (repo.files(id).isEmpty()) {
+                    throw new ValidationException("request " + id + " has no files to submit");
+                }
+                checkCanExport(actor, r.project());
+            }
+            Instant now = clock.instant();
+            int round = r.status() == RequestStatus.RETURNED && to == RequestStatus.SUBMITTED ? r.round() + 1 : r.round();
+            ExportRequest updated = new ExportRequest(r.id(), r.project(), r.author(), to, round, r.context(), r.controls(), r.profile(),
+                    r.createdAt(), now, to == RequestStatus.SUBMITTED ? now : r.submittedAt(), r.releaseStartedAt(),
+                    r.releaseStartedBy(), r.releasedAt(), r.releasedBy());
+            repo.update(updated);
+            Map<String, Object> d = new LinkedHashMap<>(extra);
+            d.put("request", id);
+            d.put("from", r.status().label());
+            d.put("to", to.label());
+            d.put("round", round);
+            audit.record(actor.user(), r.project(), move.auditAction(), "ok", d);
+            return updated;
+        });
+    }
+
+    private ExportRequest stewardMove(Actor actor, String id, RequestStatus to, String message) {
+        return tx.execute(s -> {
+            ExportRequest r = repo.lock(id);
+            duties.checkCanSteward(actor, r);
+            Transitions.Move move = Transitions.checkTransition(id, r.status(), to, Party.STEWARD);
+            ExportRequest updated = with(r, to, clock.instant());
+            repo.update(updated);
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("request", id);
+            d.put("from", r.status().label());
+            d.put("to", to.label());
+            d.put("round", r.round());
+            d.put("message", message);
+            audit.record(actor.user(), r.project(), move.auditAction(), "ok", d);
+            return updated;
+        });
+    }
+
+    static ExportRequest with(ExportRequest r, RequestStatus status, Instant now) {
+        return new ExportRequest(r.id(), r.project(), r.author(), status, r.round(), r.context(), r.controls(), r.profile(), r.createdAt(),
+                now, r.submittedAt(), r.releaseStartedAt(), r.releaseStartedBy(), r.releasedAt(), r.releasedBy());
+    }
+
+    /** The project's member list if {@code actor} may export from it now. */
+    private ProjectStore.Members checkCanExport(Actor actor, String project) {
+        if (project == null || project.isBlank()) {
+            throw new ValidationException("project is missing: name the project whose outbox holds the files");
+        }
+        ProjectStore.Members m = projects.members(project)
+                .orElseThrow(() -> new ValidationException("unknown project '" + project + "': no such project has been applied"));
+        if (!actor.isAnalyst() || m.members().stream().noneMatch(x -> x.user().equals(actor.user()))) {
+            throw new AccessDeniedException(actor.user() + " is not an analyst of project " + project + " and cannot export from it");
+        }
+        LocalDate today = LocalDate.ofInstant(clock.instant(), ProjectMembers.ZONE);
+        if (!ProjectMembers.isOpen(m, today)) {
+            throw new AccessDeniedException("project " + project + " is " + m.status() + " with approved dates " + m.start() + " to "
+                    + m.end() + "; nothing can be exported from it on " + today);
+        }
+        return m;
+    }
+
+    private List<String> checkFiles(String project, List<String> fileNames, Set<String> replaceable) {
+        if (fileNames == null || fileNames.isEmpty()) {
+            throw new ValidationException("a request needs at least one file from the outbox of " + project);
+        }
+        if (fileNames.size() > settings.maxFiles()) {
+            throw new ValidationException(fileNames.size() + " files in one request; at most " + settings.maxFiles() + " are allowed");
+        }
+        List<String> names = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        long total = 0;
+        for (String raw : fileNames) {
+            String name = FileNames.normalise(raw);
+            if (!seen.add(name)) {
+                throw new ValidationException("'" + name + "' is named twice");
+            }
+            var type = FileTypes.check(name);
+            if (type.status() == Status.FAIL) {
+                throw new ValidationException(type.detail());
+            }
+            FileStatus st = store.checkExportable(project, name, settings.maxFileBytes());
+            total += st.getLen();
+            names.add(name);
+        }
+        if (total > settings.maxRequestBytes()) {
+            throw new ValidationException("the files add up to " + total + " bytes, more than the limit of " + settings.maxRequestBytes()
+                    + " bytes per request");
+        }
+        return names;
+    }
+
+    private List<RequestFile> quarantine(String id, String project, List<String> names, Profile profile, Actor actor, int round,
+            Instant now) {
+        Map<String, List<OutputRecord.RecordedCell>> released = releasedCells(project);
+        List<RequestFile> files = new ArrayList<>();
+        for (String name : names) {
+            EgressStore.Quarantined q = store.quarantine(id, project, name, settings.maxFileBytes());
+            FileVerdict v = checker.check(project, profile, name, q.bytes(), store.metadata(project, name), released);
+            files.add(new RequestFile(id, name, q.sha256(), q.bytes().length, FileTypes.extension(name), round, v.status().label(),
+                    v.reportJson(), v.metadata(), v.cells().isEmpty() ? null : Json.write(v.cells()), actor.user(), now));
+        }
+        return files;
+    }
+
+    /** The project's released cells, grouped by release. */
+    public Map<String, List<OutputRecord.RecordedCell>> releasedCells(String project) {
+        Map<String, List<OutputRecord.RecordedCell>> out = new LinkedHashMap<>();
+        for (RequestRepository.ReleasedCell c : repo.releasedCells(project)) {
+            out.computeIfAbsent(c.requestId() + " " + c.fileName(), k -> new ArrayList<>())
+                    .add(new OutputRecord.RecordedCell(-1, -1, c.label(), c.contributors()));
+        }
+        return out;
+    }
+
+    private static Map<String, Object> fileSummary(List<RequestFile> files) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (RequestFile f : files) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("sha256", f.sha256());
+            m.put("size", f.size());
+            m.put("check", f.checkStatus());
+            m.put("metadata", f.metadata());
+            out.put(f.name(), m);
+        }
+        return out;
+    }
+
+    static String text(String field, String value, String hint) {
+        if (value == null || value.isBlank()) {
+            throw new ValidationException(field + " is missing: " + hint);
+        }
+        String v = value.strip();
+        if (v.length() > MAX_TEXT) {
+            throw new ValidationException(field + " is " + v.length() + " characters; at most " + MAX_TEXT + " are allowed");
+        }
+        return v;
+    }
+
+    /** Requests {@code actor} may see (their projects' as an analyst, those they could review as a steward), newest first. */
+    public List<ExportRequest> visibleTo(Actor actor) {
+        return repo.all(500).stream().filter(r -> duties.canView(actor, r)).toList();
+    }
+
+    /** The stewards' queue: requests waiting for a steward that {@code actor} may review, oldest first. */
+    public List<ExportRequest> queue(Actor actor) {
+        if (!actor.isSteward()) {
+            throw new AccessDeniedException(actor.user() + " is not a steward: the review queue is for stewards");
+        }
+        return repo.queue().stream().filter(r -> duties.canSteward(actor, r)).toList();
+    }
+
+    public ExportRequest view(Actor actor, String id) {
+        ExportRequest r = repo.find(id).orElseThrow(() -> new NotFoundException("no export request " + id));
+        duties.checkCanView(actor, r);
+        return r;
+    }
+}

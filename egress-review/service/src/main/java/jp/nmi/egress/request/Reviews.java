@@ -1,0 +1,165 @@
+package jp.nmi.egress.request;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import jp.nmi.egress.audit.EgressAudit;
+import jp.nmi.egress.security.Actor;
+import jp.nmi.enclave.error.ValidationException;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Stewards' file-level reviews. A steward decides each file (approve, request changes, reject) with
+ * a comment for the author and one for stewards only; decisions can be saved file by file, and a
+ * review is complete when it covers every file of the round. The first complete review moves the
+ * request to partially reviewed, the second distinct steward's to reviewed; there is no third.
+ */
+public final class Reviews {
+    /** One file's decision as submitted. */
+    public record FileReview(@com.fasterxml.jackson.annotation.JsonProperty("decision") String decision,
+            @com.fasterxml.jackson.annotation.JsonProperty("public_comment") String publicComment,
+            @com.fasterxml.jackson.annotation.JsonProperty("private_comment") String privateComment) {}
+
+    private final RequestRepository repo;
+    private final Duties duties;
+    private final EgressAudit audit;
+    private final TransactionTemplate tx;
+    private final Clock clock;
+
+    public Reviews(RequestRepository repo, Duties duties, EgressAudit audit, TransactionTemplate tx, Clock clock) {
+        this.repo = repo;
+        this.duties = duties;
+        this.audit = audit;
+        this.tx = tx;
+        this.clock = clock;
+    }
+
+    /**
+     * Records {@code actor}'s decisions on some or all files of the request's current round.
+     *
+     * @throws ValidationException for unknown files or decisions, or an approval of a failing file without a comment
+     * @throws InvalidStateTransitionException if the request is not under review, or two other stewards have reviewed it
+     */
+    public ExportRequest review(Actor actor, String id, Map<String, FileReview> decisions) {
+        if (decisions == null || decisions.isEmpty()) {
+            throw new ValidationException("a review needs a decision on at least one file");
+        }
+        return tx.execute(s -> {
+            ExportRequest r = repo.lock(id);
+            duties.checkCanSteward(actor, r);
+            if (r.status() != RequestStatus.SUBMITTED && r.status() != RequestStatus.PARTIALLY_REVIEWED
+                    && r.status() != RequestStatus.REVIEWED) {
+                throw new InvalidStateTransitionException("request " + id + " is " + r.status().label() + ": files are reviewed while it is"
+                        + " submitted, partially reviewed or reviewed");
+            }
+            List<RequestFile> files = repo.files(id);
+            Map<String, RequestFile> byName = new TreeMap<>();
+            files.forEach(f -> byName.put(f.name(), f));
+            List<Review> round = repo.reviews(id, r.round());
+            Set<String> complete = completeReviewers(round, byName.keySet());
+            complete.remove(actor.user());
+            boolean reviewedBefore = round.stream().anyMatch(x -> x.reviewer().equals(actor.user()));
+            if (complete.size() >= 2 || (r.status() == RequestStatus.REVIEWED && !reviewedBefore)) {
+                throw new InvalidStateTransitionException("request " + id + " has been reviewed by " + String.join(" and ", complete)
+                        + " already; two independent reviews are all a request takes");
+            }
+            Instant now = clock.instant();
+            Map<String, Object> logged = new LinkedHashMap<>();
+            List<Review> toWrite = new ArrayList<>();
+            for (Map.Entry<String, FileReview> e : decisions.entrySet()) {
+                RequestFile f = byName.get(e.getKey());
+                if (f == null) {
+                    throw new ValidationException("request " + id + " has no file '" + e.getKey() + "' (files: "
+                            + String.join(", ", byName.keySet()) + ")");
+                }
+                FileReview fr = e.getValue();
+                Decision d = Decision.of(fr.decision() == null ? "" : fr.decision().strip());
+                String pub = comment("public comment", fr.publicComment());
+                String priv = comment("private comment", fr.privateComment());
+                if (d == Decision.APPROVE && f.checkStatus().equals("fail") && pub.isEmpty() && priv.isEmpty()) {
+                    throw new ValidationException("'" + f.name() + "' failed the automatic checks: approving it needs a comment saying why"
+                            + " it is safe");
+                }
+                if (d != Decision.APPROVE && pub.isEmpty()) {
+                    throw new ValidationException("'" + f.name() + "': say in the public comment what the author should change"
+                            + (d == Decision.REJECT ? " or why it cannot leave" : ""));
+                }
+                toWrite.add(new Review(id, r.round(), f.name(), actor.user(), d, pub, priv, now));
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("decision", d.label());
+                m.put("sha256", f.sha256());
+                m.put("public_comment", pub);
+                m.put("private_comment", priv);
+                logged.put(f.name(), m);
+            }
+            toWrite.forEach(repo::upsertReview);
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("request", id);
+            details.put("round", r.round());
+            details.put("decisions", logged);
+            audit.record(actor.user(), r.project(), "review.decide", "ok", details);
+
+            Set<String> nowComplete = completeReviewers(repo.reviews(id, r.round()), byName.keySet());
+            RequestStatus to = null;
+            if (r.status() == RequestStatus.SUBMITTED && nowComplete.size() >= 1) {
+                to = RequestStatus.PARTIALLY_REVIEWED;
+            } else if (r.status() == RequestStatus.PARTIALLY_REVIEWED && nowComplete.size() >= 2) {
+                to = RequestStatus.REVIEWED;
+            }
+            if (to == null) {
+                return r;
+            }
+            Transitions.Move move = Transitions.checkTransition(id, r.status(), to, Party.REVIEWER);
+            ExportRequest updated = Requests.with(r, to, now);
+            repo.update(updated);
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("request", id);
+            d.put("from", r.status().label());
+            d.put("to", to.label());
+            d.put("round", r.round());
+            d.put("reviewers", List.copyOf(nowComplete));
+            audit.record(actor.user(), r.project(), move.auditAction(), "ok", d);
+            return updated;
+        });
+    }
+
+    /** Stewards whose decisions cover every file of the round, in the order they completed. */
+    static Set<String> completeReviewers(List<Review> round, Set<String> fileNames) {
+        Map<String, Set<String>> byReviewer = new LinkedHashMap<>();
+        round.stream().sorted((a, b) -> a.decidedAt().compareTo(b.decidedAt()))
+                .forEach(x -> byReviewer.computeIfAbsent(x.reviewer(), k -> new LinkedHashSet<>()).add(x.fileName()));
+        Set<String> out = new LinkedHashSet<>();
+        byReviewer.forEach((reviewer, decided) -> {
+            if (decided.containsAll(fileNames)) {
+                out.add(reviewer);
+            }
+        });
+        return out;
+    }
+
+    /** Each file's decision in the request's current round. */
+    public Map<String, FileDecision> fileDecisions(ExportRequest r) {
+        List<RequestFile> files = repo.files(r.id());
+        List<Review> round = repo.reviews(r.id(), r.round());
+        Map<String, FileDecision> out = new TreeMap<>();
+        for (RequestFile f : files) {
+            List<Decision> ds = round.stream().filter(x -> x.fileName().equals(f.name())).map(Review::decision).toList();
+            out.put(f.name(), FileDecision.of(ds));
+        }
+        return out;
+    }
+
+    private static String comment(String what, String text) {
+        String t = text == null ? "" : text.strip();
+        if (t.length() > Requests.MAX_TEXT) {
+            throw new ValidationException(what + " is " + t.length() + " characters; at most " + Requests.MAX_TEXT + " are allowed");
+        }
+        return t;
+    }
+}

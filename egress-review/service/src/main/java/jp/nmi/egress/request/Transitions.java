@@ -1,0 +1,138 @@
+package jp.nmi.egress.request;
+
+import static jp.nmi.egress.request.RequestStatus.APPROVED;
+import static jp.nmi.egress.request.RequestStatus.DRAFT;
+import static jp.nmi.egress.request.RequestStatus.PARTIALLY_REVIEWED;
+import static jp.nmi.egress.request.RequestStatus.REJECTED;
+import static jp.nmi.egress.request.RequestStatus.RELEASED;
+import static jp.nmi.egress.request.RequestStatus.RETURNED;
+import static jp.nmi.egress.request.RequestStatus.REVIEWED;
+import static jp.nmi.egress.request.RequestStatus.SUBMITTED;
+import static jp.nmi.egress.request.RequestStatus.WITHDRAWN;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The request state machine as a table: every allowed move, the party who may make it and the
+ * audit action it records (written in the same transaction as the move). Anything not in the table
+ * is refused. The state diagram in {@code docs/stewards.md} is generated from this table
+ * ({@link #mermaid()}), never drawn by hand.
+ */
+public final class Transitions {
+    /** One allowed move. */
+    public record Move(RequestStatus from, RequestStatus to, Party party, String auditAction, String description) {}
+
+    private static final Map<RequestStatus, Map<RequestStatus, Move>> MOVES;
+    private static final Map<RequestStatus, Party> OWNERS;
+
+    static {
+        Map<RequestStatus, Map<RequestStatus, Move>> m = new EnumMap<>(RequestStatus.class);
+        for (RequestStatus s : RequestStatus.values()) {
+            m.put(s, new EnumMap<>(RequestStatus.class));
+        }
+        List<Move> moves = List.of(
+                new Move(DRAFT, SUBMITTED, Party.AUTHOR, "request.submit", "submit for review"),
+                new Move(DRAFT, WITHDRAWN, Party.AUTHOR, "request.withdraw", "withdraw"),
+                new Move(SUBMITTED, PARTIALLY_REVIEWED, Party.REVIEWER, "request.first_review", "first steward's review complete"),
+                new Move(SUBMITTED, WITHDRAWN, Party.AUTHOR, "request.withdraw", "withdraw"),
+                new Move(PARTIALLY_REVIEWED, REVIEWED, Party.REVIEWER, "request.second_review", "second steward's review complete"),
+                new Move(PARTIALLY_REVIEWED, WITHDRAWN, Party.AUTHOR, "request.withdraw", "withdraw"),
+                new Move(REVIEWED, APPROVED, Party.STEWARD, "request.approve", "release (every file approved twice)"),
+                new Move(REVIEWED, RETURNED, Party.STEWARD, "request.return", "return to the author with comments"),
+                new Move(REVIEWED, REJECTED, Party.STEWARD, "request.reject", "reject"),
+                new Move(REVIEWED, WITHDRAWN, Party.AUTHOR, "request.withdraw", "withdraw"),
+                new Move(RETURNED, SUBMITTED, Party.AUTHOR, "request.resubmit", "resubmit (a new review round)"),
+                new Move(RETURNED, WITHDRAWN, Party.AUTHOR, "request.withdraw", "withdraw"),
+                new Move(APPROVED, RELEASED, Party.STEWARD, "request.release", "reviewed bytes copied out and verified"));
+        for (Move move : moves) {
+            m.get(move.from()).put(move.to(), move);
+        }
+        Map<RequestStatus, Map<RequestStatus, Move>> frozen = new EnumMap<>(RequestStatus.class);
+        m.forEach((k, v) -> frozen.put(k, Collections.unmodifiableMap(v)));
+        MOVES = Collections.unmodifiableMap(frozen);
+
+        Map<RequestStatus, Party> o = new EnumMap<>(RequestStatus.class);
+        o.put(DRAFT, Party.AUTHOR);
+        o.put(SUBMITTED, Party.STEWARD);
+        o.put(PARTIALLY_REVIEWED, Party.STEWARD);
+        o.put(REVIEWED, Party.STEWARD);
+        o.put(APPROVED, Party.STEWARD);
+        o.put(RETURNED, Party.AUTHOR);
+        OWNERS = Collections.unmodifiableMap(o);
+    }
+
+    private Transitions() {}
+
+    /** The move from {@code from} to {@code to}, if the table has it. */
+    public static Optional<Move> move(RequestStatus from, RequestStatus to) {
+        return Optional.ofNullable(MOVES.get(from).get(to));
+    }
+
+    /** Where a request can go from {@code from}. */
+    public static List<Move> movesFrom(RequestStatus from) {
+        return List.copyOf(MOVES.get(from).values());
+    }
+
+    /** Who has the next move in {@code status}: empty for terminal states. */
+    public static Optional<Party> owner(RequestStatus status) {
+        return Optional.ofNullable(OWNERS.get(status));
+    }
+
+    /**
+     * The move from {@code from} to {@code to} for {@code party}.
+     *
+     * @throws InvalidStateTransitionException if the table has no such move, or another party makes it
+     */
+    public static Move checkTransition(String requestId, RequestStatus from, RequestStatus to, Party party) {
+        Move move = MOVES.get(from).get(to);
+        if (move == null) {
+            List<String> options = MOVES.get(from).values().stream().map(m -> m.to().label()).toList();
+            throw new InvalidStateTransitionException("request " + requestId + " is " + from.label() + " and cannot become " + to.label()
+                    + (options.isEmpty() ? ": " + from.label() + " is final" : "; from " + from.label() + " it can become "
+                            + String.join(", ", options)));
+        }
+        if (move.party() != party) {
+            throw new InvalidStateTransitionException("request " + requestId + ": " + from.label() + " -> " + to.label() + " ("
+                    + move.description() + ") is for " + describe(move.party()) + ", not for " + describe(party));
+        }
+        return move;
+    }
+
+    static String describe(Party p) {
+        return switch (p) {
+            case AUTHOR -> "the request's author";
+            case STEWARD -> "an independent steward";
+            case REVIEWER -> "a steward completing their review";
+        };
+    }
+
+    /** The whole table, for documentation. */
+    public static List<Move> all() {
+        List<Move> out = new ArrayList<>();
+        for (RequestStatus s : RequestStatus.values()) {
+            out.addAll(MOVES.get(s).values());
+        }
+        return out;
+    }
+
+    /** The state diagram as Mermaid, generated from the table. */
+    public static String mermaid() {
+        StringBuilder sb = new StringBuilder("stateDiagram-v2\n    [*] --> draft: analyst creates a request\n");
+        for (Move m : all()) {
+            sb.append("    ").append(m.from().label()).append(" --> ").append(m.to().label()).append(": ")
+                    .append(m.description().replace(":", " -")).append(" (").append(m.party().name().toLowerCase(java.util.Locale.ROOT))
+                    .append(")\n");
+        }
+        for (RequestStatus s : RequestStatus.values()) {
+            if (s.isTerminal()) {
+                sb.append("    ").append(s.label()).append(" --> [*]\n");
+            }
+        }
+        return sb.toString();
+    }
+}

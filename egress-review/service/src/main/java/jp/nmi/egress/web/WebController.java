@@ -1,0 +1,266 @@
+package jp.nmi.egress.web;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import jp.nmi.egress.audit.EgressAudit;
+import jp.nmi.egress.project.ProjectMembers;
+import jp.nmi.egress.quarantine.EgressStore;
+import jp.nmi.egress.request.Duties;
+import jp.nmi.egress.request.ExportRequest;
+import jp.nmi.egress.request.Releases;
+import jp.nmi.egress.request.RequestRepository;
+import jp.nmi.egress.request.RequestViews;
+import jp.nmi.egress.request.Requests;
+import jp.nmi.egress.request.Reviews;
+import jp.nmi.egress.request.Transitions;
+import jp.nmi.egress.security.Actor;
+import jp.nmi.egress.security.CurrentActor;
+import jp.nmi.enclave.error.AccessDeniedException;
+import jp.nmi.enclave.error.NotFoundException;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.Authentication;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
+
+/**
+ * The web pages: the stewards' queue and review page, the analysts' requests, new-request form
+ * and downloads. Server-rendered; every form carries a CSRF token; every action goes through the
+ * same services (and checks) as the REST API.
+ */
+@Controller
+public class WebController {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private final Requests requests;
+    private final Reviews reviews;
+    private final Releases releases;
+    private final RequestViews views;
+    private final RequestRepository repo;
+    private final EgressStore store;
+    private final ProjectMembers projects;
+    private final Duties duties;
+    private final EgressAudit audit;
+    private final CurrentActor current;
+
+    public WebController(Requests requests, Reviews reviews, Releases releases, RequestViews views, RequestRepository repo,
+            EgressStore store, ProjectMembers projects, Duties duties, EgressAudit audit, CurrentActor current) {
+        this.requests = requests;
+        this.reviews = reviews;
+        this.releases = releases;
+        this.views = views;
+        this.repo = repo;
+        this.store = store;
+        this.projects = projects;
+        this.duties = duties;
+        this.audit = audit;
+        this.current = current;
+    }
+
+    @GetMapping("/login")
+    public String login() {
+        return "login";
+    }
+
+    @GetMapping("/")
+    public String home(Authentication auth) {
+        Actor a = current.of(auth);
+        if (a.isSteward()) {
+            return "redirect:/queue";
+        }
+        if (a.isAnalyst()) {
+            return "redirect:/requests";
+        }
+        return "redirect:/audit";
+    }
+
+    @GetMapping("/queue")
+    public String queue(Authentication auth, Model model) {
+        Actor a = current.of(auth);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (ExportRequest r : requests.queue(a)) {
+            RequestViews.RequestView v = views.view(a, r);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("r", r);
+            m.put("verdict", v.verdict());
+            m.put("files", v.files().size());
+            m.put("reviewers", String.join(", ", v.reviewersThisRound()));
+            m.put("mine", v.reviewersThisRound().contains(a.user()) ? "reviewed by you" : v.actions().contains("review") ? "to review" : "");
+            rows.add(m);
+        }
+        model.addAttribute("actor", a);
+        model.addAttribute("rows", rows);
+        model.addAttribute("history", requests.visibleTo(a).stream().filter(r -> r.status().isTerminal()).limit(50).toList());
+        return "queue";
+    }
+
+    @GetMapping("/requests")
+    public String myRequests(Authentication auth, Model model) {
+        Actor a = current.of(auth);
+        model.addAttribute("actor", a);
+        model.addAttribute("requests", requests.visibleTo(a));
+        return "requests";
+    }
+
+    @GetMapping("/requests/new")
+    public String newRequest(@RequestParam(required = false) String project, Authentication auth, Model model) {
+        Actor a = current.of(auth);
+        model.addAttribute("actor", a);
+        model.addAttribute("project", project == null ? "" : project);
+        if (project != null && !project.isBlank()) {
+            if (!projects.isMember(project, a.user())) {
+                throw new AccessDeniedException(a.user() + " is not a member of " + project + " and may not list its outbox");
+            }
+            model.addAttribute("outbox", store.outboxFiles(project));
+        }
+        return "new-request";
+    }
+
+    @PostMapping("/requests")
+    public String create(@RequestParam String project, @RequestParam(name = "files", required = false) List<String> files,
+            @RequestParam String context, @RequestParam String controls, Authentication auth) {
+        ExportRequest r = requests.create(current.of(auth), project, files == null ? List.of() : files, context, controls);
+        return "redirect:/requests/" + r.id();
+    }
+
+    @GetMapping("/requests/{id}")
+    public String request(@PathVariable String id, Authentication auth, Model model) {
+        Actor a = current.of(auth);
+        ExportRequest r = requests.view(a, id);
+        RequestViews.RequestView v = views.view(a, r);
+        Map<String, Object> viewers = new LinkedHashMap<>();
+        Map<String, Object> reports = new LinkedHashMap<>();
+        for (RequestViews.FileView f : v.files()) {
+            viewers.put(f.name(), viewer(r, f));
+            reports.put(f.name(), parse(f.checkReport()));
+        }
+        model.addAttribute("reports", reports);
+        model.addAttribute("actor", a);
+        model.addAttribute("v", v);
+        model.addAttribute("r", r);
+        model.addAttribute("viewers", viewers);
+        model.addAttribute("owner", Transitions.owner(r.status()).map(p -> p.name().toLowerCase(java.util.Locale.ROOT)).orElse("nobody"));
+        if (v.actions().contains("files")) {
+            model.addAttribute("outbox", store.outboxFiles(r.project()));
+        }
+        return "request";
+    }
+
+    private static Map<String, Object> parse(String json) {
+        try {
+            return JSON.readValue(json, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
+        } catch (java.io.IOException e) {
+            return Map.of("checks", List.of(), "metadata_detail", "the check report cannot be read: " + e.getMessage());
+        }
+    }
+
+    private Object viewer(ExportRequest r, RequestViews.FileView f) {
+        return switch (f.type()) {
+            case "csv" -> CsvGrid.of(store.readQuarantined(r.id(), f.sha256()), f.checkReport());
+            case "txt", "md", "json", "html", "svg" -> new String(store.readQuarantined(r.id(), f.sha256()), StandardCharsets.UTF_8);
+            default -> null;
+        };
+    }
+
+    /** Quarantined bytes of an image, for the viewer (never a download: served inline, sandboxed). */
+    @GetMapping("/requests/{id}/files/{name}/preview")
+    public ResponseEntity<byte[]> preview(@PathVariable String id, @PathVariable String name, Authentication auth) {
+        Actor a = current.of(auth);
+        ExportRequest r = requests.view(a, id);
+        var f = repo.file(r.id(), name).orElseThrow(() -> new NotFoundException("request " + id + " has no file '" + name + "'"));
+        MediaType type = switch (f.type()) {
+            case "png" -> MediaType.IMAGE_PNG;
+            case "jpg", "jpeg" -> MediaType.IMAGE_JPEG;
+            case "svg" -> MediaType.valueOf("image/svg+xml");
+            default -> throw new NotFoundException("'" + name + "' is shown in the page, not as an image");
+        };
+        HttpHeaders h = new HttpHeaders();
+        h.setContentType(type);
+        h.set("Content-Security-Policy", "sandbox; default-src 'none'");
+        h.setContentDisposition(ContentDisposition.inline().filename("preview." + f.type()).build());
+        return new ResponseEntity<>(store.readQuarantined(r.id(), f.sha256()), h, HttpStatus.OK);
+    }
+
+    @PostMapping("/requests/{id}/files")
+    public String addFiles(@PathVariable String id, @RequestParam(name = "files", required = false) List<String> files,
+            Authentication auth) {
+        requests.addFiles(current.of(auth), id, files == null ? List.of() : files);
+        return "redirect:/requests/" + id;
+    }
+
+    @PostMapping("/requests/{id}/submit")
+    public String submit(@PathVariable String id, Authentication auth, RedirectAttributes flash) {
+        requests.submit(current.of(auth), id);
+        flash.addFlashAttribute("notice", "Submitted for review.");
+        return "redirect:/requests/" + id;
+    }
+
+    @PostMapping("/requests/{id}/withdraw")
+    public String withdraw(@PathVariable String id, Authentication auth) {
+        requests.withdraw(current.of(auth), id);
+        return "redirect:/requests/" + id;
+    }
+
+    @PostMapping("/requests/{id}/review")
+    public String review(@PathVariable String id, @RequestParam Map<String, String> form, Authentication auth,
+            RedirectAttributes flash) {
+        Map<String, Reviews.FileReview> decisions = new LinkedHashMap<>();
+        for (var f : repo.files(id)) {
+            String d = form.get("decision:" + f.name());
+            if (d != null && !d.isBlank()) {
+                decisions.put(f.name(), new Reviews.FileReview(d, form.get("public:" + f.name()), form.get("private:" + f.name())));
+            }
+        }
+        ExportRequest r = reviews.review(current.of(auth), id, decisions);
+        flash.addFlashAttribute("notice", "Review saved; the request is " + r.status().label().replace('_', ' ') + ".");
+        return "redirect:/requests/" + id;
+    }
+
+    @PostMapping("/requests/{id}/return")
+    public String returnToAuthor(@PathVariable String id, @RequestParam(required = false) String message, Authentication auth) {
+        requests.returnToAuthor(current.of(auth), id, message);
+        return "redirect:/requests/" + id;
+    }
+
+    @PostMapping("/requests/{id}/reject")
+    public String reject(@PathVariable String id, @RequestParam(required = false) String reason, Authentication auth) {
+        requests.reject(current.of(auth), id, reason);
+        return "redirect:/requests/" + id;
+    }
+
+    @PostMapping("/requests/{id}/release")
+    public String release(@PathVariable String id, Authentication auth, RedirectAttributes flash) {
+        releases.release(current.of(auth), id);
+        flash.addFlashAttribute("notice", "Released: the reviewed bytes can now be downloaded by the project's members.");
+        return "redirect:/requests/" + id;
+    }
+
+    @GetMapping("/requests/{id}/files/{name}/download")
+    public ResponseEntity<byte[]> download(@PathVariable String id, @PathVariable String name, Authentication auth) {
+        byte[] bytes = releases.download(current.of(auth), id, name);
+        HttpHeaders h = new HttpHeaders();
+        h.setContentType(MediaType.APPLICATION_OCTET_STREAM);
+        h.setContentDisposition(ContentDisposition.attachment().filename(name, StandardCharsets.UTF_8).build());
+        return new ResponseEntity<>(bytes, h, HttpStatus.OK);
+    }
+
+    @GetMapping("/audit")
+    public String audit(Authentication auth, Model model) {
+        Actor a = current.of(auth);
+        model.addAttribute("actor", a);
+        if (a.isSteward() || a.isOperator()) {
+            model.addAttribute("verification", audit.verify());
+        }
+        return "audit";
+    }
+}

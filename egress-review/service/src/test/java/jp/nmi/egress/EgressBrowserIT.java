@@ -1,0 +1,201 @@
+package jp.nmi.egress;
+
+import static jp.nmi.enclave.testing.Personas.ANALYST_ALICE;
+import static jp.nmi.enclave.testing.Personas.ANALYST_KENJI;
+import static jp.nmi.enclave.testing.Personas.STEWARD_SATO;
+import static jp.nmi.enclave.testing.Personas.STEWARD_SUZUKI;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import jp.nmi.egress.testing.EgressFixture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The whole workflow in real headless Chromium (Debian's chromium and chromium-driver, installed
+ * by infra/test.sh): an analyst creates and submits a request, two stewards review it in their
+ * own browser sessions, one releases it, the analyst downloads the file. Screenshots of the
+ * stewards' queue and request page go to target/screenshots, and to docs/images when
+ * ENCLAVE_UPDATE_SCREENSHOTS=1.
+ */
+class EgressBrowserIT {
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    static EgressFixture fx;
+    static EgressFixture.Service svc;
+    static final List<WebDriver> drivers = new ArrayList<>();
+    static Path downloads;
+
+    @BeforeAll
+    static void start() throws IOException {
+        boolean required = "1".equals(System.getenv("ENCLAVE_REQUIRE_BROWSER"));
+        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        if (required && !present) {
+            throw new IllegalStateException("Chromium is required for the browser tests: apt-get install chromium chromium-driver"
+                    + " (infra/test.sh does this)");
+        }
+        assumeTrue(present, "Debian's chromium and chromium-driver are not installed (infra/test.sh installs them)");
+        fx = EgressFixture.get();
+        svc = fx.start();
+        downloads = Files.createTempDirectory("egress-downloads-");
+    }
+
+    @AfterAll
+    static void stop() {
+        drivers.forEach(WebDriver::quit);
+        if (svc != null) {
+            svc.close();
+        }
+    }
+
+    /** A browser of its own (its own cookies, its own session). */
+    static WebDriver browser() throws IOException {
+        ChromeOptions o = new ChromeOptions();
+        o.setBinary(CHROMIUM.toFile());
+        // Without the background-networking flags Chromium keeps trying to reach Google's hosts from this closed network.
+        o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                "--window-size=1280,1400", "--user-data-dir=" + Files.createTempDirectory("chromium-"));
+        o.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(), "download.prompt_for_download", false));
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .withLogOutput(java.io.OutputStream.nullOutputStream()).build();
+        WebDriver d = new ChromeDriver(service, o);
+        d.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
+        d.manage().window().setSize(new Dimension(1280, 1400));
+        drivers.add(d);
+        return d;
+    }
+
+    static void login(WebDriver d, String user) {
+        d.get(svc.url("/login"));
+        d.findElement(By.id("username")).sendKeys(user);
+        d.findElement(By.id("password")).sendKeys(fx.passwords.get(user));
+        d.findElement(By.id("login")).click();
+        waitFor(d).until(x -> !x.getCurrentUrl().contains("/login"));
+    }
+
+    /** Waits through page loads: an element found before a navigation goes stale, and is looked up again. */
+    static WebDriverWait waitFor(WebDriver d) {
+        WebDriverWait w = new WebDriverWait(d, Duration.ofSeconds(30));
+        w.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+        return w;
+    }
+
+    static void screenshot(WebDriver d, String name) throws IOException {
+        File shot = ((TakesScreenshot) d).getScreenshotAs(OutputType.FILE);
+        Path target = Path.of("target", "screenshots", name);
+        Files.createDirectories(target.getParent());
+        Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
+        if ("1".equals(System.getenv("ENCLAVE_UPDATE_SCREENSHOTS"))) {
+            Path docs = Path.of(System.getProperty("enclave.root", "../.."), "docs", "images", name);
+            Files.createDirectories(docs.getParent());
+            Files.copy(shot.toPath(), docs, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    static void review(WebDriver d, String id, String comment) {
+        d.get(svc.url("/requests/" + id));
+        for (WebElement fieldset : d.findElements(By.cssSelector("#review-form fieldset"))) {
+            fieldset.findElement(By.cssSelector("input[value=approve]")).click();
+            fieldset.findElements(By.tagName("textarea")).get(1).sendKeys(comment);
+        }
+        d.findElement(By.id("save-review")).click();
+        waitFor(d).until(x -> !x.findElements(By.id("notice")).isEmpty());
+    }
+
+    @Test
+    void anAnalystSubmitsTwoStewardsReviewTheAnalystDownloads() throws Exception {
+        byte[] table = "sex,count\nF,120\nM,4\n".getBytes(StandardCharsets.UTF_8);
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "browser-sex.csv", table);
+        fx.writeCheckedOutput(ANALYST_ALICE, "DEMO-1", "browser-region.csv", regionRows(), "crosstab index=region columns=sex", false);
+
+        // the analyst
+        WebDriver alice = browser();
+        login(alice, ANALYST_ALICE);
+        assertThat(alice.getCurrentUrl()).endsWith("/requests");
+        alice.get(svc.url("/requests/new?project=DEMO-1"));
+        alice.findElement(By.cssSelector("input[name=files][value='browser-sex.csv']")).click();
+        alice.findElement(By.cssSelector("input[name=files][value='browser-region.csv']")).click();
+        alice.findElement(By.id("context")).sendKeys("Participants of the breast cancer cohort by sex and by region");
+        alice.findElement(By.id("controls")).sendKeys("none yet; the M cell is small and is for the stewards to judge");
+        alice.findElement(By.id("create")).click();
+        waitFor(alice).until(x -> !x.findElements(By.id("request-id")).isEmpty());
+        String id = alice.findElement(By.id("request-id")).getText();
+        assertThat(alice.findElement(By.id("status")).getText()).isEqualTo("draft");
+        alice.findElement(By.id("submit")).click();
+        waitFor(alice).until(x -> x.findElement(By.id("status")).getText().equals("submitted"));
+
+        // two more requests waiting, so that the queue shows what a steward's morning looks like
+        fx.writeOutbox(ANALYST_KENJI, "DEMO-1", "browser-bands.csv", "age_band,count\n50-59,31\n60-69,44\n".getBytes(StandardCharsets.UTF_8));
+        String other = svc.bean(jp.nmi.egress.request.Requests.class).create(fx.actor(ANALYST_KENJI), "DEMO-1",
+                List.of("browser-bands.csv"), "age bands of the cohort", "none").id();
+        svc.bean(jp.nmi.egress.request.Requests.class).submit(fx.actor(ANALYST_KENJI), other);
+        svc.bean(jp.nmi.egress.request.Reviews.class).review(fx.actor(STEWARD_SUZUKI), other,
+                Map.of("browser-bands.csv", new jp.nmi.egress.request.Reviews.FileReview("approve", "", "")));
+
+        // the first steward, in her own session: the queue, then the request with the small cell flagged
+        WebDriver sato = browser();
+        login(sato, STEWARD_SATO);
+        assertThat(sato.getCurrentUrl()).endsWith("/queue");
+        WebElement row = sato.findElement(By.cssSelector("#queue tr[data-request='" + id + "']"));
+        assertThat(row.getText()).contains("DEMO-1").contains("alice").contains("fail");
+        screenshot(sato, "steward-queue.png");
+        sato.get(svc.url("/requests/" + id));
+        sato.manage().window().setSize(new Dimension(1280, 2300));
+        WebElement flagged = sato.findElement(By.cssSelector(".file[data-file='browser-sex.csv'] td.flag-fail"));
+        assertThat(flagged.getText()).isEqualTo("4");
+        assertThat(flagged.getAttribute("title")).contains("threshold (fail)");
+        assertThat(sato.findElement(By.cssSelector(".file[data-file='browser-region.csv'] .check")).getText()).isEqualTo("checks: pass");
+        screenshot(sato, "steward-request.png");
+        review(sato, id, "synthetic demo data; the small cell is acceptable here");
+        assertThat(sato.findElement(By.id("status")).getText()).isEqualTo("partially reviewed");
+
+        // the second steward, in another session
+        WebDriver suzuki = browser();
+        login(suzuki, STEWARD_SUZUKI);
+        review(suzuki, id, "agree with sato");
+        assertThat(suzuki.findElement(By.id("status")).getText()).isEqualTo("reviewed");
+        suzuki.findElement(By.id("release")).click();
+        waitFor(suzuki).until(x -> x.findElement(By.id("status")).getText().equals("released"));
+
+        // the analyst sees the public outcome and downloads exactly the reviewed bytes
+        alice.get(svc.url("/requests/" + id));
+        assertThat(alice.findElement(By.id("status")).getText()).isEqualTo("released");
+        assertThat(alice.getPageSource()).doesNotContain("agree with sato");
+        alice.findElement(By.cssSelector(".file[data-file='browser-sex.csv'] a.download")).click();
+        Path file = downloads.resolve("browser-sex.csv");
+        waitFor(alice).until(x -> Files.exists(file));
+        assertThat(Files.readAllBytes(file)).isEqualTo(table);
+        screenshot(alice, "analyst-request.png");
+    }
+
+    static String regionRows() {
+        StringBuilder sb = new StringBuilder("participant_id,region,sex\n");
+        String[] regions = {"Hokkaido", "Kanto", "Kinki", "Kyushu"};
+        for (int i = 0; i < 240; i++) {
+            sb.append("b").append(i).append(',').append(regions[i % 4]).append(',').append(i % 8 < 4 ? "F" : "M").append('\n');
+        }
+        return sb.toString();
+    }
+}

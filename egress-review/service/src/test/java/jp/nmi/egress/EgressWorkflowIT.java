@@ -1,0 +1,559 @@
+package jp.nmi.egress;
+
+import static jp.nmi.enclave.testing.Personas.ANALYST_ALICE;
+import static jp.nmi.enclave.testing.Personas.ANALYST_BOB;
+import static jp.nmi.enclave.testing.Personas.ANALYST_KENJI;
+import static jp.nmi.enclave.testing.Personas.OPERATOR_OPS;
+import static jp.nmi.enclave.testing.Personas.STEWARD_SATO;
+import static jp.nmi.enclave.testing.Personas.STEWARD_SUZUKI;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import jp.nmi.egress.config.EgressSettings;
+import jp.nmi.egress.quarantine.EgressStore;
+import jp.nmi.egress.testing.EgressFixture;
+import jp.nmi.enclave.audit.FileAuditLog;
+import jp.nmi.enclave.demo.DemoSpecs;
+import jp.nmi.enclave.io.Progress;
+import jp.nmi.enclave.project.PolicyPublisher;
+import jp.nmi.enclave.project.ProjectReconciler;
+import jp.nmi.enclave.project.ProjectSpecParser;
+import jp.nmi.enclave.pseudonym.KeyStoreFile;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The egress workflow through the REST API of a running service, on a real PostgreSQL and a real
+ * HDFS: the transition matrix, separation of duties, release of exactly the reviewed bytes, and
+ * bad input refused without a trace. Crash recovery and the audit chain have their own classes.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EgressWorkflowIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final AtomicInteger FILES = new AtomicInteger();
+    static EgressFixture fx;
+    static EgressFixture.Service svc;
+
+    @BeforeAll
+    static void start() {
+        fx = EgressFixture.get();
+        svc = fx.start(new EgressSettings(64 * 1024, 256 * 1024, 5));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (svc != null) {
+            svc.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- fixtures
+
+    /** A safe table (every cell at least 10) written to the DEMO-1 outbox as alice, with its signed record. */
+    static String safeOutput() {
+        String name = "table-" + FILES.incrementAndGet() + ".csv";
+        StringBuilder rows = new StringBuilder("participant_id,sex,region\n");
+        for (int i = 0; i < 80; i++) {
+            rows.append("p").append(FILES.get()).append('-').append(i).append(',').append(i % 2 == 0 ? "F" : "M").append(',')
+                    .append(i % 4 < 2 ? "Kanto" : "Kinki").append('\n');
+        }
+        fx.writeCheckedOutput(ANALYST_ALICE, "DEMO-1", name, rows.toString(), "crosstab index=sex columns=region", false);
+        return name;
+    }
+
+    static JsonNode json(HttpResponse<String> r) {
+        try {
+            return JSON.readTree(r.body());
+        } catch (Exception e) {
+            throw new AssertionError("not JSON (" + r.statusCode() + "): " + r.body(), e);
+        }
+    }
+
+    static JsonNode ok(HttpResponse<String> r) {
+        assertThat(r.statusCode()).as(r.body()).isBetween(200, 299);
+        return json(r);
+    }
+
+    static String create(String user, String project, List<String> files) {
+        HttpResponse<String> r = svc.call(user, "POST", "/api/requests", body(Map.of("project", project, "files", files,
+                "context", "sex by region in the breast cancer cohort", "controls", "none needed: every cell at least 10")));
+        JsonNode j = ok(r);
+        assertThat(r.statusCode()).isEqualTo(201);
+        assertThat(j.get("status").asText()).isEqualTo("draft");
+        return j.get("id").asText();
+    }
+
+    static String body(Object o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String reviewAll(String id, String steward, String decision) {
+        JsonNode r = ok(svc.call(steward, "GET", "/api/requests/" + id, null));
+        Map<String, Object> files = new java.util.LinkedHashMap<>();
+        for (JsonNode f : r.get("files")) {
+            files.put(f.get("name").asText(), Map.of("decision", decision, "public_comment", decision.equals("approve") ? "" : "please round",
+                    "private_comment", "checked by " + steward));
+        }
+        return svc.call(steward, "POST", "/api/requests/" + id + "/reviews", body(Map.of("files", files))).body();
+    }
+
+    static String status(String id) {
+        return ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null)).get("status").asText();
+    }
+
+    /** A request of alice's in DEMO-1 brought to {@code status} through the API (airlock's createRequestAtStatus). */
+    static String createRequestAtStatus(String status) {
+        String id = create(ANALYST_ALICE, "DEMO-1", List.of(safeOutput()));
+        switch (status) {
+            case "draft" -> { }
+            case "withdrawn" -> ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/withdraw", null));
+            default -> {
+                ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null));
+                if (!status.equals("submitted")) {
+                    reviewAll(id, STEWARD_SATO, "approve");
+                }
+                if (!status.equals("submitted") && !status.equals("partially_reviewed")) {
+                    reviewAll(id, STEWARD_SUZUKI, "approve");
+                }
+                switch (status) {
+                    case "returned" -> ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/return", "{\"message\":\"add the margins\"}"));
+                    case "rejected" -> ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/reject", "{\"message\":\"not needed\"}"));
+                    case "released" -> ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/release", null));
+                    case "approved" -> approveWithoutRelease(id);
+                    default -> { }
+                }
+            }
+        }
+        assertThat(status(id)).isEqualTo(status);
+        return id;
+    }
+
+    /** Approved with no release under way: a release whose staging fails is rolled back to exactly that. */
+    static void approveWithoutRelease(String id) {
+        fx.hooks.failAt(id, "staged", false);
+        HttpResponse<String> r = svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/release", null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+        assertThat(json(r).get("message").asText()).isEqualTo("injected failure at staged");
+        fx.hooks.clear(id);
+    }
+
+    // ---------------------------------------------------------------- the matrix
+
+    static Stream<Arguments> matrix() {
+        // from status -> (operation -> resulting status, or "!" + words of the refusal)
+        Map<String, Map<String, String>> m = new java.util.LinkedHashMap<>();
+        String notReview = "!files are reviewed while it is submitted, partially reviewed or reviewed";
+        m.put("draft", Map.of("submit", "submitted", "withdraw", "withdrawn", "review", notReview,
+                "release", "!is draft and cannot become released", "return", "!is draft and cannot become returned",
+                "reject", "!is draft and cannot become rejected"));
+        m.put("submitted", Map.of("submit", "!is submitted and cannot become submitted", "withdraw", "withdrawn",
+                "review", "partially_reviewed", "release", "!is submitted and cannot become released",
+                "return", "!is submitted and cannot become returned", "reject", "!is submitted and cannot become rejected"));
+        m.put("partially_reviewed", Map.of("submit", "!is partially_reviewed and cannot become submitted", "withdraw", "withdrawn",
+                "review", "reviewed", "release", "!is partially_reviewed and cannot become released",
+                "return", "!is partially_reviewed and cannot become returned", "reject", "!is partially_reviewed and cannot become rejected"));
+        m.put("reviewed", Map.of("submit", "!is reviewed and cannot become submitted", "withdraw", "withdrawn",
+                "review", "reviewed", "release", "released", "return", "returned", "reject", "rejected"));
+        m.put("approved", Map.of("submit", "!is approved and cannot become submitted", "withdraw", "!is approved and cannot become withdrawn",
+                "review", notReview, "release", "released", "return", "!is approved and cannot become returned",
+                "reject", "!is approved and cannot become rejected"));
+        m.put("returned", Map.of("submit", "submitted", "withdraw", "withdrawn", "review", notReview,
+                "release", "!is returned and cannot become released", "return", "!is returned and cannot become returned",
+                "reject", "!is returned and cannot become rejected"));
+        for (String terminal : List.of("rejected", "released", "withdrawn")) {
+            m.put(terminal, Map.of("submit", "!" + terminal + " is final", "withdraw", "!" + terminal + " is final", "review", notReview,
+                    "release", "!" + terminal + " is final", "return", "!" + terminal + " is final", "reject", "!" + terminal + " is final"));
+        }
+        List<Arguments> out = new ArrayList<>();
+        m.forEach((from, ops) -> ops.forEach((op, result) -> out.add(Arguments.of(from, op, result))));
+        return out.stream();
+    }
+
+    @Order(1)
+    @ParameterizedTest(name = "{0} + {1} -> {2}")
+    @MethodSource("matrix")
+    void everyOperationInEveryStateIsAllowedOrRefusedWithAMessage(String from, String op, String expected) {
+        String id = createRequestAtStatus(from);
+        HttpResponse<String> r = switch (op) {
+            case "submit" -> svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null);
+            case "withdraw" -> svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/withdraw", null);
+            case "review" -> {
+                JsonNode cur = ok(svc.call(STEWARD_SATO, "GET", "/api/requests/" + id, null));
+                String steward = cur.get("reviewers").size() == 1 ? STEWARD_SUZUKI : STEWARD_SATO;
+                Map<String, Object> files = new java.util.LinkedHashMap<>();
+                cur.get("files").forEach(f -> files.put(f.get("name").asText(), Map.of("decision", "approve")));
+                yield svc.call(steward, "POST", "/api/requests/" + id + "/reviews", body(Map.of("files", files)));
+            }
+            case "release" -> svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/release", null);
+            case "return" -> svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/return", "{\"message\":\"see comments\"}");
+            case "reject" -> svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/reject", "{\"message\":\"no\"}");
+            default -> throw new IllegalArgumentException(op);
+        };
+        if (expected.startsWith("!")) {
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(409);
+            assertThat(json(r).get("error").asText()).isEqualTo("invalid_state");
+            assertThat(json(r).get("message").asText()).contains(expected.substring(1));
+            assertThat(status(id)).as("a refused move changes nothing").isEqualTo(from);
+        } else {
+            assertThat(ok(r).get("status").asText()).isEqualTo(expected);
+            assertThat(status(id)).isEqualTo(expected);
+        }
+    }
+
+    // ---------------------------------------------------------------- separation of duties
+
+    @Order(2)
+    @Test
+    void analystsCannotReviewAndOperatorsCannotApprove() {
+        String id = createRequestAtStatus("submitted");
+        String name = ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null)).get("files").get(0).get("name").asText();
+        String review = body(Map.of("files", Map.of(name, Map.of("decision", "approve"))));
+        HttpResponse<String> kenji = svc.call(ANALYST_KENJI, "POST", "/api/requests/" + id + "/reviews", review);
+        assertThat(kenji.statusCode()).isEqualTo(403);
+        assertThat(json(kenji).get("message").asText())
+                .isEqualTo("Access denied: kenji is not a steward: only stewards review, return, reject and release exports");
+        HttpResponse<String> ops = svc.call(OPERATOR_OPS, "POST", "/api/requests/" + id + "/reviews", review);
+        assertThat(ops.statusCode()).isEqualTo(403);
+        assertThat(json(ops).get("message").asText()).contains("ops is not a steward")
+                .contains("operators provision projects and never approve their outputs");
+        reviewAll(id, STEWARD_SATO, "approve");
+        reviewAll(id, STEWARD_SUZUKI, "approve");
+        HttpResponse<String> opsRelease = svc.call(OPERATOR_OPS, "POST", "/api/requests/" + id + "/release", null);
+        assertThat(opsRelease.statusCode()).isEqualTo(403);
+        assertThat(status(id)).isEqualTo("reviewed");
+    }
+
+    @Order(3)
+    @Test
+    void oneStewardReviewingTwiceIsStillOneReview() {
+        String id = createRequestAtStatus("submitted");
+        reviewAll(id, STEWARD_SATO, "approve");
+        reviewAll(id, STEWARD_SATO, "approve");
+        assertThat(status(id)).isEqualTo("partially_reviewed");
+        HttpResponse<String> r = svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/release", null);
+        assertThat(r.statusCode()).isEqualTo(409);
+        assertThat(json(r).get("message").asText()).contains("is partially_reviewed and cannot become released");
+    }
+
+    @Order(4)
+    @Test
+    void aStewardWhoIsAMemberOfTheProjectCannotReviewIt() {
+        // A project in which the steward sato is also a member (an analyst role in the spec).
+        String yaml = DemoSpecs.yaml("DEMO-1").replace("id: DEMO-1", "id: EGRESS-SOD")
+                .replace("  - user: kenji ", "  - user: sato\n    role: analyst\n    affiliation: academic\n  - user: kenji ");
+        KeyStoreFile keys = KeyStoreFile.openOrCreate(KeyStoreFile.embeddedPath(fx.dir));
+        new ProjectReconciler(fx.storage, keys, new PolicyPublisher(fx.dir.resolve("policies.json")),
+                new FileAuditLog(fx.dir.resolve("audit.jsonl")), OPERATOR_OPS, java.time.Clock.systemUTC(), Progress.NONE)
+                .apply(ProjectSpecParser.parse(yaml, "EGRESS-SOD.yaml"));
+        fx.writeOutbox(ANALYST_ALICE, "EGRESS-SOD", "counts.csv", "sex,count\nF,40\nM,30\n".getBytes(StandardCharsets.UTF_8));
+        String id = create(ANALYST_ALICE, "EGRESS-SOD", List.of("counts.csv"));
+        ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null));
+        HttpResponse<String> sato = svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/reviews",
+                body(Map.of("files", Map.of("counts.csv", Map.of("decision", "approve", "private_comment", "fine")))));
+        assertThat(sato.statusCode()).isEqualTo(403);
+        assertThat(json(sato).get("message").asText()).isEqualTo("Access denied: sato is a member of EGRESS-SOD and cannot review its exports");
+        // nor is it in her queue, nor can she export from it (she is no analyst)
+        assertThat(ok(svc.call(STEWARD_SATO, "GET", "/api/queue", null)).findValuesAsText("id")).doesNotContain(id);
+        HttpResponse<String> create = svc.call(STEWARD_SATO, "POST", "/api/requests", body(Map.of("project", "EGRESS-SOD",
+                "files", List.of("counts.csv"), "context", "x", "controls", "y")));
+        assertThat(create.statusCode()).isEqualTo(403);
+        assertThat(json(create).get("message").asText()).contains("sato is not an analyst of project EGRESS-SOD");
+    }
+
+    @Order(5)
+    @Test
+    void otherProjectsRequestsAreInvisible() {
+        String id = createRequestAtStatus("submitted");
+        HttpResponse<String> bob = svc.call(ANALYST_BOB, "GET", "/api/requests/" + id, null);
+        assertThat(bob.statusCode()).isEqualTo(403);
+        assertThat(json(bob).get("message").asText()).contains("bob may not see " + id);
+        assertThat(ok(svc.call(ANALYST_BOB, "GET", "/api/requests", null)).findValuesAsText("id")).doesNotContain(id);
+        HttpResponse<String> outbox = svc.call(ANALYST_BOB, "GET", "/api/projects/DEMO-1/outbox", null);
+        assertThat(outbox.statusCode()).isEqualTo(403);
+    }
+
+    @Order(6)
+    @Test
+    void conflictingReviewsBlockReleaseUntilResolved() {
+        String id = createRequestAtStatus("partially_reviewed");
+        reviewAll(id, STEWARD_SUZUKI, "changes");
+        assertThat(status(id)).isEqualTo("reviewed");
+        JsonNode r = ok(svc.call(STEWARD_SATO, "GET", "/api/requests/" + id, null));
+        assertThat(r.get("files").get(0).get("decision").asText()).isEqualTo("conflicted");
+        assertThat(r.get("actions").toString()).doesNotContain("release").contains("return");
+        HttpResponse<String> rel = svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/release", null);
+        assertThat(rel.statusCode()).isEqualTo(409);
+        assertThat(json(rel).get("message").asText()).contains("every file needs the approval of two stewards").contains("(conflicted)");
+        // the analyst sees the public comment, not the private one
+        JsonNode mine = ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null));
+        assertThat(mine.toString()).contains("please round").doesNotContain("checked by suzuki");
+        assertThat(r.toString()).contains("checked by suzuki");
+        // resolving: suzuki changes her mind, and release goes through
+        reviewAll(id, STEWARD_SUZUKI, "approve");
+        assertThat(ok(svc.call(STEWARD_SUZUKI, "POST", "/api/requests/" + id + "/release", null)).get("status").asText()).isEqualTo("released");
+    }
+
+    // ---------------------------------------------------------------- release
+
+    @Order(7)
+    @Test
+    void releasedBytesAreTheReviewedBytesWhateverHappensToTheOutbox() throws Exception {
+        String name = safeOutput();
+        byte[] original = fx.readOutbox("DEMO-1", name);
+        String id = create(ANALYST_ALICE, "DEMO-1", List.of(name));
+        ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null));
+        // the analyst changes the file after submitting: the quarantined copy is what is reviewed and released
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", name, "sex,count\nF,1\nM,2\n".getBytes(StandardCharsets.UTF_8));
+        reviewAll(id, STEWARD_SATO, "approve");
+        reviewAll(id, STEWARD_SUZUKI, "approve");
+        HttpResponse<byte[]> early = svc.download(ANALYST_ALICE, "/api/requests/" + id + "/files/" + name);
+        assertThat(early.statusCode()).isEqualTo(403);
+        assertThat(new String(early.body(), StandardCharsets.UTF_8)).contains("only released files can be downloaded");
+        ok(svc.call(STEWARD_SUZUKI, "POST", "/api/requests/" + id + "/release", null));
+        HttpResponse<byte[]> d = svc.download(ANALYST_ALICE, "/api/requests/" + id + "/files/" + name);
+        assertThat(d.statusCode()).isEqualTo(200);
+        assertThat(d.body()).isEqualTo(original);
+        String reviewed = ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null)).get("files").get(0).get("sha256").asText();
+        assertThat(EgressStore.sha256(d.body())).isEqualTo(reviewed);
+        assertThat(d.headers().firstValue("X-Content-SHA256")).contains(reviewed);
+        // kenji, also of DEMO-1, may download; bob and the stewards may not
+        assertThat(svc.download(ANALYST_KENJI, "/api/requests/" + id + "/files/" + name).statusCode()).isEqualTo(200);
+        assertThat(svc.download(ANALYST_BOB, "/api/requests/" + id + "/files/" + name).statusCode()).isEqualTo(403);
+        assertThat(svc.download(STEWARD_SATO, "/api/requests/" + id + "/files/" + name).statusCode()).isEqualTo(403);
+        // every download is audited
+        try (Connection c = fx.db.dataSource().getConnection(); Statement s = c.createStatement();
+                var rs = s.executeQuery("SELECT actor FROM audit_event WHERE action = 'file.download' AND details LIKE '%" + id + "%'"
+                        + " ORDER BY seq")) {
+            List<String> who = new ArrayList<>();
+            while (rs.next()) {
+                who.add(rs.getString(1));
+            }
+            assertThat(who).containsExactly(ANALYST_ALICE, ANALYST_KENJI);
+        }
+        assertThat(fx.isPending("DEMO-1", id)).as("released: no longer pending for project closure").isFalse();
+    }
+
+    // ---------------------------------------------------------------- bad input
+
+    static Stream<Arguments> badRequests() {
+        return Stream.of(
+                Arguments.of("traversal", Map.of("project", "DEMO-1", "files", List.of("../DEMO-2/outbox/x.csv"), "context", "c", "controls", "c"),
+                        400, "contains a path separator"),
+                Arguments.of("hidden metadata", Map.of("project", "DEMO-1", "files", List.of(".disclosure"), "context", "c", "controls", "c"),
+                        400, "starts with a dot"),
+                Arguments.of("look-alike", Map.of("project", "DEMO-1", "files", List.of("table.\u0441sv"), "context", "c", "controls", "c"),
+                        400, "U+0441 CYRILLIC SMALL LETTER ES"),
+                Arguments.of("disallowed type", Map.of("project", "DEMO-1", "files", List.of("data.parquet"), "context", "c", "controls", "c"),
+                        400, ".parquet files may not leave the enclave"),
+                Arguments.of("oversize", Map.of("project", "DEMO-1", "files", List.of("big.csv"), "context", "c", "controls", "c"),
+                        400, "more than the limit of 65536 bytes per file"),
+                Arguments.of("missing file", Map.of("project", "DEMO-1", "files", List.of("nothing-here.csv"), "context", "c", "controls", "c"),
+                        400, "'nothing-here.csv' is not in the outbox of DEMO-1"),
+                Arguments.of("empty request", Map.of("project", "DEMO-1", "files", List.of(), "context", "c", "controls", "c"),
+                        400, "a request needs at least one file"),
+                Arguments.of("unknown project", Map.of("project", "DEMO-9", "files", List.of("x.csv"), "context", "c", "controls", "c"),
+                        400, "unknown project 'DEMO-9'"),
+                Arguments.of("no context", Map.of("project", "DEMO-1", "files", List.of("ok.csv"), "context", " ", "controls", "c"),
+                        400, "context is missing"),
+                Arguments.of("too many files", Map.of("project", "DEMO-1", "files", List.of("a.csv", "b.csv", "c.csv", "d.csv", "e.csv",
+                        "f.csv"), "context", "c", "controls", "c"), 400, "6 files in one request; at most 5"),
+                Arguments.of("duplicate", Map.of("project", "DEMO-1", "files", List.of("ok.csv", "ok.csv"), "context", "c", "controls", "c"),
+                        400, "'ok.csv' is named twice"),
+                Arguments.of("other project", Map.of("project", "DEMO-2", "files", List.of("ok.csv"), "context", "c", "controls", "c"),
+                        403, "alice is not an analyst of project DEMO-2"));
+    }
+
+    @Order(8)
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badRequests")
+    void badInputIsRefusedWithAClearMessageAndChangesNothing(String what, Map<String, Object> request, int code, String message)
+            throws Exception {
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "ok.csv", "sex,count\nF,40\nM,30\n".getBytes(StandardCharsets.UTF_8));
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "data.parquet", "PAR1".getBytes(StandardCharsets.UTF_8));
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "big.csv", ("x\n" + "1\n".repeat(40_000)).getBytes(StandardCharsets.UTF_8));
+        EgressFixture.Snapshot before = fx.snapshot();
+        HttpResponse<String> r = svc.call(ANALYST_ALICE, "POST", "/api/requests", body(request));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(code);
+        assertThat(json(r).get("message").asText()).contains(message);
+        assertThat(fx.snapshot()).as("nothing written: no request, no quarantined file, no audit event").isEqualTo(before);
+    }
+
+    @Order(9)
+    @Test
+    void malformedAndMisspeltBodiesAreRefused() {
+        HttpResponse<String> r = svc.call(ANALYST_ALICE, "POST", "/api/requests", "{\"project\":\"DEMO-1\",\"file\":[\"ok.csv\"]}");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(json(r).get("message").asText()).isEqualTo("the request body is not valid JSON of the expected shape");
+        HttpResponse<String> anon = svc.call("nobody", "GET", "/api/requests", null);
+        assertThat(anon.statusCode()).isEqualTo(401);
+    }
+
+    // ---------------------------------------------------------------- checks at the egress
+
+    @Order(10)
+    @Test
+    void outputsWithAValidRecordKeepTheirChecksAndAreDifferencedAgainstReleases() {
+        // Release a table of 80 participants by sex; then a table of the same people but two: differs by 2 < 10.
+        StringBuilder a = new StringBuilder("participant_id,sex\n");
+        StringBuilder b = new StringBuilder("participant_id,sex\n");
+        for (int i = 0; i < 80; i++) {
+            a.append("d").append(i).append(',').append(i < 40 ? "F" : "M").append('\n');
+            if (i != 3 && i != 5) {
+                b.append("d").append(i).append(',').append(i < 40 ? "F" : "M").append('\n');
+            }
+        }
+        fx.writeCheckedOutput(ANALYST_ALICE, "DEMO-1", "sex-all.csv", a.toString(), "crosstab index=sex", false);
+        String first = create(ANALYST_ALICE, "DEMO-1", List.of("sex-all.csv"));
+        JsonNode f = ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + first, null)).get("files").get(0);
+        assertThat(f.get("metadata").asText()).isEqualTo("verified");
+        assertThat(f.get("check").asText()).isEqualTo("pass");
+        ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + first + "/submit", null));
+        reviewAll(first, STEWARD_SATO, "approve");
+        reviewAll(first, STEWARD_SUZUKI, "approve");
+        ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + first + "/release", null));
+
+        fx.writeCheckedOutput(ANALYST_ALICE, "DEMO-1", "sex-most.csv", b.toString(), "crosstab index=sex", false);
+        String second = create(ANALYST_ALICE, "DEMO-1", List.of("sex-most.csv"));
+        JsonNode g = ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + second, null)).get("files").get(0);
+        assertThat(g.get("check").asText()).isEqualTo("fail");
+        JsonNode differencing = null;
+        for (JsonNode c : g.get("checks").get("checks")) {
+            if (c.get("rule").asText().equals("differencing")) {
+                differencing = c;
+            }
+        }
+        assertThat(differencing).isNotNull();
+        assertThat(differencing.get("status").asText()).isEqualTo("fail");
+        assertThat(differencing.get("detail").asText()).contains("differs by 2 contributor(s) from cell F x count of " + first
+                + " sex-all.csv");
+
+        // A record that does not match the file (the analyst edited the CSV afterwards) is ignored: manual review.
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "sex-all.csv", "index,count\nF,40\nM,41\n".getBytes(StandardCharsets.UTF_8));
+        String third = create(ANALYST_ALICE, "DEMO-1", List.of("sex-all.csv"));
+        JsonNode h = ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + third, null)).get("files").get(0);
+        assertThat(h.get("metadata").asText()).isEqualTo("invalid");
+        assertThat(h.get("checks").toString()).contains("the file was changed after it was checked").contains("manual_review");
+        assertThat(h.get("check").asText()).isEqualTo("review");
+    }
+
+    @Order(11)
+    @Test
+    void filesWithoutARecordAreCheckedAsFarAsPossibleAndGoToManualReview() {
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "plot.png", new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "small.csv", "sex,count\nF,120\nM,4\n".getBytes(StandardCharsets.UTF_8));
+        String id = create(ANALYST_ALICE, "DEMO-1", List.of("plot.png", "small.csv"));
+        JsonNode files = ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null)).get("files");
+        JsonNode png = files.get(0);
+        JsonNode csv = files.get(1);
+        assertThat(png.get("name").asText()).isEqualTo("plot.png");
+        assertThat(png.get("check").asText()).isEqualTo("review");
+        assertThat(png.get("checks").toString()).contains("it is an image: no automatic check reads the numbers a picture shows");
+        assertThat(csv.get("check").asText()).isEqualTo("fail");
+        assertThat(csv.get("checks").toString()).contains("\"cells\":[[1,1]]").contains("between 1 and 9");
+    }
+
+    // ---------------------------------------------------------------- restart
+
+    @Order(12)
+    @Test
+    void aRestartedServiceKeepsEveryRequest() {
+        String id = createRequestAtStatus("partially_reviewed");
+        svc.close();
+        svc = fx.start(new EgressSettings(64 * 1024, 256 * 1024, 5));
+        JsonNode r = ok(svc.call(STEWARD_SUZUKI, "GET", "/api/requests/" + id, null));
+        assertThat(r.get("status").asText()).isEqualTo("partially_reviewed");
+        assertThat(r.get("reviewers").toString()).isEqualTo("[\"sato\"]");
+        reviewAll(id, STEWARD_SUZUKI, "approve");
+        assertThat(status(id)).isEqualTo("reviewed");
+    }
+
+    @Order(13)
+    @Test
+    void webFormsNeedTheCsrfTokenAndPagesCarrySecureHeaders() throws Exception {
+        String id = createRequestAtStatus("draft");
+        var cookies = new java.net.CookieManager();
+        var http = java.net.http.HttpClient.newBuilder().cookieHandler(cookies).followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
+        var login = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url("/login"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        var m = java.util.regex.Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(login.body());
+        assertThat(m.find()).as("the login form carries a CSRF token").isTrue();
+        String token = m.group(1);
+        String form = "username=alice&password=" + java.net.URLEncoder.encode(fx.passwords.get(ANALYST_ALICE), StandardCharsets.UTF_8)
+                + "&_csrf=" + java.net.URLEncoder.encode(token, StandardCharsets.UTF_8);
+        var loggedIn = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url("/login")))
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(java.net.http.HttpRequest.BodyPublishers.ofString(form))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(loggedIn.statusCode()).isEqualTo(302);
+        assertThat(loggedIn.headers().firstValue("Location").orElse("")).doesNotContain("error");
+        // a forged form post (no token) from the logged-in browser is refused, and changes nothing
+        var forged = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url("/requests/" + id + "/withdraw")))
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(java.net.http.HttpRequest.BodyPublishers.ofString(""))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(forged.statusCode()).isEqualTo(403);
+        assertThat(status(id)).isEqualTo("draft");
+        var page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url("/requests/" + id))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains(id).contains("Submit for review");
+        assertThat(page.headers().firstValue("Content-Security-Policy").orElse("")).contains("default-src 'none'")
+                .contains("frame-ancestors 'none'");
+        assertThat(page.headers().firstValue("X-Frame-Options")).contains("DENY");
+        assertThat(page.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+        assertThat(page.headers().firstValue("Referrer-Policy")).contains("no-referrer");
+        assertThat(page.headers().firstValue("Cache-Control").orElse("")).contains("no-store");
+        var cookie = login.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("JSESSIONID")).findFirst().orElse("");
+        assertThat(cookie).contains("HttpOnly").contains("SameSite=Strict");
+    }
+
+    @Order(14)
+    @Test
+    void theApiIsDescribedAsOpenApi() {
+        JsonNode doc = ok(svc.call(ANALYST_ALICE, "GET", "/api/openapi.json", null));
+        assertThat(doc.get("openapi").asText()).startsWith("3.");
+        JsonNode paths = doc.get("paths");
+        Map<String, List<String>> expected = Map.of(
+                "/api/requests", List.of("get", "post"),
+                "/api/requests/{id}", List.of("get"),
+                "/api/requests/{id}/submit", List.of("post"),
+                "/api/requests/{id}/reviews", List.of("post"),
+                "/api/requests/{id}/return", List.of("post"),
+                "/api/requests/{id}/withdraw", List.of("post"),
+                "/api/requests/{id}/release", List.of("post"),
+                "/api/requests/{id}/files/{name}", List.of("get"),
+                "/api/audit/verify", List.of("get"));
+        expected.forEach((path, methods) -> {
+            assertThat(paths.has(path)).as(path).isTrue();
+            methods.forEach(m -> assertThat(paths.get(path).has(m)).as(m + " " + path).isTrue());
+        });
+    }
+
+    static boolean exists(Path p) {
+        try {
+            return fx.storage.fs().exists(p);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

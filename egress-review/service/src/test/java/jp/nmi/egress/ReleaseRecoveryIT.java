@@ -1,0 +1,114 @@
+package jp.nmi.egress;
+
+import static jp.nmi.enclave.testing.Personas.ANALYST_ALICE;
+import static jp.nmi.enclave.testing.Personas.STEWARD_SATO;
+import static jp.nmi.enclave.testing.Personas.STEWARD_SUZUKI;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import jp.nmi.egress.config.EgressSettings;
+import jp.nmi.egress.quarantine.EgressStore;
+import jp.nmi.egress.request.ExportRequest;
+import jp.nmi.egress.request.Releases;
+import jp.nmi.egress.request.RequestRepository;
+import jp.nmi.egress.request.RequestStatus;
+import jp.nmi.egress.request.Requests;
+import jp.nmi.egress.request.Reviews;
+import jp.nmi.egress.testing.EgressFixture;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A crash between any two steps of a release, then a restart: the request is either released with
+ * exactly the reviewed bytes, or approved with nothing published and nothing staged, and can be
+ * released again. Never half-released.
+ */
+class ReleaseRecoveryIT {
+    static EgressFixture fx;
+    static EgressFixture.Service svc;
+
+    @BeforeAll
+    static void start() {
+        fx = EgressFixture.get();
+        svc = fx.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (svc != null) {
+            svc.close();
+        }
+    }
+
+    static String reviewedRequest(String tag) {
+        byte[] a = ("sex,count\nF," + (40 + tag.length()) + "\nM,30\n").getBytes(StandardCharsets.UTF_8);
+        byte[] b = ("region,count\nKanto,25\nKinki,31\n" + tag + ",12\n").getBytes(StandardCharsets.UTF_8);
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "a-" + tag + ".csv", a);
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "b-" + tag + ".csv", b);
+        Requests requests = svc.bean(Requests.class);
+        Reviews reviews = svc.bean(Reviews.class);
+        ExportRequest r = requests.create(fx.actor(ANALYST_ALICE), "DEMO-1", List.of("a-" + tag + ".csv", "b-" + tag + ".csv"),
+                "two tables", "none");
+        requests.submit(fx.actor(ANALYST_ALICE), r.id());
+        for (String steward : List.of(STEWARD_SATO, STEWARD_SUZUKI)) {
+            reviews.review(fx.actor(steward), r.id(), Map.of("a-" + tag + ".csv", new Reviews.FileReview("approve", "", ""),
+                    "b-" + tag + ".csv", new Reviews.FileReview("approve", "", "")));
+        }
+        return r.id();
+    }
+
+    @ParameterizedTest(name = "crash at {0}")
+    @CsvSource({
+        "approved,         rolled back",
+        "staged:a-{tag}.csv, rolled back",
+        "staged:b-{tag}.csv, rolled back",
+        "staged,           rolled back",
+        "published,        finished",
+        "committed,        finished"})
+    void aCrashAtAnyStepLeavesNoHalfReleasedRequest(String step, String outcome) throws IOException {
+        String tag = step.replaceAll("[^a-z]", "").substring(0, 5);
+        String id = reviewedRequest(tag);
+        String at = step.replace("{tag}", tag);
+        fx.hooks.failAt(id, at, true);
+        Releases releases = svc.bean(Releases.class);
+        assertThatThrownBy(() -> releases.release(fx.actor(STEWARD_SATO), id))
+                .isInstanceOf(EgressFixture.SimulatedCrash.class).hasMessage("crash injected at " + at);
+        fx.hooks.clear(id);
+
+        // the process "dies" and starts again: recovery runs before the service serves
+        svc.close();
+        svc = fx.start(EgressSettings.DEFAULTS);
+        RequestRepository repo = svc.bean(RequestRepository.class);
+        ExportRequest after = repo.require(id);
+        EgressStore store = svc.bean(EgressStore.class);
+        Path released = store.released(id);
+        Path staging = new Path(released.getParent(), ".staging-" + id);
+        assertThat(after.releaseStartedAt()).as("no release is left under way").isNull();
+        assertThat(fx.storage.fs().exists(staging)).as("nothing left staged").isFalse();
+        if (outcome.equals("finished")) {
+            assertThat(after.status()).isEqualTo(RequestStatus.RELEASED);
+            for (var f : repo.files(id)) {
+                byte[] bytes = store.readReleased(id, f.name()).orElseThrow();
+                assertThat(EgressStore.sha256(bytes)).isEqualTo(f.sha256());
+                assertThat(bytes).isEqualTo(fx.readOutbox("DEMO-1", f.name()));
+            }
+            assertThat(fx.isPending("DEMO-1", id)).isFalse();
+        } else {
+            assertThat(after.status()).isEqualTo(RequestStatus.APPROVED);
+            assertThat(fx.storage.fs().exists(released)).as("nothing published").isFalse();
+            assertThat(fx.isPending("DEMO-1", id)).isTrue();
+            // and it can be released now
+            ExportRequest again = svc.bean(Releases.class).release(fx.actor(STEWARD_SUZUKI), id);
+            assertThat(again.status()).isEqualTo(RequestStatus.RELEASED);
+            assertThat(store.readReleased(id, "a-" + tag + ".csv")).isPresent();
+        }
+        assertThat(svc.bean(jp.nmi.egress.audit.EgressAudit.class).verify().intact()).isTrue();
+    }
+}

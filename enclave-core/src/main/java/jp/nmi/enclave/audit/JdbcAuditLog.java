@@ -1,0 +1,176 @@
+package jp.nmi.enclave.audit;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.Map;
+import javax.sql.DataSource;
+import jp.nmi.enclave.error.EnclaveStorageException;
+
+/**
+ * The audit chain in a relational database (the egress service's PostgreSQL), so that a state change
+ * and the event recording it commit in one transaction. Events hash exactly as {@link FileAuditLog}'s
+ * do; {@code details} is stored as canonical JSON text, never as {@code jsonb}, which would reorder
+ * keys and renormalise numbers and so change what was hashed.
+ *
+ * <p>Expected schema (created by the egress service's migrations):
+ * <pre>
+ * audit_event(seq bigint primary key, at text, actor text, project text, action text, outcome text,
+ *             details text, previous_hash text, hash text)
+ * audit_head(id int primary key, seq bigint, hash text)      -- one row, id = 1: the end of the chain
+ * </pre>
+ * Appends lock the head row, so concurrent transactions chain one after the other; a transaction
+ * that rolls back takes its event with it and leaves no gap.
+ */
+public final class JdbcAuditLog implements AuditLog {
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+
+    private final DataSource dataSource;
+    private final Clock clock;
+
+    public JdbcAuditLog(DataSource dataSource, Clock clock) {
+        this.dataSource = requireNonNull(dataSource, "dataSource is null");
+        this.clock = requireNonNull(clock, "clock is null");
+    }
+
+    /** Appends in a transaction of its own. */
+    @Override
+    public AuditEvent append(AuditRecord record) {
+        try (Connection c = dataSource.getConnection()) {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                AuditEvent e = append(c, record);
+                c.commit();
+                return e;
+            } catch (SQLException | RuntimeException ex) {
+                c.rollback();
+                throw ex;
+            } finally {
+                c.setAutoCommit(auto);
+            }
+        } catch (SQLException e) {
+            throw new EnclaveStorageException("cannot append to the audit chain: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Appends within the caller's transaction on {@code c}: the event exists if and only if the
+     * caller commits.
+     */
+    public AuditEvent append(Connection c, AuditRecord r) throws SQLException {
+        requireNonNull(r, "record is null");
+        long seq;
+        String previous;
+        try (PreparedStatement head = c.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE");
+                ResultSet rs = head.executeQuery()) {
+            if (!rs.next()) {
+                throw new SQLException("the audit chain has no head row: the database was not migrated");
+            }
+            seq = rs.getLong(1) + 1;
+            previous = rs.getString(2);
+        }
+        AuditEvent draft = new AuditEvent(seq, clock.instant().toString(), r.actor(), r.project(), r.action(), r.outcome(),
+                r.details(), previous, null);
+        AuditEvent event = new AuditEvent(seq, draft.at(), r.actor(), r.project(), r.action(), r.outcome(), r.details(), previous,
+                AuditHashing.hash(draft));
+        try (PreparedStatement insert = c.prepareStatement("INSERT INTO audit_event (seq, at, actor, project, action, outcome,"
+                + " details, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            insert.setLong(1, event.seq());
+            insert.setString(2, event.at());
+            insert.setString(3, event.actor());
+            insert.setString(4, event.project());
+            insert.setString(5, event.action());
+            insert.setString(6, event.outcome());
+            insert.setString(7, canonical(event.details()));
+            insert.setString(8, event.previousHash());
+            insert.setString(9, event.hash());
+            insert.executeUpdate();
+        }
+        try (PreparedStatement update = c.prepareStatement("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")) {
+            update.setLong(1, event.seq());
+            update.setString(2, event.hash());
+            update.executeUpdate();
+        }
+        return event;
+    }
+
+    @Override
+    public AuditVerification verify() {
+        try (Connection c = dataSource.getConnection()) {
+            return verify(c);
+        } catch (SQLException e) {
+            throw new EnclaveStorageException("cannot read the audit chain: " + e.getMessage(), e);
+        }
+    }
+
+    /** Walks the chain in sequence order; the "line" of a broken link is its position (1-based). */
+    public static AuditVerification verify(Connection c) throws SQLException {
+        String previous = AuditEvent.GENESIS;
+        long expectedSeq = 1;
+        long events = 0;
+        try (PreparedStatement q = c.prepareStatement("SELECT seq, at, actor, project, action, outcome, details, previous_hash, hash"
+                + " FROM audit_event ORDER BY seq")) {
+            q.setFetchSize(1000);
+            boolean auto = c.getAutoCommit();
+            // PostgreSQL streams with a fetch size only inside a transaction.
+            c.setAutoCommit(false);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    int position = (int) (events + 1);
+                    long seq = rs.getLong(1);
+                    AuditEvent e;
+                    try {
+                        e = new AuditEvent(seq, rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                                AuditHashing.CANONICAL.readValue(rs.getString(7), MAP), rs.getString(8), rs.getString(9));
+                    } catch (JsonProcessingException | RuntimeException ex) {
+                        return AuditVerification.broken(events, previous, seq, position, "event " + seq + " has unreadable details: "
+                                + ex.getMessage());
+                    }
+                    if (e.seq() != expectedSeq) {
+                        return AuditVerification.broken(events, previous, expectedSeq, position, "expected event " + expectedSeq
+                                + " but found event " + e.seq() + " (an event was removed or reordered)");
+                    }
+                    if (!previous.equals(e.previousHash())) {
+                        return AuditVerification.broken(events, previous, e.seq(), position, "event " + e.seq()
+                                + " does not link to the event before it (previousHash " + e.previousHash() + ", expected " + previous + ")");
+                    }
+                    String recomputed = AuditHashing.hash(e);
+                    if (!recomputed.equals(e.hash())) {
+                        return AuditVerification.broken(events, previous, e.seq(), position, "event " + e.seq()
+                                + " was altered after it was written (its hash is " + e.hash() + ", its content hashes to " + recomputed + ")");
+                    }
+                    previous = e.hash();
+                    expectedSeq++;
+                    events++;
+                }
+            } finally {
+                c.commit();
+                c.setAutoCommit(auto);
+            }
+        }
+        try (PreparedStatement head = c.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1");
+                ResultSet rs = head.executeQuery()) {
+            if (rs.next() && (rs.getLong(1) != events || !rs.getString(2).equals(previous))) {
+                // Events cut off the end of the chain leave it intact up to there: the head row tells.
+                return AuditVerification.broken(events, previous, events + 1, (int) (events + 1), "the chain ends at event " + events
+                        + " but its head records event " + rs.getLong(1) + " (events were removed from the end)");
+            }
+        }
+        return AuditVerification.ok(events, previous);
+    }
+
+    static String canonical(Map<String, Object> details) {
+        try {
+            return AuditHashing.CANONICAL.writeValueAsString(details);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("audit details cannot be serialised: " + e.getMessage(), e);
+        }
+    }
+}

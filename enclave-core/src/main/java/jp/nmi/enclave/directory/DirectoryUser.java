@@ -1,0 +1,56 @@
+package jp.nmi.enclave.directory;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.List;
+import java.util.Set;
+import jp.nmi.enclave.error.ValidationException;
+
+/**
+ * One account of the enclave's directory.
+ *
+ * @param user the login name, as project specs and Ranger policies name it
+ * @param roles what the user is: {@code analyst} (works in the projects that name them),
+ *     {@code steward} (reviews exports), {@code operator} (provisions projects)
+ * @param passwordHash a {@link PasswordHash}, or null for accounts that log in through OIDC or LDAP
+ */
+public record DirectoryUser(String user, List<String> roles, String passwordHash) {
+    public static final String ANALYST = "analyst";
+    public static final String STEWARD = "steward";
+    public static final String OPERATOR = "operator";
+    private static final Set<String> ROLES = Set.of(ANALYST, STEWARD, OPERATOR);
+
+    public DirectoryUser {
+        requireNonNull(user, "user is null");
+        if (!user.matches("[a-z][a-z0-9._-]{0,31}")) {
+            throw new ValidationException("user '" + user + "' is not a valid user name (lower-case letters, digits, . _ -; at most 32)");
+        }
+        roles = List.copyOf(requireNonNull(roles, "roles is null"));
+        for (String r : roles) {
+            if (!ROLES.contains(r)) {
+                throw new ValidationException("user " + user + ": unknown role '" + r + "' (known: analyst, steward, operator)");
+            }
+        }
+        // Separation of duties: whoever provisions projects never approves what leaves them.
+        if (roles.contains(STEWARD) && roles.contains(OPERATOR)) {
+            throw new ValidationException("user " + user + " cannot be both steward and operator: operators provision the projects"
+                    + " whose exports stewards approve");
+        }
+    }
+
+    @JsonIgnore
+    public boolean isSteward() {
+        return roles.contains(STEWARD);
+    }
+
+    @JsonIgnore
+    public boolean isOperator() {
+        return roles.contains(OPERATOR);
+    }
+
+    @JsonIgnore
+    public boolean isAnalyst() {
+        return roles.contains(ANALYST);
+    }
+}
