@@ -154,7 +154,7 @@ public final class LoadBenchmark {
             try (EgressDatabase db = EgressDatabase.embedded(dir)) {
                 ConfigurableApplicationContext ctx = EgressApplication.start(new EgressEnvironment(storage, db.jdbcUrl(), null,
                         keyStore.keyOrCreate(KeyStoreFile.OUTPUT_SIGNING_ALIAS).getEncoded(), EgressSettings.DEFAULTS, Clock.systemUTC(),
-                        ReleaseHooks.NONE), 0);
+                        ReleaseHooks.NONE, jp.nmi.egress.config.LoginSettings.DIRECTORY), 0);
                 try {
                     String base = "http://127.0.0.1:" + ctx.getEnvironment().getProperty("local.server.port");
                     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))

@@ -52,6 +52,18 @@ final class ServeCommand implements Callable<Integer> {
             defaultValue = "egress")
     String dbUser;
 
+    @Option(names = "--login", paramLabel = "MODE", defaultValue = "directory",
+            description = "How users log in: directory (passwords of the enclave's directory) or ldap (a bind against --ldap-url;"
+                    + " roles still from the directory). Default: ${DEFAULT-VALUE}.")
+    String login;
+
+    @Option(names = "--ldap-url", paramLabel = "URL", description = "With --login ldap: ldap[s]://HOST:PORT/BASE-DN.")
+    String ldapUrl;
+
+    @Option(names = "--ldap-user-dn-pattern", paramLabel = "PATTERN", defaultValue = "uid={0},ou=people",
+            description = "With --login ldap: a user's DN below the base, {0} the user name (default: ${DEFAULT-VALUE}).")
+    String ldapUserDnPattern;
+
     @Option(names = "--max-file-mb", paramLabel = "MB", description = "Largest file that may be exported (default: ${DEFAULT-VALUE}).",
             defaultValue = "32")
     int maxFileMb;
@@ -63,6 +75,8 @@ final class ServeCommand implements Callable<Integer> {
         if (dir == null && jdbc == null) {
             throw new ValidationException("--jdbc is required with --target: the embedded PostgreSQL goes with --embedded");
         }
+        jp.nmi.egress.config.LoginSettings loginSettings = new jp.nmi.egress.config.LoginSettings(login,
+                "ldap".equals(login) ? ldapUrl : null, "ldap".equals(login) ? ldapUserDnPattern : null);
         EnclaveStorage s = storage.open();
         EgressDatabase db = null;
         ConfigurableApplicationContext ctx = null;
@@ -77,10 +91,12 @@ final class ServeCommand implements Callable<Integer> {
             EgressSettings settings = new EgressSettings(maxFileMb * (1L << 20), Math.max(4L * maxFileMb, 128) * (1L << 20),
                     EgressSettings.DEFAULTS.maxFiles());
             ctx = EgressApplication.start(new EgressEnvironment(s, db.jdbcUrl(), jdbc != null ? dbUser : null, key, settings,
-                    Clock.systemUTC(), ReleaseHooks.NONE), port);
+                    Clock.systemUTC(), ReleaseHooks.NONE, loginSettings), port);
             int actual = Integer.parseInt(ctx.getEnvironment().getProperty("local.server.port", Integer.toString(port)));
             out.println("egress service: http://127.0.0.1:" + actual + "/   (REST API: http://127.0.0.1:" + actual + "/api/openapi.json)");
-            if (!demoUsers.isEmpty()) {
+            if (loginSettings.isLdap()) {
+                out.println("login: LDAP bind against " + ldapUrl + " (" + ldapUserDnPattern + "); roles from the enclave's directory");
+            } else if (!demoUsers.isEmpty()) {
                 out.println("demo users (user password; also in " + dir.resolve("egress").resolve("demo-users.txt") + "):");
                 demoUsers.forEach((u, p) -> out.printf("  %-7s %s%n", u, p));
             }

@@ -13,9 +13,10 @@ import jp.nmi.enclave.hdfs.EnclaveStorage;
  * @param jdbcUrl the PostgreSQL database
  * @param dbUser its user (the password, if any, from {@code ENCLAVE_EGRESS_DB_PASSWORD})
  * @param signingKey the enclave's output-signing key (HMAC)
+ * @param login how users log in
  */
 public record EgressEnvironment(EnclaveStorage storage, String jdbcUrl, String dbUser, byte[] signingKey, EgressSettings settings,
-        Clock clock, ReleaseHooks hooks) {
+        Clock clock, ReleaseHooks hooks, LoginSettings login) {
     public EgressEnvironment {
         requireNonNull(storage, "storage is null");
         requireNonNull(jdbcUrl, "jdbcUrl is null");
@@ -23,5 +24,6 @@ public record EgressEnvironment(EnclaveStorage storage, String jdbcUrl, String d
         requireNonNull(settings, "settings is null");
         requireNonNull(clock, "clock is null");
         requireNonNull(hooks, "hooks is null");
+        requireNonNull(login, "login is null");
     }
 }

@@ -2,6 +2,8 @@ package jp.nmi.egress.security;
 
 import java.time.Clock;
 import java.util.List;
+import jp.nmi.egress.config.EgressEnvironment;
+import jp.nmi.egress.config.LoginSettings;
 import jp.nmi.enclave.directory.DirectoryStore;
 import jp.nmi.enclave.directory.DirectoryUser;
 import org.springframework.context.annotation.Bean;
@@ -11,7 +13,18 @@ import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.ldap.core.DirContextAdapter;
+import org.springframework.ldap.core.DirContextOperations;
+import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.authentication.ProviderManager;
+import org.springframework.security.authentication.dao.DaoAuthenticationProvider;
+import org.springframework.security.config.ldap.LdapBindAuthenticationManagerFactory;
+import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
+import org.springframework.security.core.userdetails.UserDetails;
+import org.springframework.security.ldap.DefaultSpringSecurityContextSource;
+import org.springframework.security.ldap.userdetails.UserDetailsContextMapper;
 import org.springframework.security.core.userdetails.User;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.core.userdetails.UsernameNotFoundException;
@@ -21,7 +34,7 @@ import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWrite
 
 /**
  * Who may use the service and how. Users are the enclave directory's accounts, with PBKDF2
- * password hashes; their roles (analyst, steward, operator) are authorities, and what they may do
+ * password hashes (or, by configuration, the provider's LDAP accounts); their roles (analyst, steward, operator) are authorities, and what they may do
  * with each request is decided by {@code Duties}. The web pages log in with a form, keep a session
  * and check a CSRF token on every form; the REST API takes HTTP Basic on each call and keeps no
  * session, so no cookie can carry a forged call into it (CSRF tokens would protect nothing there).
@@ -45,16 +58,54 @@ public class SecurityConfiguration {
             if (u.passwordHash() == null) {
                 throw new UsernameNotFoundException("no password login for this user");
             }
-            List<SimpleGrantedAuthority> roles = u.roles().stream().map(r -> new SimpleGrantedAuthority("ROLE_" + r.toUpperCase(
-                    java.util.Locale.ROOT))).toList();
-            return User.withUsername(u.user()).password(u.passwordHash()).authorities(roles).build();
+            return User.withUsername(u.user()).password(u.passwordHash()).authorities(authorities(u)).build();
         };
+    }
+
+    /**
+     * The one authentication manager of both chains: directory passwords, or an LDAP bind whose
+     * roles come from the directory.
+     */
+    @Bean
+    AuthenticationManager authenticationManager(EgressEnvironment env, UserDetailsService users, PasswordEncoder encoder,
+            DirectoryStore directory) {
+        LoginSettings login = env.login();
+        if (!login.isLdap()) {
+            DaoAuthenticationProvider dao = new DaoAuthenticationProvider(users);
+            dao.setPasswordEncoder(encoder);
+            return new ProviderManager(dao);
+        }
+        DefaultSpringSecurityContextSource source = new DefaultSpringSecurityContextSource(login.ldapUrl());
+        source.afterPropertiesSet();
+        LdapBindAuthenticationManagerFactory factory = new LdapBindAuthenticationManagerFactory(source);
+        factory.setUserDnPatterns(login.userDnPattern());
+        factory.setUserDetailsContextMapper(new UserDetailsContextMapper() {
+            @Override
+            public UserDetails mapUserFromContext(DirContextOperations ctx, String username,
+                    java.util.Collection<? extends GrantedAuthority> ignored) {
+                // LDAP says who they are; the enclave's directory says what they may do.
+                DirectoryUser u = directory.user(username).orElseThrow(() -> new BadCredentialsException(
+                        username + " is in LDAP but not in the enclave's directory"));
+                return User.withUsername(u.user()).password("").authorities(authorities(u)).build();
+            }
+
+            @Override
+            public void mapUserToContext(UserDetails user, DirContextAdapter ctx) {
+                throw new UnsupportedOperationException("the egress service never writes to LDAP");
+            }
+        });
+        return factory.createAuthenticationManager();
+    }
+
+    static List<SimpleGrantedAuthority> authorities(DirectoryUser u) {
+        return u.roles().stream().map(r -> new SimpleGrantedAuthority("ROLE_" + r.toUpperCase(java.util.Locale.ROOT))).toList();
     }
 
     @Bean
     @Order(1)
-    SecurityFilterChain api(HttpSecurity http) throws Exception {
+    SecurityFilterChain api(HttpSecurity http, AuthenticationManager manager) throws Exception {
         http.securityMatcher("/api/**")
+                .authenticationManager(manager)
                 .authorizeHttpRequests(a -> a.anyRequest().authenticated())
                 .httpBasic(Customizer.withDefaults())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
@@ -66,8 +117,9 @@ public class SecurityConfiguration {
 
     @Bean
     @Order(2)
-    SecurityFilterChain web(HttpSecurity http) throws Exception {
-        http.authorizeHttpRequests(a -> a.requestMatchers("/login", "/static/**", "/favicon.ico", "/error").permitAll()
+    SecurityFilterChain web(HttpSecurity http, AuthenticationManager manager) throws Exception {
+        http.authenticationManager(manager)
+                .authorizeHttpRequests(a -> a.requestMatchers("/login", "/static/**", "/favicon.ico", "/error").permitAll()
                         .anyRequest().authenticated())
                 .formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/", true).permitAll())
                 .logout(l -> l.logoutUrl("/logout").logoutSuccessUrl("/login?logout"))

@@ -103,8 +103,12 @@ public final class EgressFixture {
 
     /** A running egress service over this enclave, with this fixture's release hooks. */
     public Service start(EgressSettings settings) {
+        return start(settings, jp.nmi.egress.config.LoginSettings.DIRECTORY);
+    }
+
+    public Service start(EgressSettings settings, jp.nmi.egress.config.LoginSettings login) {
         ConfigurableApplicationContext ctx = EgressApplication.start(new EgressEnvironment(storage, db.jdbcUrl(), null, signingKey,
-                settings, Clock.systemUTC(), hooks), 0);
+                settings, Clock.systemUTC(), hooks, login), 0);
         return new Service(ctx, Integer.parseInt(ctx.getEnvironment().getProperty("local.server.port")));
     }
 
