@@ -98,6 +98,21 @@ class AuditChainIT {
                 s.execute("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only");
             }
             assertThat(JSON.readTree(svc.call(STEWARD_SATO, "GET", "/api/audit/verify", null).body()).get("intact").asBoolean()).isTrue();
+            // the head row is what tells a chain cut short at its end
+            String head;
+            try (var rs = s.executeQuery("SELECT seq || ':' || hash FROM audit_head")) {
+                rs.next();
+                head = rs.getString(1);
+            }
+            s.executeUpdate("DELETE FROM audit_head");
+            try {
+                JsonNode v = JSON.readTree(svc.call(STEWARD_SATO, "GET", "/api/audit/verify", null).body());
+                assertThat(v.get("intact").asBoolean()).isFalse();
+                assertThat(v.get("reason").asText()).startsWith("the chain has no head row");
+            } finally {
+                String[] parts = head.split(":");
+                s.executeUpdate("INSERT INTO audit_head VALUES (1, " + parts[0] + ", '" + parts[1] + "')");
+            }
         }
     }
 

@@ -234,14 +234,14 @@ class EgressWorkflowIT {
         assertThat(kenji.statusCode()).isEqualTo(403);
         assertThat(json(kenji).get("message").asText())
                 .isEqualTo("Access denied: kenji is not a steward: only stewards review, return, reject and release exports");
+        // operators do not even see requests: to them, they do not exist
         HttpResponse<String> ops = svc.call(OPERATOR_OPS, "POST", "/api/requests/" + id + "/reviews", review);
-        assertThat(ops.statusCode()).isEqualTo(403);
-        assertThat(json(ops).get("message").asText()).contains("ops is not a steward")
-                .contains("operators provision projects and never approve their outputs");
+        assertThat(ops.statusCode()).isEqualTo(404);
+        assertThat(json(ops).get("message").asText()).isEqualTo("no export request " + id);
         reviewAll(id, STEWARD_SATO, "approve");
         reviewAll(id, STEWARD_SUZUKI, "approve");
         HttpResponse<String> opsRelease = svc.call(OPERATOR_OPS, "POST", "/api/requests/" + id + "/release", null);
-        assertThat(opsRelease.statusCode()).isEqualTo(403);
+        assertThat(opsRelease.statusCode()).isEqualTo(404);
         assertThat(status(id)).isEqualTo("reviewed");
     }
 
@@ -286,9 +286,12 @@ class EgressWorkflowIT {
     @Test
     void otherProjectsRequestsAreInvisible() {
         String id = createRequestAtStatus("submitted");
+        // to someone who may not see it, a request does not exist: request numbers reveal nothing
         HttpResponse<String> bob = svc.call(ANALYST_BOB, "GET", "/api/requests/" + id, null);
-        assertThat(bob.statusCode()).isEqualTo(403);
-        assertThat(json(bob).get("message").asText()).contains("bob may not see " + id);
+        assertThat(bob.statusCode()).isEqualTo(404);
+        assertThat(json(bob).get("message").asText()).isEqualTo("no export request " + id);
+        assertThat(json(svc.call(ANALYST_BOB, "GET", "/api/requests/R-999999", null)).get("message").asText())
+                .isEqualTo("no export request R-999999");
         assertThat(ok(svc.call(ANALYST_BOB, "GET", "/api/requests", null)).findValuesAsText("id")).doesNotContain(id);
         HttpResponse<String> outbox = svc.call(ANALYST_BOB, "GET", "/api/projects/DEMO-1/outbox", null);
         assertThat(outbox.statusCode()).isEqualTo(403);
@@ -340,7 +343,7 @@ class EgressWorkflowIT {
         assertThat(d.headers().firstValue("X-Content-SHA256")).contains(reviewed);
         // kenji, also of DEMO-1, may download; bob and the stewards may not
         assertThat(svc.download(ANALYST_KENJI, "/api/requests/" + id + "/files/" + name).statusCode()).isEqualTo(200);
-        assertThat(svc.download(ANALYST_BOB, "/api/requests/" + id + "/files/" + name).statusCode()).isEqualTo(403);
+        assertThat(svc.download(ANALYST_BOB, "/api/requests/" + id + "/files/" + name).statusCode()).isEqualTo(404);
         assertThat(svc.download(STEWARD_SATO, "/api/requests/" + id + "/files/" + name).statusCode()).isEqualTo(403);
         // every download is audited
         try (Connection c = fx.db.dataSource().getConnection(); Statement s = c.createStatement();
@@ -408,6 +411,9 @@ class EgressWorkflowIT {
         assertThat(json(r).get("message").asText()).isEqualTo("the request body is not valid JSON of the expected shape");
         HttpResponse<String> anon = svc.call("nobody", "GET", "/api/requests", null);
         assertThat(anon.statusCode()).isEqualTo(401);
+        assertThat(json(anon).get("error").asText()).isEqualTo("unauthenticated");
+        // no Basic challenge: browsers never prompt for, cache and replay API credentials
+        assertThat(anon.headers().firstValue("WWW-Authenticate")).isEmpty();
     }
 
     // ---------------------------------------------------------------- checks at the egress
@@ -461,12 +467,17 @@ class EgressWorkflowIT {
     @Order(11)
     @Test
     void filesWithoutARecordAreCheckedAsFarAsPossibleAndGoToManualReview() {
-        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "plot.png", new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "plot.png", png());
         fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "small.csv", "sex,count\nF,120\nM,4\n".getBytes(StandardCharsets.UTF_8));
-        String id = create(ANALYST_ALICE, "DEMO-1", List.of("plot.png", "small.csv"));
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "hidden.txt", "all cells above 10\u200B\u200C\u200B".getBytes(StandardCharsets.UTF_8));
+        String id = create(ANALYST_ALICE, "DEMO-1", List.of("plot.png", "small.csv", "hidden.txt"));
         JsonNode files = ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null)).get("files");
-        JsonNode png = files.get(0);
-        JsonNode csv = files.get(1);
+        JsonNode hidden = files.get(0);
+        JsonNode png = files.get(1);
+        JsonNode csv = files.get(2);
+        assertThat(hidden.get("name").asText()).isEqualTo("hidden.txt");
+        assertThat(hidden.get("check").asText()).isEqualTo("fail");
+        assertThat(hidden.get("checks").toString()).contains("contains 3 invisible or control character(s) (first: U+200B ZERO WIDTH SPACE");
         assertThat(png.get("name").asText()).isEqualTo("plot.png");
         assertThat(png.get("check").asText()).isEqualTo("review");
         assertThat(png.get("checks").toString()).contains("it is an image: no automatic check reads the numbers a picture shows");
@@ -547,6 +558,60 @@ class EgressWorkflowIT {
             assertThat(paths.has(path)).as(path).isTrue();
             methods.forEach(m -> assertThat(paths.get(path).has(m)).as(m + " " + path).isTrue());
         });
+    }
+
+    static byte[] png() {
+        try {
+            var img = new java.awt.image.BufferedImage(16, 16, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            var out = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(img, "png", out);
+            return out.toByteArray();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Order(15)
+    @Test
+    void onlyTheReviewingStewardsSeeTheContentsOfUnreleasedFiles() throws Exception {
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "chart.png", png());
+        String id = create(ANALYST_ALICE, "DEMO-1", List.of("chart.png"));
+        ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null));
+        var alice = webSession(ANALYST_ALICE);
+        var preview = alice.get("/requests/" + id + "/files/chart.png/preview");
+        assertThat(preview.statusCode()).isEqualTo(403);
+        assertThat(preview.body()).contains("alice may not see the contents of " + id + " before it is released");
+        var page = alice.get("/requests/" + id);
+        assertThat(page.body()).contains("shown to the reviewing stewards only").doesNotContain("/preview");
+        var sato = webSession(STEWARD_SATO);
+        var stewardPreview = sato.get("/requests/" + id + "/files/chart.png/preview");
+        assertThat(stewardPreview.statusCode()).isEqualTo(200);
+        assertThat(stewardPreview.headers().firstValue("Content-Security-Policy").orElse("")).contains("sandbox");
+        assertThat(sato.get("/requests/" + id).body()).contains("/requests/" + id + "/files/chart.png/preview");
+    }
+
+    /** A logged-in browser session (form login with its CSRF token). */
+    record WebSession(java.net.http.HttpClient http) {
+        HttpResponse<String> get(String path) throws Exception {
+            return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url(path))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    static WebSession webSession(String user) throws Exception {
+        var http = java.net.http.HttpClient.newBuilder().cookieHandler(new java.net.CookieManager())
+                .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
+        var login = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url("/login"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        var m = java.util.regex.Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(login.body());
+        assertThat(m.find()).isTrue();
+        String form = "username=" + user + "&password=" + java.net.URLEncoder.encode(fx.passwords.get(user), StandardCharsets.UTF_8)
+                + "&_csrf=" + java.net.URLEncoder.encode(m.group(1), StandardCharsets.UTF_8);
+        var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url("/login")))
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(java.net.http.HttpRequest.BodyPublishers.ofString(form))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.headers().firstValue("Location").orElse("")).doesNotContain("error");
+        return new WebSession(http);
     }
 
     static boolean exists(Path p) {

@@ -64,6 +64,23 @@ class ReleaseRecoveryIT {
         return r.id();
     }
 
+    @ParameterizedTest(name = "failure at {0}")
+    @CsvSource({
+        "staged,    rolled back, 503",
+        "published, finished,    200"})
+    void aFailureWithoutACrashIsSettledAtOnce(String step, String outcome, int code) throws IOException {
+        String id = reviewedRequest("f" + step.substring(0, 4));
+        fx.hooks.failAt(id, step, false);
+        var r = svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/release", null);
+        fx.hooks.clear(id);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(code);
+        ExportRequest after = svc.bean(RequestRepository.class).require(id);
+        assertThat(after.releaseStartedAt()).isNull();
+        // "published" stands for a rename that happened although it reported a failure: the release is finished, not lost
+        assertThat(after.status()).isEqualTo(outcome.equals("finished") ? RequestStatus.RELEASED : RequestStatus.APPROVED);
+        assertThat(fx.storage.fs().exists(svc.bean(EgressStore.class).released(id))).isEqualTo(outcome.equals("finished"));
+    }
+
     @ParameterizedTest(name = "crash at {0}")
     @CsvSource({
         "approved,         rolled back",

@@ -84,36 +84,21 @@ public final class FileAuditLog implements AuditLog {
         }
         try {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            String previous = AuditEvent.GENESIS;
-            long expectedSeq = 1;
-            long events = 0;
+            ChainWalk walk = new ChainWalk();
             for (int i = 0; i < lines.size(); i++) {
                 int lineNo = i + 1;
                 AuditEvent e;
                 try {
                     e = parse(lines.get(i));
                 } catch (IOException | RuntimeException ex) {
-                    return AuditVerification.broken(events, previous, expectedSeq, lineNo, "line " + lineNo + " is not an audit event: "
-                            + ex.getMessage());
+                    return walk.unreadable(lineNo, "line " + lineNo + " is not an audit event: " + ex.getMessage());
                 }
-                if (e.seq() != expectedSeq) {
-                    return AuditVerification.broken(events, previous, expectedSeq, lineNo, "expected event " + expectedSeq
-                            + " but found event " + e.seq() + " (an event was removed or reordered)");
+                AuditVerification broken = walk.step(e, lineNo);
+                if (broken != null) {
+                    return broken;
                 }
-                if (!previous.equals(e.previousHash())) {
-                    return AuditVerification.broken(events, previous, e.seq(), lineNo, "event " + e.seq()
-                            + " does not link to the event before it (previousHash " + e.previousHash() + ", expected " + previous + ")");
-                }
-                String recomputed = AuditHashing.hash(e);
-                if (!recomputed.equals(e.hash())) {
-                    return AuditVerification.broken(events, previous, e.seq(), lineNo, "event " + e.seq()
-                            + " was altered after it was written (its hash is " + e.hash() + ", its content hashes to " + recomputed + ")");
-                }
-                previous = e.hash();
-                expectedSeq++;
-                events++;
             }
-            return AuditVerification.ok(events, previous);
+            return walk.intact();
         } catch (IOException e) {
             throw new EnclaveStorageException("cannot read the audit log " + file + ": " + e.getMessage(), e);
         }

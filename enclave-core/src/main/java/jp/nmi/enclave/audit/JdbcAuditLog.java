@@ -112,9 +112,7 @@ public final class JdbcAuditLog implements AuditLog {
 
     /** Walks the chain in sequence order; the "line" of a broken link is its position (1-based). */
     public static AuditVerification verify(Connection c) throws SQLException {
-        String previous = AuditEvent.GENESIS;
-        long expectedSeq = 1;
-        long events = 0;
+        ChainWalk walk = new ChainWalk();
         try (PreparedStatement q = c.prepareStatement("SELECT seq, at, actor, project, action, outcome, details, previous_hash, hash"
                 + " FROM audit_event ORDER BY seq")) {
             q.setFetchSize(1000);
@@ -123,32 +121,19 @@ public final class JdbcAuditLog implements AuditLog {
             c.setAutoCommit(false);
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
-                    int position = (int) (events + 1);
+                    int position = (int) (walk.events() + 1);
                     long seq = rs.getLong(1);
                     AuditEvent e;
                     try {
                         e = new AuditEvent(seq, rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
                                 AuditHashing.CANONICAL.readValue(rs.getString(7), MAP), rs.getString(8), rs.getString(9));
                     } catch (JsonProcessingException | RuntimeException ex) {
-                        return AuditVerification.broken(events, previous, seq, position, "event " + seq + " has unreadable details: "
-                                + ex.getMessage());
+                        return walk.broken(seq, position, "event " + seq + " has unreadable details: " + ex.getMessage());
                     }
-                    if (e.seq() != expectedSeq) {
-                        return AuditVerification.broken(events, previous, expectedSeq, position, "expected event " + expectedSeq
-                                + " but found event " + e.seq() + " (an event was removed or reordered)");
+                    AuditVerification broken = walk.step(e, position);
+                    if (broken != null) {
+                        return broken;
                     }
-                    if (!previous.equals(e.previousHash())) {
-                        return AuditVerification.broken(events, previous, e.seq(), position, "event " + e.seq()
-                                + " does not link to the event before it (previousHash " + e.previousHash() + ", expected " + previous + ")");
-                    }
-                    String recomputed = AuditHashing.hash(e);
-                    if (!recomputed.equals(e.hash())) {
-                        return AuditVerification.broken(events, previous, e.seq(), position, "event " + e.seq()
-                                + " was altered after it was written (its hash is " + e.hash() + ", its content hashes to " + recomputed + ")");
-                    }
-                    previous = e.hash();
-                    expectedSeq++;
-                    events++;
                 }
             } finally {
                 c.commit();
@@ -157,13 +142,17 @@ public final class JdbcAuditLog implements AuditLog {
         }
         try (PreparedStatement head = c.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1");
                 ResultSet rs = head.executeQuery()) {
-            if (rs.next() && (rs.getLong(1) != events || !rs.getString(2).equals(previous))) {
+            if (!rs.next()) {
+                return walk.broken(walk.events() + 1, (int) (walk.events() + 1), "the chain has no head row (audit_head was emptied):"
+                        + " whether events were removed from the end cannot be told");
+            }
+            if (rs.getLong(1) != walk.events() || !rs.getString(2).equals(walk.head())) {
                 // Events cut off the end of the chain leave it intact up to there: the head row tells.
-                return AuditVerification.broken(events, previous, events + 1, (int) (events + 1), "the chain ends at event " + events
+                return walk.broken(walk.events() + 1, (int) (walk.events() + 1), "the chain ends at event " + walk.events()
                         + " but its head records event " + rs.getLong(1) + " (events were removed from the end)");
             }
         }
-        return AuditVerification.ok(events, previous);
+        return walk.intact();
     }
 
     static String canonical(Map<String, Object> details) {

@@ -15,4 +15,14 @@ public record Check(String rule, Status status, List<int[]> cells, String detail
     public Check {
         cells = List.copyOf(cells);
     }
+
+    /** As reports show it: rule, status, cells as [row, column] pairs, detail. */
+    public java.util.Map<String, Object> toMap() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("rule", rule);
+        m.put("status", status.label());
+        m.put("cells", cells.stream().map(x -> List.of(x[0], x[1])).toList());
+        m.put("detail", detail);
+        return m;
+    }
 }

@@ -41,12 +41,7 @@ public record Report(Status status, Profile profile, OutputSpec spec, String spe
         out.put("table", t);
         List<Map<String, Object>> checkList = new ArrayList<>();
         for (Check c : checks) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("rule", c.rule());
-            m.put("status", c.status().label());
-            m.put("cells", c.cells().stream().map(x -> List.of(x[0], x[1])).toList());
-            m.put("detail", c.detail());
-            checkList.add(m);
+            checkList.add(c.toMap());
         }
         out.put("checks", checkList);
         out.put("suppressed", suppressed.stream().map(x -> List.of(x[0], x[1])).toList());

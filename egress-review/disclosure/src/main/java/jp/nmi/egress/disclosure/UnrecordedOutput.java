@@ -89,9 +89,27 @@ public final class UnrecordedOutput {
         return out;
     }
 
-    /** The cell as an integer, or null if it is not one (a scan, not a regular expression: this runs per cell). */
-    private static Long integer(String s) {
+    /**
+     * The cell as an integer, or null if it is not one: {@code 12}, {@code +12}, {@code -12},
+     * {@code 1,234}, {@code 1_234}, {@code 12.0} all count (a scan, not a regular expression: this runs per cell).
+     */
+    static Long integer(String s) {
         String t = s == null ? "" : s.strip();
+        if (t.startsWith("+")) {
+            t = t.substring(1);
+        }
+        int dot = t.indexOf('.');
+        if (dot >= 0) {
+            for (int i = dot + 1; i < t.length(); i++) {
+                if (t.charAt(i) != '0') {
+                    return null;
+                }
+            }
+            t = t.substring(0, dot);
+        }
+        if (t.indexOf(',') >= 0 || t.indexOf('_') >= 0) {
+            t = t.replace(",", "").replace("_", "");
+        }
         int start = t.startsWith("-") ? 1 : 0;
         if (t.length() == start || t.length() > 18) {
             return null;

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import jp.nmi.egress.disclosure.Check;
 import jp.nmi.egress.disclosure.DisclosureException;
+import jp.nmi.egress.disclosure.FileContents;
 import jp.nmi.egress.disclosure.FileTypes;
 import jp.nmi.egress.disclosure.OutputRecord;
 import jp.nmi.egress.disclosure.Profile;
@@ -40,6 +41,8 @@ public final class FileChecker {
         if (type.status() == Status.FAIL) {
             return verdict(profile, List.of(type), "absent", "", 0, 0, List.of());
         }
+        // what the file carries that nobody would see, whatever the record says
+        Check content = FileContents.check(name, bytes);
         String why = null;
         OutputRecord record = null;
         if (recordBytes.isPresent()) {
@@ -56,10 +59,12 @@ public final class FileChecker {
             if (state.equals("invalid")) {
                 checks.add(0, new Check("metadata", Status.REVIEW, List.of(), "the record of checks made at creation was ignored: " + why));
             }
+            checks.add(1, content);
             return verdict(profile, checks, state, why == null ? "no record of checks made at creation" : why, 1, 0, List.of());
         }
         List<Check> checks = new ArrayList<>();
         checks.add(type);
+        checks.add(content);
         Profile recordedProfile = null;
         Object p = record.report().get("profile");
         if (p != null) {
@@ -100,12 +105,7 @@ public final class FileChecker {
         report.put("column_offset", columnOffset);
         List<Map<String, Object>> list = new ArrayList<>();
         for (Check c : checks) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("rule", c.rule());
-            m.put("status", c.status().label());
-            m.put("cells", c.cells().stream().map(x -> List.of(x[0], x[1])).toList());
-            m.put("detail", c.detail());
-            list.add(m);
+            list.add(c.toMap());
         }
         report.put("checks", list);
         try {

@@ -74,8 +74,9 @@ public class EgressConfiguration {
 
     @Bean
     Releases releases(RequestRepository repo, EgressStore store, Duties duties, Reviews reviews, Requests requests, EgressAudit audit,
-            TransactionTemplate tx, EgressEnvironment env) {
-        return new Releases(repo, store, duties, reviews, requests, audit, tx, env.clock(), env.hooks());
+            TransactionTemplate tx, EgressEnvironment env, DirectoryStore directory) {
+        return new Releases(repo, store, duties, reviews, requests, audit, tx, env.clock(), env.hooks(),
+                name -> directory.user(name).map(jp.nmi.egress.security.Actor::of));
     }
 
     @Bean

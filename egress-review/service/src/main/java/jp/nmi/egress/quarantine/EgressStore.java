@@ -220,6 +220,28 @@ public final class EgressStore implements AutoCloseable {
         return Optional.of(readBounded(p, MAX_METADATA_BYTES, "the metadata of '" + name + "'"));
     }
 
+    /** Removes the quarantine of a request that was refused (best effort: nothing refers to it). */
+    public void discardQuarantine(String requestId) {
+        try {
+            fs.delete(new Path(quarantineRoot(), requestId), true);
+        } catch (IOException e) {
+            // an orphaned copy is unreachable by anyone but the service; losing the error loses nothing
+        }
+    }
+
+    /** Removes every entry of a request's quarantine but the copies in {@code keep} (best effort). */
+    public void discardUnreferenced(String requestId, java.util.Set<String> keep) {
+        try {
+            for (FileStatus s : fs.listStatus(new Path(quarantineRoot(), requestId))) {
+                if (!keep.contains(s.getPath().getName())) {
+                    fs.delete(s.getPath(), false);
+                }
+            }
+        } catch (IOException e) {
+            // as above
+        }
+    }
+
     /** Quarantined bytes, checked against the hash they are stored under. */
     public byte[] readQuarantined(String requestId, String sha256) {
         byte[] bytes = readBounded(quarantined(requestId, sha256), Long.MAX_VALUE, "quarantined file " + sha256);

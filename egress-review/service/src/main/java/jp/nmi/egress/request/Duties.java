@@ -1,14 +1,20 @@
 package jp.nmi.egress.request;
 
+import java.util.Optional;
 import jp.nmi.egress.project.ProjectMembers;
 import jp.nmi.egress.security.Actor;
 import jp.nmi.enclave.error.AccessDeniedException;
+import jp.nmi.enclave.error.NotFoundException;
+import jp.nmi.enclave.project.ProjectStore;
 
 /**
  * Separation of duties. Analysts export from their own projects and never review; a steward
  * never reviews (or releases, returns, rejects) a request of a project they belong to, nor their
  * own; two distinct stewards review each request; operators, who provision the projects, never
- * approve what leaves them. {@code checkCanXxx} throws with the reason, {@code canXxx} answers.
+ * approve what leaves them. A request whose project has no member list any more (closed, or never
+ * applied) can be stewarded by nobody: independence cannot be shown. Someone who may not see a
+ * request is told it does not exist, so request numbers reveal nothing. {@code checkCanXxx}
+ * throws with the reason, {@code canXxx} answers.
  */
 public final class Duties {
     private final ProjectMembers projects;
@@ -17,24 +23,31 @@ public final class Duties {
         this.projects = projects;
     }
 
+    private boolean isMember(ExportRequest r, String user) {
+        Optional<ProjectStore.Members> m = projects.members(r.project());
+        return m.isPresent() && m.get().members().stream().anyMatch(x -> x.user().equals(user));
+    }
+
     public void checkCanAuthor(Actor actor, ExportRequest r) {
+        checkCanView(actor, r);
         if (!actor.user().equals(r.author())) {
-            throw new AccessDeniedException(actor.user() + " is not the author of " + r.id() + " (" + r.author() + " is); only the"
-                    + " author can change, submit or withdraw it");
+            throw new AccessDeniedException(actor.user() + " is not the author of " + r.id() + "; only its author can change, submit"
+                    + " or withdraw it");
         }
-        if (!projects.isMember(r.project(), actor.user())) {
+        if (!isMember(r, actor.user())) {
             throw new AccessDeniedException(actor.user() + " is no longer a member of " + r.project());
         }
     }
 
-    /** Whether {@code actor} could act as an independent steward on {@code r}. */
+    /** Whether {@code actor} could act as an independent steward on {@code r} now. */
     public boolean canSteward(Actor actor, ExportRequest r) {
-        return actor.isSteward() && !actor.isOperator() && !actor.user().equals(r.author())
-                && !projects.isMember(r.project(), actor.user());
+        return actor.isSteward() && !actor.isOperator() && !actor.user().equals(r.author()) && projects.members(r.project()).isPresent()
+                && !isMember(r, actor.user());
     }
 
     public void checkCanSteward(Actor actor, ExportRequest r) {
         if (!actor.isSteward()) {
+            checkCanView(actor, r);
             throw new AccessDeniedException(actor.user() + " is not a steward: only stewards review, return, reject and release"
                     + " exports" + (actor.isOperator() ? " (operators provision projects and never approve their outputs)" : ""));
         }
@@ -44,26 +57,43 @@ public final class Duties {
         if (actor.user().equals(r.author())) {
             throw new AccessDeniedException(actor.user() + " wrote " + r.id() + " and cannot review it");
         }
-        if (projects.isMember(r.project(), actor.user())) {
+        if (projects.members(r.project()).isEmpty()) {
+            throw new AccessDeniedException("project " + r.project() + " has no member list (closed, or never applied): nobody can"
+                    + " show they are independent of it, so its requests cannot be reviewed or released");
+        }
+        if (isMember(r, actor.user())) {
             throw new AccessDeniedException(actor.user() + " is a member of " + r.project() + " and cannot review its exports");
         }
     }
 
     /** Authors, members of the project and independent stewards see a request; nobody else. */
     public boolean canView(Actor actor, ExportRequest r) {
-        return actor.user().equals(r.author()) || projects.isMember(r.project(), actor.user()) || canSteward(actor, r);
+        return actor.user().equals(r.author()) || isMember(r, actor.user()) || canSteward(actor, r);
     }
 
+    /** @throws NotFoundException (not "denied": the request's existence is not theirs to learn) */
     public void checkCanView(Actor actor, ExportRequest r) {
         if (!canView(actor, r)) {
-            throw new AccessDeniedException(actor.user() + " may not see " + r.id() + ": it belongs to project " + r.project()
-                    + ", of which they are not a member, and they are not an independent steward");
+            throw new NotFoundException("no export request " + r.id());
+        }
+    }
+
+    /**
+     * The files' contents (the viewer, image previews) are for independent stewards only: the
+     * service faces the outside world, and nothing unreleased leaves it, not even to the author.
+     */
+    public void checkCanInspect(Actor actor, ExportRequest r) {
+        checkCanView(actor, r);
+        if (!canSteward(actor, r)) {
+            throw new AccessDeniedException(actor.user() + " may not see the contents of " + r.id() + " before it is released: only"
+                    + " the stewards who review it do");
         }
     }
 
     /** Released files go to the project's members: analysts who still belong to it. */
     public void checkCanDownload(Actor actor, ExportRequest r) {
-        if (!actor.isAnalyst() || !projects.isMember(r.project(), actor.user())) {
+        checkCanView(actor, r);
+        if (!actor.isAnalyst() || !isMember(r, actor.user())) {
             throw new AccessDeniedException(actor.user() + " may not download the files of " + r.id() + ": released files go to the"
                     + " members of " + r.project() + " only");
         }

@@ -44,9 +44,15 @@ public final class Releases {
     private final TransactionTemplate tx;
     private final Clock clock;
     private final ReleaseHooks hooks;
+    private final java.util.function.Function<String, java.util.Optional<Actor>> actors;
 
+    /**
+     * @param actors the accounts of the directory by name: a review counts at release only if its
+     *     steward is still independent of the project
+     */
     public Releases(RequestRepository repo, EgressStore store, Duties duties, Reviews reviews, Requests requests, EgressAudit audit,
-            TransactionTemplate tx, Clock clock, ReleaseHooks hooks) {
+            TransactionTemplate tx, Clock clock, ReleaseHooks hooks, java.util.function.Function<String, java.util.Optional<Actor>> actors) {
+        this.actors = actors;
         this.repo = repo;
         this.store = store;
         this.duties = duties;
@@ -58,7 +64,15 @@ public final class Releases {
         this.hooks = hooks;
     }
 
+    /** A release under way for longer than this was interrupted without a restart (a failed commit): it is settled first. */
+    static final java.time.Duration STALE = java.time.Duration.ofMinutes(15);
+
     public ExportRequest release(Actor actor, String id) {
+        ExportRequest before = repo.require(id);
+        duties.checkCanSteward(actor, before);
+        if (before.releaseStartedAt() != null && before.releaseStartedAt().isBefore(clock.instant().minus(STALE))) {
+            settle(before, actor.user(), "a release started at " + before.releaseStartedAt() + " never finished");
+        }
         ExportRequest approved = tx.execute(s -> {
             ExportRequest r = repo.lock(id);
             duties.checkCanSteward(actor, r);
@@ -66,7 +80,8 @@ public final class Releases {
                 throw new InvalidStateTransitionException("request " + id + " is being released by " + r.releaseStartedBy()
                         + " since " + r.releaseStartedAt());
             }
-            Instant now = clock.instant();
+            // PostgreSQL keeps microseconds: the attempt is identified by exactly what is stored
+            Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("request", id);
             d.put("round", r.round());
@@ -81,6 +96,7 @@ public final class Releases {
             } else {
                 // approved already: an earlier release was rolled back and is tried again
                 Transitions.checkTransition(id, r.status(), RequestStatus.RELEASED, Party.STEWARD);
+                checkAllApproved(r);
                 checkNoNewDifferencing(r);
                 audit.record(actor.user(), r.project(), "release.retry", "ok", d);
             }
@@ -91,6 +107,7 @@ public final class Releases {
         });
         hooks.at(id, "approved");
         List<RequestFile> files = repo.files(id);
+        ExportRequest released;
         try {
             store.startStaging(id);
             for (RequestFile f : files) {
@@ -103,53 +120,72 @@ public final class Releases {
             }
             hooks.at(id, "staged");
             store.publishStaged(id);
+            hooks.at(id, "published");
+            released = tx.execute(s -> finishLocked(repo.lock(id), actor.user(), false));
         } catch (RuntimeException e) {
-            rollBack(approved, actor.user(), e.getMessage());
-            throw e;
+            // Whatever failed, settle decides from what is there: a rename that happened although it reported
+            // a failure, or a commit that failed after publishing, finishes; anything less is rolled back.
+            if (!"finished".equals(settle(approved, actor.user(), e.getMessage()))) {
+                throw e;
+            }
+            released = repo.require(id);
         }
-        hooks.at(id, "published");
-        ExportRequest released = finish(approved, actor.user(), false);
         hooks.at(id, "committed");
         store.clearPending(released.project(), id);
         return released;
     }
 
-    private ExportRequest finish(ExportRequest approved, String actor, boolean recovered) {
-        return tx.execute(s -> {
-            ExportRequest r = repo.lock(approved.id());
-            Transitions.Move move = Transitions.checkTransition(r.id(), r.status(), RequestStatus.RELEASED, Party.STEWARD);
-            Instant now = clock.instant();
-            List<RequestFile> files = repo.files(r.id());
-            for (RequestFile f : files) {
-                for (OutputRecord.RecordedCell c : Json.cells(f.cells())) {
-                    repo.insertReleasedCell(r.project(), new RequestRepository.ReleasedCell(r.id(), f.name(), c.label(), c.contributors()));
-                }
+    /** Commits a published release; called under the request's row lock. */
+    private ExportRequest finishLocked(ExportRequest r, String actor, boolean recovered) {
+        Transitions.Move move = Transitions.checkTransition(r.id(), r.status(), RequestStatus.RELEASED, Party.STEWARD);
+        Instant now = clock.instant();
+        List<RequestFile> files = repo.files(r.id());
+        for (RequestFile f : files) {
+            for (OutputRecord.RecordedCell c : Json.cells(f.cells())) {
+                repo.insertReleasedCell(r.project(), new RequestRepository.ReleasedCell(r.id(), f.name(), c.label(), c.contributors()));
             }
-            ExportRequest updated = new ExportRequest(r.id(), r.project(), r.author(), RequestStatus.RELEASED, r.round(), r.context(),
-                    r.controls(), r.profile(), r.createdAt(), now, r.submittedAt(), null, null, now, r.releaseStartedBy());
-            repo.update(updated);
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("request", r.id());
-            d.put("from", r.status().label());
-            d.put("to", RequestStatus.RELEASED.label());
-            d.put("files", fileHashes(files));
-            d.put("recovered_after_restart", recovered);
-            audit.record(actor, r.project(), move.auditAction(), "ok", d);
-            return updated;
-        });
+        }
+        ExportRequest updated = new ExportRequest(r.id(), r.project(), r.author(), RequestStatus.RELEASED, r.round(), r.context(),
+                r.controls(), r.profile(), r.createdAt(), now, r.submittedAt(), null, null, now, r.releaseStartedBy());
+        repo.update(updated);
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("request", r.id());
+        d.put("from", r.status().label());
+        d.put("to", RequestStatus.RELEASED.label());
+        d.put("files", fileHashes(files));
+        d.put("recovered", recovered);
+        audit.record(actor, r.project(), move.auditAction(), "ok", d);
+        return updated;
     }
 
-    private void rollBack(ExportRequest r, String actor, String why) {
-        store.discard(r.id(), false);
-        tx.executeWithoutResult(s -> {
-            ExportRequest current = repo.lock(r.id());
-            repo.update(new ExportRequest(current.id(), current.project(), current.author(), current.status(), current.round(),
-                    current.context(), current.controls(), current.profile(), current.createdAt(), clock.instant(), current.submittedAt(),
-                    null, null, current.releasedAt(), current.releasedBy()));
+    /**
+     * Settles the release attempt {@code started} (identified by when it started), under the
+     * request's row lock so that nothing else moves it meanwhile: finished if its directory was
+     * published and every file is exactly the reviewed bytes, otherwise everything staged or
+     * published is removed and the request stays approved, to be released again.
+     *
+     * @return {@code finished}, {@code rolled back}, or {@code nothing to settle} (another attempt, or already done)
+     */
+    String settle(ExportRequest started, String actor, String why) {
+        return tx.execute(s -> {
+            ExportRequest cur = repo.lock(started.id());
+            if (cur.status() != RequestStatus.APPROVED || cur.releaseStartedAt() == null
+                    || !cur.releaseStartedAt().equals(started.releaseStartedAt())) {
+                return "nothing to settle";
+            }
+            String problem = store.isPublished(cur.id()) ? publishedProblem(cur) : "its release directory was never published";
+            if (problem == null) {
+                finishLocked(cur, actor, true);
+                return "finished";
+            }
+            store.discard(cur.id(), true);
+            repo.update(new ExportRequest(cur.id(), cur.project(), cur.author(), cur.status(), cur.round(), cur.context(), cur.controls(),
+                    cur.profile(), cur.createdAt(), clock.instant(), cur.submittedAt(), null, null, cur.releasedAt(), cur.releasedBy()));
             Map<String, Object> d = new LinkedHashMap<>();
-            d.put("request", r.id());
-            d.put("reason", why == null ? "" : why);
-            audit.record(actor, r.project(), "release.rolled_back", "error", d);
+            d.put("request", cur.id());
+            d.put("reason", (why == null ? "" : why) + "; " + problem);
+            audit.record(actor, cur.project(), "release.rolled_back", "error", d);
+            return "rolled back";
         });
     }
 
@@ -162,23 +198,18 @@ public final class Releases {
     public List<String> recover() {
         List<String> done = new ArrayList<>();
         for (ExportRequest r : repo.releaseInterrupted()) {
-            if (r.status() != RequestStatus.APPROVED) {
-                continue;
-            }
-            String problem = store.isPublished(r.id()) ? publishedProblem(r) : "its release directory was never published";
-            if (problem == null) {
-                finish(r, "egress-service", true);
+            String outcome = settle(r, "egress-service", "release interrupted; found at restart");
+            if (outcome.equals("finished")) {
                 store.clearPending(r.project(), r.id());
-                done.add(r.id() + ": release finished after restart");
-            } else {
-                store.discard(r.id(), true);
-                rollBack(r, "egress-service", "interrupted release rolled back at restart: " + problem);
-                done.add(r.id() + ": interrupted release rolled back (" + problem + "); it is approved and can be released again");
             }
+            done.add(r.id() + ": interrupted release " + outcome);
         }
-        for (ExportRequest r : repo.terminal()) {
-            if (store.isPending(r.project(), r.id())) {
+        for (ExportRequest r : repo.all(Integer.MAX_VALUE)) {
+            boolean pending = store.isPending(r.project(), r.id());
+            if (r.status().isTerminal() && pending) {
                 store.clearPending(r.project(), r.id());
+            } else if (!r.status().isTerminal() && !pending) {
+                store.markPending(r.project(), r.id());
             }
         }
         return done;
@@ -199,7 +230,9 @@ public final class Releases {
     }
 
     private void checkAllApproved(ExportRequest r) {
-        Map<String, FileDecision> decisions = reviews.fileDecisions(r);
+        // A review counts only while its steward is still a steward independent of the project.
+        Map<String, FileDecision> decisions = reviews.fileDecisions(r,
+                reviewer -> actors.apply(reviewer).map(a -> duties.canSteward(a, r)).orElse(false));
         List<String> notApproved = new ArrayList<>();
         decisions.forEach((name, d) -> {
             if (d != FileDecision.APPROVED) {

@@ -76,27 +76,52 @@ public final class Requests {
         ProjectStore.Members members = checkCanExport(actor, project);
         String ctx = text("context", context, "say what the outputs are and which cohort they describe");
         String ctl = text("controls", controls, "say which disclosure controls you applied (e.g. suppression, rounding)");
-        List<String> names = checkFiles(project, fileNames, Set.of());
+        List<String> names = checkFiles(project, fileNames, Map.of());
         Profile profile = Profile.named(members.disclosureProfile());
 
         String id = repo.nextId();
         Instant now = clock.instant();
-        List<RequestFile> files = quarantine(id, project, names, profile, actor, 1, now);
+        List<RequestFile> files;
+        try {
+            files = quarantine(id, project, names, profile, actor, 1, now);
+        } catch (RuntimeException e) {
+            store.discardQuarantine(id);
+            throw e;
+        }
         ExportRequest r = new ExportRequest(id, project, actor.user(), RequestStatus.DRAFT, 1, ctx, ctl, profile.name(), now, now, null,
                 null, null, null, null);
-        tx.executeWithoutResult(s -> {
-            repo.insert(r);
-            files.forEach(repo::insertFile);
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("request", id);
-            d.put("files", fileSummary(files));
-            d.put("context", ctx);
-            d.put("controls", ctl);
-            d.put("profile", profile.name());
-            audit.record(actor.user(), project, "request.create", "ok", d);
-        });
-        store.markPending(project, id);
+        try {
+            checkTotal(files, Map.of());
+            // Marked pending before the commit: a mark without a request only delays a project's closure (which names it),
+            // a request without a mark could let a project close under it.
+            store.markPending(project, id);
+            tx.executeWithoutResult(s -> {
+                repo.insert(r);
+                files.forEach(repo::insertFile);
+                Map<String, Object> d = new LinkedHashMap<>();
+                d.put("request", id);
+                d.put("files", fileSummary(files));
+                d.put("context", ctx);
+                d.put("controls", ctl);
+                d.put("profile", profile.name());
+                audit.record(actor.user(), project, "request.create", "ok", d);
+            });
+        } catch (RuntimeException e) {
+            // nothing of a refused request stays behind
+            store.discardQuarantine(id);
+            store.clearPending(project, id);
+            throw e;
+        }
         return r;
+    }
+
+    /** The bytes actually quarantined must fit the request's limit too (a file may grow between listing and reading). */
+    private void checkTotal(List<RequestFile> added, Map<String, Long> others) {
+        long total = others.values().stream().mapToLong(Long::longValue).sum() + added.stream().mapToLong(RequestFile::size).sum();
+        if (total > settings.maxRequestBytes()) {
+            throw new ValidationException("the files add up to " + total + " bytes, more than the limit of " + settings.maxRequestBytes()
+                    + " bytes per request");
+        }
     }
 
     /** Adds files to, or replaces files of, a draft or returned request (its author only). */
@@ -108,35 +133,57 @@ public final class Requests {
                     + " while it is a draft or returned, not now");
         }
         ProjectStore.Members members = checkCanExport(actor, current.project());
-        Set<String> existing = new HashSet<>();
-        repo.files(id).forEach(f -> existing.add(f.name()));
-        List<String> names = checkFiles(current.project(), fileNames, existing);
+        Map<String, Long> existingSizes = new LinkedHashMap<>();
+        repo.files(id).forEach(f -> existingSizes.put(f.name(), f.size()));
+        Set<String> existing = existingSizes.keySet();
+        List<String> names = checkFiles(current.project(), fileNames, existingSizes);
         Profile profile = Profile.named(members.disclosureProfile());
         int round = current.status() == RequestStatus.RETURNED ? current.round() + 1 : current.round();
-        List<RequestFile> files = quarantine(id, current.project(), names, profile, actor, round, clock.instant());
-        return tx.execute(s -> {
-            ExportRequest r = repo.lock(id);
-            if (r.status() != current.status()) {
-                throw new InvalidStateTransitionException("request " + id + " changed to " + r.status().label() + " meanwhile");
-            }
-            List<String> replaced = new ArrayList<>();
-            for (RequestFile f : files) {
-                if (existing.contains(f.name())) {
-                    repo.replaceFile(f);
-                    replaced.add(f.name());
-                } else {
-                    repo.insertFile(f);
+        List<RequestFile> files;
+        try {
+            files = quarantine(id, current.project(), names, profile, actor, round, clock.instant());
+        } catch (RuntimeException e) {
+            discardUnreferenced(id);
+            throw e;
+        }
+        Map<String, Long> kept = new LinkedHashMap<>(existingSizes);
+        files.forEach(f -> kept.remove(f.name()));
+        try {
+            checkTotal(files, kept);
+            return tx.execute(s -> {
+                ExportRequest r = repo.lock(id);
+                if (r.status() != current.status()) {
+                    throw new InvalidStateTransitionException("request " + id + " changed to " + r.status().label() + " meanwhile");
                 }
-            }
-            ExportRequest updated = with(r, r.status(), clock.instant());
-            repo.update(updated);
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("request", id);
-            d.put("files", fileSummary(files));
-            d.put("replaced", replaced);
-            audit.record(actor.user(), r.project(), "request.files", "ok", d);
-            return updated;
-        });
+                List<String> replaced = new ArrayList<>();
+                for (RequestFile f : files) {
+                    if (existing.contains(f.name())) {
+                        repo.replaceFile(f);
+                        replaced.add(f.name());
+                    } else {
+                        repo.insertFile(f);
+                    }
+                }
+                ExportRequest updated = with(r, r.status(), clock.instant());
+                repo.update(updated);
+                Map<String, Object> d = new LinkedHashMap<>();
+                d.put("request", id);
+                d.put("files", fileSummary(files));
+                d.put("replaced", replaced);
+                audit.record(actor.user(), r.project(), "request.files", "ok", d);
+                return updated;
+            });
+        } catch (RuntimeException e) {
+            discardUnreferenced(id);
+            throw e;
+        }
+    }
+
+    /** Removes what a refused change put in the request's quarantine: every copy no file of the request refers to. */
+    private void discardUnreferenced(String id) {
+        Set<String> referenced = new HashSet<>();
+        repo.files(id).forEach(f -> referenced.add(f.sha256()));
+        store.discardUnreferenced(id, referenced);
     }
 
     public ExportRequest submit(Actor actor, String id) {
@@ -233,16 +280,16 @@ public final class Requests {
         return m;
     }
 
-    private List<String> checkFiles(String project, List<String> fileNames, Set<String> replaceable) {
+    /**
+     * The normalised names of files to add, checked against the limits counting what the request
+     * already holds ({@code existing}: name -> bytes; a file of the same name is replaced).
+     */
+    private List<String> checkFiles(String project, List<String> fileNames, Map<String, Long> existing) {
         if (fileNames == null || fileNames.isEmpty()) {
             throw new ValidationException("a request needs at least one file from the outbox of " + project);
         }
-        if (fileNames.size() > settings.maxFiles()) {
-            throw new ValidationException(fileNames.size() + " files in one request; at most " + settings.maxFiles() + " are allowed");
-        }
         List<String> names = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        long total = 0;
         for (String raw : fileNames) {
             String name = FileNames.normalise(raw);
             if (!seen.add(name)) {
@@ -252,9 +299,23 @@ public final class Requests {
             if (type.status() == Status.FAIL) {
                 throw new ValidationException(type.detail());
             }
+            names.add(name);
+        }
+        // the count first: it needs no storage round trip
+        int count = names.size();
+        long total = 0;
+        for (Map.Entry<String, Long> e : existing.entrySet()) {
+            if (!seen.contains(e.getKey())) {
+                count++;
+                total += e.getValue();
+            }
+        }
+        if (count > settings.maxFiles()) {
+            throw new ValidationException(count + " files in one request; at most " + settings.maxFiles() + " are allowed");
+        }
+        for (String name : names) {
             FileStatus st = store.checkExportable(project, name, settings.maxFileBytes());
             total += st.getLen();
-            names.add(name);
         }
         if (total > settings.maxRequestBytes()) {
             throw new ValidationException("the files add up to " + total + " bytes, more than the limit of " + settings.maxRequestBytes()

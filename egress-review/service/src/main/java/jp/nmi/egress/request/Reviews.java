@@ -145,8 +145,13 @@ public final class Reviews {
 
     /** Each file's decision in the request's current round. */
     public Map<String, FileDecision> fileDecisions(ExportRequest r) {
+        return fileDecisions(r, reviewer -> true);
+    }
+
+    /** Each file's decision in the current round, counting only the reviews of stewards for whom {@code counts} holds. */
+    public Map<String, FileDecision> fileDecisions(ExportRequest r, java.util.function.Predicate<String> counts) {
         List<RequestFile> files = repo.files(r.id());
-        List<Review> round = repo.reviews(r.id(), r.round());
+        List<Review> round = repo.reviews(r.id(), r.round()).stream().filter(x -> counts.test(x.reviewer())).toList();
         Map<String, FileDecision> out = new TreeMap<>();
         for (RequestFile f : files) {
             List<Decision> ds = round.stream().filter(x -> x.fileName().equals(f.name())).map(Review::decision).toList();

@@ -9,7 +9,6 @@ import jp.nmi.enclave.directory.DirectoryUser;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
-import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
@@ -45,6 +44,14 @@ import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWrite
 public class SecurityConfiguration {
     static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self';"
             + " frame-ancestors 'none'; base-uri 'none'";
+
+    /** 401 with a JSON body and no Basic challenge (see the API chain). */
+    static final org.springframework.security.web.AuthenticationEntryPoint API_UNAUTHENTICATED = (request, response, e) -> {
+        response.setStatus(401);
+        response.setContentType("application/json");
+        response.getWriter().write("{\"error\":\"unauthenticated\",\"message\":\"send HTTP Basic credentials with every call"
+                + " (the user name and password of your enclave account)\"}");
+    };
 
     @Bean
     PasswordEncoder passwordEncoder(Clock clock) {
@@ -107,7 +114,10 @@ public class SecurityConfiguration {
         http.securityMatcher("/api/**")
                 .authenticationManager(manager)
                 .authorizeHttpRequests(a -> a.anyRequest().authenticated())
-                .httpBasic(Customizer.withDefaults())
+                // No "WWW-Authenticate: Basic" challenge: a browser never prompts for API credentials, so it never
+                // caches them and replays them on a forged cross-site POST. API clients send them with each call.
+                .httpBasic(b -> b.authenticationEntryPoint(API_UNAUTHENTICATED))
+                .exceptionHandling(x -> x.authenticationEntryPoint(API_UNAUTHENTICATED))
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .csrf(c -> c.disable())
                 .headers(h -> h.contentSecurityPolicy(c -> c.policyDirectives(CSP))

@@ -140,10 +140,15 @@ public class WebController {
         RequestViews.RequestView v = views.view(a, r);
         Map<String, Object> viewers = new LinkedHashMap<>();
         Map<String, Object> reports = new LinkedHashMap<>();
+        // The contents are shown to the independent stewards only: nothing unreleased leaves, not even to its author.
+        boolean inspect = duties.canSteward(a, r);
         for (RequestViews.FileView f : v.files()) {
-            viewers.put(f.name(), viewer(r, f));
+            if (inspect) {
+                viewers.put(f.name(), viewer(r, f));
+            }
             reports.put(f.name(), parse(f.checkReport()));
         }
+        model.addAttribute("inspect", inspect);
         model.addAttribute("reports", reports);
         model.addAttribute("actor", a);
         model.addAttribute("v", v);
@@ -177,6 +182,7 @@ public class WebController {
     public ResponseEntity<byte[]> preview(@PathVariable String id, @PathVariable String name, Authentication auth) {
         Actor a = current.of(auth);
         ExportRequest r = requests.view(a, id);
+        duties.checkCanInspect(a, r);
         var f = repo.file(r.id(), name).orElseThrow(() -> new NotFoundException("request " + id + " has no file '" + name + "'"));
         MediaType type = switch (f.type()) {
             case "png" -> MediaType.IMAGE_PNG;
