@@ -7,6 +7,7 @@ import static jp.nmi.enclave.testing.Personas.OPERATOR_OPS;
 import static jp.nmi.enclave.testing.Personas.STEWARD_SATO;
 import static jp.nmi.enclave.testing.Personas.STEWARD_SUZUKI;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -264,7 +265,7 @@ class EgressWorkflowIT {
         String yaml = DemoSpecs.yaml("DEMO-1").replace("id: DEMO-1", "id: EGRESS-SOD")
                 .replace("  - user: kenji ", "  - user: sato\n    role: analyst\n    affiliation: academic\n  - user: kenji ");
         KeyStoreFile keys = KeyStoreFile.openOrCreate(KeyStoreFile.embeddedPath(fx.dir));
-        new ProjectReconciler(fx.storage, keys, new PolicyPublisher(fx.dir.resolve("policies.json")),
+        new ProjectReconciler(fx.storage, keys, PolicyPublisher.file(fx.dir.resolve("policies.json")),
                 new FileAuditLog(fx.dir.resolve("audit.jsonl")), OPERATOR_OPS, java.time.Clock.systemUTC(), Progress.NONE)
                 .apply(ProjectSpecParser.parse(yaml, "EGRESS-SOD.yaml"));
         fx.writeOutbox(ANALYST_ALICE, "EGRESS-SOD", "counts.csv", "sex,count\nF,40\nM,30\n".getBytes(StandardCharsets.UTF_8));
@@ -327,6 +328,12 @@ class EgressWorkflowIT {
         byte[] original = fx.readOutbox("DEMO-1", name);
         String id = create(ANALYST_ALICE, "DEMO-1", List.of(name));
         ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null));
+        // quarantined under /enclave/egress/quarantine/<request>/<sha256>, for the egress service's eyes only
+        String sha = ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null)).get("files").get(0).get("sha256").asText();
+        String quarantined = "/enclave/egress/quarantine/" + id + "/" + sha;
+        assertThat(EgressStore.sha256(fx.readAs(EgressStore.USER, quarantined))).isEqualTo(sha);
+        assertThatThrownBy(() -> fx.readAs(ANALYST_ALICE, quarantined)).isInstanceOf(org.apache.hadoop.security.AccessControlException.class)
+                .hasMessageContaining("Permission denied: user=alice");
         // the analyst changes the file after submitting: the quarantined copy is what is reviewed and released
         fx.writeOutbox(ANALYST_ALICE, "DEMO-1", name, "sex,count\nF,1\nM,2\n".getBytes(StandardCharsets.UTF_8));
         reviewAll(id, STEWARD_SATO, "approve");

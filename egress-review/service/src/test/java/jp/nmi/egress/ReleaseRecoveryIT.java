@@ -81,6 +81,37 @@ class ReleaseRecoveryIT {
         assertThat(fx.storage.fs().exists(svc.bean(EgressStore.class).released(id))).isEqualTo(outcome.equals("finished"));
     }
 
+    @ParameterizedTest(name = "bytes changed {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"in quarantine after review", "after publishing"})
+    void bytesChangedAfterReviewAreNeverReleased(String when) throws IOException {
+        String tag = when.startsWith("in") ? "qchg" : "pchg";
+        String id = reviewedRequest(tag);
+        EgressStore store = svc.bean(EgressStore.class);
+        RequestRepository repo = svc.bean(RequestRepository.class);
+        String sha = repo.files(id).stream().filter(f -> f.name().equals("a-" + tag + ".csv")).findFirst().orElseThrow().sha256();
+        String message = tag.equals("qchg") ? "quarantined file " + id + "/" + sha + " has changed: its bytes hash to "
+                : "was not published intact: 'a-pchg.csv' in the release directory is not the reviewed bytes";
+        Runnable tamper = () -> {
+            // as the service's own HDFS user: storage that changes under the service, whoever did it
+            Path target = tag.equals("qchg") ? store.quarantined(id, sha) : new Path(store.released(id), "a-" + tag + ".csv");
+            fx.writeAs(EgressStore.USER, target.toUri().getPath(), "sex,count\nF,40\nM,3\n".getBytes(StandardCharsets.UTF_8));
+        };
+        if (tag.equals("qchg")) {
+            tamper.run();
+        } else {
+            fx.hooks.doAt(id, "published", tamper);
+        }
+        var r = svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/release", null);
+        fx.hooks.clear(id);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+        assertThat(r.body()).contains(message);
+        ExportRequest after = repo.require(id);
+        assertThat(after.status()).as("rolled back: approved, to be looked at again").isEqualTo(RequestStatus.APPROVED);
+        assertThat(after.releaseStartedAt()).isNull();
+        assertThat(fx.storage.fs().exists(store.released(id))).as("nothing left published").isFalse();
+        assertThat(svc.download(ANALYST_ALICE, "/api/requests/" + id + "/files/a-" + tag + ".csv").statusCode()).isNotEqualTo(200);
+    }
+
     @ParameterizedTest(name = "crash at {0}")
     @CsvSource({
         "approved,         rolled back",

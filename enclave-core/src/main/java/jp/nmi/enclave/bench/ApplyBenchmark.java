@@ -49,7 +49,7 @@ public final class ApplyBenchmark {
             Ingest.run(storage, new Ingest.Request(source, keys, source.resolve(DemoWorld.OPTOUT_CSV)), progress);
             DatasetRegistry registry = new DatasetRegistryStore(storage).require();
             ProjectReconciler reconciler = new ProjectReconciler(storage, KeyStoreFile.openOrCreate(keys),
-                    new PolicyPublisher(dir.resolve("policies.json")), new FileAuditLog(dir.resolve("audit.jsonl")), "bench",
+                    PolicyPublisher.file(dir.resolve("policies.json")), new FileAuditLog(dir.resolve("audit.jsonl")), "bench",
                     Clock.systemUTC(), progress);
             out.printf(Locale.ROOT, "%n%-8s %12s %12s %8s %14s %16s%n", "project", "scan s", "apply s", "ratio", "participants",
                     "rows written");

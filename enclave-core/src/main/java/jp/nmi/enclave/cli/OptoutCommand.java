@@ -8,7 +8,6 @@ import java.util.concurrent.Callable;
 import jp.nmi.enclave.audit.FileAuditLog;
 import jp.nmi.enclave.hdfs.EnclaveStorage;
 import jp.nmi.enclave.project.OptoutApplier;
-import jp.nmi.enclave.project.PolicyPublisher;
 import jp.nmi.enclave.pseudonym.KeyStoreFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,7 +44,7 @@ final class OptoutCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             try (EnclaveStorage s = storage.open()) {
                 OptoutApplier.Report r = new OptoutApplier(s, KeyStoreFile.openOrCreate(storage.keyStore()),
-                        new PolicyPublisher(storage.policyFile()), new FileAuditLog(storage.auditLogFile()), storage.operator(),
+                        storage.policyPublisher(), new FileAuditLog(storage.auditLogFile()), storage.operator(),
                         Clock.systemUTC()).apply(file);
                 out.printf(Locale.ROOT, "Recorded %d new opt-out(s) from %d request(s). Hidden from queries now:%n", r.newOptouts(),
                         r.requests());

@@ -11,7 +11,6 @@ import jp.nmi.enclave.audit.FileAuditLog;
 import jp.nmi.enclave.hdfs.EnclaveStorage;
 import jp.nmi.enclave.io.ConsoleProgress;
 import jp.nmi.enclave.project.DestructionCertificate;
-import jp.nmi.enclave.project.PolicyPublisher;
 import jp.nmi.enclave.project.ProjectCloser;
 import jp.nmi.enclave.project.ProjectReconciler;
 import jp.nmi.enclave.project.ProjectSpec;
@@ -44,7 +43,7 @@ final class ProjectCommand implements Runnable {
     }
 
     static ProjectReconciler reconciler(EnclaveStorage s, StorageOptions o) {
-        return new ProjectReconciler(s, KeyStoreFile.openOrCreate(o.keyStore()), new PolicyPublisher(o.policyFile()),
+        return new ProjectReconciler(s, KeyStoreFile.openOrCreate(o.keyStore()), o.policyPublisher(),
                 new FileAuditLog(o.auditLogFile()), o.operator(), Clock.systemUTC(), new ConsoleProgress(System.err, 5000));
     }
 
@@ -110,7 +109,7 @@ final class ProjectCommand implements Runnable {
                     ProjectState state = new ProjectStore(s).require(projectSpec.id());
                     if (state.extract() != null) {
                         out.printf(Locale.ROOT, "Extract %s: %,d participants in %d tables; policies in %s%n", state.extract().build(),
-                                state.extract().participants(), state.extract().tables().size(), storage.policyFile());
+                                state.extract().participants(), state.extract().tables().size(), storage.policyPublisher().describe());
                     }
                 }
             }
@@ -228,7 +227,7 @@ final class ProjectCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             try (EnclaveStorage s = storage.open()) {
                 DestructionCertificate c = new ProjectCloser(s, KeyStoreFile.openOrCreate(storage.keyStore()),
-                        new PolicyPublisher(storage.policyFile()), new FileAuditLog(storage.auditLogFile()), storage.operator(),
+                        storage.policyPublisher(), new FileAuditLog(storage.auditLogFile()), storage.operator(),
                         Clock.systemUTC(), new ConsoleProgress(System.err, 5000))
                         .close(id, overridePending, reason, certificateDir == null ? Path.of("") : certificateDir);
                 long files = c.deleted().stream().mapToLong(DestructionCertificate.DeletedDirectory::files).sum();

@@ -4,6 +4,12 @@ import java.net.URI;
 import java.nio.file.Path;
 import jp.nmi.enclave.error.ValidationException;
 import jp.nmi.enclave.hdfs.EnclaveStorage;
+import jp.nmi.enclave.policy.FilePolicySource;
+import jp.nmi.enclave.policy.PolicySource;
+import jp.nmi.enclave.policy.RangerAdminClient;
+import jp.nmi.enclave.policy.RangerAdminPolicySource;
+import jp.nmi.enclave.project.PolicyPublisher;
+import jp.nmi.enclave.project.RangerAdminPolicyPublisher;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 
@@ -37,6 +43,22 @@ public final class StorageOptions {
                     + " $ENCLAVE_POLICIES or ~/.enclave/policies/enclave_hive.json).")
     Path policies;
 
+    @Option(names = "--ranger-admin", paramLabel = "URL",
+            description = "Keep the projects' policies in this Ranger Admin (production), e.g. https://ranger.example:6182, instead of"
+                    + " the policy file (used by project plan/apply/close and optout apply). Its user: --ranger-user or $ENCLAVE_RANGER_USER; its password: --ranger-password-file or"
+                    + " $ENCLAVE_RANGER_PASSWORD (never on the command line).")
+    URI rangerAdmin;
+
+    @Option(names = "--ranger-service", paramLabel = "NAME", defaultValue = "enclave_hive",
+            description = "The Hive-type service in Ranger Admin that holds the enclave's policies (default: ${DEFAULT-VALUE}).")
+    String rangerService;
+
+    @Option(names = "--ranger-user", paramLabel = "NAME", description = "The Ranger Admin user (default: $ENCLAVE_RANGER_USER).")
+    String rangerUser;
+
+    @Option(names = "--ranger-password-file", paramLabel = "FILE", description = "A file holding the Ranger Admin password.")
+    Path rangerPasswordFile;
+
     @Option(names = "--audit-log", paramLabel = "FILE",
             description = "The audit log (embedded: DIR/audit/enclave-audit.jsonl; with --target: ~/.enclave/audit/enclave-audit.jsonl).")
     Path auditLog;
@@ -54,6 +76,48 @@ public final class StorageOptions {
         String env = System.getenv("ENCLAVE_POLICIES");
         return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".enclave", "policies",
                 "enclave_hive.json");
+    }
+
+    /** Where the projects' policies are put in force: Ranger Admin with --ranger-admin, else the policy file. */
+    public PolicyPublisher policyPublisher() {
+        if (rangerAdmin == null) {
+            return PolicyPublisher.file(policyFile());
+        }
+        if (policies != null) {
+            throw new ValidationException("--policies and --ranger-admin name two places for the policies; give one");
+        }
+        return new RangerAdminPolicyPublisher(rangerAdminClient(), rangerService);
+    }
+
+    /** Where sessions read the policies in force from. */
+    public PolicySource policySource() {
+        return rangerAdmin == null ? new FilePolicySource(policyFile()) : new RangerAdminPolicySource(rangerAdminClient(), rangerService);
+    }
+
+    private RangerAdminClient rangerAdminClient() {
+        String scheme = rangerAdmin.getScheme();
+        if (!"https".equals(scheme) && !"http".equals(scheme) || rangerAdmin.getHost() == null) {
+            throw new ValidationException("--ranger-admin must be an http or https URL such as https://ranger.example:6182, not '"
+                    + rangerAdmin + "'");
+        }
+        String user = rangerUser != null ? rangerUser : System.getenv("ENCLAVE_RANGER_USER");
+        if (user == null || user.isBlank()) {
+            throw new ValidationException("--ranger-admin needs a user: --ranger-user NAME or $ENCLAVE_RANGER_USER");
+        }
+        String password;
+        if (rangerPasswordFile != null) {
+            try {
+                password = java.nio.file.Files.readString(rangerPasswordFile).strip();
+            } catch (java.io.IOException e) {
+                throw new ValidationException("cannot read the Ranger Admin password from " + rangerPasswordFile + ": " + e.getMessage());
+            }
+        } else {
+            password = System.getenv("ENCLAVE_RANGER_PASSWORD");
+        }
+        if (password == null || password.isEmpty()) {
+            throw new ValidationException("--ranger-admin needs a password: --ranger-password-file FILE or $ENCLAVE_RANGER_PASSWORD");
+        }
+        return new RangerAdminClient(rangerAdmin, user, password);
     }
 
     public Path auditLogFile() {

@@ -85,6 +85,14 @@ public final class DirectoryStore {
     /** Replaces the directory (atomically), owner-only plus read for the egress service. */
     public void write(List<DirectoryUser> users) {
         Path file = file();
+        try {
+            if (!storage.fs().exists(storage.layout().root())) {
+                // a fresh enclave: its root as ingest makes it, so that the services can reach their files
+                HdfsFiles.mkdirs(storage, storage.layout().root(), 0755);
+            }
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot create " + storage.layout().root() + ": " + e.getMessage(), e);
+        }
         HdfsFiles.writeAtomically(storage, file, out -> out.write(JSON.writeValueAsString(new Users(1, users))
                 .getBytes(StandardCharsets.UTF_8)));
         try {

@@ -60,7 +60,7 @@ public final class DemoEnclave implements AutoCloseable {
             }
             DemoEnclave enclave = new DemoEnclave(dir, storage);
             ProjectReconciler reconciler = new ProjectReconciler(storage, KeyStoreFile.openOrCreate(keyStore(dir)),
-                    new PolicyPublisher(enclave.policyFile()), new FileAuditLog(enclave.auditLog()), OPERATOR, Clock.systemUTC(), progress);
+                    PolicyPublisher.file(enclave.policyFile()), new FileAuditLog(enclave.auditLog()), OPERATOR, Clock.systemUTC(), progress);
             for (String id : DemoSpecs.IDS) {
                 var state = new ProjectStore(storage).state(id);
                 if (state.isEmpty() || state.get().isActive()) {

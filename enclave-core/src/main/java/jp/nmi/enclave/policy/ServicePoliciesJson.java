@@ -32,6 +32,11 @@ public final class ServicePoliciesJson {
         return JSON.writeValueAsBytes(policies);
     }
 
+    /** A deep copy of {@code policy}, through its JSON form. */
+    public static org.apache.ranger.plugin.model.RangerPolicy copy(org.apache.ranger.plugin.model.RangerPolicy policy) {
+        return JSON.convertValue(policy, org.apache.ranger.plugin.model.RangerPolicy.class);
+    }
+
     /** The stock Hive service definition shipped inside the Ranger jar (database/table/column, mask types). */
     public static RangerServiceDef hiveServiceDef() {
         try (InputStream in = ServicePolicies.class.getResourceAsStream("/service-defs/ranger-servicedef-hive.json")) {

@@ -67,6 +67,21 @@ public final class ProjectCloser {
      * @return the certificate, also written next to the project's state on HDFS and to {@code certificateDir}
      */
     public DestructionCertificate close(String projectId, boolean overridePending, String reason, java.nio.file.Path certificateDir) {
+        try {
+            return destroy(projectId, overridePending, reason, certificateDir);
+        } catch (RuntimeException e) {
+            // a refused or failed closure is audited as well
+            try {
+                audit.append(new AuditRecord(operator, projectId, "project.close", e instanceof ValidationException ? "refused" : "error",
+                        Map.of("error", String.valueOf(e.getMessage()))));
+            } catch (RuntimeException auditFailure) {
+                e.addSuppressed(auditFailure);
+            }
+            throw e;
+        }
+    }
+
+    private DestructionCertificate destroy(String projectId, boolean overridePending, String reason, java.nio.file.Path certificateDir) {
         ProjectState state = store.require(projectId);
         if (!state.isActive()) {
             throw new ValidationException("project " + projectId + " was already closed on " + state.closedAt() + " by " + state.closedBy());
@@ -93,7 +108,15 @@ public final class ProjectCloser {
         // 2. inventory and destroy
         Path dir = store.projectDir(projectId);
         List<DestructionCertificate.DeletedDirectory> deleted = new ArrayList<>();
-        List<Path> targets = List.of(new Path(dir, "extract"), new Path(dir, "workspace"), new Path(dir, "outbox"));
+        List<Path> targets = new ArrayList<>(List.of(new Path(dir, "extract"), new Path(dir, "workspace"), new Path(dir, "outbox")));
+        // requests still pending in the egress service (closed with an override): their quarantined
+        // copies are the project's data too, and go with it; the service then refuses to release them
+        for (String request : pending) {
+            targets.add(new Path(storage.layout().quarantine(), request));
+        }
+        if (!pending.isEmpty()) {
+            targets.add(pendingExports(storage, projectId));
+        }
         for (Path target : targets) {
             deleted.add(inventoryAndDelete(target));
         }
@@ -113,7 +136,7 @@ public final class ProjectCloser {
                 keyGone ? (keyDestroyed ? "destroyed now" : "was already absent") : "still in the key store"));
         boolean revoked = publisher.current().stream().noneMatch(p -> p.getName() != null && p.getName().startsWith(projectId + ":"));
         checks.add(new DestructionCertificate.Check("no policy of " + projectId + " in force", revoked,
-                revoked ? "none in " + publisher.file() : "some remain in " + publisher.file()));
+                revoked ? "none in " + publisher.describe() : "some remain in " + publisher.describe()));
 
         DestructionCertificate unsigned = new DestructionCertificate(DestructionCertificate.FORMAT, projectId, spec.title(),
                 spec.approval().reference(), operator, now, reason, overridePending && !pending.isEmpty(), deleted, spec.keyAlias(), checks, null);

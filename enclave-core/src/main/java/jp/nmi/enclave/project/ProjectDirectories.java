@@ -22,10 +22,15 @@ import org.apache.hadoop.fs.permission.FsPermission;
  *
  * <pre>
  * projects/&lt;id&gt;/           0750 enclave:&lt;group&gt;  members r-x, egress --x     (state files inside: provider only)
- * projects/&lt;id&gt;/extract/   0750                 members r-x (and default r-x: new extract files)
- * projects/&lt;id&gt;/workspace/ 0770                 members rwx (and default rwx)
+ * projects/&lt;id&gt;/extract/   0700                 the enclave's services only
+ * projects/&lt;id&gt;/workspace/ 0700                 the enclave's services only
  * projects/&lt;id&gt;/outbox/    0770                 members rwx, egress r-x (and defaults)
  * </pre>
+ *
+ * The extract and the workspace are read only through governed sessions, which run as the
+ * enclave's service account: a member reading their files directly would get around Ranger's row
+ * filters, masks and column denials (an industry member would see participants whose consent
+ * prohibits commercial use, which the extract keeps for the project's academic members).
  *
  * Named-user ACL entries carry the membership, so it holds whatever groups the operating system
  * knows; the group is recorded for production directories that resolve it.
@@ -55,8 +60,8 @@ final class ProjectDirectories {
         String group = spec.group();
         List<Desired> out = new ArrayList<>();
         out.add(new Desired(dir, (short) 0750, OWNER, group, acl(members, "r-x", false, EGRESS_USER, "--x", false)));
-        out.add(new Desired(new Path(dir, "extract"), (short) 0750, OWNER, group, acl(members, "r-x", true, null, null, false)));
-        out.add(new Desired(new Path(dir, "workspace"), (short) 0770, OWNER, group, acl(members, "rwx", true, null, null, false)));
+        out.add(new Desired(new Path(dir, "extract"), (short) 0700, OWNER, group, Set.of()));
+        out.add(new Desired(new Path(dir, "workspace"), (short) 0700, OWNER, group, Set.of()));
         out.add(new Desired(new Path(dir, "outbox"), (short) 0770, OWNER, group, acl(members, "rwx", true, EGRESS_USER, "r-x", true)));
         return out;
     }

@@ -95,6 +95,21 @@ public final class ProjectReconciler {
      * @throws ValidationException if the project was closed
      */
     public Plan apply(ProjectSpec spec) {
+        try {
+            return reconcile(spec);
+        } catch (RuntimeException e) {
+            // a refused or failed apply is an action too: the trail says who tried what, and why it did not happen
+            try {
+                audit.append(new AuditRecord(operator, spec.id(), "project.apply", e instanceof ValidationException ? "refused" : "error",
+                        Map.of("error", String.valueOf(e.getMessage()))));
+            } catch (RuntimeException auditFailure) {
+                e.addSuppressed(auditFailure);
+            }
+            throw e;
+        }
+    }
+
+    private Plan reconcile(ProjectSpec spec) {
         Desired planned = desired(spec);
         if (planned.plan.isEmpty()) {
             return planned.plan;
@@ -180,10 +195,11 @@ public final class ProjectReconciler {
                     count + " policies valid " + spec.start() + " to " + spec.end() + (pending.isEmpty() ? ""
                             : ", filtering " + pending.size() + " participant(s) who opted out since the extract was written")));
         }
-        boolean published = publisher.current().stream().map(RangerPolicy::getId).collect(java.util.stream.Collectors.toSet())
-                .containsAll(store.policies(spec.id()).stream().map(RangerPolicy::getId).toList());
+        // what is in force must be what was generated: missing or edited policies are put back
+        boolean published = jp.nmi.enclave.policy.PolicyContent.allInForce(store.policies(spec.id()), publisher.current());
         if (!published && changes.stream().noneMatch(c -> c.target().equals("Ranger policies"))) {
-            changes.add(new Change("publish", "Ranger policies", "the project's policies are not in " + publisher.file()));
+            changes.add(new Change("publish", "Ranger policies", "the project's policies in force in " + publisher.describe()
+                    + " are missing or differ from the generated ones"));
         }
         return new Desired(new Plan(spec.id(), List.copyOf(changes)), current, dirs, rebuild, registry, optedOut, fingerprint);
     }

@@ -50,13 +50,18 @@ class SqlCommandIT {
         assertThat(error.stdout()).contains("-- SELECT sex, count(*) AS n FROM participants GROUP BY sex\nsex,n\n");
         assertThat(error.stderr()).contains("enclave sql: error: [TABLE_OR_VIEW_NOT_FOUND]");
 
-        // Both runs were audited; the chain verifies, and a forged line is found.
+        EnclaveProcess.Result fine = EnclaveProcess.run(List.of(), "sql", "--demo", "--demo-dir", demo.toString(), "--project", "DEMO-1",
+                "--user", "alice", "SELECT count(*) AS n FROM participants WHERE sex IN ('F', 'M')");
+        assertThat(fine.exitCode()).as(fine.stderr()).isEqualTo(EnclaveCli.EXIT_OK);
+        assertThat(fine.stdout()).containsPattern("(?m)^n$").containsPattern("(?m)^[1-9][0-9]*$");
+
+        // Every run was audited; the chain verifies, and a forged line is found.
         EnclaveProcess.Result verify = EnclaveProcess.run(List.of(), "audit", "verify", "--embedded", demo.toString());
         assertThat(verify.exitCode()).isZero();
         Path log = demo.resolve("audit/enclave-audit.jsonl");
         List<String> events = new ArrayList<>(Files.readAllLines(log));
-        // two project applies when the demo enclave was set up, then the four statements
-        assertThat(events.stream().filter(e -> e.contains("\"action\":\"sql.statement\"")).count()).isEqualTo(4);
+        // two project applies when the demo enclave was set up, then the five statements
+        assertThat(events.stream().filter(e -> e.contains("\"action\":\"sql.statement\"")).count()).isEqualTo(5);
         assertThat(verify.stdout()).startsWith("audit log " + demo.toAbsolutePath().resolve("audit/enclave-audit.jsonl")
                 + ": " + events.size() + " events, chain intact (head ");
         int denied = 0;

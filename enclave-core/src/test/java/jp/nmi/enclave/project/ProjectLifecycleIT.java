@@ -42,6 +42,13 @@ import jp.nmi.enclave.sql.StatementResult;
 import jp.nmi.enclave.testing.DemoFacts;
 import jp.nmi.enclave.testing.MutableClock;
 import jp.nmi.enclave.testing.ParquetScan;
+import jp.nmi.enclave.testing.Personas;
+import jp.nmi.enclave.testing.RangerAdminStandIn;
+import jp.nmi.enclave.policy.PolicyContent;
+import jp.nmi.enclave.policy.RangerAdminClient;
+import jp.nmi.enclave.policy.RangerAdminPolicySource;
+import jp.nmi.enclave.policy.RangerAuthorizer;
+import org.apache.ranger.plugin.model.RangerPolicy;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.RemoteIterator;
@@ -80,7 +87,7 @@ class ProjectLifecycleIT {
         }
 
         ProjectReconciler reconciler() {
-            return new ProjectReconciler(storage, keyStore(), new PolicyPublisher(policies), new FileAuditLog(audit), "ops",
+            return new ProjectReconciler(storage, keyStore(), PolicyPublisher.file(policies), new FileAuditLog(audit), "ops",
                     Clock.systemUTC(), Progress.NONE);
         }
 
@@ -164,8 +171,10 @@ class ProjectLifecycleIT {
         assertThat(plan.code()).as(plan.err()).isZero();
         assertThat(plan.out()).startsWith("Plan for DEMO-1 (Germline variants and outcomes in breast cancer): 9 changes")
                 .contains("create   key project-demo-1: the project's own pseudonym key")
-                .contains("create   " + r.storage().layout().project("DEMO-1").toUri().getPath() + "/workspace: 0770 enclave:demo-1, ACL"
-                        + " default:user:alice:rwx,default:user:kenji:rwx,user:alice:rwx,user:kenji:rwx")
+                .contains("create   " + r.storage().layout().project("DEMO-1").toUri().getPath() + "/workspace: 0700 enclave:demo-1, ACL none")
+                .contains("create   " + r.storage().layout().project("DEMO-1").toUri().getPath() + "/outbox: 0770 enclave:demo-1, ACL"
+                        + " default:user:alice:rwx,default:user:egress:r-x,default:user:kenji:rwx,user:alice:rwx,user:egress:r-x,"
+                        + "user:kenji:rwx")
                 .contains("build    extract: first extract from publication")
                 .contains("create   Ranger policies: 20 policies valid 2026-04-01 to 2029-03-31");
         // plan changed nothing
@@ -203,15 +212,13 @@ class ProjectLifecycleIT {
         ProjectReconciler.Plan plan = reconciler.plan(spec);
         assertThat(plan.changes()).extracting(ProjectReconciler.Change::action, ProjectReconciler.Change::target).containsExactly(
                 org.assertj.core.groups.Tuple.tuple("update", "/enclave-" + ROOTS.get() + "/projects/DEMO-1"),
-                org.assertj.core.groups.Tuple.tuple("update", "/enclave-" + ROOTS.get() + "/projects/DEMO-1/extract"),
-                org.assertj.core.groups.Tuple.tuple("update", "/enclave-" + ROOTS.get() + "/projects/DEMO-1/workspace"),
                 org.assertj.core.groups.Tuple.tuple("update", "/enclave-" + ROOTS.get() + "/projects/DEMO-1/outbox"),
                 org.assertj.core.groups.Tuple.tuple("build", "extract"),
                 org.assertj.core.groups.Tuple.tuple("update", "project.json"),
                 org.assertj.core.groups.Tuple.tuple("update", "members.json"),
                 org.assertj.core.groups.Tuple.tuple("update", "Ranger policies"));
-        assertThat(plan.changes().get(4).detail()).isEqualTo("rebuild: approved datasets or columns changed");
-        assertThat(plan.changes().get(2).detail()).isEqualTo("ACL +default:user:bob:rwx,user:bob:rwx");
+        assertThat(plan.changes().get(2).detail()).isEqualTo("rebuild: approved datasets or columns changed");
+        assertThat(plan.changes().get(1).detail()).isEqualTo("ACL +default:user:bob:rwx,user:bob:rwx");
         assertThat(reconciler.apply(spec)).isEqualTo(plan);
         assertThat(reconciler.plan(spec).isEmpty()).isTrue();
         ProjectState state = r.store().require("DEMO-1");
@@ -340,12 +347,12 @@ class ProjectLifecycleIT {
         Path optout = tmp.resolve("optout-now.csv");
         Files.writeString(optout, "patient_id,received_on\n" + patient + ",2026-11-23\n");
 
-        OptoutApplier.Report report = new OptoutApplier(shared.storage(), keys, new PolicyPublisher(shared.policies()),
-                new FileAuditLog(shared.audit()), "ops", Clock.systemUTC()).apply(optout);
-        assertThat(report.newOptouts()).isEqualTo(1);
-        OptoutApplier.ProjectImpact impact = report.projects().stream().filter(p -> p.project().equals("DEMO-1")).findFirst().orElseThrow();
-        assertThat(impact.participants()).isEqualTo(1);
-        assertThat(impact.rowsByTable()).containsKey("participants");
+        // as the operator runs it
+        Cli applied = cli(concat(new String[] {"optout", "apply", optout.toString()}, rootOptions(shared)));
+        assertThat(applied.code()).as(applied.err()).isZero();
+        assertThat(applied.out()).startsWith("Recorded 1 new opt-out(s) from 1 request(s). Hidden from queries now:\n")
+                .containsPattern("(?m)^  DEMO-1 +1 participant\\(s\\), [1-9][0-9,]* row\\(s\\) \\{.*participants=1.*\\}$")
+                .contains("They leave the files at the next ./enclave project apply of each project");
 
         // at once, in the session that was already open
         assertThat(count("SELECT count(*) FROM participants")).isEqualTo(before - 1);
@@ -376,11 +383,14 @@ class ProjectLifecycleIT {
         org.apache.hadoop.fs.Path extractFile = new org.apache.hadoop.fs.Path(demo1.extract().tables().get("participants").location()
                 + "/" + demo1.extract().tables().get("participants").files().get(0).name());
         as(ANALYST_ALICE, fs -> {
-            assertThat(fs.listStatus(workspace)).isNotNull();
             try (var out = fs.create(outbox)) {
                 out.write("n\n12\n".getBytes(StandardCharsets.UTF_8));
             }
-            assertThat(fs.open(extractFile).read()).isEqualTo('P'); // a Parquet file starts with "PAR1"
+            // the extract and the workspace are read through governed sessions only, never as files
+            assertThatThrownBy(() -> fs.open(extractFile).read()).isInstanceOf(AccessControlException.class)
+                    .hasMessageContaining("Permission denied: user=alice, access=EXECUTE");
+            assertThatThrownBy(() -> fs.listStatus(workspace)).isInstanceOf(AccessControlException.class)
+                    .hasMessageContaining("Permission denied: user=alice, access=READ_EXECUTE");
             assertThatThrownBy(() -> fs.open(state).read()).isInstanceOf(AccessControlException.class)
                     .hasMessageContaining("Permission denied: user=alice, access=READ");
             assertThatThrownBy(() -> fs.listStatus(new org.apache.hadoop.fs.Path(root + "/datasets")))
@@ -411,7 +421,11 @@ class ProjectLifecycleIT {
         }
         org.apache.hadoop.fs.Path pending = new org.apache.hadoop.fs.Path(ProjectCloser.pendingExports(r.storage(), "DEMO-2"), "req-42");
         r.storage().fs().create(pending).close();
-        ProjectCloser closer = new ProjectCloser(r.storage(), r.keyStore(), new PolicyPublisher(r.policies()), new FileAuditLog(r.audit()),
+        org.apache.hadoop.fs.Path quarantined = new org.apache.hadoop.fs.Path(r.storage().layout().quarantine(), "req-42/9f2c");
+        try (var out = r.storage().fs().create(quarantined)) {
+            out.write("a,n\nx,12\n".getBytes(StandardCharsets.UTF_8));
+        }
+        ProjectCloser closer = new ProjectCloser(r.storage(), r.keyStore(), PolicyPublisher.file(r.policies()), new FileAuditLog(r.audit()),
                 "ops", Clock.systemUTC(), Progress.NONE);
         Path certs = tmp.resolve("certs-" + ROOTS.get());
         assertThatThrownBy(() -> closer.close("DEMO-2", false, null, certs)).isInstanceOf(ValidationException.class)
@@ -420,12 +434,19 @@ class ProjectLifecycleIT {
         assertThatThrownBy(() -> closer.close("DEMO-2", true, " ", certs)).isInstanceOf(ValidationException.class)
                 .hasMessage("--override-pending needs --reason: why close with export requests pending?");
         assertThat(r.store().require("DEMO-2").isActive()).isTrue();
+        assertThat(Files.readAllLines(r.audit())).filteredOn(l -> l.contains("\"action\":\"project.close\""))
+                .hasSize(2).allMatch(l -> l.contains("\"outcome\":\"refused\""));
 
         DestructionCertificate c = closer.close("DEMO-2", true, "committee withdrew approval", certs);
         assertThat(c.allChecksPassed()).isTrue();
         assertThat(c.pendingExportsOverridden()).isTrue();
         assertThat(c.deleted()).extracting(DestructionCertificate.DeletedDirectory::path).containsExactly(
-                dir.toUri().getPath() + "/extract", dir.toUri().getPath() + "/workspace", dir.toUri().getPath() + "/outbox");
+                dir.toUri().getPath() + "/extract", dir.toUri().getPath() + "/workspace", dir.toUri().getPath() + "/outbox",
+                quarantined.getParent().toUri().getPath(), pending.getParent().toUri().getPath());
+        // the pending request's quarantined copy went with the project
+        assertThat(r.storage().fs().exists(quarantined.getParent())).isFalse();
+        assertThat(c.deleted().get(3).contents()).extracting(DestructionCertificate.DeletedFile::path)
+                .containsExactly(quarantined.toUri().getPath());
         assertThat(c.deleted().get(1).contents()).extracting(DestructionCertificate.DeletedFile::path)
                 .containsExactly(dir.toUri().getPath() + "/workspace/notes.txt");
         assertThat(c.deleted().get(0).files()).isGreaterThanOrEqualTo(4);
@@ -437,7 +458,7 @@ class ProjectLifecycleIT {
         }
         assertThat(left).containsExactlyInAnyOrder("project.json", "members.json", "destruction-certificate.json");
         assertThat(r.keyStore().key("project-demo-2")).isEmpty();
-        assertThat(new PolicyPublisher(r.policies()).current()).noneMatch(p -> p.getName().startsWith("DEMO-2:"));
+        assertThat(PolicyPublisher.file(r.policies()).current()).noneMatch(p -> p.getName().startsWith("DEMO-2:"));
         assertThat(ProjectCloser.verify(c, r.keyStore(), r.storage())).isEmpty();
 
         Cli verify = cli(concat(new String[] {"project", "verify-certificate", certs.resolve("DEMO-2-destruction-certificate.json").toString()},
@@ -454,6 +475,105 @@ class ProjectLifecycleIT {
                 && l.contains("committee withdrew approval"));
         assertThatThrownBy(() -> r.reconciler().apply(DemoSpecs.spec("DEMO-2"))).isInstanceOf(ValidationException.class)
                 .hasMessageStartingWith("project DEMO-2 was closed on ");
+    }
+
+    // ---- Ranger Admin: production's policy store ----------------------------------------------
+
+    @Test
+    void withRangerAdminThePoliciesAreKeptThereDriftIsPutBackAndClosureRemovesThem() throws Exception {
+        try (RangerAdminStandIn admin = RangerAdminStandIn.start(ProjectPolicies.SERVICE, "enclave-ops", "s3cret-ranger")) {
+            // somebody else's policy in the same service, made in Ranger's UI
+            RangerPolicy foreign = new RangerPolicy();
+            foreign.setName("provider: warehouse admins");
+            foreign.setResources(Map.of("database", new RangerPolicy.RangerPolicyResource("warehouse")));
+            foreign.setPolicyItems(new ArrayList<>(List.of(new RangerPolicy.RangerPolicyItem(
+                    new ArrayList<>(List.of(new RangerPolicy.RangerPolicyItemAccess("select"))), new ArrayList<>(List.of("dba")),
+                    new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), false))));
+            admin.putByHand(foreign);
+            Root r = freshRoot();
+            Path password = tmp.resolve("ranger-password-" + ROOTS.get());
+            Files.writeString(password, "s3cret-ranger\n");
+            Path wrongPassword = tmp.resolve("ranger-wrong-" + ROOTS.get());
+            Files.writeString(wrongPassword, "guess\n");
+            String[] common = {"--target", r.target(), "--keystore", r.keys().toString(), "--audit-log", r.audit().toString(),
+                "--operator", "ops", "--ranger-admin", admin.uri().toString(), "--ranger-user", "enclave-ops"};
+            String[] ranger = concat(common, "--ranger-password-file", password.toString());
+            Path spec = specFile("DEMO-1", DemoSpecs.yaml("DEMO-1"));
+
+            // a refusal from Ranger Admin stops the apply before it changes anything
+            Cli refused = cli(concat(concat(new String[] {"project", "apply", spec.toString()}, common), "--ranger-password-file",
+                    wrongPassword.toString()));
+            assertThat(refused.code()).isNotZero();
+            assertThat(refused.err()).contains("Ranger Admin at " + admin.uri() + " refused to list the policies of service enclave_hive:"
+                    + " 401 (Authentication Failed)");
+            assertThat(r.store().state("DEMO-1")).isEmpty();
+            assertThat(Files.readAllLines(r.audit())).singleElement().asString().contains("\"action\":\"project.apply\"")
+                    .contains("\"outcome\":\"error\"").contains("401 (Authentication Failed)");
+            Cli both = cli(concat(concat(new String[] {"project", "apply", spec.toString()}, ranger), "--policies", r.policies().toString()));
+            assertThat(both.err()).contains("--policies and --ranger-admin name two places for the policies; give one");
+
+            Cli apply = cli(concat(new String[] {"project", "apply", spec.toString()}, ranger));
+            assertThat(apply.code()).as(apply.err()).isZero();
+            assertThat(apply.out()).contains("policies in Ranger Admin " + admin.uri() + " (service enclave_hive)");
+            List<RangerPolicy> generated = r.store().policies("DEMO-1");
+            assertThat(admin.policies()).hasSize(generated.size() + 1);
+            assertThat(PolicyContent.allInForce(generated, admin.policies())).isTrue();
+            assertThat(admin.policies()).filteredOn(p -> p.getName().startsWith("DEMO-1:")).hasSize(generated.size())
+                    .allMatch(p -> p.getPolicyLabels().containsAll(List.of("enclave-managed", "project:DEMO-1")));
+            assertThat(r.policies()).as("no policy file beside Ranger Admin").doesNotExist();
+
+            // the enclave's sessions read them as Ranger's plugins do, and Ranger's engine decides
+            RangerAuthorizer authz = new RangerAuthorizer(new RangerAdminPolicySource(new RangerAdminClient(admin.uri(), "enclave-ops",
+                    "s3cret-ranger"), ProjectPolicies.SERVICE), ProjectPolicies.SERVICE, clock);
+            authz.refresh();
+            assertThat(authz.canSelect(Personas.ALICE, "demo_1", "participants", "sex")).isTrue();
+            assertThat(authz.canSelect(Personas.BOB, "demo_1", "participants", "sex")).isFalse();
+            assertThat(authz.rowFilter(Personas.KENJI, "demo_1", "diagnoses")).isPresent();
+            assertThat(authz.rowFilter(Personas.ALICE, "demo_1", "diagnoses")).isEmpty();
+
+            // a second apply writes nothing
+            int writes = admin.writes();
+            Cli again = cli(concat(new String[] {"project", "apply", spec.toString()}, ranger));
+            assertThat(again.out()).isEqualTo("No changes: DEMO-1 is already as its spec says.\n");
+            assertThat(admin.writes()).isEqualTo(writes);
+
+            // somebody grants DEMO-2's members access in Ranger's UI: the session sees it, plan notices, apply puts it back
+            RangerPolicy edited = admin.policies().stream().filter(p -> p.getName().startsWith("DEMO-1:") && p.getPolicyType() == 0
+                    && !p.getPolicyItems().isEmpty() && p.getResources().get("table").getValues().contains("participants"))
+                    .findFirst().map(jp.nmi.enclave.policy.ServicePoliciesJson::copy).orElseThrow();
+            RangerPolicy.RangerPolicyItem item = edited.getPolicyItems().get(0);
+            item.setGroups(new ArrayList<>(List.of("demo-2")));
+            item.setUsers(new ArrayList<>(List.of(ANALYST_BOB)));
+            admin.putByHand(edited);
+            authz.refresh();
+            assertThat(authz.canSelect(Personas.BOB, "demo_1", "participants", "sex")).as("the edit is in force").isTrue();
+            Cli plan = cli(concat(new String[] {"project", "plan", spec.toString()}, ranger));
+            assertThat(plan.out()).contains("publish  Ranger policies: the project's policies in force in Ranger Admin " + admin.uri()
+                    + " (service enclave_hive) are missing or differ from the generated ones");
+            Cli repair = cli(concat(new String[] {"project", "apply", spec.toString()}, ranger));
+            assertThat(repair.code()).as(repair.err()).isZero();
+            assertThat(admin.writes()).as("one policy put back").isEqualTo(writes + 1);
+            authz.refresh();
+            assertThat(authz.canSelect(Personas.BOB, "demo_1", "participants", "sex")).isFalse();
+            assertThat(admin.policies()).filteredOn(p -> p.getName().equals(foreign.getName())).singleElement()
+                    .matches(p -> PolicyContent.same(p, foreign), "untouched");
+
+            // closing the project removes its policies from Ranger Admin, and the certificate says so
+            Cli close = cli(concat(new String[] {"project", "close", "DEMO-1", "--certificate-dir", tmp.resolve("certs-ranger").toString()},
+                    ranger));
+            assertThat(close.code()).as(close.err()).isZero();
+            assertThat(admin.policies()).extracting(RangerPolicy::getName).containsExactly(foreign.getName());
+            authz.refresh();
+            assertThat(authz.canSelect(Personas.ALICE, "demo_1", "participants", "sex")).isFalse();
+            assertThat(Files.readString(tmp.resolve("certs-ranger").resolve("DEMO-1-destruction-certificate.json")))
+                    .contains("none in Ranger Admin " + admin.uri() + " (service enclave_hive)");
+
+            // Ranger Admin unreachable: sessions have no policies, so they serve nothing
+            admin.close();
+            RangerAuthorizer cut = new RangerAuthorizer(new RangerAdminPolicySource(new RangerAdminClient(admin.uri(), "enclave-ops",
+                    "s3cret-ranger"), ProjectPolicies.SERVICE), ProjectPolicies.SERVICE, clock);
+            assertThatThrownBy(cut::refresh).hasMessageContaining("cannot reach Ranger Admin at " + admin.uri());
+        }
     }
 
     // ---- helpers ----------------------------------------------------------------------------

@@ -112,8 +112,8 @@ final class Rules {
         }
         boolean ok = dof >= p.minDof();
         return new Check("dof", ok ? Status.PASS : Status.FAIL, List.of(), String.format(Locale.ROOT,
-                "%d observations, %d regressors and a constant: %d residual degrees of freedom (minimum %d)", data.size(),
-                spec.regressors().size(), dof, p.minDof()));
+                "%d observations, %d regressor%s and a constant: %d residual degrees of freedom (minimum %d)", data.size(),
+                spec.regressors().size(), spec.regressors().size() == 1 ? "" : "s", dof, p.minDof()));
     }
 
     /** A survival table's at-risk and event counts at each step. */

@@ -304,6 +304,83 @@ class TestDisclosureRules {
         assertThat(List.copyOf(r.toMap().keySet()).subList(0, 5)).containsExactly("status", "profile", "table", "checks", "suppressed");
     }
 
+    @ParameterizedTest
+    @CsvSource({"mean, 15.5", "median, 15.5", "std, 3.605551275463989"})
+    void meanMedianAndStandardDeviationAreComputedPerCellAndStillMagnitudeChecked(String aggfunc, double expected) throws IOException {
+        // every cell: twelve people with 10, 11, ..., 21; one cell has a dominant contributor instead of 21
+        List<String> rows = new ArrayList<>();
+        for (String g : List.of("F", "M")) {
+            for (int i = 0; i < 12; i++) {
+                rows.add(g + i + "," + g + "," + (g.equals("M") && i == 11 ? 9000 : 10 + i));
+            }
+        }
+        Report r = DisclosureChecker.check(Profile.named("acro"), data("participant_id,g,cost", rows),
+                "crosstab index=g values=cost aggfunc=" + aggfunc, DisclosureChecker.Options.REPORT_ONLY);
+        assertThat(r.table().value(0, 0)).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(r.table().rowLabels()).containsExactly(List.of("F"), List.of("M"));
+        // the dominance rules look at the contributions behind the statistic, whatever the statistic
+        assertThat(cells(r.check("nk"))).containsExactly(List.of(1, 0));
+        assertThat(r.check("threshold").status()).isEqualTo(Status.PASS);
+    }
+
+    @Test
+    void probitFindsTheSameSignAsLogitAndCountsItsDegreesOfFreedom() throws IOException {
+        List<String> rows = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            rows.add(i + "," + i + "," + (i % 2 == 0 ? (i < 20 ? 0 : 1) : (i < 10 ? 0 : 1)));
+        }
+        Report probit = DisclosureChecker.check(Profile.named("acro"), data("participant_id,x,b", rows), "probit b ~ x",
+                DisclosureChecker.Options.REPORT_ONLY);
+        assertThat(probit.table().rowLabels()).containsExactly(List.of("const"), List.of("x"));
+        assertThat(probit.table().value(1, 0)).isPositive();
+        assertThat(probit.table().value(0, 0)).isNegative();
+        assertThat(probit.check("dof").detail()).isEqualTo("30 observations, 1 regressor and a constant: 28 residual degrees of freedom"
+                + " (minimum 10)");
+    }
+
+    @Test
+    void threeDimensionalCrosstabsCountEveryCombinationAndFlagTheSmallOnes() throws IOException {
+        List<String> rows = new ArrayList<>();
+        rows.addAll(repeat(15, "a", "F,north,x"));
+        rows.addAll(repeat(3, "b", "F,south,x"));
+        rows.addAll(repeat(20, "c", "M,north,y"));
+        Report r = DisclosureChecker.check(Profile.named("acro"), data("participant_id,sex,region,z", rows),
+                "crosstab index=sex,region columns=z", DisclosureChecker.Options.REPORT_ONLY);
+        assertThat(r.table().rowLabels()).containsExactly(List.of("F", "north"), List.of("F", "south"), List.of("M", "north"),
+                List.of("M", "south"));
+        assertThat(r.table().value(1, 0)).isEqualTo(3.0);
+        assertThat(cells(r.check("threshold"))).containsExactly(List.of(1, 0));
+        assertThat(r.check("threshold").detail()).startsWith("1 cell(s) with 1 to 9 contributors: [1,0] (F/south x x)");
+    }
+
+    @Test
+    void kaplanMeierWithTwoGroupsChecksEachGroupsSteps() throws IOException {
+        List<String> rows = new ArrayList<>();
+        // big: 30 people, ten events at each of times 1, 2 and 3 (at risk 30, 20, 10); small: 4 people, one event each
+        for (int i = 0; i < 30; i++) {
+            rows.add("a" + i + "," + (1 + i / 10) + ",1,big");
+        }
+        for (int i = 0; i < 4; i++) {
+            rows.add("b" + i + "," + (i + 1) + ",1,small");
+        }
+        Report r = DisclosureChecker.check(Profile.named("acro"), data("participant_id,time,event,arm", rows), "km time event group=arm",
+                DisclosureChecker.Options.REPORT_ONLY);
+        List<String> groups = r.table().rowLabels().stream().map(l -> l.get(0)).distinct().toList();
+        assertThat(groups).containsExactly("big", "small");
+        // every step of the small group has fewer than 10 at risk and 1 event; none of the big group's steps fails
+        Check survival = r.check("survival");
+        assertThat(survival.status()).isEqualTo(Status.FAIL);
+        List<Integer> failingRows = survival.cells().stream().map(c -> c[0]).distinct().sorted().toList();
+        List<Integer> smallRows = new ArrayList<>();
+        for (int i = 0; i < r.table().rowLabels().size(); i++) {
+            if (r.table().rowLabels().get(i).get(0).equals("small")) {
+                smallRows.add(i);
+            }
+        }
+        assertThat(smallRows).hasSize(4);
+        assertThat(failingRows).isEqualTo(smallRows);
+    }
+
     private static Data threeByThreeUnchecked() {
         try {
             return threeByThree();

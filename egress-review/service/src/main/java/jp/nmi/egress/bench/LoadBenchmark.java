@@ -95,7 +95,7 @@ public final class LoadBenchmark {
                 users.add(String.format(Locale.ROOT, "bench%02d", i));
             }
             KeyStoreFile keyStore = KeyStoreFile.openOrCreate(keys);
-            ProjectReconciler reconciler = new ProjectReconciler(storage, keyStore, new PolicyPublisher(dir.resolve("policies.json")),
+            ProjectReconciler reconciler = new ProjectReconciler(storage, keyStore, PolicyPublisher.file(dir.resolve("policies.json")),
                     new FileAuditLog(dir.resolve("audit.jsonl")), "ops", Clock.systemUTC(), Progress.NONE);
             for (int p = 0; p * PER_PROJECT < analysts; p++) {
                 StringBuilder members = new StringBuilder("members:\n");

@@ -84,6 +84,10 @@ public final class EgressStore implements AutoCloseable {
             // Only the provider (HDFS superuser) can hand the directory to the service; in production
             // the operator does this once, embedded this process is the provider.
             FileSystem provider = storage.fs();
+            if (!exists(storage.layout().root())) {
+                // a fresh enclave: its root as ingest makes it, so that the service can reach its own directory
+                jp.nmi.enclave.hdfs.HdfsFiles.mkdirs(storage, storage.layout().root(), 0755);
+            }
             provider.mkdirs(egress);
             provider.setOwner(egress, USER, USER);
             provider.setPermission(egress, new FsPermission((short) 0700));

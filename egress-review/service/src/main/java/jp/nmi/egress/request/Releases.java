@@ -121,6 +121,11 @@ public final class Releases {
             hooks.at(id, "staged");
             store.publishStaged(id);
             hooks.at(id, "published");
+            // what leaves is re-read and re-hashed: it must be exactly the reviewed bytes
+            String problem = publishedProblem(approved);
+            if (problem != null) {
+                throw new EnclaveStorageException("the release of " + id + " was not published intact: " + problem);
+            }
             released = tx.execute(s -> finishLocked(repo.lock(id), actor.user(), false));
         } catch (RuntimeException e) {
             // Whatever failed, settle decides from what is there: a rename that happened although it reported

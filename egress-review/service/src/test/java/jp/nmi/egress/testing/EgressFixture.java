@@ -64,7 +64,7 @@ public final class EgressFixture {
         Path keys = KeyStoreFile.embeddedPath(dir);
         Ingest.run(storage, new Ingest.Request(source, keys, source.resolve(DemoWorld.OPTOUT_CSV)), Progress.NONE);
         KeyStoreFile keyStore = KeyStoreFile.openOrCreate(keys);
-        ProjectReconciler reconciler = new ProjectReconciler(storage, keyStore, new PolicyPublisher(dir.resolve("policies.json")),
+        ProjectReconciler reconciler = new ProjectReconciler(storage, keyStore, PolicyPublisher.file(dir.resolve("policies.json")),
                 new FileAuditLog(dir.resolve("audit.jsonl")), "ops", Clock.systemUTC(), Progress.NONE);
         for (String id : DemoSpecs.IDS) {
             reconciler.apply(DemoSpecs.spec(id));
@@ -126,13 +126,25 @@ public final class EgressFixture {
             crash.put(request, asCrash);
         }
 
+        private final Map<String, Map.Entry<String, Runnable>> actions = new java.util.concurrent.ConcurrentHashMap<>();
+
+        /** Runs {@code action} when the release of {@code request} reaches {@code step} (something else touching storage). */
+        public void doAt(String request, String step, Runnable action) {
+            actions.put(request, Map.entry(step, action));
+        }
+
         public void clear(String request) {
             failAt.remove(request);
             crash.remove(request);
+            actions.remove(request);
         }
 
         @Override
         public void at(String request, String step) {
+            Map.Entry<String, Runnable> action = actions.get(request);
+            if (action != null && action.getKey().equals(step)) {
+                action.getValue().run();
+            }
             if (step.equals(failAt.get(request))) {
                 if (crash.get(request)) {
                     throw new SimulatedCrash("crash injected at " + step);
@@ -274,6 +286,20 @@ public final class EgressFixture {
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot write " + path + " as " + user + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Reads {@code path} as HDFS user {@code user}; HDFS's refusal comes out as the exception. */
+    public byte[] readAs(String user, String path) throws IOException {
+        try {
+            FileSystem fs = UserGroupInformation.createRemoteUser(user).doAs((PrivilegedExceptionAction<FileSystem>) () ->
+                    FileSystem.newInstance(storage.fileSystemUri(), storage.configuration()));
+            try (fs; var in = fs.open(new org.apache.hadoop.fs.Path(path))) {
+                return in.readAllBytes();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -1,0 +1,122 @@
+package jp.nmi.enclave.project;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import jp.nmi.enclave.policy.PolicyContent;
+import jp.nmi.enclave.policy.PolicyUnavailableException;
+import jp.nmi.enclave.policy.RangerAdminClient;
+import jp.nmi.enclave.policy.ServicePoliciesJson;
+import org.apache.ranger.plugin.model.RangerPolicy;
+
+/**
+ * The projects' policies kept in a production Ranger Admin, reconciled by name: a generated policy
+ * missing there is created, one that differs (edited in Ranger's UI, say) is put back, and a policy
+ * the enclave made that no active project generates any more (a closed project's) is deleted.
+ *
+ * <p>The enclave's policies carry the label {@value #LABEL}; policies without it belong to somebody
+ * else and are never changed. A policy of somebody else's with the name of a generated one stops the
+ * publication with a message rather than being taken over. Ranger's plugins, the enclave's sessions
+ * among them, see the change at their next download.
+ */
+public final class RangerAdminPolicyPublisher implements PolicyPublisher {
+    /** The label on every policy the enclave keeps in Ranger Admin. */
+    public static final String LABEL = "enclave-managed";
+
+    private final RangerAdminClient admin;
+    private final String service;
+
+    public RangerAdminPolicyPublisher(RangerAdminClient admin, String service) {
+        this.admin = requireNonNull(admin, "admin is null");
+        this.service = requireNonNull(service, "service is null");
+    }
+
+    /** What one publication changed in Ranger Admin. */
+    public record Changes(int created, int updated, int deleted, int unchanged) {}
+
+    @Override
+    public void publish(Map<String, List<RangerPolicy>> policies) {
+        reconcile(policies);
+    }
+
+    /** Makes the enclave's policies in Ranger Admin exactly {@code policies}; returns what changed. */
+    public Changes reconcile(Map<String, List<RangerPolicy>> policies) {
+        Map<String, RangerPolicy> wanted = new LinkedHashMap<>();
+        for (Map.Entry<String, List<RangerPolicy>> project : policies.entrySet()) {
+            for (RangerPolicy p : project.getValue()) {
+                if (wanted.put(p.getName(), forAdmin(p, project.getKey())) != null) {
+                    throw new IllegalStateException("two generated policies are named '" + p.getName() + "'");
+                }
+            }
+        }
+        Map<String, RangerPolicy> ours = new HashMap<>();
+        Map<String, RangerPolicy> theirs = new HashMap<>();
+        for (RangerPolicy p : admin.policies(service)) {
+            (isOurs(p) ? ours : theirs).put(p.getName(), p);
+        }
+        List<String> taken = wanted.keySet().stream().filter(theirs::containsKey).sorted().toList();
+        if (!taken.isEmpty()) {
+            throw new PolicyUnavailableException("Ranger Admin at " + admin.baseUri() + " has policies in service " + service
+                    + " that the enclave did not make with the names of generated ones: " + taken + "; rename or remove them"
+                    + " (the enclave changes only policies labelled " + LABEL + ")");
+        }
+        int created = 0;
+        int updated = 0;
+        int unchanged = 0;
+        for (RangerPolicy w : wanted.values()) {
+            RangerPolicy existing = ours.get(w.getName());
+            if (existing == null) {
+                admin.create(w);
+                created++;
+            } else if (!PolicyContent.same(existing, w) || !labels(existing).equals(labels(w))) {
+                w.setId(existing.getId());
+                w.setGuid(existing.getGuid());
+                admin.update(existing.getId(), w);
+                updated++;
+            } else {
+                unchanged++;
+            }
+        }
+        int deleted = 0;
+        for (RangerPolicy p : ours.values()) {
+            if (!wanted.containsKey(p.getName())) {
+                admin.delete(p.getId(), p.getName());
+                deleted++;
+            }
+        }
+        return new Changes(created, updated, deleted, unchanged);
+    }
+
+    @Override
+    public List<RangerPolicy> current() {
+        return admin.policies(service).stream().filter(RangerAdminPolicyPublisher::isOurs).toList();
+    }
+
+    @Override
+    public String describe() {
+        return "Ranger Admin " + admin.baseUri() + " (service " + service + ")";
+    }
+
+    private static boolean isOurs(RangerPolicy p) {
+        return p.getPolicyLabels() != null && p.getPolicyLabels().contains(LABEL);
+    }
+
+    private static List<String> labels(RangerPolicy p) {
+        return p.getPolicyLabels() == null ? List.of() : p.getPolicyLabels().stream().sorted().toList();
+    }
+
+    /** A copy as Ranger Admin takes it: no id (Ranger assigns one), this service, the enclave's labels. */
+    private RangerPolicy forAdmin(RangerPolicy p, String project) {
+        RangerPolicy copy = ServicePoliciesJson.copy(p);
+        copy.setId(null);
+        copy.setGuid(null);
+        copy.setVersion(null);
+        copy.setService(service);
+        copy.setPolicyLabels(new ArrayList<>(List.of(LABEL, "project:" + project)));
+        return copy;
+    }
+}
