@@ -2,8 +2,12 @@ package jp.nmi.enclave.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import jp.nmi.enclave.audit.AuditRecord;
+import jp.nmi.enclave.audit.FileAuditLog;
 import jp.nmi.enclave.dataset.DatasetRegistry;
 import jp.nmi.enclave.hdfs.EnclaveStorage;
 import jp.nmi.enclave.ingest.Ingest;
@@ -22,7 +26,8 @@ import picocli.CommandLine.Model.CommandSpec;
             "Direct identifiers are dropped (and scrubbed from free text); patient and sample IDs become HMAC-SHA256",
             "pseudonyms under the provider key; opted-out participants (this --optout file and every earlier one) and",
             "participants without a consent record are left out. Nothing is published unless every table succeeds:",
-            "bad input stops with the file, line and reason, and the previous datasets stay as they were."})
+            "bad input stops with the file, line and reason, and the previous datasets stay as they were.",
+            "Every ingest, published or failed, is recorded in the audit log."})
 final class IngestCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -46,9 +51,32 @@ final class IngestCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        FileAuditLog audit = new FileAuditLog(storage.auditLogFile());
         try (EnclaveStorage s = storage.open()) {
-            Ingest.Report r = Ingest.run(s, new Ingest.Request(source, storage.keyStore(), optout, rowsPerFile),
-                    new ConsoleProgress(System.err, 2000));
+            Ingest.Report r;
+            try {
+                r = Ingest.run(s, new Ingest.Request(source, storage.keyStore(), optout, rowsPerFile), new ConsoleProgress(System.err, 2000));
+            } catch (RuntimeException e) {
+                Map<String, Object> failed = new LinkedHashMap<>();
+                failed.put("source", source.toAbsolutePath().toString());
+                failed.put("error", String.valueOf(e.getMessage()));
+                try {
+                    audit.append(new AuditRecord(storage.operator(), null, "ingest.publish", "error", failed));
+                } catch (RuntimeException auditFailure) {
+                    e.addSuppressed(auditFailure);
+                }
+                throw e;
+            }
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("publication", r.publication());
+            details.put("source", source.toAbsolutePath().toString());
+            Map<String, Object> rows = new LinkedHashMap<>();
+            r.datasets().forEach(d -> rows.put(d.name(), d.rowCount()));
+            details.put("rows", rows);
+            details.put("optedOutLeftOut", r.optedOutLeftOut());
+            details.put("withoutConsentLeftOut", r.withoutConsentLeftOut());
+            details.put("newOptouts", r.newOptouts());
+            audit.append(new AuditRecord(storage.operator(), null, "ingest.publish", "ok", details));
             if (r.recoveredFrom() != null) {
                 out.println("Cleaned up after the interrupted ingest " + r.recoveredFrom() + "; its work was never published.");
             }

@@ -63,6 +63,8 @@ public final class EnclaveSession implements AutoCloseable {
     private final Settings settings;
     private final Project project;
     private final Map<String, SparkSession> userSessions = new ConcurrentHashMap<>();
+    private final WriteCounter writes;
+    private final java.util.concurrent.atomic.AtomicLong statements = new java.util.concurrent.atomic.AtomicLong();
     /** The enclave's own session: evaluates policies' subqueries; never runs analyst input. */
     private SparkSession systemSession;
     /** The project's tables and their columns, for preparing policy expressions. */
@@ -76,6 +78,7 @@ public final class EnclaveSession implements AutoCloseable {
         this.directory = directory;
         this.audit = audit;
         this.settings = settings;
+        this.writes = WriteCounter.install(base.sparkContext());
         this.project = project;
     }
 
@@ -165,10 +168,15 @@ public final class EnclaveSession implements AutoCloseable {
         SparkSession session = sessionFor(user);
         StatementTrace trace = context.begin(principal.get());
         StatementResult result;
+        Long written = null;
+        String jobGroup = "enclave-" + statements.incrementAndGet();
+        boolean wrote = false;
+        writes.begin(jobGroup);
         try {
             authorizer.refresh();
             context.prepareStatement(principal.get(), tableColumns, systemSession);
             Dataset<Row> frame = session.sql(statement);
+            wrote = isCommand(frame);
             if (!trace.isChecked()) {
                 throw new AccessDeniedException("the statement was not checked by the enclave's authorizer; it is not run");
             }
@@ -196,8 +204,9 @@ public final class EnclaveSession implements AutoCloseable {
             }
         } finally {
             context.end();
+            written = writes.finish(jobGroup, wrote);
         }
-        return finish(user, statement, result, trace);
+        return finish(user, statement, result, trace, written);
     }
 
     /** Runs each statement of a script in order, whatever the earlier ones returned. */
@@ -219,6 +228,11 @@ public final class EnclaveSession implements AutoCloseable {
     }
 
     private StatementResult finish(String user, String statement, StatementResult result, StatementTrace trace) {
+        return finish(user, statement, result, trace, null);
+    }
+
+    /** Audits the statement: {@code rows} returned to the analyst and, for a write, {@code rowsWritten}. */
+    private StatementResult finish(String user, String statement, StatementResult result, StatementTrace trace, Long written) {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("statement", statement);
         details.put("policies", result.policies().stream().sorted().toList());
@@ -226,6 +240,9 @@ public final class EnclaveSession implements AutoCloseable {
             details.put("columns", List.copyOf(trace.columns()));
         }
         details.put("rows", result.isOk() ? result.rows().size() : 0);
+        if (written != null) {
+            details.put("rowsWritten", written);
+        }
         if (authorizer.loadedVersion() != null) {
             details.put("policyVersion", authorizer.loadedVersion());
         }
@@ -240,6 +257,12 @@ public final class EnclaveSession implements AutoCloseable {
         // If the statement cannot be audited, its result is not returned.
         audit.append(new AuditRecord(user, project.scope().projectId(), "sql.statement", outcome, details));
         return result;
+    }
+
+    /** Whether the statement was a command (run when planned: a write, DDL), not a query. */
+    private static boolean isCommand(Dataset<Row> frame) {
+        return frame instanceof org.apache.spark.sql.classic.Dataset<Row> classic
+                && classic.queryExecution().commandExecuted() instanceof org.apache.spark.sql.catalyst.plans.logical.CommandResult;
     }
 
     private static StatementResult denied(String statement, Throwable reason) {

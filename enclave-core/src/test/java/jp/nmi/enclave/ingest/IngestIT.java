@@ -83,6 +83,37 @@ class IngestIT {
     }
 
     @Test
+    void theCommandLinePublishesAndAuditsEveryIngestFailedOrNot() throws Exception {
+        String target = hdfs.uri() + "/enclave-" + ROOTS.incrementAndGet();
+        Path audit = tmp.resolve("audit-cli-" + ROOTS.get() + ".jsonl");
+        String[] common = {"--target", target, "--keystore", keys.toString(), "--audit-log", audit.toString(), "--operator", "ops"};
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = jp.nmi.enclave.cli.EnclaveCli.commandLine();
+        cl.setOut(new java.io.PrintWriter(out));
+        cl.setErr(new java.io.PrintWriter(err));
+        List<String> ok = new ArrayList<>(List.of("ingest", "--source", source.toString()));
+        ok.addAll(List.of(common));
+        assertThat(cl.execute(ok.toArray(String[]::new))).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("Published ").contains("participants").contains("Left out: ");
+        List<String> events = Files.readAllLines(audit);
+        assertThat(events).singleElement().asString().contains("\"actor\":\"ops\"").contains("\"action\":\"ingest.publish\"")
+                .contains("\"outcome\":\"ok\"").contains("\"participants\":" + PARTICIPANTS);
+
+        // a failed ingest publishes nothing and is recorded too
+        Path empty = Files.createDirectories(tmp.resolve("empty-source-" + ROOTS.get()));
+        List<String> bad = new ArrayList<>(List.of("ingest", "--source", empty.toString()));
+        bad.addAll(List.of(common));
+        assertThat(cl.execute(bad.toArray(String[]::new))).isEqualTo(jp.nmi.enclave.cli.EnclaveCli.EXIT_ERROR);
+        events = Files.readAllLines(audit);
+        assertThat(events).hasSize(2);
+        assertThat(events.get(1)).contains("\"action\":\"ingest.publish\"").contains("\"outcome\":\"error\"")
+                .contains(empty.getFileName().toString());
+        assertThat(err.toString()).contains(empty.getFileName().toString());
+        assertThat(new jp.nmi.enclave.audit.FileAuditLog(audit).verify().intact()).isTrue();
+    }
+
+    @Test
     void publishesEveryDatasetWithAVerifiableRegistry() throws Exception {
         try (EnclaveStorage storage = freshRoot()) {
             Ingest.Report report = ingest(storage, source, keys, null);

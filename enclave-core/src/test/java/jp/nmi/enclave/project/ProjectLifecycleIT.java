@@ -277,6 +277,65 @@ class ProjectLifecycleIT {
     }
 
     @Test
+    void cohortCriteriaAndACommercialPurposeSelectExactlyTheRightParticipants() throws Exception {
+        Root r = freshRoot();
+        ProjectSpec spec = ProjectSpecParser.parse("""
+                id: DEMO-3
+                title: Serum and plasma of older women in two regions
+                purpose:
+                  code: GRU
+                  commercial: true
+                approval:
+                  reference: REC-2026-077
+                  date: 2026-05-01
+                start: 2026-06-01
+                end: 2029-05-31
+                members:
+                  - user: kenji
+                    role: lead
+                    affiliation: industry
+                datasets:
+                  participants: [participant_id, sex, age_band, region]
+                  samples: [sample_id, participant_id, sample_type]
+                cohort:
+                  age_bands: [60-69, 70-79]
+                  sex: [F]
+                  regions: [Kanto, Kinki]
+                  sample_types: [serum, plasma]
+                disclosure_profile: ndb
+                """, "DEMO-3.yaml");
+        r.reconciler().apply(spec);
+        ProjectState state = r.store().require("DEMO-3");
+        DemoFacts facts = new DemoFacts(r.storage(), r.keyStore().key("project-demo-3").orElseThrow());
+        Set<String> sampled = facts.rows("samples").stream().filter(x -> List.of("serum", "plasma").contains(x.get("sample_type")))
+                .map(x -> (String) x.get("participant_id")).collect(Collectors.toSet());
+        Set<String> expected = facts.rows("participants").stream().filter(p -> {
+            @SuppressWarnings("unchecked")
+            List<String> duo = (List<String>) p.get("duo_codes");
+            // a commercial GRU project: general research consent, no commercial-use restriction of any kind
+            return "F".equals(p.get("sex")) && List.of("60-69", "70-79").contains(p.get("age_band"))
+                    && List.of("Kanto", "Kinki").contains(p.get("region")) && duo.contains("GRU")
+                    && !Boolean.TRUE.equals(p.get("commercial_use_prohibited")) && duo.stream().noneMatch(d -> d.startsWith("NPU")
+                            || d.equals("NCU"));
+        }).map(p -> (String) p.get("participant_id")).filter(sampled::contains).collect(Collectors.toSet());
+        assertThat(expected).as("the demo world has such participants").hasSizeGreaterThan(3);
+        List<Map<String, Object>> participants = rows(state, "participants");
+        assertThat(participants.stream().map(p -> (String) p.get("participant_id")).collect(Collectors.toSet()))
+                .isEqualTo(facts.asProject(expected));
+        assertThat(participants).allSatisfy(p -> {
+            assertThat(p.get("sex")).isEqualTo("F");
+            assertThat(p.get("age_band")).isIn("60-69", "70-79");
+            assertThat(p.get("region")).isIn("Kanto", "Kinki");
+        });
+        List<Map<String, Object>> samples = rows(state, "samples");
+        assertThat(samples).isNotEmpty().allSatisfy(x -> assertThat(x.get("sample_type")).isIn("serum", "plasma"));
+        assertThat(samples.stream().map(x -> (String) x.get("participant_id")).collect(Collectors.toSet()))
+                .isEqualTo(facts.asProject(expected));
+        // nobody whose consent prohibits commercial use is in a commercial project, whoever its members are
+        assertThat(DemoFacts.intersect(expected, facts.commercialUseProhibited())).isEmpty();
+    }
+
+    @Test
     void twoProjectsPseudonymsNeverIntersect() throws Exception {
         Set<String> demo1 = ids(shared.store().require("DEMO-1"));
         Set<String> demo2 = ids(shared.store().require("DEMO-2"));

@@ -355,8 +355,11 @@ class GovernedSqlIT {
     // ---- writes, workspace, other projects --------------------------------------------------
 
     @Test
-    void workspaceTablesBelongToTheirCreator() {
+    void workspaceTablesBelongToTheirCreator() throws Exception {
         ok(ANALYST_ALICE, "CREATE TABLE workspace.alice_counts USING parquet AS SELECT sex, count(*) AS n FROM participants GROUP BY sex");
+        Object written = ((Map<?, ?>) lastAuditEvent().get("details")).get("rowsWritten");
+        assertThat(ok(ANALYST_ALICE, "SELECT count(*) FROM workspace.alice_counts").rows())
+                .as("the audit records the rows the statement wrote").containsExactly(List.of(((Number) written).longValue()));
         assertThat(ok(ANALYST_ALICE, "SELECT sum(n) FROM workspace.alice_counts").rows()).containsExactly(List.of((long) cohortAlice.size()));
         assertThat(denied(ANALYST_KENJI, "SELECT * FROM workspace.alice_counts"))
                 .isEqualTo("Access denied: kenji may not read workspace table workspace.alice_counts: it belongs to alice");
@@ -370,21 +373,26 @@ class GovernedSqlIT {
     void resultsCanBeWrittenToTheOutbox() throws Exception {
         ok(ANALYST_ALICE, "INSERT OVERWRITE DIRECTORY '/enclave/projects/DEMO-1/outbox/by-sex' USING csv"
                 + " SELECT sex, count(*) AS n FROM participants GROUP BY sex");
+        Object written = ((Map<?, ?>) lastAuditEvent().get("details")).get("rowsWritten");
         org.apache.hadoop.fs.Path out = new org.apache.hadoop.fs.Path("/enclave/projects/DEMO-1/outbox/by-sex");
         assertThat(enclave.storage().fs().exists(out)).isTrue();
         long total = 0;
+        long lines = 0;
         for (org.apache.hadoop.fs.FileStatus f : enclave.storage().fs().listStatus(out)) {
             if (f.getPath().getName().endsWith(".csv")) {
                 try (var in = enclave.storage().fs().open(f.getPath())) {
                     for (String line : new String(in.readAllBytes()).split("\n")) {
                         if (!line.isBlank()) {
                             total += Long.parseLong(line.split(",")[1]);
+                            lines++;
                         }
                     }
                 }
             }
         }
         assertThat(total).isEqualTo(cohortAlice.size());
+        assertThat(lines).isPositive();
+        assertThat(((Number) written).longValue()).as("the audit records the rows written to the outbox").isEqualTo(lines);
     }
 
     @Test
@@ -407,6 +415,7 @@ class GovernedSqlIT {
         Map<?, ?> details = (Map<?, ?>) allowed.get("details");
         assertThat(details.get("statement")).isEqualTo("SELECT sex, count(*) FROM participants GROUP BY sex");
         assertThat(details.get("rows")).isEqualTo(result.rows().size());
+        assertThat(details.containsKey("rowsWritten")).as("a query writes nothing").isFalse();
         assertThat(result.rows()).isNotEmpty();
         assertThat(details.get("columns")).isEqualTo(List.of("demo_1.participants.sex"));
         assertThat((List<?>) details.get("policies")).isNotEmpty().hasSizeGreaterThan(0);
