@@ -597,6 +597,34 @@ class EgressWorkflowIT {
         assertThat(sato.get("/requests/" + id).body()).contains("/requests/" + id + "/files/chart.png/preview");
     }
 
+    @Order(16)
+    @Test
+    void textIsShownAsTextAndTheQueueIsOldestFirst() throws Exception {
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "notes.md", "# Method\n<script>alert(1)</script> & <b>bold</b>\n"
+                .getBytes(StandardCharsets.UTF_8));
+        String first = create(ANALYST_ALICE, "DEMO-1", List.of("notes.md"));
+        ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + first + "/submit", null));
+        String second = create(ANALYST_KENJI, "DEMO-1", List.of("notes.md"));
+        ok(svc.call(ANALYST_KENJI, "POST", "/api/requests/" + second + "/submit", null));
+
+        // the steward sees the text escaped, inside <pre>: never rendered as HTML
+        String page = webSession(STEWARD_SATO).get("/requests/" + first).body();
+        assertThat(page).contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;").doesNotContain("<script>alert(1)");
+        assertThat(page.substring(page.lastIndexOf("<pre", page.indexOf("&lt;script&gt;alert(1)")))).startsWith("<pre");
+
+        // the queue: oldest submission first
+        JsonNode queue = ok(svc.call(STEWARD_SATO, "GET", "/api/queue", null));
+        List<String> ids = new ArrayList<>();
+        List<String> submitted = new ArrayList<>();
+        for (JsonNode r : queue) {
+            ids.add(r.get("id").asText());
+            submitted.add(r.get("submitted_at").asText());
+        }
+        assertThat(ids).contains(first, second);
+        assertThat(ids.indexOf(first)).isLessThan(ids.indexOf(second));
+        assertThat(submitted.stream().map(java.time.Instant::parse).toList()).isSorted();
+    }
+
     /** A logged-in browser session (form login with its CSRF token). */
     record WebSession(java.net.http.HttpClient http) {
         HttpResponse<String> get(String path) throws Exception {
