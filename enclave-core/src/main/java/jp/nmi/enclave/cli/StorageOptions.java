@@ -4,10 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import jp.nmi.enclave.error.ValidationException;
 import jp.nmi.enclave.hdfs.EnclaveStorage;
-import jp.nmi.enclave.policy.FilePolicySource;
-import jp.nmi.enclave.policy.PolicySource;
 import jp.nmi.enclave.policy.RangerAdminClient;
-import jp.nmi.enclave.policy.RangerAdminPolicySource;
 import jp.nmi.enclave.project.PolicyPublisher;
 import jp.nmi.enclave.project.RangerAdminPolicyPublisher;
 import picocli.CommandLine.ArgGroup;
@@ -45,8 +42,9 @@ public final class StorageOptions {
 
     @Option(names = "--ranger-admin", paramLabel = "URL",
             description = "Keep the projects' policies in this Ranger Admin (production), e.g. https://ranger.example:6182, instead of"
-                    + " the policy file (used by project plan/apply/close and optout apply). Its user: --ranger-user or $ENCLAVE_RANGER_USER; its password: --ranger-password-file or"
-                    + " $ENCLAVE_RANGER_PASSWORD (never on the command line).")
+                    + " the policy file (used by project plan/apply/close and optout apply). Its user: --ranger-user or"
+                    + " $ENCLAVE_RANGER_USER; its password: --ranger-password-file or $ENCLAVE_RANGER_PASSWORD (never on the"
+                    + " command line).")
     URI rangerAdmin;
 
     @Option(names = "--ranger-service", paramLabel = "NAME", defaultValue = "enclave_hive",
@@ -87,11 +85,6 @@ public final class StorageOptions {
             throw new ValidationException("--policies and --ranger-admin name two places for the policies; give one");
         }
         return new RangerAdminPolicyPublisher(rangerAdminClient(), rangerService);
-    }
-
-    /** Where sessions read the policies in force from. */
-    public PolicySource policySource() {
-        return rangerAdmin == null ? new FilePolicySource(policyFile()) : new RangerAdminPolicySource(rangerAdminClient(), rangerService);
     }
 
     private RangerAdminClient rangerAdminClient() {

@@ -17,8 +17,12 @@ import org.apache.ranger.plugin.model.RangerPolicy;
  * Admin behind the enclave's back.
  */
 public final class PolicyContent {
-    /** The fields of {@link RangerPolicy} that are decisions; anything else a store may rewrite. */
-    private static final Set<String> DECIDING = Set.of("service", "name", "policyType", "policyPriority", "isEnabled", "isAuditEnabled",
+    /**
+     * The fields of {@link RangerPolicy} that are decisions; anything else a store may rewrite. The
+     * service is where a policy is kept (the policy file's, or the Ranger Admin service named by
+     * --ranger-service), not what it decides.
+     */
+    private static final Set<String> DECIDING = Set.of("name", "policyType", "policyPriority", "isEnabled", "isAuditEnabled",
             "resources", "additionalResources", "conditions", "policyItems", "denyPolicyItems", "allowExceptions", "denyExceptions",
             "dataMaskPolicyItems", "rowFilterPolicyItems", "validitySchedules", "isDenyAllElse", "zoneName");
 
