@@ -597,6 +597,41 @@ class EgressWorkflowIT {
         assertThat(sato.get("/requests/" + id).body()).contains("/requests/" + id + "/files/chart.png/preview");
     }
 
+    @Order(17)
+    @Test
+    void aClosedProjectsRequestsAreFrozen() throws Exception {
+        fx.writeOutbox(ANALYST_BOB, "DEMO-2", "frozen.csv", "sex,count\nF,40\nM,30\n".getBytes(StandardCharsets.UTF_8));
+        String id = create(ANALYST_BOB, "DEMO-2", List.of("frozen.csv"));
+        ok(svc.call(ANALYST_BOB, "POST", "/api/requests/" + id + "/submit", null));
+        var store = new jp.nmi.enclave.project.ProjectStore(fx.storage);
+        var spec = jp.nmi.enclave.demo.DemoSpecs.spec("DEMO-2");
+        // closure rewrites the member list as closed (and keeps it, for the record)
+        store.writeMembers(jp.nmi.enclave.project.ProjectReconciler.members(spec, jp.nmi.enclave.project.ProjectState.CLOSED));
+        try {
+            HttpResponse<String> review = svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/reviews",
+                    "{\"files\":{\"frozen.csv\":{\"decision\":\"approve\"}}}");
+            assertThat(review.statusCode()).as(review.body()).isEqualTo(403);
+            assertThat(json(review).get("message").asText())
+                    .isEqualTo("Access denied: project DEMO-2 is closed (or has no member list): its requests can no longer be reviewed or"
+                            + " released");
+            // its author still sees what became of it, and can do nothing with it
+            assertThat(svc.call(ANALYST_BOB, "GET", "/api/requests/" + id, null).statusCode()).isEqualTo(200);
+            HttpResponse<String> withdraw = svc.call(ANALYST_BOB, "POST", "/api/requests/" + id + "/withdraw", null);
+            assertThat(withdraw.statusCode()).isEqualTo(403);
+            assertThat(json(withdraw).get("message").asText()).contains("bob is no longer a member of DEMO-2");
+            JsonNode queue = ok(svc.call(STEWARD_SATO, "GET", "/api/queue", null));
+            assertThat(queue.findValuesAsText("id")).doesNotContain(id);
+            // recovery at a restart does not mark it pending again (closure removed the marks with the project's data)
+            fx.storage.fs().delete(jp.nmi.enclave.project.ProjectCloser.pendingExports(fx.storage, "DEMO-2"), true);
+            svc.bean(jp.nmi.egress.request.Releases.class).recover();
+            assertThat(fx.isPending("DEMO-2", id)).isFalse();
+        } finally {
+            store.writeMembers(jp.nmi.enclave.project.ProjectReconciler.members(spec, jp.nmi.enclave.project.ProjectState.ACTIVE));
+        }
+        // open again (in this test only): the request can be reviewed
+        ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/reviews", "{\"files\":{\"frozen.csv\":{\"decision\":\"approve\"}}}"));
+    }
+
     @Order(16)
     @Test
     void textIsShownAsTextAndTheQueueIsOldestFirst() throws Exception {

@@ -110,49 +110,67 @@ public final class JdbcAuditLog implements AuditLog {
         }
     }
 
-    /** Walks the chain in sequence order; the "line" of a broken link is its position (1-based). */
+    /**
+     * Walks the chain in sequence order; the "line" of a broken link is its position (1-based). The
+     * head row and the events are read in one REPEATABLE READ snapshot, so an event appended
+     * meanwhile is not mistaken for events removed from the end.
+     */
     public static AuditVerification verify(Connection c) throws SQLException {
         ChainWalk walk = new ChainWalk();
-        try (PreparedStatement q = c.prepareStatement("SELECT seq, at, actor, project, action, outcome, details, previous_hash, hash"
-                + " FROM audit_event ORDER BY seq")) {
-            q.setFetchSize(1000);
-            boolean auto = c.getAutoCommit();
-            // PostgreSQL streams with a fetch size only inside a transaction.
-            c.setAutoCommit(false);
-            try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) {
-                    int position = (int) (walk.events() + 1);
-                    long seq = rs.getLong(1);
-                    AuditEvent e;
-                    try {
-                        e = new AuditEvent(seq, rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
-                                AuditHashing.CANONICAL.readValue(rs.getString(7), MAP), rs.getString(8), rs.getString(9));
-                    } catch (JsonProcessingException | RuntimeException ex) {
-                        return walk.broken(seq, position, "event " + seq + " has unreadable details: " + ex.getMessage());
-                    }
-                    AuditVerification broken = walk.step(e, position);
-                    if (broken != null) {
-                        return broken;
+        boolean auto = c.getAutoCommit();
+        int isolation = c.getTransactionIsolation();
+        if (!auto) {
+            throw new IllegalStateException("the audit chain is verified in a snapshot of its own: pass a connection outside a transaction");
+        }
+        c.setAutoCommit(false);
+        c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        try {
+            Long headSeq = null;
+            String headHash = null;
+            try (PreparedStatement head = c.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1");
+                    ResultSet rs = head.executeQuery()) {
+                if (rs.next()) {
+                    headSeq = rs.getLong(1);
+                    headHash = rs.getString(2);
+                }
+            }
+            try (PreparedStatement q = c.prepareStatement("SELECT seq, at, actor, project, action, outcome, details, previous_hash, hash"
+                    + " FROM audit_event ORDER BY seq")) {
+                // PostgreSQL streams with a fetch size only inside a transaction.
+                q.setFetchSize(1000);
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        int position = (int) (walk.events() + 1);
+                        long seq = rs.getLong(1);
+                        AuditEvent e;
+                        try {
+                            e = new AuditEvent(seq, rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                                    AuditHashing.CANONICAL.readValue(rs.getString(7), MAP), rs.getString(8), rs.getString(9));
+                        } catch (JsonProcessingException | RuntimeException ex) {
+                            return walk.broken(seq, position, "event " + seq + " has unreadable details: " + ex.getMessage());
+                        }
+                        AuditVerification broken = walk.step(e, position);
+                        if (broken != null) {
+                            return broken;
+                        }
                     }
                 }
-            } finally {
-                c.commit();
-                c.setAutoCommit(auto);
             }
-        }
-        try (PreparedStatement head = c.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1");
-                ResultSet rs = head.executeQuery()) {
-            if (!rs.next()) {
+            if (headSeq == null) {
                 return walk.broken(walk.events() + 1, (int) (walk.events() + 1), "the chain has no head row (audit_head was emptied):"
                         + " whether events were removed from the end cannot be told");
             }
-            if (rs.getLong(1) != walk.events() || !rs.getString(2).equals(walk.head())) {
+            if (headSeq != walk.events() || !headHash.equals(walk.head())) {
                 // Events cut off the end of the chain leave it intact up to there: the head row tells.
                 return walk.broken(walk.events() + 1, (int) (walk.events() + 1), "the chain ends at event " + walk.events()
-                        + " but its head records event " + rs.getLong(1) + " (events were removed from the end)");
+                        + " but its head records event " + headSeq + " (events were removed from the end)");
             }
+            return walk.intact();
+        } finally {
+            c.commit();
+            c.setTransactionIsolation(isolation);
+            c.setAutoCommit(auto);
         }
-        return walk.intact();
     }
 
     static String canonical(Map<String, Object> details) {

@@ -93,6 +93,10 @@ public final class StorageOptions {
             throw new ValidationException("--ranger-admin must be an http or https URL such as https://ranger.example:6182, not '"
                     + rangerAdmin + "'");
         }
+        if ("http".equals(scheme) && !java.util.Set.of("127.0.0.1", "localhost", "[::1]", "::1").contains(rangerAdmin.getHost())) {
+            throw new ValidationException("--ranger-admin " + rangerAdmin + " would send the Ranger Admin password in the clear: use https"
+                    + " (http is accepted on the loopback address only)");
+        }
         String user = rangerUser != null ? rangerUser : System.getenv("ENCLAVE_RANGER_USER");
         if (user == null || user.isBlank()) {
             throw new ValidationException("--ranger-admin needs a user: --ranger-user NAME or $ENCLAVE_RANGER_USER");

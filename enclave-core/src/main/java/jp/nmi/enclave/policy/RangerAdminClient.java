@@ -45,18 +45,39 @@ public final class RangerAdminClient {
         return baseUri;
     }
 
-    /** Every policy of {@code service}, as Ranger Admin keeps them (with ids and labels). */
+    /**
+     * Every policy of {@code service}, as Ranger Admin keeps them (with ids and labels). The list is
+     * paged (at most {@code ranger.db.maxrows.default}, 200, per answer): pages are read until one is
+     * empty, so that no policy past the first page goes unseen.
+     */
     public List<RangerPolicy> policies(String service) {
-        HttpResponse<byte[]> r = send("GET", "/service/public/v2/api/service/" + encode(service) + "/policy", null);
-        expect(r, 200, "list the policies of service " + service);
-        try {
-            List<RangerPolicy> policies = ServicePoliciesJson.JSON.readValue(r.body(), POLICIES);
-            return policies == null ? List.of() : policies;
-        } catch (IOException e) {
-            throw new PolicyUnavailableException("Ranger Admin at " + baseUri + " sent policies of service " + service
-                    + " that cannot be read: " + e.getMessage(), e);
+        List<RangerPolicy> all = new java.util.ArrayList<>();
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        while (true) {
+            HttpResponse<byte[]> r = send("GET", "/service/public/v2/api/service/" + encode(service) + "/policy?startIndex=" + all.size()
+                    + "&pageSize=" + PAGE, null);
+            expect(r, 200, "list the policies of service " + service);
+            List<RangerPolicy> page;
+            try {
+                page = ServicePoliciesJson.JSON.readValue(r.body(), POLICIES);
+            } catch (IOException e) {
+                throw new PolicyUnavailableException("Ranger Admin at " + baseUri + " sent policies of service " + service
+                        + " that cannot be read: " + e.getMessage(), e);
+            }
+            if (page == null || page.isEmpty()) {
+                return all;
+            }
+            for (RangerPolicy p : page) {
+                if (!seen.add(p.getId())) {
+                    throw new PolicyUnavailableException("Ranger Admin at " + baseUri + " sent policy " + p.getId() + " of service "
+                            + service + " twice while paging; its list cannot be trusted to be complete");
+                }
+            }
+            all.addAll(page);
         }
     }
+
+    private static final int PAGE = 200;
 
     /** Creates {@code policy} (its id must be unset); returns it as stored. */
     public RangerPolicy create(RangerPolicy policy) {

@@ -18,6 +18,14 @@ public interface PolicyPublisher {
     /** The enclave's policies in force, or empty when none were published yet. */
     List<RangerPolicy> current();
 
+    /**
+     * Every policy in force where the enclave's are kept, the enclave's and anybody else's: what a
+     * revocation check must look at, since a policy that lost the enclave's label still grants.
+     */
+    default List<RangerPolicy> all() {
+        return current();
+    }
+
     /** Where the policies go, for messages and certificates. */
     String describe();
 

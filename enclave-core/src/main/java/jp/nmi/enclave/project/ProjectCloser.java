@@ -83,7 +83,9 @@ public final class ProjectCloser {
 
     private DestructionCertificate destroy(String projectId, boolean overridePending, String reason, java.nio.file.Path certificateDir) {
         ProjectState state = store.require(projectId);
-        if (!state.isActive()) {
+        // A closure that stopped part-way (say, Ranger Admin refused the revocation) left the project
+        // closed without a certificate: running close again finishes it.
+        if (!state.isActive() && state.certificate() != null) {
             throw new ValidationException("project " + projectId + " was already closed on " + state.closedAt() + " by " + state.closedBy());
         }
         List<String> pending = pendingRequests(projectId);
@@ -134,7 +136,8 @@ public final class ProjectCloser {
         boolean keyGone = keys.key(spec.keyAlias()).isEmpty();
         checks.add(new DestructionCertificate.Check("no key " + spec.keyAlias(), keyGone,
                 keyGone ? (keyDestroyed ? "destroyed now" : "was already absent") : "still in the key store"));
-        boolean revoked = publisher.current().stream().noneMatch(p -> p.getName() != null && p.getName().startsWith(projectId + ":"));
+        // every policy in force, not only the enclave's: one that lost its label still grants
+        boolean revoked = publisher.all().stream().noneMatch(p -> p.getName() != null && p.getName().startsWith(projectId + ":"));
         checks.add(new DestructionCertificate.Check("no policy of " + projectId + " in force", revoked,
                 revoked ? "none in " + publisher.describe() : "some remain in " + publisher.describe()));
 

@@ -196,7 +196,12 @@ public final class ProjectReconciler {
                             : ", filtering " + pending.size() + " participant(s) who opted out since the extract was written")));
         }
         // what is in force must be what was generated: missing or edited policies are put back
-        boolean published = jp.nmi.enclave.policy.PolicyContent.allInForce(store.policies(spec.id()), publisher.current());
+        List<RangerPolicy> inForce = publisher.all();
+        Set<String> generatedNames = store.policies(spec.id()).stream().map(RangerPolicy::getName).collect(java.util.stream.Collectors.toSet());
+        boolean published = jp.nmi.enclave.policy.PolicyContent.allInForce(store.policies(spec.id()), inForce)
+                // and nothing else in force claims to be the project's (an extra grant added by hand)
+                && inForce.stream().map(RangerPolicy::getName).filter(n -> n != null && n.startsWith(spec.id() + ":"))
+                        .allMatch(generatedNames::contains);
         if (!published && changes.stream().noneMatch(c -> c.target().equals("Ranger policies"))) {
             changes.add(new Change("publish", "Ranger policies", "the project's policies in force in " + publisher.describe()
                     + " are missing or differ from the generated ones"));
@@ -254,7 +259,7 @@ public final class ProjectReconciler {
         return out;
     }
 
-    static ProjectStore.Members members(ProjectSpec spec, String status) {
+    public static ProjectStore.Members members(ProjectSpec spec, String status) {
         return new ProjectStore.Members(spec.id(), status, spec.start().toString(), spec.end().toString(), spec.disclosureProfile(),
                 spec.members());
     }

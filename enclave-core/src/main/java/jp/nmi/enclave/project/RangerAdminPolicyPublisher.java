@@ -58,11 +58,14 @@ public final class RangerAdminPolicyPublisher implements PolicyPublisher {
         for (RangerPolicy p : admin.policies(service)) {
             (isOurs(p) ? ours : theirs).put(p.getName(), p);
         }
-        List<String> taken = wanted.keySet().stream().filter(theirs::containsKey).sorted().toList();
+        // somebody else's policy with a generated name, or named like a project's policy (a label removed
+        // in Ranger's UI, say): the enclave neither takes it over nor leaves it granting unseen
+        List<String> taken = theirs.keySet().stream().filter(name -> wanted.containsKey(name) || isProjectPolicyName(name)).sorted()
+                .toList();
         if (!taken.isEmpty()) {
             throw new PolicyUnavailableException("Ranger Admin at " + admin.baseUri() + " has policies in service " + service
-                    + " that the enclave did not make with the names of generated ones: " + taken + "; rename or remove them"
-                    + " (the enclave changes only policies labelled " + LABEL + ")");
+                    + " named like the enclave's but not labelled " + LABEL + ": " + taken + "; remove them, or label them "
+                    + LABEL + " so that the enclave reconciles them (it changes only policies with that label)");
         }
         int created = 0;
         int updated = 0;
@@ -94,6 +97,16 @@ public final class RangerAdminPolicyPublisher implements PolicyPublisher {
     @Override
     public List<RangerPolicy> current() {
         return admin.policies(service).stream().filter(RangerAdminPolicyPublisher::isOurs).toList();
+    }
+
+    @Override
+    public List<RangerPolicy> all() {
+        return admin.policies(service);
+    }
+
+    /** Generated policy names are {@code <project id>: <what>}, project ids as specs spell them (DEMO-1). */
+    static boolean isProjectPolicyName(String name) {
+        return name != null && name.matches("[A-Z][A-Z0-9-]{1,31}:.+");
     }
 
     @Override

@@ -169,9 +169,9 @@ public final class EnclaveSession implements AutoCloseable {
         StatementTrace trace = context.begin(principal.get());
         StatementResult result;
         Long written = null;
-        String jobGroup = "enclave-" + statements.incrementAndGet();
+        String statementTag = "enclave-" + statements.incrementAndGet();
         boolean wrote = false;
-        writes.begin(jobGroup);
+        writes.begin(statementTag);
         try {
             authorizer.refresh();
             context.prepareStatement(principal.get(), tableColumns, systemSession);
@@ -204,7 +204,7 @@ public final class EnclaveSession implements AutoCloseable {
             }
         } finally {
             context.end();
-            written = writes.finish(jobGroup, wrote);
+            written = writes.finish(statementTag, wrote);
         }
         return finish(user, statement, result, trace, written);
     }

@@ -13,10 +13,11 @@ import org.apache.spark.scheduler.StageInfo;
 /**
  * Counts the rows a statement writes, for the audit log: Spark's writers record each task's output
  * rows in its task metrics, whatever the command (CREATE TABLE AS SELECT, INSERT, INSERT
- * OVERWRITE DIRECTORY); this listener adds them up by the job group the statement ran under.
+ * OVERWRITE DIRECTORY); this listener adds them up by a local property set for the statement's jobs.
  */
 final class WriteCounter extends SparkListener {
-    private static final String JOB_GROUP = "spark.jobGroup.id";
+    /** A local property of the enclave's own: the caller's job group (a notebook's, to cancel work) stays theirs. */
+    private static final String STATEMENT = "enclave.statement";
 
     private final SparkContext context;
     private final Map<Integer, String> stageGroups = new ConcurrentHashMap<>();
@@ -34,10 +35,10 @@ final class WriteCounter extends SparkListener {
         return counter;
     }
 
-    /** Runs the calling thread's Spark jobs under {@code group} until {@link #finish}. */
+    /** Tags the calling thread's Spark jobs with {@code group} until {@link #finish}. */
     void begin(String group) {
         active.add(group);
-        context.setJobGroup(group, "enclave statement " + group, false);
+        context.setLocalProperty(STATEMENT, group);
     }
 
     /**
@@ -45,14 +46,14 @@ final class WriteCounter extends SparkListener {
      * Only a command can write ({@code wrote}); for a query nothing is waited for.
      */
     Long finish(String group, boolean wrote) {
-        context.clearJobGroup();
+        context.setLocalProperty(STATEMENT, null);
         try {
             if (!wrote) {
                 return null;
             }
             try {
                 // the listener bus is asynchronous: let it deliver what the statement's tasks reported
-                context.listenerBus().waitUntilEmpty(10_000);
+                context.listenerBus().waitUntilEmpty(5_000);
             } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
                 return null; // a count we could not wait for is unknown, not zero
             }
@@ -67,7 +68,7 @@ final class WriteCounter extends SparkListener {
 
     @Override
     public void onJobStart(SparkListenerJobStart job) {
-        String group = job.properties() == null ? null : job.properties().getProperty(JOB_GROUP);
+        String group = job.properties() == null ? null : job.properties().getProperty(STATEMENT);
         if (group == null || !active.contains(group)) {
             return;
         }

@@ -48,6 +48,7 @@ import jp.nmi.enclave.policy.PolicyContent;
 import jp.nmi.enclave.policy.RangerAdminClient;
 import jp.nmi.enclave.policy.RangerAdminPolicySource;
 import jp.nmi.enclave.policy.RangerAuthorizer;
+import jp.nmi.enclave.policy.ServicePoliciesJson;
 import org.apache.ranger.plugin.model.RangerPolicy;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
@@ -496,6 +497,30 @@ class ProjectLifecycleIT {
         assertThat(Files.readAllLines(r.audit())).filteredOn(l -> l.contains("\"action\":\"project.close\""))
                 .hasSize(2).allMatch(l -> l.contains("\"outcome\":\"refused\""));
 
+        // the policy store refuses the revocation: the closure stops, the project stays closed, and closing again finishes it
+        PolicyPublisher down = new PolicyPublisher() {
+            @Override
+            public void publish(Map<String, List<org.apache.ranger.plugin.model.RangerPolicy>> policies) {
+                throw new jp.nmi.enclave.error.EnclaveStorageException("the policy store is down");
+            }
+
+            @Override
+            public List<org.apache.ranger.plugin.model.RangerPolicy> current() {
+                throw new jp.nmi.enclave.error.EnclaveStorageException("the policy store is down");
+            }
+
+            @Override
+            public String describe() {
+                return "a policy store that is down";
+            }
+        };
+        assertThatThrownBy(() -> new ProjectCloser(r.storage(), r.keyStore(), down, new FileAuditLog(r.audit()), "ops", Clock.systemUTC(),
+                Progress.NONE).close("DEMO-2", true, "committee withdrew approval", certs)).hasMessage("the policy store is down");
+        ProjectState halfway = r.store().require("DEMO-2");
+        assertThat(halfway.isActive()).as("revoked for every service that reads the state").isFalse();
+        assertThat(halfway.certificate()).isNull();
+        assertThat(r.storage().fs().exists(new org.apache.hadoop.fs.Path(dir, "workspace/notes.txt"))).isTrue();
+
         DestructionCertificate c = closer.close("DEMO-2", true, "committee withdrew approval", certs);
         assertThat(c.allChecksPassed()).isTrue();
         assertThat(c.pendingExportsOverridden()).isTrue();
@@ -599,7 +624,7 @@ class ProjectLifecycleIT {
             // somebody grants DEMO-2's members access in Ranger's UI: the session sees it, plan notices, apply puts it back
             RangerPolicy edited = admin.policies().stream().filter(p -> p.getName().startsWith("DEMO-1:") && p.getPolicyType() == 0
                     && !p.getPolicyItems().isEmpty() && p.getResources().get("table").getValues().contains("participants"))
-                    .findFirst().map(jp.nmi.enclave.policy.ServicePoliciesJson::copy).orElseThrow();
+                    .findFirst().map(ServicePoliciesJson::copy).orElseThrow();
             RangerPolicy.RangerPolicyItem item = edited.getPolicyItems().get(0);
             item.setGroups(new ArrayList<>(List.of("demo-2")));
             item.setUsers(new ArrayList<>(List.of(ANALYST_BOB)));
@@ -616,6 +641,22 @@ class ProjectLifecycleIT {
             assertThat(authz.canSelect(Personas.BOB, "demo_1", "participants", "sex")).isFalse();
             assertThat(admin.policies()).filteredOn(p -> p.getName().equals(foreign.getName())).singleElement()
                     .matches(p -> PolicyContent.same(p, foreign), "untouched");
+
+            // an extra grant named like the project's: labelled, apply removes it; unlabelled, apply refuses to leave it unseen
+            RangerPolicy extra = ServicePoliciesJson.copy(edited);
+            extra.setId(null);
+            extra.setName("DEMO-1: extra grant");
+            admin.putByHand(extra);
+            assertThat(cli(concat(new String[] {"project", "plan", spec.toString()}, ranger)).out()).contains("publish  Ranger policies");
+            assertThat(cli(concat(new String[] {"project", "apply", spec.toString()}, ranger)).code()).isZero();
+            assertThat(admin.policies()).extracting(RangerPolicy::getName).doesNotContain("DEMO-1: extra grant");
+            RangerPolicy unlabelled = ServicePoliciesJson.copy(extra);
+            unlabelled.setPolicyLabels(new ArrayList<>());
+            RangerPolicy sneaky = admin.putByHand(unlabelled);
+            Cli refusedSneaky = cli(concat(new String[] {"project", "apply", spec.toString()}, ranger));
+            assertThat(refusedSneaky.code()).isNotZero();
+            assertThat(refusedSneaky.err()).contains("named like the enclave's but not labelled enclave-managed: [DEMO-1: extra grant]");
+            admin.remove(sneaky.getId());
 
             // closing the project removes its policies from Ranger Admin, and the certificate says so
             Cli close = cli(concat(new String[] {"project", "close", "DEMO-1", "--certificate-dir", tmp.resolve("certs-ranger").toString()},

@@ -85,6 +85,12 @@ public final class RangerAdminStandIn implements AutoCloseable {
         return policy;
     }
 
+    /** Removes a policy as somebody using Ranger's UI would. */
+    public synchronized void remove(long id) {
+        policies.remove(id);
+        version++;
+    }
+
     @Override
     public void close() {
         server.stop(0);
@@ -105,7 +111,12 @@ public final class RangerAdminStandIn implements AutoCloseable {
                         send(x, 400, error("Service name=" + m.group(1) + " does not exist"));
                         return;
                     }
-                    send(x, 200, JSON.writeValueAsBytes(new ArrayList<>(policies.values())));
+                    // paged like Ranger Admin's list (startIndex, pageSize capped by its maxrows, here small on purpose)
+                    String q = x.getRequestURI().getQuery() == null ? "" : x.getRequestURI().getQuery();
+                    int start = param(q, "startIndex", 0);
+                    int size = Math.min(param(q, "pageSize", MAX_ROWS), MAX_ROWS);
+                    List<RangerPolicy> all = new ArrayList<>(policies.values());
+                    send(x, 200, JSON.writeValueAsBytes(all.subList(Math.min(start, all.size()), Math.min(start + size, all.size()))));
                 } else if (path.equals("/service/public/v2/api/policy") && method.equals("POST")) {
                     RangerPolicy p = JSON.readValue(x.getRequestBody(), RangerPolicy.class);
                     String problem = p.getId() != null ? "id must not be set for a new policy"
@@ -167,6 +178,14 @@ public final class RangerAdminStandIn implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Ranger Admin's ranger.db.maxrows.default is 200; smaller here, so that every test pages. */
+    private static final int MAX_ROWS = 7;
+
+    private static int param(String query, String name, int otherwise) {
+        Matcher m = Pattern.compile("(?:^|&)" + name + "=(\\d+)").matcher(query);
+        return m.find() ? Integer.parseInt(m.group(1)) : otherwise;
     }
 
     private String clash(String name, Long self) {

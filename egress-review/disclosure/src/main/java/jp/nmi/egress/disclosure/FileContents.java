@@ -44,11 +44,7 @@ public final class FileContents {
             if (cp == '\n') {
                 line++;
             }
-            int type = Character.getType(cp);
-            boolean invisible = (type == Character.CONTROL && cp != '\n' && cp != '\r' && cp != '\t')
-                    || (type == Character.FORMAT && !(cp == 0xFEFF && i == 0))
-                    || type == Character.PRIVATE_USE || type == Character.UNASSIGNED
-                    || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
+            boolean invisible = isInvisible(cp) && !(cp == 0xFEFF && i == 0);
             if (invisible) {
                 hidden++;
                 if (first == null) {
@@ -69,6 +65,27 @@ public final class FileContents {
         return new Check("content", Status.PASS, List.of(), "UTF-8 text without invisible characters");
     }
 
+    /**
+     * Characters a reader does not see but a file can carry: controls (but tab and line ends),
+     * format characters, private use, unassigned code points, separators, and the ones that are
+     * formally letters or marks yet render as nothing (variation selectors, Mongolian free
+     * variation selectors, Hangul fillers, the blank Braille pattern).
+     */
+    static boolean isInvisible(int cp) {
+        int type = Character.getType(cp);
+        if (type == Character.CONTROL) {
+            return cp != '\n' && cp != '\r' && cp != '\t';
+        }
+        return type == Character.FORMAT || type == Character.PRIVATE_USE || type == Character.UNASSIGNED
+                || type == Character.SURROGATE || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+                || (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF) || (cp >= 0x180B && cp <= 0x180F)
+                || cp == 0x115F || cp == 0x1160 || cp == 0x3164 || cp == 0xFFA0 || cp == 0x2800;
+    }
+
+    /** PNG chunks that only describe the picture; anything else (text, EXIF, ICC profiles, private chunks) is for a steward to read. */
+    private static final java.util.Set<String> PNG_CHUNKS = java.util.Set.of("IHDR", "PLTE", "IDAT", "IEND", "tRNS", "gAMA", "cHRM",
+            "sRGB", "pHYs", "bKGD", "sBIT");
+
     private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
 
     private static Check png(String name, byte[] b) {
@@ -84,7 +101,7 @@ public final class FileContents {
             if (end > b.length) {
                 return new Check("content", Status.FAIL, List.of(), "'" + name + "': chunk " + type + " runs past the end of the file");
             }
-            if (List.of("tEXt", "zTXt", "iTXt", "eXIf").contains(type)) {
+            if (!PNG_CHUNKS.contains(type) && !metadata.contains(type)) {
                 metadata.add(type);
             }
             p = (int) end;
@@ -99,6 +116,23 @@ public final class FileContents {
             }
         }
         return new Check("content", Status.FAIL, List.of(), "'" + name + "' is a PNG without an end (IEND)");
+    }
+
+    /**
+     * Segments that only make up the picture: frames, tables, scans, restarts, and a JFIF header
+     * without a thumbnail. Everything else (EXIF and other APPn, comments, a JFIF thumbnail, markers
+     * this check does not know) is for a steward to read.
+     */
+    private static boolean isImageSegment(int marker, byte[] b, int start, int length) {
+        if (marker >= 0xC0 && marker <= 0xCF || marker == 0xDA || marker == 0xDB || marker == 0xDD) {
+            return true; // SOFn, DHT, DAC, SOS, DQT, DRI
+        }
+        if (marker == 0xE0) {
+            // JFIF\0, version (2), units (1), densities (2 + 2), thumbnail width and height (1 + 1): no thumbnail
+            return length == 14 && start + 14 <= b.length && b[start] == 'J' && b[start + 1] == 'F' && b[start + 2] == 'I'
+                    && b[start + 3] == 'F' && b[start + 4] == 0 && b[start + 12] == 0 && b[start + 13] == 0;
+        }
+        return false;
     }
 
     private static Check jpeg(String name, byte[] b) {
@@ -120,8 +154,12 @@ public final class FileContents {
                 break;
             }
             int length = ((b[p + 2] & 0xFF) << 8) | (b[p + 3] & 0xFF);
-            if ((marker >= 0xE0 && marker <= 0xEF) && marker != 0xE0 || marker == 0xFE) {
-                metadata.add(marker == 0xFE ? "COM" : String.format(Locale.ROOT, "APP%d", marker - 0xE0));
+            if (!isImageSegment(marker, b, p + 4, length - 2)) {
+                String what = marker == 0xFE ? "COM" : marker >= 0xE0 && marker <= 0xEF ? String.format(Locale.ROOT, "APP%d", marker - 0xE0)
+                        : String.format(Locale.ROOT, "marker 0x%02X", marker);
+                if (!metadata.contains(what)) {
+                    metadata.add(what);
+                }
             }
             p += 2 + length;
             if (marker == 0xDA) {

@@ -36,6 +36,14 @@ class TestFileContents {
                 .contains("U+202E RIGHT-TO-LEFT OVERRIDE");
         assertThat(FileContents.check("ok.txt", "\uFEFFplain text\twith a tab\r\n".getBytes(StandardCharsets.UTF_8)).status())
                 .isEqualTo(Status.PASS);
+        // characters that are formally marks or letters but show nothing carry data as well
+        assertThat(FileContents.check("v.txt", "F,12\uFE0F\uFE01\n".getBytes(StandardCharsets.UTF_8)).detail())
+                .contains("U+FE0F VARIATION SELECTOR-16 at line 1");
+        assertThat(FileContents.check("v.txt", "F,12\uDB40\uDD00\n".getBytes(StandardCharsets.UTF_8)).detail())
+                .contains("U+E0100 VARIATION SELECTOR-17");
+        assertThat(FileContents.check("h.txt", "name\u3164\n".getBytes(StandardCharsets.UTF_8)).detail()).contains("U+3164 HANGUL FILLER");
+        assertThat(FileContents.check("b.txt", "x\u2800y\n".getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(Status.FAIL);
+        assertThat(FileContents.check("ja.txt", "乳がん,12\nデータ\n".getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(Status.PASS);
         assertThat(FileContents.check("l1.txt", new byte[] {(byte) 0xE9, 't', 'e'}).detail()).isEqualTo("'l1.txt' is not UTF-8 text, so it"
                 + " cannot be shown as it is");
     }
@@ -67,11 +75,22 @@ class TestFileContents {
         Check meta = FileContents.check("p.png", withText);
         assertThat(meta.status()).isEqualTo(Status.REVIEW);
         assertThat(meta.detail()).contains("metadata chunks (tEXt)");
+        // so is a private chunk, or any other chunk that does not only describe the picture
+        System.arraycopy("prVt".getBytes(StandardCharsets.US_ASCII), 0, chunk, 4, 4);
+        byte[] withPrivate = concat(concat(Arrays.copyOf(png, png.length - 12), chunk), Arrays.copyOfRange(png, png.length - 12, png.length));
+        assertThat(FileContents.check("p.png", withPrivate).detail()).contains("metadata chunks (prVt)");
         assertThat(FileContents.check("p.png", new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10}).detail())
                 .isEqualTo("'p.png' is a PNG without an end (IEND)");
 
         byte[] jpg = image("jpg");
-        assertThat(FileContents.check("p.jpg", jpg).status()).isIn(Status.PASS, Status.REVIEW);
+        Check plainJpeg = FileContents.check("p.jpg", jpg);
+        assertThat(plainJpeg.status()).as(plainJpeg.detail()).isEqualTo(Status.PASS);
+        // an EXIF segment (APP1) right after the start of the image is for a steward to read
+        byte[] exif = {(byte) 0xFF, (byte) 0xE1, 0, 8, 'E', 'x', 'i', 'f', 0, 0};
+        byte[] withExif = concat(concat(Arrays.copyOf(jpg, 2), exif), Arrays.copyOfRange(jpg, 2, jpg.length));
+        Check exifCheck = FileContents.check("p.jpg", withExif);
+        assertThat(exifCheck.status()).isEqualTo(Status.REVIEW);
+        assertThat(exifCheck.detail()).contains("APP1");
         Check jpgTrailing = FileContents.check("p.jpg", concat(jpg, new byte[] {1, 2, 3}));
         assertThat(jpgTrailing.status()).isEqualTo(Status.FAIL);
         assertThat(jpgTrailing.detail()).contains("carries 3 byte(s) after the end of the image");

@@ -23,9 +23,22 @@ public final class Duties {
         this.projects = projects;
     }
 
+    /**
+     * The member list of an active project. A closed project keeps its list on HDFS (for the record),
+     * but nobody acts on its requests any more: not its members, not its stewards.
+     */
+    private Optional<ProjectStore.Members> active(ExportRequest r) {
+        return projects.members(r.project()).filter(m -> "active".equals(m.status()));
+    }
+
     private boolean isMember(ExportRequest r, String user) {
-        Optional<ProjectStore.Members> m = projects.members(r.project());
+        Optional<ProjectStore.Members> m = active(r);
         return m.isPresent() && m.get().members().stream().anyMatch(x -> x.user().equals(user));
+    }
+
+    /** Whether the request's project is closed (or was never applied): its requests are frozen. */
+    public boolean isProjectClosed(ExportRequest r) {
+        return active(r).isEmpty();
     }
 
     public void checkCanAuthor(Actor actor, ExportRequest r) {
@@ -41,7 +54,7 @@ public final class Duties {
 
     /** Whether {@code actor} could act as an independent steward on {@code r} now. */
     public boolean canSteward(Actor actor, ExportRequest r) {
-        return actor.isSteward() && !actor.isOperator() && !actor.user().equals(r.author()) && projects.members(r.project()).isPresent()
+        return actor.isSteward() && !actor.isOperator() && !actor.user().equals(r.author()) && active(r).isPresent()
                 && !isMember(r, actor.user());
     }
 
@@ -57,9 +70,9 @@ public final class Duties {
         if (actor.user().equals(r.author())) {
             throw new AccessDeniedException(actor.user() + " wrote " + r.id() + " and cannot review it");
         }
-        if (projects.members(r.project()).isEmpty()) {
-            throw new AccessDeniedException("project " + r.project() + " has no member list (closed, or never applied): nobody can"
-                    + " show they are independent of it, so its requests cannot be reviewed or released");
+        if (active(r).isEmpty()) {
+            throw new AccessDeniedException("project " + r.project() + " is closed (or has no member list): its requests can no"
+                    + " longer be reviewed or released");
         }
         if (isMember(r, actor.user())) {
             throw new AccessDeniedException(actor.user() + " is a member of " + r.project() + " and cannot review its exports");

@@ -126,7 +126,16 @@ public final class Releases {
             if (problem != null) {
                 throw new EnclaveStorageException("the release of " + id + " was not published intact: " + problem);
             }
-            released = tx.execute(s -> finishLocked(repo.lock(id), actor.user(), false));
+            released = tx.execute(s -> {
+                ExportRequest cur = repo.lock(id);
+                // only the attempt that published may finish: one settled meanwhile (taken as stale) was rolled back
+                if (cur.status() != RequestStatus.APPROVED || cur.releaseStartedAt() == null
+                        || !cur.releaseStartedAt().equals(approved.releaseStartedAt())) {
+                    throw new InvalidStateTransitionException("the release of " + id + " started at " + approved.releaseStartedAt()
+                            + " was settled by another attempt meanwhile; nothing was released by this one");
+                }
+                return finishLocked(cur, actor.user(), false);
+            });
         } catch (RuntimeException e) {
             // Whatever failed, settle decides from what is there: a rename that happened although it reported
             // a failure, or a commit that failed after publishing, finishes; anything less is rolled back.
@@ -213,7 +222,8 @@ public final class Releases {
             boolean pending = store.isPending(r.project(), r.id());
             if (r.status().isTerminal() && pending) {
                 store.clearPending(r.project(), r.id());
-            } else if (!r.status().isTerminal() && !pending) {
+            } else if (!r.status().isTerminal() && !pending && !duties.isProjectClosed(r)) {
+                // a closed project's requests are frozen: its closure destroyed their marks with its data
                 store.markPending(r.project(), r.id());
             }
         }
