@@ -26,16 +26,59 @@ import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
  */
 final class Allowlist {
     /** The YAML document. Unknown keys are rejected. */
-    record Document(Functions functions, List<String> expressions, List<String> planNodes, List<String> settableConfiguration) {
+    record Document(Functions functions, List<String> expressions, List<String> planNodes, List<String> settableConfiguration,
+            Map<String, DataSourceRule> dataSources, List<String> metadataCommands, Map<String, String> denialReasons,
+            String defaultDenialReason) {
         @JsonCreator
         Document(@JsonProperty(value = "functions", required = true) Functions functions,
                 @JsonProperty(value = "expressions", required = true) List<String> expressions,
                 @JsonProperty(value = "plan_nodes", required = true) List<String> planNodes,
-                @JsonProperty(value = "settable_configuration", required = true) List<String> settableConfiguration) {
+                @JsonProperty(value = "settable_configuration", required = true) List<String> settableConfiguration,
+                @JsonProperty(value = "data_sources", required = true) Map<String, DataSourceRule> dataSources,
+                @JsonProperty(value = "metadata_commands", required = true) List<String> metadataCommands,
+                @JsonProperty(value = "denial_reasons", required = true) Map<String, String> denialReasons,
+                @JsonProperty(value = "default_denial_reason", required = true) String defaultDenialReason) {
             this.functions = functions;
             this.expressions = List.copyOf(expressions);
             this.planNodes = List.copyOf(planNodes);
             this.settableConfiguration = List.copyOf(settableConfiguration);
+            this.dataSources = Map.copyOf(dataSources);
+            this.metadataCommands = List.copyOf(metadataCommands);
+            this.denialReasons = Map.copyOf(denialReasons);
+            this.defaultDenialReason = defaultDenialReason;
+        }
+    }
+
+    /** Where a data source may be used. */
+    enum DataSourceUse {
+        WORKSPACE_TABLE, OUTBOX_DIRECTORY;
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        static DataSourceUse of(String value) {
+            return valueOf(value.toUpperCase(java.util.Locale.ROOT));
+        }
+
+        String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * One data source: the classes its names resolve to, where it may be used, and its options
+     * with the pattern each value must match in full.
+     */
+    record DataSourceRule(List<String> classes, Set<DataSourceUse> uses, Map<String, java.util.regex.Pattern> options) {
+        @JsonCreator
+        static DataSourceRule of(@JsonProperty(value = "classes", required = true) List<String> classes,
+                @JsonProperty(value = "uses", required = true) Set<DataSourceUse> uses,
+                @JsonProperty(value = "options", required = true) Map<String, String> options) {
+            return new DataSourceRule(List.copyOf(classes), Set.copyOf(uses), compile(options));
+        }
+
+        private static Map<String, java.util.regex.Pattern> compile(Map<String, String> options) {
+            Map<String, java.util.regex.Pattern> out = new HashMap<>();
+            options.forEach((k, v) -> out.put(k.toLowerCase(java.util.Locale.ROOT), java.util.regex.Pattern.compile(v)));
+            return Map.copyOf(out);
         }
     }
 
@@ -58,6 +101,11 @@ final class Allowlist {
     private final Map<String, String> functionNames = new HashMap<>();
     private final Set<String> settable;
     private final Map<String, String> deniedFunctions;
+    /** Data source class name to its name in the allowlist and its rule. */
+    private final Map<String, Map.Entry<String, DataSourceRule>> dataSourceClasses = new HashMap<>();
+    private final Set<String> metadataCommands;
+    private final Map<String, String> denialReasons;
+    private final String defaultDenialReason;
 
     /** Expression classes of denied functions whose registry entry names a builder instead. */
     private static final Map<String, String> BUILT_CLASSES = Map.of(
@@ -72,6 +120,10 @@ final class Allowlist {
         this.planNodes = Set.copyOf(doc.planNodes());
         this.settable = Set.copyOf(doc.settableConfiguration());
         this.deniedFunctions = Map.copyOf(doc.functions().deny());
+        this.metadataCommands = Set.copyOf(doc.metadataCommands());
+        this.denialReasons = doc.denialReasons();
+        this.defaultDenialReason = doc.defaultDenialReason();
+        doc.dataSources().forEach((name, rule) -> rule.classes().forEach(c -> dataSourceClasses.put(c, Map.entry(name, rule))));
         expressionClasses.addAll(doc.expressions());
         SimpleFunctionRegistry registry = FunctionRegistry$.MODULE$.builtin();
         Set<String> groups = Set.copyOf(doc.functions().groups());
@@ -141,6 +193,51 @@ final class Allowlist {
     /** Denied function names and why: the enclave registers a refusing function under each name. */
     Map<String, String> deniedFunctions() {
         return deniedFunctions;
+    }
+
+    boolean isMetadataCommand(String simpleName) {
+        return metadataCommands.contains(simpleName);
+    }
+
+    /** The reason the allowlist gives for denying {@code simpleName}, if it names one. */
+    Optional<String> specificDenialReason(String simpleName) {
+        return Optional.ofNullable(denialReasons.get(simpleName));
+    }
+
+    /** Why the operation {@code simpleName} is denied: its own reason, or the generic one. */
+    String denialReason(String simpleName) {
+        return denialReasons.getOrDefault(simpleName, defaultDenialReason);
+    }
+
+    /** The settable keys, for messages. */
+    Set<String> settableKeys() {
+        return settable;
+    }
+
+    /**
+     * The allowlist's name and rule of the data source class {@code className} (as Spark resolved
+     * a name a statement gave), if it is on the allowlist.
+     */
+    Optional<Map.Entry<String, DataSourceRule>> dataSource(String className) {
+        return Optional.ofNullable(dataSourceClasses.get(className));
+    }
+
+    /** Whether {@code name} is a name a statement may give a data source: its allowlist name or one of its classes. */
+    boolean isDataSourceName(String name) {
+        String n = name.strip();
+        return dataSourceClasses.containsKey(n)
+                || dataSourceClasses.values().stream().anyMatch(e -> e.getKey().equalsIgnoreCase(n));
+    }
+
+    /** The allowlist's data source names, for messages. */
+    List<String> dataSourceNames() {
+        return dataSourceClasses.values().stream().map(Map.Entry::getKey).distinct().sorted().toList();
+    }
+
+    /** The names of the data sources allowed for {@code use}, for messages. */
+    List<String> dataSourcesFor(DataSourceUse use) {
+        return dataSourceClasses.values().stream().filter(e -> e.getValue().uses().contains(use)).map(Map.Entry::getKey)
+                .distinct().sorted().toList();
     }
 
     boolean isSettable(String key) {

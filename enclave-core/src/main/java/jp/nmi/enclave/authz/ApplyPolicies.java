@@ -43,6 +43,14 @@ final class ApplyPolicies extends Rule<LogicalPlan> {
      */
     static final TreeNodeTag<SecuredRelation> INNER = new TreeNodeTag<>("enclave.inner");
 
+    /**
+     * On each conjunct of a row filter: the physical rule {@link PolicyFilterOrder} evaluates these
+     * in a filter of their own, below everything the user wrote.
+     */
+    static final TreeNodeTag<Long> POLICY_CONJUNCT = new TreeNodeTag<>("enclave.policy-conjunct");
+    /** The option on the file relation below a row filter: its scan must sit right under that filter. */
+    static final String ROW_FILTERED = "__enclave_row_filtered";
+
     private final SparkSession session;
 
     ApplyPolicies(SparkSession session) {
@@ -79,24 +87,45 @@ final class ApplyPolicies extends Rule<LogicalPlan> {
         RangerAuthorizer authorizer = context.authorizer();
         Principal principal = trace.principal();
 
-        LogicalRelation inner = relation.newInstance();
+        boolean project = !workspace && context.scope().isProjectDatabase(database);
+        // An audience of its own (industry members of a non-commercial project) reads files that hold
+        // only the participants it may see; the policies below are applied to them all the same.
+        LogicalRelation source = project ? context.audienceRelation(principal, name).orElse(relation) : relation;
+        LogicalRelation inner = source.newInstance();
         Set<Long> policies = new HashSet<>();
         LogicalPlan child = inner;
-        // Derived tables in the workspace carry no dataset policies: only their creator reads them (checked later).
-        if (!workspace && context.scope().isProjectDatabase(database)) {
+        Expression condition = null;
+        long policyId = -1;
+        if (project) {
             Optional<RowFilter> filter = authorizer.rowFilter(principal, database, name);
             if (filter.isPresent()) {
-                child = new Filter(policyExpression(context, filter.get().expression()), inner);
-                policies.add(filter.get().policyId());
+                condition = policyExpression(context, filter.get().expression());
+                policyId = filter.get().policyId();
+                policies.add(policyId);
             }
+        } else if (workspace) {
+            // participants who opted out leave the user's derived tables from the next statement on
+            condition = context.workspaceFilter(inner).orElse(null);
+        }
+        if (condition != null) {
+            inner = rowFiltered(inner);
+            child = new Filter(tagged(condition, policyId), inner);
         }
         List<AttributeReference> outputs = Scala.list(relation.output());
         List<AttributeReference> inputs = Scala.list(inner.output());
+        if (outputs.size() != inputs.size()) {
+            throw new jp.nmi.enclave.error.AccessDeniedException("the audience's copy of " + database + "." + name
+                    + " does not have the table's columns; the statement is not run");
+        }
         List<NamedExpression> projection = new ArrayList<>();
         for (int i = 0; i < outputs.size(); i++) {
             AttributeReference original = outputs.get(i);
             Expression value = inputs.get(i);
-            if (!workspace && context.scope().isProjectDatabase(database)) {
+            if (!original.name().equals(inputs.get(i).name())) {
+                throw new jp.nmi.enclave.error.AccessDeniedException("the audience's copy of " + database + "." + name
+                        + " does not have the table's columns; the statement is not run");
+            }
+            if (project) {
                 Optional<ColumnMask> mask = authorizer.mask(principal, database, name, original.name());
                 if (mask.isPresent() && !"MASK_NONE".equalsIgnoreCase(mask.get().type())) {
                     value = policyExpression(context, MaskSql.of(mask.get(), original.name(), original.dataType()));
@@ -114,9 +143,43 @@ final class ApplyPolicies extends Rule<LogicalPlan> {
         return secured;
     }
 
+    /** {@code condition} with each of its conjuncts marked as the policy's. */
+    private static Expression tagged(Expression condition, long policyId) {
+        List<Expression> conjuncts = new ArrayList<>();
+        split(condition, conjuncts);
+        Expression out = null;
+        for (Expression c : conjuncts) {
+            c.setTagValue(POLICY_CONJUNCT, policyId);
+            out = out == null ? c : new org.apache.spark.sql.catalyst.expressions.And(out, c);
+        }
+        return out;
+    }
+
+    static void split(Expression e, List<Expression> out) {
+        if (e instanceof org.apache.spark.sql.catalyst.expressions.And and) {
+            split(and.left(), out);
+            split(and.right(), out);
+        } else {
+            out.add(e);
+        }
+    }
+
+    /** The relation, its file relation carrying the option that says a row filter must sit right above its scan. */
+    private static LogicalRelation rowFiltered(LogicalRelation r) {
+        if (!(r.relation() instanceof org.apache.spark.sql.execution.datasources.HadoopFsRelation h)) {
+            throw new jp.nmi.enclave.error.AccessDeniedException("a row filter applies to a table that is not stored as files;"
+                    + " the enclave cannot prove the filter runs first");
+        }
+        org.apache.spark.sql.execution.datasources.HadoopFsRelation marked = new org.apache.spark.sql.execution.datasources.HadoopFsRelation(
+                h.location(), h.partitionSchema(), h.dataSchema(), h.bucketSpec(), h.fileFormat(), h.options().updated(ROW_FILTERED, "true"),
+                h.sparkSession());
+        return new LogicalRelation(marked, r.output(), r.catalogTable(), r.isStreaming(), r.stream());
+    }
+
     /** A policy's SQL expression, its subqueries already replaced by their rows (see {@link PolicyExpressions}). */
     private Expression policyExpression(AuthzContext context, String sql) {
         Expression parsed = PolicyExpressions.parse((org.apache.spark.sql.classic.SparkSession) session, sql);
-        return context.policyExpressions().substitute(parsed, context.authorizer().loadedVersion());
+        Expression bound = PseudonymFunction.bind(parsed, context.pseudonymKeyHandle());
+        return context.policyExpressions().substitute(bound, context.authorizer().loadedVersion());
     }
 }

@@ -11,6 +11,7 @@ public final class ApplyPoliciesProbe {
         Analyzer analyzer = session.sessionState().analyzer();
         boolean resolution = Scala.list(analyzer.extendedResolutionRules()).stream().anyMatch(r -> r instanceof ApplyPolicies);
         boolean check = Scala.list(analyzer.extendedCheckRules()).stream().anyMatch(r -> r instanceof CheckStatement);
-        return resolution && check;
+        boolean order = Scala.list(session.sessionState().columnarRules()).stream().anyMatch(r -> r instanceof PolicyColumnarRule);
+        return resolution && check && order;
     }
 }

@@ -3,8 +3,8 @@ package jp.nmi.enclave.authz;
 import static java.util.Objects.requireNonNull;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.WeakHashMap;
-import java.util.concurrent.ConcurrentHashMap;
 import jp.nmi.enclave.policy.Principal;
 import jp.nmi.enclave.policy.RangerAuthorizer;
 import org.apache.spark.SparkContext;
@@ -25,13 +25,30 @@ public final class AuthzContext {
     private final String pseudonymKeyHandle;
     private final ThreadLocal<StatementTrace> current = new ThreadLocal<>();
     private final PolicyExpressions policyExpressions = new PolicyExpressions();
-    /** Derived tables in the workspace database and the user who created each. */
-    private final Map<String, String> workspaceOwners = new ConcurrentHashMap<>();
+    private final java.net.URI fileSystem;
+    private final WriteGuard writeGuard;
 
-    public AuthzContext(RangerAuthorizer authorizer, ProjectScope scope, String pseudonymKeyHandle) {
+    /**
+     * What the check asks of storage before a write runs: the check itself stays free of I/O.
+     */
+    public interface WriteGuard {
+        /**
+         * @param target the scheme-less path of an outbox directory the statement would overwrite
+         * @throws jp.nmi.enclave.error.AccessDeniedException if {@code user} may not overwrite it
+         */
+        void checkOutboxDirectory(String user, String target);
+    }
+
+    /**
+     * @param fileSystem the enclave's own filesystem (scheme and authority): the only one written to
+     */
+    public AuthzContext(RangerAuthorizer authorizer, ProjectScope scope, String pseudonymKeyHandle, java.net.URI fileSystem,
+            WriteGuard writeGuard) {
         this.authorizer = requireNonNull(authorizer, "authorizer is null");
         this.scope = requireNonNull(scope, "scope is null");
         this.pseudonymKeyHandle = requireNonNull(pseudonymKeyHandle, "pseudonymKeyHandle is null");
+        this.fileSystem = requireNonNull(fileSystem, "fileSystem is null");
+        this.writeGuard = requireNonNull(writeGuard, "writeGuard is null");
         this.allowlist = Allowlist.load();
     }
 
@@ -124,11 +141,94 @@ public final class AuthzContext {
         return pseudonymKeyHandle;
     }
 
-    void recordWorkspaceOwner(String table, String user) {
-        workspaceOwners.put(table.toLowerCase(java.util.Locale.ROOT), user);
+    /** An audience's own copies of the project's tables, and the groups whose members read them. */
+    private record AudienceRelations(String name, Set<String> groups,
+            Map<String, org.apache.spark.sql.execution.datasources.LogicalRelation> relations) {}
+
+    private final java.util.List<AudienceRelations> audiences = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Project pseudonyms of everyone who opted out, as the workspace filter matches them. */
+    private volatile Set<String> optouts = Set.of();
+    private volatile scala.collection.immutable.Set<Object> optoutValues = scala.collection.immutable.Set$.MODULE$.empty();
+
+    /**
+     * Registers an audience: members of any of {@code groups} read {@code relations} (resolved by
+     * the enclave, table name to relation) instead of the project's tables of those names.
+     */
+    public void registerAudience(String name, Set<String> groups,
+            Map<String, org.apache.spark.sql.execution.datasources.LogicalRelation> relations) {
+        audiences.add(new AudienceRelations(name, Set.copyOf(groups), Map.copyOf(relations)));
     }
 
-    String workspaceOwner(String table) {
-        return workspaceOwners.get(table.toLowerCase(java.util.Locale.ROOT));
+    /** The name of the audience {@code principal} belongs to, if any. */
+    public java.util.Optional<String> audienceOf(Principal principal) {
+        for (AudienceRelations a : audiences) {
+            if (principal.groups().stream().anyMatch(a.groups()::contains)) {
+                return java.util.Optional.of(a.name());
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** The audience's relation for {@code table} if {@code principal} belongs to an audience that has one. */
+    java.util.Optional<org.apache.spark.sql.execution.datasources.LogicalRelation> audienceRelation(Principal principal, String table) {
+        for (AudienceRelations a : audiences) {
+            if (principal.groups().stream().anyMatch(a.groups()::contains)) {
+                return java.util.Optional.ofNullable(a.relations().get(table.toLowerCase(java.util.Locale.ROOT)));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** The project pseudonyms of every participant who opted out, in force from the next statement. */
+    public void updateOptouts(Set<String> projectPseudonyms) {
+        if (projectPseudonyms.equals(optouts)) {
+            return;
+        }
+        java.util.Set<Object> values = new java.util.HashSet<>();
+        projectPseudonyms.forEach(p -> values.add(org.apache.spark.unsafe.types.UTF8String.fromString(p)));
+        optoutValues = scala.jdk.javaapi.CollectionConverters.asScala(values).toSet();
+        optouts = Set.copyOf(projectPseudonyms);
+    }
+
+    /**
+     * The row filter of a workspace table: no row whose string column (or element of an array of
+     * strings) is the pseudonym of a participant who opted out. Derived data carries pseudonyms
+     * wherever the analyst put them, under any column name; a transformed pseudonym is not
+     * recognised (docs/security-model.md).
+     */
+    java.util.Optional<org.apache.spark.sql.catalyst.expressions.Expression> workspaceFilter(
+            org.apache.spark.sql.execution.datasources.LogicalRelation relation) {
+        if (optouts.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        org.apache.spark.sql.catalyst.expressions.Expression out = null;
+        for (org.apache.spark.sql.catalyst.expressions.AttributeReference a : Scala.list(relation.output())) {
+            org.apache.spark.sql.catalyst.expressions.Expression matches;
+            if (a.dataType() instanceof org.apache.spark.sql.types.StringType) {
+                matches = new org.apache.spark.sql.catalyst.expressions.InSet(a, optoutValues);
+            } else if (a.dataType() instanceof org.apache.spark.sql.types.ArrayType t
+                    && t.elementType() instanceof org.apache.spark.sql.types.StringType) {
+                matches = new org.apache.spark.sql.catalyst.expressions.ArraysOverlap(a,
+                        org.apache.spark.sql.catalyst.expressions.Literal.create(
+                                new org.apache.spark.sql.catalyst.util.GenericArrayData(Scala.seq(new java.util.ArrayList<>(
+                                        scala.jdk.javaapi.CollectionConverters.asJava(optoutValues)))), t));
+            } else {
+                continue;
+            }
+            org.apache.spark.sql.catalyst.expressions.Expression keep = new org.apache.spark.sql.catalyst.expressions.Not(
+                    new org.apache.spark.sql.catalyst.expressions.Coalesce(Scala.seq(java.util.List.of(matches,
+                            org.apache.spark.sql.catalyst.expressions.Literal.create(false,
+                                    org.apache.spark.sql.types.DataTypes.BooleanType)))));
+            out = out == null ? keep : new org.apache.spark.sql.catalyst.expressions.And(out, keep);
+        }
+        return java.util.Optional.ofNullable(out);
+    }
+
+    java.net.URI fileSystem() {
+        return fileSystem;
+    }
+
+    WriteGuard writeGuard() {
+        return writeGuard;
     }
 }

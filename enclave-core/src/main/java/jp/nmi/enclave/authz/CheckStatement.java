@@ -43,7 +43,11 @@ final class CheckStatement implements scala.Function1<LogicalPlan, BoxedUnit> {
             if (LOG.isDebugEnabled()) {
                 LOG.debug("checking for {}:\n{}", trace.principal().user(), debugTree(plan, ""));
             }
-            new PlanCheck(context, trace).check(plan);
+            String currentDatabase = ((org.apache.spark.sql.classic.SparkSession) session).sessionState().catalog().getCurrentDatabase();
+            new PlanCheck(context, trace, currentDatabase).check(plan);
+            if (trace.isLineageWanted()) {
+                trace.recordContributorProblem(ContributorLineage.problem(plan));
+            }
         }
         trace.markChecked();
         return BoxedUnit.UNIT;

@@ -9,8 +9,9 @@ import scala.runtime.BoxedUnit;
 /**
  * The enclave's Spark session extension ({@code spark.sql.extensions=jp.nmi.enclave.authz.EnclaveAuthz}):
  * a resolution rule that applies Ranger row filters and masks ({@link ApplyPolicies}), a check
- * rule that denies everything not allowed ({@link CheckStatement}), and the keyed
- * {@code enclave_pseudonym} function masks use.
+ * rule that denies everything not allowed ({@link CheckStatement}), the parser that gives each
+ * member their own {@code workspace} ({@link EnclaveParser}), and refusing stand-ins for denied
+ * functions (the keyed pseudonym masks use among them: the enclave binds it inside its wrappers).
  *
  * <p>Spark silently skips an extension whose classes fail to load; the enclave therefore probes
  * every session it opens and refuses to serve one where these rules did not run.
@@ -18,9 +19,10 @@ import scala.runtime.BoxedUnit;
 public final class EnclaveAuthz implements scala.Function1<SparkSessionExtensions, BoxedUnit> {
     @Override
     public BoxedUnit apply(SparkSessionExtensions extensions) {
+        extensions.injectParser((session, parser) -> new EnclaveParser(session, parser));
         extensions.injectResolutionRule(ApplyPolicies::new);
+        extensions.injectColumnar(session -> new PolicyColumnarRule());
         extensions.injectCheckRule(session -> new CheckStatement(session));
-        extensions.injectFunction(PseudonymFunction.description(EnclaveAuthz::activeKeyHandle));
         // Denied functions are refused where Spark resolves them, before their builders run: some
         // builders act at resolution (from_protobuf reads its descriptor file). The check rule
         // denies their expressions again should one ever come through another name.
@@ -33,15 +35,6 @@ public final class EnclaveAuthz implements scala.Function1<SparkSessionExtension
                     throw AccessDeniedException.denyFunction(name, reason);
                 })));
         return BoxedUnit.UNIT;
-    }
-
-    private static String activeKeyHandle() {
-        SparkSession active = SparkSession.active();
-        AuthzContext context = active == null ? null : AuthzContext.of(active);
-        if (context == null) {
-            throw new AccessDeniedException("enclave_pseudonym is available only in the enclave's sessions");
-        }
-        return context.pseudonymKeyHandle();
     }
 
     /** For tests and diagnostics: the plan node class that marks a secured table. */

@@ -14,26 +14,34 @@ import jp.nmi.enclave.policy.Principal;
 import jp.nmi.enclave.policy.RangerAuthorizer;
 import org.apache.spark.sql.catalyst.TableIdentifier;
 import org.apache.spark.sql.catalyst.analysis.LocalTempView$;
+import org.apache.spark.sql.catalyst.analysis.ResolvedIdentifier;
+import org.apache.spark.sql.catalyst.analysis.ResolvedNamespace;
+import org.apache.spark.sql.catalyst.catalog.CatalogStorageFormat;
 import org.apache.spark.sql.catalyst.catalog.CatalogTable;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.AttributeReference;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
 import org.apache.spark.sql.catalyst.expressions.SubqueryExpression;
+import org.apache.spark.sql.catalyst.expressions.objects.Invoke;
 import org.apache.spark.sql.catalyst.expressions.objects.StaticInvoke;
 import org.apache.spark.sql.catalyst.plans.QueryPlan;
-import org.apache.spark.sql.catalyst.analysis.ResolvedIdentifier;
 import org.apache.spark.sql.catalyst.plans.logical.Command;
 import org.apache.spark.sql.catalyst.plans.logical.DropTable;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.catalyst.plans.logical.Project;
+import org.apache.spark.sql.catalyst.plans.logical.SetCatalogAndNamespace;
+import org.apache.spark.sql.catalyst.plans.logical.ShowTables;
 import org.apache.spark.sql.execution.command.CreateDataSourceTableAsSelectCommand;
 import org.apache.spark.sql.execution.command.CreateDataSourceTableCommand;
 import org.apache.spark.sql.execution.command.CreateViewCommand;
+import org.apache.spark.sql.execution.command.DescribeColumnCommand;
 import org.apache.spark.sql.execution.command.DescribeTableCommand;
 import org.apache.spark.sql.execution.command.DropTableCommand;
-import org.apache.spark.sql.execution.command.SetCommand;
 import org.apache.spark.sql.execution.command.InsertIntoDataSourceDirCommand;
+import org.apache.spark.sql.execution.command.SetCommand;
+import org.apache.spark.sql.execution.command.ShowColumnsCommand;
+import org.apache.spark.sql.execution.command.ShowTablesCommand;
 import org.apache.spark.sql.execution.datasources.InsertIntoHadoopFsRelationCommand;
 import org.apache.spark.sql.execution.datasources.LogicalRelation;
 import scala.Option;
@@ -41,75 +49,38 @@ import scala.Tuple2;
 
 /**
  * One statement's check: walks the analysed plan top-down, never below the enclave's policy
- * wrappers, and denies (with a message naming it) any plan node, command, function or expression
- * that is not on the allowlist, any relation that is not one of the project's tables, any write
- * outside the project's workspace and outbox, and any column the user's policies do not grant —
- * wherever the column is referenced: select list, WHERE, JOIN, GROUP BY, ORDER BY, window,
- * subquery, CTE or view.
+ * wrappers, and denies (with a message naming it) anything not on the allowlist — and the
+ * allowlist covers everything a statement names, not only its node types:
+ *
+ * <ul>
+ *   <li>plan nodes, commands, functions and expressions (by class, functions through Spark's
+ *       registry, so that no other spelling reaches a denied one; no method calls at all);
+ *   <li>relations: only the project's tables, always below the enclave's wrapper, and the user's
+ *       own workspace tables;
+ *   <li>data sources: a {@code USING} name resolved to the class Spark would load, whatever its
+ *       spelling, and each of its options with the values they may take;
+ *   <li>paths: a write target as a fully qualified URI on the enclave's own filesystem, one name
+ *       inside the project's outbox (see {@link WriteTargets});
+ *   <li>databases a metadata command names: the project's, or the user's own workspace;
+ *   <li>columns: every column the user's policies do not grant, wherever it is referenced: select
+ *       list, WHERE, JOIN, GROUP BY, ORDER BY, window, subquery, CTE or view.
+ * </ul>
  */
 final class PlanCheck {
-    /** Why some well-known operations are denied; others get the generic reason. */
-    private static final Map<String, String> REASONS = Map.ofEntries(
-            Map.entry("AddJarsCommand", "adding code to the session would run analyst code inside the enclave"),
-            Map.entry("AddFilesCommand", "adding files to the session would bring data into the enclave unchecked"),
-            Map.entry("AddArchivesCommand", "adding archives to the session would bring code or data into the enclave unchecked"),
-            Map.entry("ListJarsCommand", "the session's jars are not the analyst's concern"),
-            Map.entry("ListFilesCommand", "the session's files are not the analyst's concern"),
-            Map.entry("CreateFunctionCommand", "user functions could run analyst code or shadow the functions masks use"),
-            Map.entry("CreateFunction", "user functions could run analyst code or shadow the functions masks use"),
-            Map.entry("CreateSQLFunctionCommand", "user functions could shadow the functions masks use"),
-            Map.entry("CreateUserDefinedFunction", "user functions could shadow the functions masks use"),
-            Map.entry("DropFunctionCommand", "functions are the enclave's"),
-            Map.entry("DropFunction", "functions are the enclave's"),
-            Map.entry("CacheTable", "cached plans are shared between the users of the project"),
-            Map.entry("CacheTableAsSelect", "cached plans are shared between the users of the project"),
-            Map.entry("CacheTableCommand", "cached plans are shared between the users of the project"),
-            Map.entry("UncacheTable", "cached plans are shared between the users of the project"),
-            Map.entry("UncacheTableCommand", "cached plans are shared between the users of the project"),
-            Map.entry("ClearCacheCommand", "cached plans are shared between the users of the project"),
-            Map.entry("ExplainCommand", "plans show where the provider's data lives and how the policies are implemented"),
-            Map.entry("ResetCommand", "the session's configuration is the enclave's"),
-            Map.entry("CreateNamespace", "the project's databases are provisioned by operators"),
-            Map.entry("CreateDatabaseCommand", "the project's databases are provisioned by operators"),
-            Map.entry("DropNamespace", "the project's databases are provisioned by operators"),
-            Map.entry("AlterTableAddColumnsCommand", "the project's datasets are read-only"),
-            Map.entry("AlterTableRenameCommand", "the project's datasets are read-only"),
-            Map.entry("AlterTableSetPropertiesCommand", "the project's datasets are read-only"),
-            Map.entry("AlterTableSetLocationCommand", "the project's datasets are read-only"),
-            Map.entry("TruncateTableCommand", "the project's datasets are read-only"),
-            Map.entry("LoadDataCommand", "the project's datasets are read-only, and files are not read by path"),
-            Map.entry("AnalyzeTableCommand", "statistics would be computed over rows the policies hide"),
-            Map.entry("AnalyzeColumnCommand", "statistics would be computed over rows the policies hide"),
-            Map.entry("RefreshTableCommand", "the project's tables are the enclave's"),
-            Map.entry("RefreshResource", "files are not read by path"),
-            Map.entry("InMemoryRelation", "cached plans are shared between the users of the project"),
-            Map.entry("LogicalRDD", "only the project's tables can be read"),
-            Map.entry("ExternalRDD", "only the project's tables can be read"),
-            Map.entry("DataSourceV2Relation", "only the project's tables can be read"),
-            Map.entry("DataSourceV2ScanRelation", "only the project's tables can be read"),
-            Map.entry("HiveTableRelation", "only the project's tables can be read"),
-            Map.entry("CollectMetrics", "observed metrics leave the query outside its result"));
-
-    /** Commands that only read the catalog's metadata (names and types, never rows). */
-    private static final Set<String> METADATA_COMMANDS = Set.of(
-            "ShowTablesCommand", "ShowTables", "ShowNamespaces", "ShowNamespacesCommand", "ShowColumnsCommand", "ShowColumns",
-            "DescribeRelation", "DescribeColumnCommand", "DescribeColumn", "ShowFunctions", "ShowFunctionsCommand",
-            "DescribeFunctionCommand", "DescribeFunction", "SetCatalogAndNamespace", "SetNamespaceCommand", "SetCatalogCommand",
-            "ShowCurrentNamespaceCommand", "ShowCurrentNamespace", "DropTempViewCommand", "ShowViews", "ShowViewsCommand",
-            "ShowCatalogsCommand", "ShowCatalogs", "DescribeTableCommand");
-
     private final AuthzContext context;
     private final StatementTrace trace;
     private final Allowlist allowlist;
+    private final String currentDatabase;
     private final List<SecuredRelation> secured = new ArrayList<>();
     /** For each secured relation (same index), its output expression ids to column names, as the plan has them now. */
     private final List<Map<Long, String>> securedColumns = new ArrayList<>();
     private final Set<Long> referenced = new HashSet<>();
 
-    PlanCheck(AuthzContext context, StatementTrace trace) {
+    PlanCheck(AuthzContext context, StatementTrace trace, String currentDatabase) {
         this.context = context;
         this.trace = trace;
         this.allowlist = context.allowlist();
+        this.currentDatabase = currentDatabase;
     }
 
     void check(LogicalPlan root) {
@@ -162,7 +133,7 @@ final class PlanCheck {
                     + " was not secured by the enclave's policies");
         }
         if (!allowlist.isAllowedPlanNode(name)) {
-            throw AccessDeniedException.denyPlanNode(name, REASONS.getOrDefault(name, "it is not on the enclave's allowlist"));
+            throw AccessDeniedException.denyPlanNode(name, allowlist.specificDenialReason(name).orElse("it is not on the enclave's allowlist"));
         }
         visitExpressionsAndChildren(plan);
     }
@@ -189,19 +160,19 @@ final class PlanCheck {
         if (e instanceof SubqueryExpression s) {
             visitPlan(s.plan());
         }
-        if (e instanceof StaticInvoke invoke) {
-            if (!PseudonymFunction.isThis(invoke)) {
-                throw AccessDeniedException.denyFunction(invoke.functionName(), "it calls a Java method directly");
-            }
-        } else {
-            String name = e.getClass().getSimpleName();
-            Optional<String[]> denial = allowlist.denial(name);
-            if (denial.isPresent()) {
-                throw AccessDeniedException.denyFunction(denial.get()[0], denial.get()[1]);
-            }
-            if (!allowlist.isAllowedExpression(name)) {
-                throw AccessDeniedException.denyFunction(allowlist.displayName(name), "it is not on the enclave's allowlist");
-            }
+        if (e instanceof StaticInvoke || e instanceof Invoke) {
+            // Method calls appear in an analyst's plan only through functions that call Java code;
+            // the enclave's own keyed pseudonym sits below the policy wrappers, never up here.
+            throw AccessDeniedException.denyFunction(e instanceof StaticInvoke s ? s.functionName() : ((Invoke) e).functionName(),
+                    "it calls a Java method directly");
+        }
+        String name = e.getClass().getSimpleName();
+        Optional<String[]> denial = allowlist.denial(name);
+        if (denial.isPresent()) {
+            throw AccessDeniedException.denyFunction(denial.get()[0], denial.get()[1]);
+        }
+        if (!allowlist.isAllowedExpression(name)) {
+            throw AccessDeniedException.denyFunction(allowlist.displayName(name), "it is not on the enclave's allowlist");
         }
         for (Expression child : Scala.list(e.children())) {
             visitExpression(child);
@@ -210,7 +181,6 @@ final class PlanCheck {
 
     private void checkCommand(LogicalPlan plan, String name) {
         String user = trace.principal().user();
-        ProjectScope scope = context.scope();
         if (plan instanceof SetCommand set) {
             Option<Tuple2<String, Option<String>>> kv = set.kv();
             if (kv.isEmpty()) {
@@ -222,8 +192,7 @@ final class PlanCheck {
                         || key.startsWith("spark.sql.optimizer") || key.startsWith("spark.sql.runSQLOnFiles")
                         || key.startsWith("spark.sql.catalog") || key.startsWith("spark.enclave")
                         ? "it could switch off the enclave's controls"
-                        : "only spark.sql.shuffle.partitions, spark.sql.session.timeZone, spark.sql.ansi.enabled and"
-                                + " spark.sql.legacy.timeParserPolicy may be set");
+                        : "only " + String.join(", ", new TreeSet<>(allowlist.settableKeys())) + " may be set");
             }
             return;
         }
@@ -235,53 +204,96 @@ final class PlanCheck {
             visitPlan(view.plan());
             return;
         }
-        if (plan instanceof DescribeTableCommand describe && describe.isExtended()) {
-            throw AccessDeniedException.denyPlanNode("DESCRIBE EXTENDED", "it shows where the provider's data lives");
+        if (plan instanceof DescribeTableCommand describe) {
+            if (describe.isExtended()) {
+                throw AccessDeniedException.denyPlanNode("DESCRIBE EXTENDED", "it shows where the provider's data lives");
+            }
+            checkNamedTable(describe.table(), user);
+            return;
         }
-        if (METADATA_COMMANDS.contains(name)) {
+        if (plan instanceof DescribeColumnCommand describe) {
+            if (describe.isExtended()) {
+                throw AccessDeniedException.denyPlanNode("DESCRIBE EXTENDED", "it shows where the provider's data lives");
+            }
+            checkNamedTable(describe.table(), user);
+            return;
+        }
+        if (plan instanceof ShowTablesCommand show) {
+            if (show.isExtended()) {
+                throw AccessDeniedException.denyPlanNode("SHOW TABLE EXTENDED", "it shows where the data lives and"
+                        + " describes tables that are not yours");
+            }
+            checkNamedDatabase(show.databaseName().isDefined() ? show.databaseName().get() : currentDatabase, user);
+            return;
+        }
+        if (plan instanceof ShowColumnsCommand show) {
+            TableIdentifier id = show.tableName();
+            checkNamedTable(show.databaseName().isDefined() ? new TableIdentifier(id.table(), show.databaseName()) : id, user);
+            return;
+        }
+        if (plan instanceof ShowTables show) {
+            checkNamedNamespace(show.namespace(), user);
+            return;
+        }
+        if (plan instanceof SetCatalogAndNamespace use) {
+            checkNamedNamespace(use.child(), user);
+            return;
+        }
+        if (allowlist.isMetadataCommand(name)) {
             return;
         }
         if (plan instanceof InsertIntoDataSourceDirCommand insert) {
-            Option<URI> location = insert.storage().locationUri();
-            String path = location.isDefined() ? normalise(location.get()) : "";
-            if (!scope.isWritablePath(path)) {
-                throw AccessDeniedException.denyWrite(path.isEmpty() ? "a directory without a path" : path,
-                        "results go to the project's outbox (" + scope.outboxPath() + ") or workspace (" + scope.workspacePath() + ")");
-            }
+            Allowlist.DataSourceRule rule = dataSource(insert.provider(), Allowlist.DataSourceUse.OUTBOX_DIRECTORY,
+                    "INSERT OVERWRITE DIRECTORY");
+            checkOptions(insert.provider(), rule, insert.storage());
+            String target = WriteTargets.outboxDirectory(insert.storage().locationUri(), context.fileSystem(),
+                    context.scope().outboxPath());
+            context.writeGuard().checkOutboxDirectory(user, target);
+            trace.recordOutboxDirectory(target);
             visitPlan(insert.query());
             return;
         }
         if (plan instanceof CreateDataSourceTableAsSelectCommand ctas) {
-            checkWorkspaceTable(ctas.table(), user, true);
+            checkWorkspaceTableCreation(ctas.table(), user);
+            // the command writes its files through a nested insert, checked against this
+            trace.expectWrite(context.scope().workspaceDirectoryOf(user) + "/" + ctas.table().identifier().table().toLowerCase(java.util.Locale.ROOT));
             visitPlan(ctas.query());
-            context.recordWorkspaceOwner(qualified(ctas.table().identifier()), user);
             return;
         }
         if (plan instanceof CreateDataSourceTableCommand create) {
-            checkWorkspaceTable(create.table(), user, true);
-            context.recordWorkspaceOwner(qualified(create.table().identifier()), user);
+            checkWorkspaceTableCreation(create.table(), user);
             return;
         }
         if (plan instanceof InsertIntoHadoopFsRelationCommand insert) {
-            if (insert.catalogTable().isDefined()) {
-                checkWorkspaceTable(insert.catalogTable().get(), user, false);
-            } else if (!scope.isWritablePath(normalise(insert.outputPath().toUri()))) {
-                throw AccessDeniedException.denyWrite(insert.outputPath().toString(), "results go to the project's outbox or workspace");
+            if (insert.catalogTable().isEmpty()) {
+                // only as the inside of a command checked above: its files, exactly where that command said
+                URI target = insert.outputPath().toUri();
+                String path = target.getPath();
+                boolean sameFileSystem = target.getScheme() == null || (target.getScheme().equalsIgnoreCase(context.fileSystem().getScheme())
+                        && String.valueOf(target.getRawAuthority()).equalsIgnoreCase(String.valueOf(context.fileSystem().getRawAuthority())));
+                if (!sameFileSystem || !trace.isExpectedWrite(path)) {
+                    throw AccessDeniedException.denyWrite(display(target),
+                            "results are written as workspace tables or with INSERT OVERWRITE DIRECTORY into the outbox");
+                }
+                dataSource(insert.fileFormat().getClass().getName(), trace.outboxDirectories().contains(path)
+                        ? Allowlist.DataSourceUse.OUTBOX_DIRECTORY : Allowlist.DataSourceUse.WORKSPACE_TABLE, "this write");
+                visitPlan(insert.query());
+                return;
             }
+            CatalogTable table = insert.catalogTable().get();
+            checkOwnWorkspace(table.identifier(), user, "writing to");
+            dataSource(insert.fileFormat().getClass().getName(), Allowlist.DataSourceUse.WORKSPACE_TABLE, "a workspace table");
             visitPlan(insert.query());
             return;
         }
         if (plan instanceof DropTable drop) {
             // DROP TABLE on the session catalog, as Spark 4 analyses it
             if (!(drop.child() instanceof ResolvedIdentifier id) || id.identifier().namespace().length != 1) {
-                throw AccessDeniedException.denyPlanNode("DROP TABLE", "only tables a user created in the workspace can be dropped");
+                throw AccessDeniedException.denyPlanNode("DROP TABLE", "only tables in your own workspace can be dropped");
             }
-            String database = id.identifier().namespace()[0];
-            String table = database + "." + id.identifier().name();
-            String owner = context.workspaceOwner(table);
-            if (!scope.isWorkspaceDatabase(database) || !user.equals(owner)) {
-                throw AccessDeniedException.denyWrite(table, "only tables a user created in the workspace can be dropped, by that user");
-            }
+            checkOwnWorkspace(new TableIdentifier(id.identifier().name(), Option.apply(id.identifier().namespace()[0])), user,
+                    "dropping");
+            trace.recordWorkspaceDrop(id.identifier().name());
             return;
         }
         if (plan instanceof DropTableCommand drop) {
@@ -289,33 +301,109 @@ final class PlanCheck {
                 throw AccessDeniedException.denyPlanNode("DROP VIEW", "only temporary views exist in the enclave (DROP VIEW of a"
                         + " temporary view names it without a database)");
             }
-            String table = qualified(drop.tableName());
-            String owner = context.workspaceOwner(table);
-            if (!scope.isWorkspaceDatabase(database(drop.tableName())) || !user.equals(owner)) {
-                throw AccessDeniedException.denyWrite(table, "only tables a user created in the workspace can be dropped, by that user");
-            }
+            checkOwnWorkspace(drop.tableName(), user, "dropping");
+            trace.recordWorkspaceDrop(drop.tableName().table());
             return;
         }
-        throw AccessDeniedException.denyPlanNode(name, REASONS.getOrDefault(name,
-                "the enclave runs queries, temporary views, workspace tables and exports to the outbox"));
+        throw AccessDeniedException.denyPlanNode(name, allowlist.denialReason(name));
     }
 
-    private void checkWorkspaceTable(CatalogTable table, String user, boolean creating) {
-        ProjectScope scope = context.scope();
-        String name = qualified(table.identifier());
-        if (!scope.isWorkspaceDatabase(database(table.identifier()))) {
-            throw AccessDeniedException.denyWrite(name, "tables are created only in the workspace database ("
-                    + scope.workspaceDatabase() + "); the project's datasets are read-only");
+    /** The allowlist's rule for the data source {@code provider} names, if it may be used for {@code use}. */
+    private Allowlist.DataSourceRule dataSource(String provider, Allowlist.DataSourceUse use, String where) {
+        String className;
+        try {
+            className = canonical(provider);
+        } catch (RuntimeException | LinkageError e) {
+            throw AccessDeniedException.denyPlanNode("USING " + provider, "it is not a data source the enclave knows");
         }
-        if (creating && table.storage().locationUri().isDefined()) {
-            throw AccessDeniedException.denyWrite(name, "a workspace table lives in the workspace; LOCATION is not allowed");
+        Optional<Map.Entry<String, Allowlist.DataSourceRule>> rule = allowlist.dataSource(className);
+        if (rule.isEmpty() || !rule.get().getValue().uses().contains(use)) {
+            throw AccessDeniedException.denyPlanNode("USING " + provider, "only " + String.join(", ", allowlist.dataSourcesFor(use))
+                    + " may be used for " + where + (rule.isEmpty() ? "" : " (" + rule.get().getKey() + " is for "
+                    + rule.get().getValue().uses().stream().map(Allowlist.DataSourceUse::label).sorted().toList() + ")"));
         }
-        if (!creating) {
-            String owner = context.workspaceOwner(name);
-            if (!user.equals(owner)) {
-                throw AccessDeniedException.denyWrite(name, "it belongs to " + (owner == null ? "nobody in this session" : owner));
+        return rule.get().getValue();
+    }
+
+    /** The class Spark loads for a data source name, whatever its spelling. */
+    private static String canonical(String provider) {
+        Class<?> c = org.apache.spark.sql.execution.datasources.DataSource$.MODULE$.lookupDataSource(provider,
+                org.apache.spark.sql.internal.SQLConf.get());
+        return c.getName();
+    }
+
+    private void checkOptions(String provider, Allowlist.DataSourceRule rule, CatalogStorageFormat storage) {
+        for (Map.Entry<String, String> option : scala.jdk.javaapi.CollectionConverters.asJava(storage.properties()).entrySet()) {
+            String key = option.getKey().toLowerCase(java.util.Locale.ROOT);
+            java.util.regex.Pattern allowed = rule.options().get(key);
+            if (allowed == null) {
+                throw AccessDeniedException.denyPlanNode("OPTIONS (" + option.getKey() + ")", "the option is not allowed for "
+                        + provider + (rule.options().isEmpty() ? "" : " (allowed: " + String.join(", ", new TreeSet<>(rule.options().keySet()))
+                        + ")"));
+            }
+            if (option.getValue() == null || !allowed.matcher(option.getValue()).matches()) {
+                throw AccessDeniedException.denyPlanNode("OPTIONS (" + option.getKey() + ")", "its value is not one the enclave"
+                        + " allows for " + provider + " (" + allowed.pattern() + ")");
             }
         }
+    }
+
+    private void checkWorkspaceTableCreation(CatalogTable table, String user) {
+        checkOwnWorkspace(table.identifier(), user, "writing to");
+        String name = qualified(table.identifier());
+        if (table.storage().locationUri().isDefined()) {
+            throw AccessDeniedException.denyWrite(name, "a workspace table lives in the workspace; LOCATION and OPTIONS (path) are not allowed");
+        }
+        if (table.provider().isEmpty()) {
+            throw AccessDeniedException.denyWrite(name, "a workspace table needs USING parquet");
+        }
+        Allowlist.DataSourceRule rule = dataSource(table.provider().get(), Allowlist.DataSourceUse.WORKSPACE_TABLE, "a workspace table");
+        checkOptions(table.provider().get(), rule, table.storage());
+        if (!table.properties().isEmpty()) {
+            throw AccessDeniedException.denyWrite(name, "TBLPROPERTIES are not allowed on workspace tables");
+        }
+    }
+
+    /** {@code id} must be a table of {@code user}'s own workspace. */
+    private void checkOwnWorkspace(TableIdentifier id, String user, String what) {
+        String database = database(id);
+        String name = database + "." + id.table();
+        ProjectScope scope = context.scope();
+        Optional<String> owner = scope.workspaceUser(database);
+        if (owner.isEmpty()) {
+            throw AccessDeniedException.denyWrite(name, scope.isProjectDatabase(database)
+                    ? "the project's datasets are read-only; derived tables go to your workspace (workspace.<table>)"
+                    : "tables are created only in your workspace (workspace.<table>)");
+        }
+        if (!owner.get().equals(user)) {
+            throw AccessDeniedException.denyWrite(name, "it is in the workspace of " + owner.get() + "; " + what
+                    + " workspace tables is for their owner only");
+        }
+    }
+
+    /** A table a metadata command names: the project's, or one of the user's own workspace. */
+    private void checkNamedTable(TableIdentifier id, String user) {
+        checkNamedDatabase(database(id), user);
+    }
+
+    private void checkNamedDatabase(String database, String user) {
+        ProjectScope scope = context.scope();
+        if (scope.isProjectDatabase(database)) {
+            return;
+        }
+        Optional<String> owner = scope.workspaceUser(database);
+        if (owner.isPresent() && owner.get().equals(user)) {
+            return;
+        }
+        throw new AccessDeniedException(user + " may not look into " + database + ": "
+                + (owner.isPresent() ? "it is the workspace of " + owner.get() : "it is not part of project " + scope.projectId()));
+    }
+
+    private void checkNamedNamespace(LogicalPlan namespace, String user) {
+        if (!(namespace instanceof ResolvedNamespace ns) || ns.namespace().length() != 1) {
+            throw AccessDeniedException.denyPlanNode(namespace.nodeName(), "only the project's database and your workspace exist here");
+        }
+        checkNamedDatabase(ns.namespace().head(), user);
     }
 
     private void checkColumnAccess() {
@@ -328,10 +416,10 @@ final class PlanCheck {
             Map<Long, String> outputs = securedColumns.get(i);
             r.policies().forEach(trace::recordPolicy);
             if (r.workspace()) {
-                String owner = context.workspaceOwner(r.qualifiedName());
-                if (!principal.user().equals(owner)) {
+                Optional<String> owner = scope.workspaceUser(r.database());
+                if (owner.isEmpty() || !principal.user().equals(owner.get())) {
                     throw new AccessDeniedException(principal.user() + " may not read workspace table " + r.qualifiedName()
-                            + ": it belongs to " + (owner == null ? "nobody in this session" : owner));
+                            + ": it belongs to " + owner.orElse("nobody"));
                 }
                 continue;
             }
@@ -366,23 +454,15 @@ final class PlanCheck {
     }
 
     private String database(TableIdentifier id) {
-        return id.database().isDefined() ? id.database().get() : currentDatabase();
+        return id.database().isDefined() ? id.database().get() : currentDatabase;
     }
 
     private String qualified(TableIdentifier id) {
         return database(id) + "." + id.table();
     }
 
-    private String currentDatabase() {
-        return context.scope().database();
-    }
-
-    /** The path of a URI, normalised, so that {@code ..} cannot climb out of the outbox. */
-    static String normalise(URI uri) {
-        String path = uri.normalize().getPath();
-        if (path == null || path.contains("..")) {
-            return "";
-        }
-        return path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
+    /** For messages: a URI without its user-info. */
+    static String display(URI uri) {
+        return uri.getRawUserInfo() == null ? uri.toString() : uri.toString().replace(uri.getRawUserInfo() + "@", "");
     }
 }

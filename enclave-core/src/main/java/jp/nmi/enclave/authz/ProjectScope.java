@@ -3,16 +3,29 @@ package jp.nmi.enclave.authz;
 import static java.util.Objects.requireNonNull;
 
 import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
- * Where a project's session may read and write: its dataset database, the workspace database for
- * derived tables, and the HDFS directories of its workspace and outbox (paths without scheme).
+ * Where a project's session may read and write: its dataset database, each member's own workspace
+ * database for derived tables, and the HDFS directories of the workspace and the outbox (paths
+ * without scheme, on the enclave's own filesystem).
+ *
+ * <p>Every member has a workspace of their own: analysts write {@code workspace.t}, and the
+ * enclave reads it as {@code workspace_<user>.t}, a database whose files live under
+ * {@code <workspace>/users/<user>/}. Whose a workspace table is follows from where it is; nothing
+ * has to be recorded, and no statement can make another member's table its own.
  */
-public record ProjectScope(String projectId, String database, String workspaceDatabase, String workspacePath, String outboxPath) {
+public record ProjectScope(String projectId, String database, String workspacePath, String outboxPath) {
+    /** The database name analysts write for their own workspace. */
+    public static final String WORKSPACE = "workspace";
+    private static final String WORKSPACE_PREFIX = WORKSPACE + "_";
+    /** User names as project specs allow them. */
+    private static final Pattern USER = Pattern.compile("[a-z0-9_-]{1,64}");
+
     public ProjectScope {
         requireNonNull(projectId, "projectId is null");
         requireNonNull(database, "database is null");
-        requireNonNull(workspaceDatabase, "workspaceDatabase is null");
         requireNonNull(workspacePath, "workspacePath is null");
         requireNonNull(outboxPath, "outboxPath is null");
     }
@@ -26,16 +39,34 @@ public record ProjectScope(String projectId, String database, String workspaceDa
         return database.equalsIgnoreCase(db);
     }
 
+    /** The workspace database of {@code user}. */
+    public String workspaceDatabaseOf(String user) {
+        if (!USER.matcher(user).matches()) {
+            throw new IllegalArgumentException("'" + user + "' is not a user name");
+        }
+        return WORKSPACE_PREFIX + user;
+    }
+
+    /** Whose workspace {@code db} is, if it is a workspace database. */
+    public Optional<String> workspaceUser(String db) {
+        if (db == null) {
+            return Optional.empty();
+        }
+        String lower = db.toLowerCase(Locale.ROOT);
+        if (!lower.startsWith(WORKSPACE_PREFIX)) {
+            return Optional.empty();
+        }
+        String user = lower.substring(WORKSPACE_PREFIX.length());
+        return USER.matcher(user).matches() ? Optional.of(user) : Optional.empty();
+    }
+
     public boolean isWorkspaceDatabase(String db) {
-        return workspaceDatabase.equalsIgnoreCase(db);
+        return workspaceUser(db).isPresent();
     }
 
-    /** Whether {@code path} (scheme-less, normalised) lies under the workspace or the outbox. */
-    public boolean isWritablePath(String path) {
-        return isUnder(path, workspacePath) || isUnder(path, outboxPath);
-    }
-
-    static boolean isUnder(String path, String dir) {
-        return path.equals(dir) || path.startsWith(dir.endsWith("/") ? dir : dir + "/");
+    /** Where {@code user}'s workspace tables live (scheme-less). */
+    public String workspaceDirectoryOf(String user) {
+        workspaceDatabaseOf(user); // validates the name
+        return workspacePath + "/users/" + user;
     }
 }

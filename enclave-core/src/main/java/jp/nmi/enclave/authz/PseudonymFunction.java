@@ -12,23 +12,24 @@ import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import jp.nmi.enclave.error.AccessDeniedException;
 import org.apache.spark.SparkEnv;
-import org.apache.spark.sql.catalyst.FunctionIdentifier;
 import org.apache.spark.sql.catalyst.expressions.Cast;
 import org.apache.spark.sql.catalyst.expressions.Expression;
-import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
 import org.apache.spark.sql.catalyst.expressions.Literal;
 import org.apache.spark.sql.catalyst.expressions.objects.StaticInvoke;
 import org.apache.spark.sql.types.AbstractDataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.unsafe.types.UTF8String;
 import scala.Option;
-import scala.Tuple3;
-import scala.collection.immutable.Seq;
 
 /**
- * {@code enclave_pseudonym(col)}: {@code hex(HMAC-SHA256(project key, "project:" + col))}, the
- * keyed pseudonym masks use (MASK_HASH) instead of an unsalted hash, which anyone could compute
- * for every candidate identifier.
+ * The keyed pseudonym masks use (MASK_HASH) instead of an unsalted hash, which anyone could compute
+ * for every candidate identifier: {@code hex(HMAC-SHA256(project key, "mask:" + value))}. Masks
+ * name it {@code enclave_pseudonym(col)}; the enclave builds it itself inside the policy wrapper.
+ * Analysts cannot call it: computing it for values of their choosing would reverse any masked
+ * column with few values (the name is a refusing stand-in for them, and the check rule denies a
+ * method call anywhere in their plan). Its domain ({@code "mask:"}) differs from the one the
+ * extract's re-keyed identifiers use ({@code "project:"}), so a masked value never equals an
+ * identifier of the project.
  *
  * <p>The key never appears in a plan: the expression carries only a handle, resolved in the
  * executing JVM from keys registered by the enclave (local mode) or from the redacted Spark
@@ -48,13 +49,15 @@ public final class PseudonymFunction {
         MACS.remove();
     }
 
+    private static final byte[] DOMAIN = "mask:".getBytes(StandardCharsets.UTF_8);
+
     /** Called by generated code through StaticInvoke. */
     public static UTF8String pseudonym(UTF8String handle, UTF8String value) {
         if (value == null) {
             return null;
         }
         Mac mac = MACS.get().computeIfAbsent(handle.toString(), PseudonymFunction::newMac);
-        mac.update("project:".getBytes(StandardCharsets.UTF_8));
+        mac.update(DOMAIN);
         return UTF8String.fromString(HexFormat.of().formatHex(mac.doFinal(value.getBytes())));
     }
 
@@ -80,22 +83,6 @@ public final class PseudonymFunction {
         }
     }
 
-    /** The function as Spark's extension API wants it, bound to the project's key handle. */
-    static Tuple3<FunctionIdentifier, ExpressionInfo, scala.Function1<Seq<Expression>, Expression>> description(
-            java.util.function.Supplier<String> handle) {
-        ExpressionInfo info = new ExpressionInfo(PseudonymFunction.class.getName(), null, NAME,
-                "_FUNC_(expr) - The project's keyed pseudonym of expr: hex(HMAC-SHA256(project key, expr)).",
-                "", "", "", "misc_funcs", "", "", "built-in");
-        scala.Function1<Seq<Expression>, Expression> builder = arguments -> {
-            List<Expression> args = Scala.list(arguments);
-            if (args.size() != 1) {
-                throw new IllegalArgumentException(NAME + " takes exactly one argument, got " + args.size());
-            }
-            return invoke(handle.get(), args.get(0));
-        };
-        return new Tuple3<>(FunctionIdentifier.apply(NAME), info, builder);
-    }
-
     static StaticInvoke invoke(String handle, Expression argument) {
         Expression asString = new Cast(argument, DataTypes.StringType, Option.empty());
         return new StaticInvoke(PseudonymFunction.class, DataTypes.StringType, "pseudonym",
@@ -103,8 +90,20 @@ public final class PseudonymFunction {
                 Scala.<AbstractDataType>seq(List.of()), true, true, true, Option.empty());
     }
 
-    /** Whether a StaticInvoke is this function (the only StaticInvoke an analyst's SQL may contain). */
-    static boolean isThis(StaticInvoke invoke) {
-        return invoke.staticObject() == PseudonymFunction.class && "pseudonym".equals(invoke.functionName());
+    /**
+     * {@code e} with every call of {@code enclave_pseudonym} a policy expression makes replaced by
+     * the keyed function itself, bound to {@code handle}.
+     */
+    static Expression bind(Expression e, String handle) {
+        return e.transform(Scala.on(org.apache.spark.sql.catalyst.analysis.UnresolvedFunction.class, f -> {
+            if (f.nameParts().size() != 1 || !NAME.equalsIgnoreCase(f.nameParts().head())) {
+                return f;
+            }
+            List<Expression> args = Scala.list(f.arguments());
+            if (args.size() != 1) {
+                throw new AccessDeniedException("a mask calls " + NAME + " with " + args.size() + " arguments; it takes one");
+            }
+            return invoke(handle, args.get(0));
+        }));
     }
 }

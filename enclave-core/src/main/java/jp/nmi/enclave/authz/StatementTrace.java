@@ -17,6 +17,11 @@ public final class StatementTrace {
     private boolean executing;
     private final Set<Long> policies = new LinkedHashSet<>();
     private final Set<String> columns = new LinkedHashSet<>();
+    private final Set<String> outboxDirectories = new LinkedHashSet<>();
+    private final Set<String> droppedWorkspaceTables = new LinkedHashSet<>();
+    private final Set<String> expectedWrites = new LinkedHashSet<>();
+    private boolean lineageWanted;
+    private java.util.Optional<String> contributorProblem;
 
     private StatementTrace(Principal principal, boolean system) {
         this.principal = principal;
@@ -72,6 +77,55 @@ public final class StatementTrace {
 
     void recordColumn(String column) {
         columns.add(column);
+    }
+
+    void recordOutboxDirectory(String path) {
+        outboxDirectories.add(path);
+        expectedWrites.add(path);
+    }
+
+    /** A path a checked command will write its files to (through a nested insert Spark analyses again). */
+    void expectWrite(String path) {
+        expectedWrites.add(path);
+    }
+
+    boolean isExpectedWrite(String path) {
+        return expectedWrites.contains(path);
+    }
+
+    /** Asks the check to trace the contributor column of the statement's result (an output being made). */
+    public void requestContributorLineage() {
+        lineageWanted = true;
+    }
+
+    boolean isLineageWanted() {
+        return lineageWanted;
+    }
+
+    void recordContributorProblem(java.util.Optional<String> problem) {
+        contributorProblem = problem;
+    }
+
+    /**
+     * Why the result's contributors cannot be verified (empty if they can), once checked; a
+     * statement whose lineage was not traced counts as unverifiable.
+     */
+    public java.util.Optional<String> contributorProblem() {
+        return contributorProblem == null ? java.util.Optional.of("the statement's contributors were not traced") : contributorProblem;
+    }
+
+    void recordWorkspaceDrop(String table) {
+        droppedWorkspaceTables.add(table);
+    }
+
+    /** Tables of the user's own workspace the statement drops (names without database). */
+    public Set<String> droppedWorkspaceTables() {
+        return Collections.unmodifiableSet(droppedWorkspaceTables);
+    }
+
+    /** Outbox directories the statement writes (scheme-less paths), checked before it ran. */
+    public Set<String> outboxDirectories() {
+        return Collections.unmodifiableSet(outboxDirectories);
     }
 
     public Set<Long> policies() {

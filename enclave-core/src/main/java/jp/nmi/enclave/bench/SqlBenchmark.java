@@ -165,7 +165,7 @@ public final class SqlBenchmark {
 
     private static void runEnclave(EnclaveStorage storage, Map<String, String> tables, Path policies, Path dir, int repetitions,
             Map<String, List<Double>> times) {
-        ProjectScope scope = new ProjectScope("BENCH", "bench", "workspace", "/enclave/projects/BENCH/workspace",
+        ProjectScope scope = new ProjectScope("BENCH", "bench", "/enclave/projects/BENCH/workspace",
                 "/enclave/projects/BENCH/outbox");
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);

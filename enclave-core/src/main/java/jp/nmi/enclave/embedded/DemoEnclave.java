@@ -6,8 +6,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import jp.nmi.enclave.audit.FileAuditLog;
 import jp.nmi.enclave.authz.ProjectScope;
 import jp.nmi.enclave.dataset.DatasetRegistryStore;
@@ -23,6 +26,7 @@ import jp.nmi.enclave.policy.FilePolicySource;
 import jp.nmi.enclave.policy.RangerAuthorizer;
 import jp.nmi.enclave.project.PolicyPublisher;
 import jp.nmi.enclave.project.ProjectDirectory;
+import jp.nmi.enclave.project.ProjectOptouts;
 import jp.nmi.enclave.project.ProjectPolicies;
 import jp.nmi.enclave.project.ProjectReconciler;
 import jp.nmi.enclave.project.ProjectState;
@@ -101,13 +105,19 @@ public final class DemoEnclave implements AutoCloseable {
         }
         Map<String, String> tables = new LinkedHashMap<>();
         state.extract().tables().forEach((name, table) -> tables.put(name, table.location()));
+        List<EnclaveSession.Audience> audiences = new ArrayList<>();
+        state.extract().audiences().forEach((name, audience) -> {
+            Map<String, String> own = new LinkedHashMap<>();
+            audience.tables().forEach((t, table) -> own.put(t, table.location()));
+            audiences.add(new EnclaveSession.Audience(name, Set.copyOf(audience.groups()), own));
+        });
         String projectPath = org.apache.hadoop.fs.Path.getPathWithoutSchemeAndAuthority(storage.layout().project(projectId)).toString();
-        ProjectScope scope = new ProjectScope(projectId, state.spec().database(), "workspace", projectPath + "/workspace",
-                projectPath + "/outbox");
+        ProjectScope scope = new ProjectScope(projectId, state.spec().database(), projectPath + "/workspace", projectPath + "/outbox");
         RangerAuthorizer authorizer = new RangerAuthorizer(new FilePolicySource(policyFile), ProjectPolicies.SERVICE, clock);
-        return EnclaveSession.open(storage.fileSystemUri(), new EnclaveSession.Project(scope, tables), authorizer, directory,
-                new FileAuditLog(auditLog), KeyStoreFile.openOrCreate(keyStore).key(state.spec().keyAlias())
-                        .orElseThrow(() -> new ValidationException("the key of project " + projectId + " is missing")), settings);
+        javax.crypto.SecretKey key = KeyStoreFile.openOrCreate(keyStore).key(state.spec().keyAlias())
+                .orElseThrow(() -> new ValidationException("the key of project " + projectId + " is missing"));
+        return EnclaveSession.open(storage.fileSystemUri(), new EnclaveSession.Project(scope, tables, audiences), authorizer, directory,
+                new FileAuditLog(auditLog), key, settings).withOptouts(new ProjectOptouts(storage, key));
     }
 
     public static Path keyStore(Path dir) {

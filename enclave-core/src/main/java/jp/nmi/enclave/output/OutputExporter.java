@@ -6,11 +6,13 @@ import java.io.IOException;
 import java.security.PrivilegedExceptionAction;
 import java.util.ArrayList;
 import java.util.List;
+import jp.nmi.egress.disclosure.Check;
 import jp.nmi.egress.disclosure.Data;
 import jp.nmi.egress.disclosure.DisclosureChecker;
 import jp.nmi.egress.disclosure.OutputRecord;
 import jp.nmi.egress.disclosure.Profile;
 import jp.nmi.egress.disclosure.Report;
+import jp.nmi.egress.disclosure.Status;
 import jp.nmi.enclave.error.AccessDeniedException;
 import jp.nmi.enclave.error.EnclaveStorageException;
 import jp.nmi.enclave.error.ValidationException;
@@ -53,7 +55,8 @@ public final class OutputExporter {
         if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,100}\\.csv")) {
             throw new ValidationException("--name '" + name + "' must be a file name ending in .csv (letters, digits, . _ -)");
         }
-        StatementResult r = session.execute(user, query);
+        EnclaveSession.ExportRows rows = session.executeForExport(user, query);
+        StatementResult r = rows.result();
         if (r.status() == StatementResult.Status.DENIED) {
             throw new AccessDeniedException(r.message().replaceFirst("^" + java.util.regex.Pattern.quote(AccessDeniedException.PREFIX), ""));
         }
@@ -67,16 +70,17 @@ public final class OutputExporter {
             throw new ValidationException("the query must return " + CONTRIBUTOR + " with every row, so that the checks know who"
                     + " contributes to each cell (columns: " + String.join(", ", r.columns()) + ")");
         }
-        List<String[]> rows = new ArrayList<>(r.rows().size());
+        List<String[]> cellRows = new ArrayList<>(r.rows().size());
         for (List<Object> row : r.rows()) {
             String[] cells = new String[row.size()];
             for (int i = 0; i < cells.length; i++) {
                 cells[i] = row.get(i) == null ? "" : row.get(i).toString();
             }
-            rows.add(cells);
+            cellRows.add(cells);
         }
-        Report report = DisclosureChecker.check(Profile.named(profileName), new Data(r.columns(), rows), spec,
-                new DisclosureChecker.Options(suppress, null, null, null));
+        Report report = DisclosureChecker.check(Profile.named(profileName), new Data(r.columns(), cellRows), spec,
+                new DisclosureChecker.Options(suppress, null, null, null))
+                .withCheck(contributors(user, rows.contributorProblem(), r));
         byte[] csv = OutputRecord.csv(report);
         OutputRecord record = OutputRecord.create(signingKey, session.project().scope().projectId(), name, csv, user, report);
         Path outbox = new Path(session.project().scope().outboxPath());
@@ -85,11 +89,40 @@ public final class OutputExporter {
         return report;
     }
 
+    /**
+     * Whether the contributors the checks counted can be trusted: the query's participant_id must be
+     * each row's own person, taken unchanged from the project's tables (traced by the enclave in the
+     * analysed plan), and every value must be a participant the analyst may see. Otherwise the output
+     * is not a verified pass: the stewards review it, with this reason shown.
+     */
+    private Check contributors(String user, java.util.Optional<String> lineageProblem, StatementResult r) {
+        if (lineageProblem.isPresent()) {
+            return new Check(Check.CONTRIBUTORS, Status.REVIEW, List.of(), "the contributors could not be verified: "
+                    + lineageProblem.get() + "; every cell's count of contributors is unproven");
+        }
+        int column = r.columns().indexOf(CONTRIBUTOR);
+        java.util.Set<String> known = session.participantsOf(user);
+        long unknown = r.rows().stream().map(row -> row.get(column)).filter(v -> v == null || !known.contains(v.toString()))
+                .distinct().count();
+        if (unknown > 0) {
+            return new Check(Check.CONTRIBUTORS, Status.REVIEW, List.of(), unknown + " " + CONTRIBUTOR + " value(s) are not"
+                    + " participants of the project; every cell's count of contributors is unproven");
+        }
+        return new Check(Check.CONTRIBUTORS, Status.PASS, List.of(), "every row's " + CONTRIBUTOR + " is a participant of the"
+                + " project, taken unchanged from the project's tables, with the row's own values");
+    }
+
     /** Writes as the analyst: the outbox's ACLs decide, as for anything else they write. */
     private void writeAs(String user, Path path, byte[] bytes) {
         try {
             FileSystem fs = UserGroupInformation.createRemoteUser(user).doAs((PrivilegedExceptionAction<FileSystem>) () ->
                     FileSystem.newInstance(storage.fileSystemUri(), storage.configuration()));
+            String owner = fs.exists(path) ? fs.getFileStatus(path).getOwner() : user;
+            if (!owner.equals(user)) {
+                fs.close();
+                // members share the outbox; nobody replaces what another member made
+                throw new AccessDeniedException(path.getName() + " in the outbox was made by " + owner + "; choose another name");
+            }
             try (fs; FSDataOutputStream out = fs.create(path, true)) {
                 out.write(bytes);
                 out.hsync();

@@ -30,7 +30,17 @@ import org.apache.hadoop.fs.Path;
  */
 final class ExtractBuilder {
     /** What was written. */
-    record Result(Map<String, ProjectState.Table> tables, int participants, int leftOutByConsent, int leftOutByOptout) {}
+    record Result(Map<String, ProjectState.Table> tables, Map<String, ProjectState.Audience> audiences, int participants,
+            int leftOutByConsent, int leftOutByOptout) {}
+
+    /**
+     * The audience of industry members in a project whose purpose is not commercial: participants
+     * whose consent prohibits commercial use are not in its files at all, so nothing an industry
+     * member's statement evaluates can touch them (a runtime row filter alone lets a crafted
+     * expression raise an error on a hidden row before the filter removes it).
+     */
+    static final String COMMERCIAL_USE_AUDIENCE = "commercial-use";
+    static final String INDUSTRY_GROUP = "industry";
 
     private final EnclaveStorage storage;
     private final Progress progress;
@@ -91,7 +101,12 @@ final class ExtractBuilder {
             eligible.retainAll(sampled);
         }
 
-        // 2. every approved table, filtered and re-keyed
+        // 2. every approved table, filtered and re-keyed; person-level tables a second time for the
+        // industry audience, without the participants whose consent prohibits commercial use
+        boolean industry = spec.members().stream().anyMatch(ProjectSpec.Member::isIndustry);
+        boolean audience = industry && !spec.purpose().commercial();
+        Map<String, ProjectState.Table> audienceTables = new LinkedHashMap<>();
+        Path audienceDir = new Path(new Path(directory, "audiences"), COMMERCIAL_USE_AUDIENCE);
         Map<String, ProjectState.Table> tables = new LinkedHashMap<>();
         Map<String, String> projectIds = new HashMap<>();
         for (String p : eligible) {
@@ -110,15 +125,21 @@ final class ExtractBuilder {
             }
             int typeColumn = read.indexOf("sample_type");
             Path dir = new Path(directory, source.name());
+            boolean split = audience && participantColumn >= 0;
             try (DatasetWriter writer = new DatasetWriter(storage.configuration(), dir, target, 5_000_000);
+                    DatasetWriter restricted = split ? new DatasetWriter(storage.configuration(), new Path(audienceDir, source.name()),
+                            target, 5_000_000) : null;
                     Progress.Task task = progress.start(spec.id() + " extract " + source.name(), source.rowCount())) {
                 DatasetReader.scan(storage.configuration(), fs, source, read, row -> {
                     task.advance(1);
+                    boolean commercialAllowed = true;
                     if (participantColumn >= 0) {
-                        String projectId = projectIds.get((String) row[participantColumn]);
+                        String provider = (String) row[participantColumn];
+                        String projectId = projectIds.get(provider);
                         if (projectId == null) {
                             return;
                         }
+                        commercialAllowed = !Boolean.TRUE.equals(prohibited.get(provider));
                         row[participantColumn] = projectId;
                     }
                     if (filterSampleTypes && !cohort.sampleTypes().contains((String) row[typeColumn])) {
@@ -127,15 +148,24 @@ final class ExtractBuilder {
                     if (sampleColumn >= 0 && row[sampleColumn] != null) {
                         row[sampleColumn] = rekey.pseudonym((String) row[sampleColumn]);
                     }
-                    writer.write(read.size() == columns.size() ? row : java.util.Arrays.copyOf(row, columns.size()));
+                    Object[] out = read.size() == columns.size() ? row : java.util.Arrays.copyOf(row, columns.size());
+                    writer.write(out);
+                    if (split && commercialAllowed) {
+                        restricted.write(out);
+                    }
                 });
                 List<DatasetRegistry.DataFile> files = writer.finish();
                 tables.put(source.name(), table(dir, target, writer.rows(), files));
+                if (split) {
+                    List<DatasetRegistry.DataFile> restrictedFiles = restricted.finish();
+                    audienceTables.put(source.name(), table(new Path(audienceDir, source.name()), target, restricted.rows(),
+                            restrictedFiles));
+                }
             }
         }
-        // 3. the consent scope the industry row filter reads (never the analysts: no policy grants it)
-        boolean industry = spec.members().stream().anyMatch(ProjectSpec.Member::isIndustry);
-        if (industry && !spec.purpose().commercial()) {
+        // 3. the consent scope the industry row filter reads (never the analysts: no policy grants it);
+        // the filter stays as a second line behind the audience's own files
+        if (audience) {
             TableSchema consent = new TableSchema(ProjectPolicies.CONSENT_TABLE, List.of(
                     Column.of("participant_id", ColumnType.STRING, Sensitivity.PSEUDONYM),
                     Column.of("commercial_use_prohibited", ColumnType.BOOLEAN, Sensitivity.CONSENT)));
@@ -147,7 +177,10 @@ final class ExtractBuilder {
                 tables.put(consent.name(), table(dir, consent, writer.rows(), writer.finish()));
             }
         }
-        return new Result(tables, eligible.size(), leftOut[0], leftOut[1]);
+        Map<String, ProjectState.Audience> audiences = audience
+                ? Map.of(COMMERCIAL_USE_AUDIENCE, new ProjectState.Audience(List.of(INDUSTRY_GROUP), audienceTables))
+                : Map.of();
+        return new Result(tables, audiences, eligible.size(), leftOut[0], leftOut[1]);
     }
 
     private static ProjectState.Table table(Path dir, TableSchema schema, long rows, List<DatasetRegistry.DataFile> files) {

@@ -217,7 +217,7 @@ public final class ProjectReconciler {
             ExtractBuilder.Result r = new ExtractBuilder(storage, progress).build(spec, d.registry, d.optedOut, key, dir);
             Set<String> optedOutInCohort = new HashSet<>(d.optedOut);
             return new ProjectState.Extract(build, d.fingerprint, d.registry.publication(), r.participants(),
-                    optedOutInCohort.stream().sorted().toList(), new TreeMap<>(r.tables()));
+                    optedOutInCohort.stream().sorted().toList(), new TreeMap<>(r.tables()), new TreeMap<>(r.audiences()));
         } catch (IOException | RuntimeException e) {
             try {
                 storage.fs().delete(dir, true);
@@ -266,7 +266,7 @@ public final class ProjectReconciler {
 
     private static String fingerprint(ProjectSpec spec, DatasetRegistry registry, Set<String> optedOut, String keyCheck) {
         Map<String, Object> f = new TreeMap<>();
-        f.put("format", 1);
+        f.put("format", 2); // 2: audiences of their own (industry members of non-commercial projects)
         f.put("datasets", new TreeMap<>(spec.datasets()));
         f.put("cohort", spec.cohort());
         f.put("purpose", spec.purpose());

@@ -40,9 +40,23 @@ public record ProjectState(int format, String id, String status, ProjectSpec spe
      * @param participants participants in the cohort
      * @param optedOut provider pseudonyms already left out when it was built
      * @param tables its tables
+     * @param audiences person-level tables again for audiences that may see fewer participants
+     *     (industry members of a non-commercial project), by audience name; empty if none
      */
     public record Extract(String build, String fingerprint, String sourcePublication, int participants, List<String> optedOut,
-            Map<String, Table> tables) {}
+            Map<String, Table> tables, Map<String, Audience> audiences) {
+        public Extract {
+            audiences = audiences == null ? Map.of() : Map.copyOf(audiences);
+        }
+    }
+
+    /**
+     * The files one audience of a project reads instead of the extract's own.
+     *
+     * @param groups the groups (as the project's directory gives them) whose members are this audience
+     * @param tables its tables, by dataset name: a subset of the extract's rows
+     */
+    public record Audience(List<String> groups, Map<String, Table> tables) {}
 
     /** One table of the extract. */
     public record Table(String location, long rows, String contentHash, List<Column> columns, List<DatasetRegistry.DataFile> files) {}

@@ -42,10 +42,27 @@ import org.apache.spark.sql.types.StructType;
  * member, whose policies cannot be read, or that the authorizer's check rule did not see.
  */
 public final class EnclaveSession implements AutoCloseable {
-    /** The project a session serves: its scope and its tables (name to HDFS path without scheme). */
-    public record Project(ProjectScope scope, Map<String, String> tables) {
+    /**
+     * The project a session serves: its scope, its tables (name to HDFS path without scheme), and
+     * the audiences that read copies of some tables holding fewer participants.
+     */
+    public record Project(ProjectScope scope, Map<String, String> tables, List<Audience> audiences) {
         public Project {
             requireNonNull(scope, "scope is null");
+            tables = Map.copyOf(tables);
+            audiences = List.copyOf(audiences);
+        }
+
+        public Project(ProjectScope scope, Map<String, String> tables) {
+            this(scope, tables, List.of());
+        }
+    }
+
+    /** An audience: members of any of {@code groups} read {@code tables} (name to path) instead of the project's. */
+    public record Audience(String name, java.util.Set<String> groups, Map<String, String> tables) {
+        public Audience {
+            requireNonNull(name, "name is null");
+            groups = java.util.Set.copyOf(groups);
             tables = Map.copyOf(tables);
         }
     }
@@ -69,6 +86,11 @@ public final class EnclaveSession implements AutoCloseable {
     private SparkSession systemSession;
     /** The project's tables and their columns, for preparing policy expressions. */
     private final Map<String, List<StructField>> tableColumns = new LinkedHashMap<>();
+    /** The enclave's filesystem URI without a trailing slash. */
+    private String fileSystem;
+    private HdfsWriteGuard guard;
+    private volatile java.util.function.Supplier<java.util.Set<String>> optouts = java.util.Set::of;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EnclaveSession.class);
 
     private EnclaveSession(SparkSession base, AuthzContext context, RangerAuthorizer authorizer, UserDirectory directory,
             AuditLog audit, Settings settings, Project project) {
@@ -108,7 +130,7 @@ public final class EnclaveSession implements AutoCloseable {
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.sql.catalogImplementation", "in-memory")
-                .config("spark.sql.warehouse.dir", fs + scope.workspacePath() + "/tables")
+                .config("spark.sql.warehouse.dir", fs + scope.workspacePath() + "/warehouse")
                 .config("spark.hadoop.fs.defaultFS", fs)
                 .config("spark.hadoop.fs.permissions.umask-mode", "027")
                 // Files are never read by path; the check rule denies it too.
@@ -135,17 +157,22 @@ public final class EnclaveSession implements AutoCloseable {
             throw new AccessDeniedException("the EnclaveAuthz extension is not active in this Spark session (Spark drops"
                     + " an extension whose classes fail to load; see the log); the enclave refuses to serve");
         }
-        AuthzContext context = new AuthzContext(authorizer, scope, keyHandle);
+        URI fileSystemUri = URI.create(fs);
+        HdfsWriteGuard guard = new HdfsWriteGuard(base.sparkContext().hadoopConfiguration(), fileSystemUri);
+        AuthzContext context = new AuthzContext(authorizer, scope, keyHandle, fileSystemUri, guard);
         AuthzContext.register(base.sparkContext(), context);
         EnclaveSession session = new EnclaveSession(base, context, authorizer, directory, audit, settings, project);
+        session.fileSystem = fs;
+        session.guard = guard;
         try {
             session.asSystem(base, "CREATE DATABASE IF NOT EXISTS `" + scope.database() + "`");
-            session.asSystem(base, "CREATE DATABASE IF NOT EXISTS `" + scope.workspaceDatabase() + "` LOCATION '" + fs
-                    + scope.workspacePath() + "/tables'");
             for (Map.Entry<String, String> t : project.tables().entrySet()) {
                 session.asSystem(base, "CREATE TABLE IF NOT EXISTS `" + scope.database() + "`.`" + t.getKey()
                         + "` USING parquet LOCATION '" + fs + t.getValue() + "'");
                 session.tableColumns.put(t.getKey(), List.of(session.schemaOf(scope.database(), t.getKey()).fields()));
+            }
+            for (Audience a : project.audiences()) {
+                session.registerAudience(a);
             }
             session.systemSession = base.newSession();
             session.asSystem(session.systemSession, "USE `" + scope.database() + "`");
@@ -158,15 +185,58 @@ public final class EnclaveSession implements AutoCloseable {
 
     /** Runs one statement for {@code user} and records it in the audit log. Never throws for a denial. */
     public StatementResult execute(String user, String statement) {
+        return run(user, statement, false).result();
+    }
+
+    /** A query's rows for an output, and whether its contributors could be verified. */
+    public record ExportRows(StatementResult result, Optional<String> contributorProblem) {}
+
+    /**
+     * Runs a query whose result becomes an output: as {@link #execute}, and the enclave traces in
+     * the analysed plan whether the result's {@code participant_id} is each row's real contributor
+     * (see the authorizer's contributor lineage).
+     */
+    public ExportRows executeForExport(String user, String query) {
+        return run(user, query, true);
+    }
+
+    /**
+     * The participants {@code user} may see (project pseudonyms, opted-out participants left out),
+     * read by the enclave itself: what an output's contributors must be among.
+     */
+    public java.util.Set<String> participantsOf(String user) {
+        Principal principal = directory.principal(user).orElseThrow(() -> new AccessDeniedException(user
+                + " is not a member of project " + project.scope().projectId()));
+        Optional<String> audience = context.audienceOf(principal);
+        String database = project.audiences().stream()
+                .filter(a -> audience.isPresent() && a.name().equals(audience.get()) && a.tables().containsKey("participants"))
+                .map(this::audienceDatabase).findFirst().orElse(project.scope().database());
+        java.util.Set<String> out = new java.util.HashSet<>();
+        context.beginSystem();
+        try {
+            for (Row r : systemSession.sql("SELECT participant_id FROM `" + database + "`.participants").collectAsList()) {
+                out.add(r.getString(0));
+            }
+        } finally {
+            context.end();
+        }
+        out.removeAll(optouts.get());
+        return out;
+    }
+
+    private ExportRows run(String user, String statement, boolean lineage) {
         requireNonNull(user, "user is null");
         requireNonNull(statement, "statement is null");
         Optional<Principal> principal = directory.principal(user);
         if (principal.isEmpty()) {
-            return finish(user, statement, denied(statement, new AccessDeniedException(user + " is not a member of project "
-                    + project.scope().projectId())), null);
+            return new ExportRows(finish(user, statement, denied(statement, new AccessDeniedException(user + " is not a member of project "
+                    + project.scope().projectId())), null), Optional.of("the statement was denied"));
         }
         SparkSession session = sessionFor(user);
         StatementTrace trace = context.begin(principal.get());
+        if (lineage) {
+            trace.requestContributorLineage();
+        }
         StatementResult result;
         Long written = null;
         String statementTag = "enclave-" + statements.incrementAndGet();
@@ -174,6 +244,7 @@ public final class EnclaveSession implements AutoCloseable {
         writes.begin(statementTag);
         try {
             authorizer.refresh();
+            context.updateOptouts(optouts.get());
             context.prepareStatement(principal.get(), tableColumns, systemSession);
             Dataset<Row> frame = session.sql(statement);
             wrote = isCommand(frame);
@@ -191,13 +262,18 @@ public final class EnclaveSession implements AutoCloseable {
                 }
                 values.add(cells);
             }
+            afterSuccess(user, trace);
             result = new StatementResult(statement, StatementResult.Status.OK, truncated
                     ? "showing the first " + settings.maxRows() + " rows" : null, List.of(frame.columns()), values, truncated,
                     trace.policies());
         } catch (Throwable t) {
             Throwable reason = denialIn(t);
+            if (reason == null) {
+                // the full error (values, plans) stays here; the analyst gets its class and their own text
+                LOG.warn("statement {} of {} in {} failed", statementTag, user, project.scope().projectId(), t);
+            }
             result = reason != null ? denied(statement, reason) : new StatementResult(statement, StatementResult.Status.ERROR,
-                    message(t), List.of(), List.of(), false, trace.policies());
+                    AnalystErrors.message(t, statement), List.of(), List.of(), false, trace.policies());
             if (t instanceof Error e && !(t instanceof StackOverflowError)) {
                 context.end();
                 throw e;
@@ -206,7 +282,7 @@ public final class EnclaveSession implements AutoCloseable {
             context.end();
             written = writes.finish(statementTag, wrote);
         }
-        return finish(user, statement, result, trace, written);
+        return new ExportRows(finish(user, statement, result, trace, written), trace.contributorProblem());
     }
 
     /** Runs each statement of a script in order, whatever the earlier ones returned. */
@@ -298,17 +374,92 @@ public final class EnclaveSession implements AutoCloseable {
         return null;
     }
 
-    private static String message(Throwable t) {
-        String m = t.getMessage();
-        return m == null ? t.getClass().getSimpleName() : m.strip();
+    /**
+     * The audience's tables in a database of their own ({@code <project db>__<audience>}), which no
+     * policy names and the check rule refuses to read directly; the enclave resolves each once and
+     * hands it to the policy rule, which reads it instead of the project's table for the audience.
+     */
+    private void registerAudience(Audience a) {
+        ProjectScope scope = project.scope();
+        String database = audienceDatabase(a);
+        asSystem(base, "CREATE DATABASE IF NOT EXISTS `" + database + "`");
+        Map<String, org.apache.spark.sql.execution.datasources.LogicalRelation> relations = new LinkedHashMap<>();
+        for (Map.Entry<String, String> t : a.tables().entrySet()) {
+            if (!project.tables().containsKey(t.getKey())) {
+                throw new IllegalStateException("audience " + a.name() + " has a table " + t.getKey() + " the project does not have");
+            }
+            asSystem(base, "CREATE TABLE IF NOT EXISTS `" + database + "`.`" + t.getKey() + "` USING parquet LOCATION '" + fileSystem
+                    + t.getValue() + "'");
+            relations.put(t.getKey(), relationOf(database, t.getKey()));
+        }
+        context.registerAudience(a.name(), a.groups(), relations);
+    }
+
+    private String audienceDatabase(Audience a) {
+        return project.scope().database() + "__" + a.name().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "_");
+    }
+
+    private org.apache.spark.sql.execution.datasources.LogicalRelation relationOf(String database, String table) {
+        context.beginSystem();
+        try {
+            org.apache.spark.sql.catalyst.plans.logical.LogicalPlan plan = ((org.apache.spark.sql.classic.Dataset<Row>) base
+                    .table("`" + database + "`.`" + table + "`")).queryExecution().analyzed();
+            while (plan instanceof org.apache.spark.sql.catalyst.plans.logical.SubqueryAlias alias) {
+                plan = alias.child();
+            }
+            if (!(plan instanceof org.apache.spark.sql.execution.datasources.LogicalRelation relation)) {
+                throw new IllegalStateException(database + "." + table + " is not a file relation: " + plan.nodeName());
+            }
+            return relation;
+        } finally {
+            context.end();
+        }
+    }
+
+    /**
+     * Where the project pseudonyms of participants who opted out come from: read before every
+     * statement, so that an opt-out reaches the user's derived tables at once.
+     */
+    public EnclaveSession withOptouts(java.util.function.Supplier<java.util.Set<String>> projectPseudonyms) {
+        this.optouts = requireNonNull(projectPseudonyms, "projectPseudonyms is null");
+        return this;
+    }
+
+    /** What a statement that ran leaves to the enclave: marks on the outbox directories it wrote, dropped tables' files removed. */
+    private void afterSuccess(String user, StatementTrace trace) {
+        for (String dir : trace.outboxDirectories()) {
+            guard.markWrittenBy(user, dir);
+        }
+        for (String table : trace.droppedWorkspaceTables()) {
+            guard.removeDropped(project.scope().workspaceDirectoryOf(user) + "/" + table.toLowerCase(java.util.Locale.ROOT));
+        }
     }
 
     private SparkSession sessionFor(String user) {
         return userSessions.computeIfAbsent(user, u -> {
             SparkSession s = base.newSession();
             asSystem(s, "USE `" + project.scope().database() + "`");
+            openWorkspace(u);
             return s;
         });
+    }
+
+    /**
+     * The user's own workspace database, with the tables an earlier session left in it: their
+     * files are under the user's workspace directory, so a restart loses nothing and whose they
+     * are follows from where they are.
+     */
+    private void openWorkspace(String user) {
+        ProjectScope scope = project.scope();
+        String database = scope.workspaceDatabaseOf(user);
+        String directory = scope.workspaceDirectoryOf(user);
+        asSystem(base, "CREATE DATABASE IF NOT EXISTS `" + database + "` LOCATION '" + fileSystem + directory + "'");
+        for (String table : guard.tablesIn(directory)) {
+            if (!base.sessionState().catalog().tableExists(new TableIdentifier(table, scala.Option.apply(database)))) {
+                asSystem(base, "CREATE TABLE IF NOT EXISTS `" + database + "`.`" + table + "` USING parquet LOCATION '" + fileSystem
+                        + directory + "/" + table + "'");
+            }
+        }
     }
 
     private void asSystem(SparkSession session, String sql) {

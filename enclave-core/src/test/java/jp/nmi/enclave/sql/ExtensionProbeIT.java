@@ -37,7 +37,7 @@ class ExtensionProbeIT {
                 .getOrCreate();
         try {
             assertThat(ApplyPoliciesProbe.isInstalled(plain)).isFalse();
-            ProjectScope scope = new ProjectScope("DEMO-1", "demo_1", "workspace", "/w", "/o");
+            ProjectScope scope = new ProjectScope("DEMO-1", "demo_1", "/w", "/o");
             assertThatThrownBy(() -> EnclaveSession.attach(plain, "file:///", new EnclaveSession.Project(scope, Map.of()),
                     new RangerAuthorizer(new FilePolicySource(dir.resolve("p.json")), "svc", Clock.systemUTC()),
                     new StaticUserDirectory(Map.of()), new FileAuditLog(dir.resolve("a.jsonl")), "k", EnclaveSession.Settings.DEFAULTS))

@@ -18,6 +18,13 @@ public record Report(Status status, Profile profile, OutputSpec spec, String spe
         List<int[]> suppressed) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** This report with {@code extra} among its checks, its status the worst of them all. */
+    public Report withCheck(Check extra) {
+        List<Check> all = new ArrayList<>(checks);
+        all.add(java.util.Objects.requireNonNull(extra, "extra is null"));
+        return new Report(Status.worst(all), profile, spec, specText, table, List.copyOf(all), suppressed);
+    }
+
     public Check check(String rule) {
         return checks.stream().filter(c -> c.rule().equals(rule)).findFirst().orElse(null);
     }

@@ -74,11 +74,18 @@ public final class FileChecker {
             checks.add(new Check("profile", Status.FAIL, List.of(), "checked at creation under profile " + p + ", but the project's"
                     + " profile is " + profile.name() + ": make the output again"));
         }
+        boolean contributorsVerified = false;
         for (Check c : record.checks()) {
             // the file type is checked here, on the real name; differencing again, against today's releases
             if (!c.rule().equals("differencing") && !c.rule().equals("file_type")) {
                 checks.add(c);
             }
+            contributorsVerified |= c.rule().equals(Check.CONTRIBUTORS);
+        }
+        if (!contributorsVerified) {
+            // a record made before the enclave traced contributors: its counts rest on the analyst's word
+            checks.add(new Check(Check.CONTRIBUTORS, Status.REVIEW, List.of(), "the record does not show that its contributors"
+                    + " were verified (it was made before the enclave traced them); every cell's count of contributors is unproven"));
         }
         // Differencing at creation saw the releases of that moment; these are the releases of now.
         checks.add(OutputRecord.differencing(record.cells(), released, profile.minCount()));

@@ -1,0 +1,119 @@
+package jp.nmi.enclave.sql;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import jp.nmi.enclave.authz.AuthzContext;
+import jp.nmi.enclave.error.AccessDeniedException;
+import jp.nmi.enclave.error.EnclaveStorageException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * What the enclave's check asks of HDFS before a write, and does after it: Spark writes as the
+ * service, so HDFS permissions cannot tell members apart inside the outbox. An outbox directory
+ * written by {@code INSERT OVERWRITE DIRECTORY} carries the extended attribute
+ * {@value #WRITER} naming the member who wrote it; only that member may overwrite it, and nothing
+ * else in the outbox (a file another member exported, an unmarked directory) can be overwritten
+ * by a statement.
+ */
+final class HdfsWriteGuard implements AuthzContext.WriteGuard {
+    static final String WRITER = "user.enclave.writer";
+    private static final java.util.regex.Pattern TABLE = java.util.regex.Pattern.compile("[a-z0-9_]{1,128}");
+
+    private final FileSystem fs;
+
+    HdfsWriteGuard(Configuration conf, URI fileSystem) {
+        try {
+            this.fs = FileSystem.get(fileSystem, conf);
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot reach " + fileSystem + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void checkOutboxDirectory(String user, String target) {
+        Path path = new Path(target);
+        FileStatus status;
+        try {
+            status = fs.getFileStatus(path);
+        } catch (FileNotFoundException e) {
+            return;
+        } catch (IOException e) {
+            throw new AccessDeniedException("cannot check " + target + " before writing it (" + e.getMessage() + ")");
+        }
+        if (!status.isDirectory()) {
+            throw AccessDeniedException.denyWrite(target, "a file of that name is already in the outbox; choose another name");
+        }
+        String writer = writer(path);
+        if (!user.equals(writer)) {
+            throw AccessDeniedException.denyWrite(target, writer == null
+                    ? "it exists and was not written by a statement of yours; choose another name"
+                    : "it was written by " + writer + "; only they may overwrite it");
+        }
+    }
+
+    /** Marks {@code dir} as written by {@code user}. */
+    void markWrittenBy(String user, String dir) {
+        try {
+            fs.setXAttr(new Path(dir), WRITER, user.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot mark " + dir + " as written by " + user + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes what a dropped workspace table left (tables registered from files are external to Spark). */
+    void removeDropped(String dir) {
+        try {
+            fs.delete(new Path(dir), true);
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot remove the files of dropped table " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The tables whose files are in a workspace directory (directories named like a table, with data files). */
+    List<String> tablesIn(String dir) {
+        List<String> out = new ArrayList<>();
+        try {
+            if (!fs.exists(new Path(dir))) {
+                return out;
+            }
+            for (FileStatus s : fs.listStatus(new Path(dir))) {
+                String name = s.getPath().getName();
+                if (s.isDirectory() && TABLE.matcher(name).matches() && hasDataFiles(s.getPath())) {
+                    out.add(name);
+                }
+            }
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot list the workspace " + dir + ": " + e.getMessage(), e);
+        }
+        out.sort(null);
+        return out;
+    }
+
+    private boolean hasDataFiles(Path dir) throws IOException {
+        for (FileStatus f : fs.listStatus(dir)) {
+            String n = f.getPath().getName();
+            if (f.isFile() && !n.startsWith("_") && !n.startsWith(".") && n.endsWith(".parquet")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private String writer(Path path) {
+        try {
+            Map<String, byte[]> attrs = fs.getXAttrs(path);
+            byte[] v = attrs == null ? null : attrs.get(WRITER);
+            return v == null ? null : new String(v, StandardCharsets.UTF_8);
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+}
