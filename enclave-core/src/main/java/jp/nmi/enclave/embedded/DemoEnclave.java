@@ -41,7 +41,11 @@ import jp.nmi.enclave.sql.EnclaveSession;
  * so a second start is quick.
  */
 public final class DemoEnclave implements AutoCloseable {
-    public static final String OPERATOR = "ops";
+    /**
+     * Who the audit log names for the demo world's own set-up: not a person. Demo set-up is
+     * recorded as what it is, never under a named operator's account.
+     */
+    public static final String SETUP_ACTOR = "demo-setup";
 
     private final Path dir;
     private final EnclaveStorage storage;
@@ -55,19 +59,24 @@ public final class DemoEnclave implements AutoCloseable {
         requireNonNull(dir, "dir is null");
         EnclaveStorage storage = EnclaveStorage.embedded(dir);
         try {
+            DemoEnclave enclave = new DemoEnclave(dir, storage);
+            FileAuditLog audit = new FileAuditLog(enclave.auditLog());
             Path source = dir.resolve("demo-source");
             if (!Files.exists(source.resolve(DemoWorld.MANIFEST))) {
                 DemoWorld.write(world, source, progress);
             }
             if (new DatasetRegistryStore(storage).read().isEmpty()) {
-                Ingest.run(storage, new Ingest.Request(source, keyStore(dir), source.resolve(DemoWorld.OPTOUT_CSV)), progress);
+                Ingest.Report r = Ingest.run(storage, new Ingest.Request(source, keyStore(dir), source.resolve(DemoWorld.OPTOUT_CSV)),
+                        progress);
+                audit.append(new jp.nmi.enclave.audit.AuditRecord(SETUP_ACTOR, null, "ingest.publish", "ok", Map.of(
+                        "publication", r.publication(), "source", "the synthetic demo world", "participants", world.participants())));
             }
-            DemoEnclave enclave = new DemoEnclave(dir, storage);
+            // Only the demo projects that do not exist yet: a project that exists is the operators' to
+            // change, and is never re-applied behind their back by a command that merely uses it.
             ProjectReconciler reconciler = new ProjectReconciler(storage, KeyStoreFile.openOrCreate(keyStore(dir)),
-                    PolicyPublisher.file(enclave.policyFile()), new FileAuditLog(enclave.auditLog()), OPERATOR, Clock.systemUTC(), progress);
+                    PolicyPublisher.file(enclave.policyFile()), audit, SETUP_ACTOR, Clock.systemUTC(), progress);
             for (String id : DemoSpecs.IDS) {
-                var state = new ProjectStore(storage).state(id);
-                if (state.isEmpty() || state.get().isActive()) {
+                if (new ProjectStore(storage).state(id).isEmpty()) {
                     reconciler.apply(DemoSpecs.spec(id));
                 }
             }

@@ -131,6 +131,8 @@ public final class ProjectReconciler {
         if (d.rebuild) {
             removeOldBuilds(spec.id(), extract.build());
         }
+        DerivedData.Report purged = d.derived.isEmpty() ? d.derived
+                : new DerivedData(storage).purge(store.projectDir(spec.id()), projectOptouts(key, d.optedOut));
         store.writeMembers(members(spec, ProjectState.ACTIVE));
         List<RangerPolicy> policies = ProjectPolicies.generate(spec, pendingOptouts(spec, extract, key, d.optedOut));
         store.writePolicies(spec.id(), policies);
@@ -142,12 +144,16 @@ public final class ProjectReconciler {
             details.put("extract", extract.build());
             details.put("participants", extract.participants());
         }
+        if (!purged.isEmpty()) {
+            details.put("derivedRowsRemoved", purged.rows());
+            details.put("derivedFiles", purged.affected().stream().map(DerivedData.Affected::path).toList());
+        }
         audit.append(new AuditRecord(operator, spec.id(), "project.apply", "ok", details));
         return planned.plan;
     }
 
     private record Desired(Plan plan, Optional<ProjectState> current, List<ProjectDirectories.Desired> directories, boolean rebuild,
-            DatasetRegistry registry, Set<String> optedOut, String fingerprint) {}
+            DatasetRegistry registry, Set<String> optedOut, String fingerprint, DerivedData.Report derived) {}
 
     private Desired desired(ProjectSpec spec) {
         Optional<ProjectState> current = store.state(spec.id());
@@ -206,7 +212,14 @@ public final class ProjectReconciler {
             changes.add(new Change("publish", "Ranger policies", "the project's policies in force in " + publisher.describe()
                     + " are missing or differ from the generated ones"));
         }
-        return new Desired(new Plan(spec.id(), List.copyOf(changes)), current, dirs, rebuild, registry, optedOut, fingerprint);
+        // what the members derived still holds of participants who opted out (hidden from sessions already)
+        DerivedData.Report derived = key.isEmpty() || current.isEmpty()
+                ? new DerivedData.Report(List.of(), List.of())
+                : new DerivedData(storage).scan(store.projectDir(spec.id()), projectOptouts(key.get(), optedOut));
+        if (!derived.isEmpty()) {
+            changes.add(new Change("purge", "derived data", derived.describe()));
+        }
+        return new Desired(new Plan(spec.id(), List.copyOf(changes)), current, dirs, rebuild, registry, optedOut, fingerprint, derived);
     }
 
     private ProjectState.Extract buildExtract(ProjectSpec spec, Desired d, SecretKey key) {
@@ -242,6 +255,16 @@ public final class ProjectReconciler {
         } catch (IOException e) {
             throw new EnclaveStorageException("cannot remove earlier extracts of " + project + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Project pseudonyms of every participant who opted out. */
+    static Set<String> projectOptouts(SecretKey key, Set<String> optedOut) {
+        Pseudonymizer rekey = new Pseudonymizer(key, "project");
+        Set<String> out = new HashSet<>();
+        for (String p : optedOut) {
+            out.add(rekey.pseudonym(p));
+        }
+        return out;
     }
 
     /** Project pseudonyms of participants who opted out after the extract was written (still in its files). */

@@ -245,6 +245,7 @@ public final class EnclaveSession implements AutoCloseable {
         try {
             authorizer.refresh();
             context.updateOptouts(optouts.get());
+            refreshIfDerivedDataRewritten();
             context.prepareStatement(principal.get(), tableColumns, systemSession);
             Dataset<Row> frame = session.sql(statement);
             wrote = isCommand(frame);
@@ -423,6 +424,27 @@ public final class EnclaveSession implements AutoCloseable {
     public EnclaveSession withOptouts(java.util.function.Supplier<java.util.Set<String>> projectPseudonyms) {
         this.optouts = requireNonNull(projectPseudonyms, "projectPseudonyms is null");
         return this;
+    }
+
+    private volatile long derivedGeneration = Long.MIN_VALUE;
+
+    /**
+     * When {@code project apply} rewrote derived files (participants who opted out removed), every
+     * session lists the workspace tables' files again: Spark caches file listings per session.
+     */
+    private void refreshIfDerivedDataRewritten() {
+        long generation = guard.modificationTime(project.scope().workspacePath() + "/" + jp.nmi.enclave.project.DerivedData.GENERATION);
+        if (generation != derivedGeneration) {
+            synchronized (this) {
+                if (generation != derivedGeneration) {
+                    if (derivedGeneration != Long.MIN_VALUE) {
+                        base.sessionState().catalog().invalidateAllCachedTables();
+                        userSessions.values().forEach(u -> u.sessionState().catalog().invalidateAllCachedTables());
+                    }
+                    derivedGeneration = generation;
+                }
+            }
+        }
     }
 
     /** What a statement that ran leaves to the enclave: marks on the outbox directories it wrote, dropped tables' files removed. */

@@ -68,6 +68,17 @@ final class HdfsWriteGuard implements AuthzContext.WriteGuard {
         }
     }
 
+    /** The modification time of {@code path}, or 0 if it does not exist. */
+    long modificationTime(String path) {
+        try {
+            return fs.getFileStatus(new Path(path)).getModificationTime();
+        } catch (FileNotFoundException e) {
+            return 0;
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Removes what a dropped workspace table left (tables registered from files are external to Spark). */
     void removeDropped(String dir) {
         try {

@@ -30,10 +30,45 @@ class TestAllowlist {
     @Test
     void unknownKeysAreRejected() {
         String yaml = "functions: {groups: [], allow: [], deny: {}}\nexpressions: []\nplan_nodes: []\nsettable_configuration: []\n"
-                + "plan_node: [Project]\n";
+                + "data_sources: {}\nmetadata_commands: []\ndenial_reasons: {}\ndefault_denial_reason: no\nplan_node: [Project]\n";
         assertThatThrownBy(() -> Allowlist.parse(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "test.yaml"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("test.yaml is not a valid allowlist: Unrecognized field \"plan_node\"");
+    }
+
+    @Test
+    void dataSourcesAreKnownByTheirNamesAndTheClassesTheyResolveTo() {
+        Allowlist a = Allowlist.load();
+        assertThat(a.isDataSourceName("parquet")).isTrue();
+        assertThat(a.isDataSourceName("PARQUET")).isTrue();
+        assertThat(a.isDataSourceName("org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat")).isTrue();
+        assertThat(a.isDataSourceName("jdbc")).isFalse();
+        assertThat(a.isDataSourceName("org.apache.spark.sql.execution.datasources.jdbc.JdbcRelationProvider")).isFalse();
+        assertThat(a.isDataSourceName("java.lang.Runtime")).isFalse();
+        assertThat(a.dataSourceNames()).containsExactly("csv", "json", "parquet");
+        assertThat(a.dataSource("org.apache.spark.sql.execution.datasources.v2.parquet.ParquetDataSourceV2")).get()
+                .satisfies(e -> assertThat(e.getKey()).isEqualTo("parquet"));
+        assertThat(a.dataSourcesFor(Allowlist.DataSourceUse.WORKSPACE_TABLE)).containsExactly("parquet");
+        assertThat(a.dataSourcesFor(Allowlist.DataSourceUse.OUTBOX_DIRECTORY)).containsExactly("csv", "json", "parquet");
+        Allowlist.DataSourceRule csv = a.dataSource("org.apache.spark.sql.execution.datasources.csv.CSVFileFormat").get().getValue();
+        assertThat(csv.options()).containsKeys("header", "sep", "compression").doesNotContainKey("path");
+        assertThat(csv.options().get("compression").matcher("gzip").matches()).isTrue();
+        assertThat(csv.options().get("compression").matcher("org.example.Codec").matches()).isFalse();
+    }
+
+    @Test
+    void theCheckTablesAreData() {
+        Allowlist a = Allowlist.load();
+        assertThat(a.isMetadataCommand("ShowTables")).isTrue();
+        assertThat(a.isMetadataCommand("DescribeNamespace")).isFalse();
+        assertThat(a.specificDenialReason("ExplainCommand")).contains("plans show where the provider's data lives and how the"
+                + " policies are implemented");
+        assertThat(a.specificDenialReason("SomethingNew")).isEmpty();
+        assertThat(a.denialReason("SomethingNew")).isEqualTo("the enclave runs queries, temporary views, workspace tables and exports"
+                + " to the outbox");
+        assertThat(a.deniedFunctions()).containsKey("enclave_pseudonym");
+        assertThat(a.isSettable("spark.sql.codegen.wholeStage")).isFalse();
+        assertThat(a.isSettable("spark.sql.analyzer.singlePassResolver.enabled")).isFalse();
     }
 
     @Test

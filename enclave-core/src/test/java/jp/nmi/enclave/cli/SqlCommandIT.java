@@ -60,8 +60,14 @@ class SqlCommandIT {
         assertThat(verify.exitCode()).isZero();
         Path log = demo.resolve("audit/enclave-audit.jsonl");
         List<String> events = new ArrayList<>(Files.readAllLines(log));
-        // two project applies when the demo enclave was set up, then the five statements
+        // the demo set-up once (ingest, two project applies), as demo set-up and never as a named operator;
+        // later runs on the same directory do not apply the projects again; then the five statements
         assertThat(events.stream().filter(e -> e.contains("\"action\":\"sql.statement\"")).count()).isEqualTo(5);
+        assertThat(events.stream().filter(e -> e.contains("\"action\":\"project.apply\"")).toList()).hasSize(2)
+                .allSatisfy(e -> assertThat(e).contains("\"actor\":\"demo-setup\""));
+        assertThat(events.stream().filter(e -> e.contains("\"action\":\"ingest.publish\"")).toList()).hasSize(1)
+                .allSatisfy(e -> assertThat(e).contains("\"actor\":\"demo-setup\""));
+        assertThat(events).noneMatch(e -> e.contains("\"actor\":\"ops\""));
         assertThat(verify.stdout()).startsWith("audit log " + demo.toAbsolutePath().resolve("audit/enclave-audit.jsonl")
                 + ": " + events.size() + " events, chain intact (head ");
         int denied = 0;

@@ -575,4 +575,58 @@ abstract class RedTeamSuite {
         }
         assertThat(failures).isEmpty();
     }
+
+    @Order(20)
+    @Test
+    void theNextApplyPurgesTheirRowsFromDerivedFilesAndThePlanSaysHowMany() throws Exception {
+        // something written to the outbox before the opt-out would carry them too: a raw directory export
+        String first = members().get(0);
+        String ids = optedOut.stream().map(p -> "'" + p + "'").collect(Collectors.joining(", "));
+        jp.nmi.enclave.project.ProjectReconciler ops = new jp.nmi.enclave.project.ProjectReconciler(enclave.storage(), keys,
+                PolicyPublisher.file(enclave.policyFile()), new FileAuditLog(enclave.auditLog()), "ops", Clock.systemUTC(), Progress.NONE);
+        jp.nmi.enclave.project.ProjectReconciler.Plan plan = ops.plan(jp.nmi.enclave.demo.DemoSpecs.spec(project()));
+        long expected = 0;
+        for (String user : members()) {
+            // each member's two tables hold one row per participant; their ids also in an array
+            expected += 2L * optedOut.size();
+        }
+        long finalExpected = expected;
+        assertThat(plan.changes()).anySatisfy(c -> {
+            assertThat(c.action()).isEqualTo("purge");
+            assertThat(c.target()).isEqualTo("derived data");
+            assertThat(c.detail()).startsWith(finalExpected + " row(s) of participants who opted out, removed from")
+                    .contains("workspace/users/" + first + "/before_optout/");
+        });
+        assertThat(derivedText()).as("before the apply, the files still hold them").containsAnyOf(optedOut.toArray(new String[0]));
+        ops.apply(jp.nmi.enclave.demo.DemoSpecs.spec(project()));
+        String after = derivedText();
+        for (String p : optedOut) {
+            assertThat(after).doesNotContain(p);
+        }
+        assertThat(ops.plan(jp.nmi.enclave.demo.DemoSpecs.spec(project())).changes()).noneMatch(c -> c.action().equals("purge"));
+        // and sessions that were open read the rewritten files
+        for (String user : members()) {
+            assertThat(count(user, "SELECT count(*) FROM workspace.before_optout")).isEqualTo(workspaceRows.get(user) - optedOut.size());
+            assertThat(count(user, "SELECT count(*) FROM workspace.before_optout WHERE participant_id IN (" + ids + ")")).isZero();
+        }
+    }
+
+    /** Every file of the members' workspaces, Parquet rows as text, for looking for pseudonyms. */
+    String derivedText() throws Exception {
+        StringBuilder b = new StringBuilder();
+        var it = enclave.storage().fs().listFiles(new org.apache.hadoop.fs.Path(projectDir + "/workspace/users"), true);
+        while (it.hasNext()) {
+            org.apache.hadoop.fs.Path path = it.next().getPath();
+            if (!path.getName().endsWith(".parquet")) {
+                continue;
+            }
+            try (var reader = org.apache.parquet.hadoop.ParquetReader.builder(new org.apache.parquet.hadoop.example.GroupReadSupport(), path)
+                    .withConf(enclave.storage().configuration()).build()) {
+                for (var g = reader.read(); g != null; g = reader.read()) {
+                    b.append(g).append('\n');
+                }
+            }
+        }
+        return b.toString();
+    }
 }

@@ -69,7 +69,8 @@ class BypassIT {
                 a("SELECT * FROM text.`file:///etc/hostname`", "reading files by path is not allowed"),
                 a("SELECT * FROM orc.`/enclave/datasets`", "reading files by path is not allowed"),
                 a("CREATE TABLE raw USING parquet LOCATION '/enclave/datasets/participants'", "writing to demo_1.raw is not allowed"),
-                a("CREATE TABLE workspace.raw USING parquet LOCATION '/enclave/datasets/participants'", "LOCATION is not allowed"),
+                a("CREATE TABLE workspace.raw USING parquet LOCATION '/enclave/datasets/participants'",
+                        "LOCATION and OPTIONS (path) are not allowed"),
                 a("SELECT input_file_name(), participant_id FROM participants", "it reveals where the provider's data lives on HDFS"),
                 a("SELECT input_file_block_start() FROM participants", "it reveals how the provider's data is stored on HDFS"),
                 a("SELECT input_file_block_length() FROM participants", "it reveals how the provider's data is stored on HDFS"),
@@ -102,7 +103,7 @@ class BypassIT {
                 a("CREATE GLOBAL TEMPORARY VIEW shared AS SELECT * FROM participants", "only temporary views are allowed"),
                 // writing where results should not go
                 a("INSERT OVERWRITE DIRECTORY '/tmp/out' USING csv SELECT * FROM participants",
-                        "writing to /tmp/out is not allowed: results go to the project's outbox (" + outbox + ")"),
+                        "writing to /tmp/out is not allowed: results go to the project's outbox (" + outbox + "/<name>)"),
                 a("INSERT OVERWRITE DIRECTORY '" + outbox + "/../../DEMO-2/outbox' USING csv SELECT * FROM participants",
                         "writing to /enclave/projects/DEMO-2/outbox is not allowed"),
                 a("INSERT OVERWRITE DIRECTORY '/enclave/datasets/participants' USING parquet SELECT * FROM participants",
@@ -145,11 +146,14 @@ class BypassIT {
     void anotherUsersWorkspaceTableCannotBeReadOrReplaced() {
         assertThat(session.execute(ANALYST_ALICE, "CREATE TABLE workspace.alice_only USING parquet AS SELECT region FROM participants")
                 .status()).isEqualTo(StatementResult.Status.OK);
-        StatementResult read = session.execute(ANALYST_KENJI, "SELECT * FROM workspace.alice_only");
+        // kenji's workspace is his own: the same name there is another table
+        assertThat(session.execute(ANALYST_KENJI, "SELECT * FROM workspace.alice_only").message()).contains("TABLE_OR_VIEW_NOT_FOUND");
+        StatementResult read = session.execute(ANALYST_KENJI, "SELECT * FROM workspace_alice.alice_only");
         assertThat(read.status()).isEqualTo(StatementResult.Status.DENIED);
-        assertThat(read.message()).isEqualTo("Access denied: kenji may not read workspace table workspace.alice_only: it belongs to alice");
-        StatementResult overwrite = session.execute(ANALYST_KENJI, "INSERT INTO workspace.alice_only SELECT region FROM participants");
+        assertThat(read.message()).isEqualTo("Access denied: kenji may not read workspace table workspace_alice.alice_only: it belongs to alice");
+        StatementResult overwrite = session.execute(ANALYST_KENJI, "INSERT INTO workspace_alice.alice_only SELECT region FROM participants");
         assertThat(overwrite.status()).isEqualTo(StatementResult.Status.DENIED);
-        assertThat(overwrite.message()).isEqualTo("Access denied: writing to workspace.alice_only is not allowed: it belongs to alice");
+        assertThat(overwrite.message()).isEqualTo("Access denied: writing to workspace_alice.alice_only is not allowed: it is in the"
+                + " workspace of alice; writing to workspace tables is for their owner only");
     }
 }

@@ -82,6 +82,18 @@ public final class DemoFacts {
         }
     }
 
+    /** What MASK_HASH shows for {@code value}: the project key, in the masks' own domain. */
+    public String maskHash(String value) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(projectKey);
+            mac.update("mask:".getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(mac.doFinal(value.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static Set<String> minus(Set<String> a, Set<String> b) {
         Set<String> out = new HashSet<>(a);
         out.removeAll(b);

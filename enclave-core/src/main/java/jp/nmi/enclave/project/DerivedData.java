@@ -1,0 +1,263 @@
+package jp.nmi.enclave.project;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import jp.nmi.enclave.error.EnclaveStorageException;
+import jp.nmi.enclave.hdfs.EnclaveStorage;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.GroupType;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.Type;
+
+/**
+ * A project's derived data — the members' workspace tables and the files in its outbox — and the
+ * participants who opted out since it was made (提供停止 reaches derived data too). Sessions hide
+ * those rows from the next statement; {@code project apply} removes them from the files:
+ *
+ * <ul>
+ *   <li>Parquet (workspace tables, directory exports): every row with a string value, anywhere
+ *       in it (arrays and structs included), equal to an opted-out participant's project
+ *       pseudonym is dropped;
+ *   <li>text (csv, tsv, json, txt, md): every line that contains such a pseudonym is dropped;
+ *   <li>anything else (pictures) cannot be read for pseudonyms: it is listed, never changed.
+ * </ul>
+ *
+ * A pseudonym the analyst transformed (cut, hashed, concatenated) is not recognised; outputs made by
+ * {@code export} hold aggregates, not pseudonyms. The workspace's generation marker changes when
+ * files are rewritten, so that open sessions list them again.
+ */
+public final class DerivedData {
+    /** One file that holds rows of opted-out participants. */
+    public record Affected(String path, long rows, String kind) {}
+
+    /** What the project's derived data holds of opted-out participants. */
+    public record Report(List<Affected> affected, List<String> unreadable) {
+        public long rows() {
+            return affected.stream().mapToLong(Affected::rows).sum();
+        }
+
+        public boolean isEmpty() {
+            return affected.isEmpty();
+        }
+
+        /** As a plan shows it: rows per file, grouped. */
+        public String describe() {
+            List<String> parts = new ArrayList<>();
+            for (Affected a : affected) {
+                parts.add(a.path() + " " + a.rows() + " " + a.kind());
+            }
+            return rows() + " row(s) of participants who opted out, removed from " + affected.size() + " file(s): "
+                    + String.join(", ", parts) + (unreadable.isEmpty() ? "" : "; not readable for pseudonyms, left as they are: "
+                    + String.join(", ", unreadable));
+        }
+    }
+
+    /** Touched when derived files are rewritten: open sessions list their workspace tables again. */
+    public static final String GENERATION = ".generation";
+    private static final Set<String> TEXT = Set.of("csv", "tsv", "json", "txt", "md");
+
+    private final EnclaveStorage storage;
+
+    public DerivedData(EnclaveStorage storage) {
+        this.storage = requireNonNull(storage, "storage is null");
+    }
+
+    /** What a purge would remove. Changes nothing. */
+    public Report scan(Path projectDir, Set<String> optedOut) {
+        return walk(projectDir, optedOut, false);
+    }
+
+    /** Removes the rows of {@code optedOut} from the project's derived data. */
+    public Report purge(Path projectDir, Set<String> optedOut) {
+        Report r = walk(projectDir, optedOut, true);
+        if (!r.isEmpty()) {
+            try (OutputStream out = storage.fs().create(new Path(new Path(projectDir, "workspace"), GENERATION), true)) {
+                out.write(Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new EnclaveStorageException("cannot mark the workspace of " + projectDir + " as rewritten: " + e.getMessage(), e);
+            }
+        }
+        return r;
+    }
+
+    private Report walk(Path projectDir, Set<String> optedOut, boolean rewrite) {
+        List<Affected> affected = new ArrayList<>();
+        List<String> unreadable = new ArrayList<>();
+        if (optedOut.isEmpty()) {
+            return new Report(affected, unreadable);
+        }
+        FileSystem fs = storage.fs();
+        for (String area : List.of("workspace", "outbox")) {
+            Path root = new Path(projectDir, area);
+            try {
+                if (!fs.exists(root)) {
+                    continue;
+                }
+                RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
+                while (files.hasNext()) {
+                    FileStatus f = files.next();
+                    String name = f.getPath().getName();
+                    String relative = area + f.getPath().toUri().getPath().substring(root.toUri().getPath().length());
+                    if (name.startsWith(".") || name.startsWith("_") || relative.contains("/.")) {
+                        continue; // markers, records of checks, Spark's _SUCCESS
+                    }
+                    String ext = name.contains(".") ? name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT) : "";
+                    if (ext.equals("parquet")) {
+                        long rows = parquet(f.getPath(), optedOut, rewrite);
+                        if (rows > 0) {
+                            affected.add(new Affected(relative, rows, "row(s)"));
+                        }
+                    } else if (TEXT.contains(ext) || name.startsWith("part-")) {
+                        long rows = text(f.getPath(), optedOut, rewrite);
+                        if (rows > 0) {
+                            affected.add(new Affected(relative, rows, "line(s)"));
+                        }
+                    } else {
+                        unreadable.add(relative);
+                    }
+                }
+            } catch (IOException e) {
+                throw new EnclaveStorageException("cannot read the derived data of " + projectDir + ": " + e.getMessage(), e);
+            }
+        }
+        return new Report(affected, unreadable);
+    }
+
+    private long text(Path file, Set<String> optedOut, boolean rewrite) throws IOException {
+        FileSystem fs = storage.fs();
+        List<String> kept = new ArrayList<>();
+        long dropped = 0;
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(fs.open(file), StandardCharsets.UTF_8))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                if (containsAny(line, optedOut)) {
+                    dropped++;
+                } else {
+                    kept.add(line);
+                }
+            }
+        }
+        if (dropped > 0 && rewrite) {
+            Path tmp = new Path(file.getParent(), "." + file.getName() + ".purging");
+            try (OutputStream out = fs.create(tmp, true)) {
+                for (String line : kept) {
+                    out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            replace(file, tmp);
+        }
+        return dropped;
+    }
+
+    private long parquet(Path file, Set<String> optedOut, boolean rewrite) throws IOException {
+        FileSystem fs = storage.fs();
+        MessageType schema;
+        Map<String, String> metadata;
+        try (ParquetFileReader footer = ParquetFileReader.open(HadoopInputFile.fromPath(file, storage.configuration()))) {
+            schema = footer.getFileMetaData().getSchema();
+            metadata = footer.getFileMetaData().getKeyValueMetaData();
+        }
+        long dropped = 0;
+        Path tmp = new Path(file.getParent(), "." + file.getName() + ".purging");
+        ParquetWriter<Group> writer = null;
+        try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), file).withConf(storage.configuration()).build()) {
+            for (Group g = reader.read(); g != null; g = reader.read()) {
+                if (holdsAny(g, optedOut)) {
+                    dropped++;
+                    continue;
+                }
+                if (rewrite) {
+                    if (writer == null) {
+                        writer = ExampleParquetWriter.builder(HadoopOutputs.path(tmp, storage.configuration()))
+                                .withConf(storage.configuration()).withType(schema).withExtraMetaData(metadata)
+                                .withCompressionCodec(CompressionCodecName.SNAPPY).withWriteMode(org.apache.parquet.hadoop.ParquetFileWriter.Mode.OVERWRITE)
+                                .build();
+                    }
+                    writer.write(g);
+                }
+            }
+        } finally {
+            if (writer != null) {
+                writer.close();
+            }
+        }
+        if (dropped > 0 && rewrite) {
+            if (writer == null) {
+                // every row went: an empty file of the same schema
+                try (ParquetWriter<Group> empty = ExampleParquetWriter.builder(HadoopOutputs.path(tmp, storage.configuration()))
+                        .withConf(storage.configuration()).withType(schema).withExtraMetaData(metadata)
+                        .withWriteMode(org.apache.parquet.hadoop.ParquetFileWriter.Mode.OVERWRITE).build()) {
+                    // no rows
+                }
+            }
+            replace(file, tmp);
+        }
+        return dropped;
+    }
+
+    private void replace(Path file, Path tmp) throws IOException {
+        FileSystem fs = storage.fs();
+        FileStatus before = fs.getFileStatus(file);
+        fs.setPermission(tmp, before.getPermission());
+        if (!fs.delete(file, false) || !fs.rename(tmp, file)) {
+            throw new IOException("cannot replace " + file + " with its purged copy");
+        }
+    }
+
+    private static boolean holdsAny(Group g, Set<String> ids) {
+        GroupType type = g.getType();
+        for (int field = 0; field < type.getFieldCount(); field++) {
+            Type t = type.getType(field);
+            int n = g.getFieldRepetitionCount(field);
+            for (int i = 0; i < n; i++) {
+                if (t.isPrimitive()) {
+                    if (t.asPrimitiveType().getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.BINARY
+                            && ids.contains(g.getBinary(field, i).toStringUsingUTF8())) {
+                        return true;
+                    }
+                } else if (holdsAny(g.getGroup(field, i), ids)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean containsAny(String line, Set<String> ids) {
+        for (String id : ids) {
+            if (line.contains(id)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Parquet's output file over Hadoop's API. */
+    private static final class HadoopOutputs {
+        static org.apache.parquet.io.OutputFile path(Path path, org.apache.hadoop.conf.Configuration conf) throws IOException {
+            return org.apache.parquet.hadoop.util.HadoopOutputFile.fromPath(path, conf);
+        }
+    }
+}
