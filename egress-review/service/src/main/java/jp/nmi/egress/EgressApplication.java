@@ -27,7 +27,7 @@ public class EgressApplication {
         if (env.dbUser() != null) {
             props.put("spring.datasource.username", env.dbUser());
         }
-        String password = System.getenv("ENCLAVE_EGRESS_DB_PASSWORD");
+        String password = env.dbPassword() != null ? env.dbPassword() : System.getenv("ENCLAVE_EGRESS_DB_PASSWORD");
         if (password != null) {
             props.put("spring.datasource.password", password);
         }

@@ -116,6 +116,87 @@ class AuditChainIT {
         }
     }
 
+    /**
+     * Issue 10: the service's own role owns its tables and can switch their triggers off; cutting
+     * events off the end and rewinding the head row is still found, because every event was also
+     * anchored where that role can add but never change or remove.
+     */
+    @Test
+    void eventsCutOffTheEndWithTheHeadRewoundAreFoundByTheAnchors() throws Exception {
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "audit3.csv", "sex,count\nF,42\nM,30\n".getBytes(StandardCharsets.UTF_8));
+        svc.bean(Requests.class).create(fx.actor(ANALYST_ALICE), "DEMO-1", List.of("audit3.csv"), "what", "how");
+        try (Connection c = fx.db.dataSource().getConnection(); Statement s = c.createStatement()) {
+            long last;
+            String head;
+            try (var rs = s.executeQuery("SELECT seq FROM audit_head")) {
+                rs.next();
+                last = rs.getLong(1);
+            }
+            java.util.List<String> removed = new java.util.ArrayList<>();
+            try (var rs = s.executeQuery("SELECT seq, at, actor, project, action, outcome, details, previous_hash, hash FROM audit_event"
+                    + " WHERE seq = " + last)) {
+                rs.next();
+                for (int i = 1; i <= 9; i++) {
+                    removed.add(rs.getString(i));
+                }
+            }
+            try (var rs = s.executeQuery("SELECT hash FROM audit_event WHERE seq = " + (last - 1))) {
+                rs.next();
+                head = rs.getString(1);
+            }
+            s.execute("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only");
+            try {
+                s.executeUpdate("DELETE FROM audit_event WHERE seq = " + last);
+                s.executeUpdate("UPDATE audit_head SET seq = " + (last - 1) + ", hash = '" + head + "'");
+                JsonNode v = JSON.readTree(svc.call(STEWARD_SATO, "GET", "/api/audit/verify", null).body());
+                assertThat(v.get("intact").asBoolean()).isFalse();
+                assertThat(v.get("reason").asText()).isEqualTo("the log ends at event " + (last - 1) + " but event " + last
+                        + " was anchored in audit_anchor.anchor (events were cut off its end)");
+                // the anchors themselves are out of the service role's reach
+                assertThatThrownBy(() -> s.executeUpdate("DELETE FROM audit_anchor.anchor WHERE log = 'egress'"))
+                        .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
+                assertThatThrownBy(() -> s.execute("ALTER TABLE audit_anchor.anchor DISABLE TRIGGER anchor_append_only"))
+                        .isInstanceOf(SQLException.class).hasMessageContaining("must be owner");
+            } finally {
+                try (var put = c.prepareStatement("INSERT INTO audit_event VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    put.setLong(1, Long.parseLong(removed.get(0)));
+                    for (int i = 1; i < 9; i++) {
+                        put.setString(i + 1, removed.get(i));
+                    }
+                    put.executeUpdate();
+                }
+                s.executeUpdate("UPDATE audit_head SET seq = " + last + ", hash = '" + removed.get(8) + "'");
+                s.execute("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only");
+            }
+            assertThat(JSON.readTree(svc.call(STEWARD_SATO, "GET", "/api/audit/verify", null).body()).get("intact").asBoolean()).isTrue();
+        }
+    }
+
+    /**
+     * Issue 10: SQL once reached this database as its superuser through a trusting local login.
+     * Now every login needs a password, and the service's role cannot read files or run programs.
+     */
+    @Test
+    void theDatabaseTrustsNoOneAndTheServiceRoleIsNoSuperuser() throws Exception {
+        org.postgresql.ds.PGSimpleDataSource anonymous = new org.postgresql.ds.PGSimpleDataSource();
+        anonymous.setURL(fx.db.jdbcUrl());
+        anonymous.setUser("postgres");
+        assertThatThrownBy(anonymous::getConnection).isInstanceOf(SQLException.class)
+                .hasMessageContaining("password");
+        try (Connection c = fx.db.dataSource().getConnection(); Statement s = c.createStatement()) {
+            assertThatThrownBy(() -> s.executeQuery("SELECT pg_read_file('PG_VERSION')")).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("permission denied");
+            assertThatThrownBy(() -> s.execute("COPY (SELECT 1) TO PROGRAM 'true'")).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("permission denied");
+            assertThatThrownBy(() -> s.execute("CREATE ROLE mallory SUPERUSER")).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("permission denied");
+        }
+        java.nio.file.Path secrets = jp.nmi.enclave.db.EgressDatabase.secretsDirectory(fx.dir);
+        assertThat(java.nio.file.Files.getPosixFilePermissions(secrets))
+                .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE, java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
+    }
+
     @Test
     void theEnclaveCommandLineVerifiesTheEgressChainToo() {
         var out = new java.io.StringWriter();

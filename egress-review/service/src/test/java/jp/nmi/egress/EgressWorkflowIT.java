@@ -691,4 +691,31 @@ class EgressWorkflowIT {
             throw new IllegalStateException(e);
         }
     }
+
+    /** Issue 10: failed logins to the API cost CPU and had no limit. */
+    @Order(30)
+    @Test
+    void failedApiLoginsLockTheAccountForAWhileBeforeAnyPasswordIsChecked() throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Function<String, Integer> as = password -> {
+            try {
+                return client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url("/api/queue")))
+                        .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(("kenji:" + password)
+                                .getBytes(StandardCharsets.UTF_8))).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        for (int i = 0; i < 5; i++) {
+            assertThat(as.apply("guess-" + i)).isEqualTo(401);
+        }
+        var locked = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url("/api/queue")))
+                .header("Authorization", fx.basic(ANALYST_KENJI)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(locked.statusCode()).isEqualTo(429);
+        assertThat(locked.headers().firstValue("Retry-After")).isPresent();
+        assertThat(locked.body()).contains("\"error\":\"too_many_failed_logins\"")
+                .contains("too many failed logins for this account");
+        // someone else is not locked out by kenji's guesser
+        assertThat(svc.call(ANALYST_ALICE, "GET", "/api/requests", null).statusCode()).isEqualTo(200);
+    }
 }

@@ -22,6 +22,10 @@ import jp.nmi.enclave.error.EnclaveStorageException;
  * The audit log as a local file of JSON lines, one event per line, owner-only. Several processes
  * may append to the same file: each append takes an exclusive file lock, reads the last event to
  * continue the chain, writes one line and forces it to disk.
+ *
+ * <p>With an {@link AuditAnchor}, every event is anchored before the append returns (and before the
+ * action it records goes ahead), where this log's writer cannot take it back: then a log cut short
+ * or rewritten from some event on no longer verifies, like an altered one.
  */
 public final class FileAuditLog implements AuditLog {
     private static final ObjectMapper JSON = AuditHashing.CANONICAL;
@@ -29,16 +33,32 @@ public final class FileAuditLog implements AuditLog {
     /** File locks guard against other processes; within this JVM appends to one file queue here first. */
     private static final Map<Path, java.util.concurrent.locks.ReentrantLock> IN_PROCESS = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** The name the enclave's own log is anchored under. */
+    public static final String ANCHOR_NAME = "enclave";
+
     private final Path file;
     private final Clock clock;
+    private final AuditAnchor anchor;
 
+    /** A log without anchors: truncation of its end is not detected (tests, scratch directories). */
     public FileAuditLog(Path file) {
         this(file, Clock.systemUTC());
     }
 
     public FileAuditLog(Path file, Clock clock) {
+        this(file, clock, null);
+    }
+
+    /** A log whose every event is anchored in {@code anchor} (null: none). */
+    public FileAuditLog(Path file, Clock clock, AuditAnchor anchor) {
         this.file = requireNonNull(file, "file is null").toAbsolutePath();
         this.clock = requireNonNull(clock, "clock is null");
+        this.anchor = anchor;
+    }
+
+    /** Whether this log's events are anchored. */
+    public boolean isAnchored() {
+        return anchor != null;
     }
 
     public Path path() {
@@ -68,6 +88,10 @@ public final class FileAuditLog implements AuditLog {
                     channel.write(buffer);
                 }
                 channel.force(true);
+                if (anchor != null) {
+                    // still under the file lock: anchors go in the order of the chain
+                    anchor.anchor(ANCHOR_NAME, event.seq(), event.hash());
+                }
                 return event;
             }
         } catch (IOException e) {
@@ -80,11 +104,15 @@ public final class FileAuditLog implements AuditLog {
     @Override
     public AuditVerification verify() {
         if (!Files.exists(file)) {
-            return AuditVerification.ok(0, AuditEvent.GENESIS);
+            String mismatch = anchor == null ? null
+                    : AuditAnchor.mismatch(anchor.anchors(ANCHOR_NAME), seq -> null, 0, anchor.describe());
+            return mismatch == null ? AuditVerification.ok(0, AuditEvent.GENESIS)
+                    : AuditVerification.broken(0, AuditEvent.GENESIS, 1, 1, "the log file is missing: " + mismatch);
         }
         try {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             ChainWalk walk = new ChainWalk();
+            java.util.Map<Long, String> hashes = new java.util.HashMap<>();
             for (int i = 0; i < lines.size(); i++) {
                 int lineNo = i + 1;
                 AuditEvent e;
@@ -96,6 +124,13 @@ public final class FileAuditLog implements AuditLog {
                 AuditVerification broken = walk.step(e, lineNo);
                 if (broken != null) {
                     return broken;
+                }
+                hashes.put(e.seq(), e.hash());
+            }
+            if (anchor != null) {
+                String mismatch = AuditAnchor.mismatch(anchor.anchors(ANCHOR_NAME), hashes::get, walk.events(), anchor.describe());
+                if (mismatch != null) {
+                    return walk.broken(walk.events() + 1, lines.size() + 1, mismatch);
                 }
             }
             return walk.intact();

@@ -26,9 +26,13 @@ import jp.nmi.enclave.error.EnclaveStorageException;
  * audit_head(id int primary key, seq bigint, hash text)      -- one row, id = 1: the end of the chain
  * </pre>
  * Appends lock the head row, so concurrent transactions chain one after the other; a transaction
- * that rolls back takes its event with it and leaves no gap.
+ * that rolls back takes its event with it and leaves no gap. Each event is also anchored in
+ * {@code audit_anchor.anchor}, in the same transaction (see {@link JdbcAuditAnchor}).
  */
 public final class JdbcAuditLog implements AuditLog {
+    /** The name this chain is anchored under in {@code audit_anchor.anchor}. */
+    public static final String ANCHOR_NAME = "egress";
+
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
     private final DataSource dataSource;
@@ -98,6 +102,8 @@ public final class JdbcAuditLog implements AuditLog {
             update.setString(2, event.hash());
             update.executeUpdate();
         }
+        // in the same transaction, where the service's role can add but never change or remove
+        JdbcAuditAnchor.insert(c, ANCHOR_NAME, event.seq(), event.hash());
         return event;
     }
 
@@ -139,6 +145,7 @@ public final class JdbcAuditLog implements AuditLog {
                 // PostgreSQL streams with a fetch size only inside a transaction.
                 q.setFetchSize(1000);
                 try (ResultSet rs = q.executeQuery()) {
+                    java.util.Map<Long, String> hashes = new java.util.HashMap<>();
                     while (rs.next()) {
                         int position = (int) (walk.events() + 1);
                         long seq = rs.getLong(1);
@@ -153,6 +160,14 @@ public final class JdbcAuditLog implements AuditLog {
                         if (broken != null) {
                             return broken;
                         }
+                        hashes.put(e.seq(), e.hash());
+                    }
+                    // the anchors, which the service's role can add to but never change: a chain cut
+                    // short or rewritten together with its head row still does not match them
+                    String mismatch = AuditAnchor.mismatch(JdbcAuditAnchor.read(c, ANCHOR_NAME), hashes::get, walk.events(),
+                            "audit_anchor.anchor");
+                    if (mismatch != null) {
+                        return walk.broken(walk.events() + 1, (int) (walk.events() + 1), mismatch);
                     }
                 }
             }

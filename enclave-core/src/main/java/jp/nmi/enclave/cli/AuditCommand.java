@@ -29,9 +29,11 @@ final class AuditCommand implements Runnable {
             mixinStandardHelpOptions = true,
             description = {
                 "Walk the audit log's hash chain: every event must link to the one before and hash to what it says.",
-                "Reports the first broken link (an event altered, removed or reordered). With --embedded, the egress service's",
-                "chain in its PostgreSQL is walked too (DIR/egress/postgres, if the service has run); --egress-jdbc names a",
-                "production database (password from $ENCLAVE_EGRESS_DB_PASSWORD)."},
+                "Reports the first broken link (an event altered, removed or reordered). With --embedded, every event is also",
+                "compared with its anchor in the enclave's PostgreSQL, which the log's writer cannot change, so a log cut short",
+                "or rewritten from some event on is found too; and the egress service's chain is walked (if the service has",
+                "run), against its anchors as well. --egress-jdbc names a production database (password from",
+                "$ENCLAVE_EGRESS_DB_PASSWORD)."},
             footer = {"", "Exit codes: 0 the chain is intact, 1 it is broken or cannot be read."})
     static final class Verify implements Callable<Integer> {
         @Spec
@@ -58,7 +60,11 @@ final class AuditCommand implements Runnable {
         @Override
         public Integer call() {
             Path file = where.log != null ? where.log : where.embedded.toAbsolutePath().resolve("audit").resolve("enclave-audit.jsonl");
-            boolean intact = report("audit log " + file, new FileAuditLog(file).verify(), "line");
+            boolean intact;
+            // embedded: with the anchors, so that a log cut short is found like an altered one
+            try (AuditTrail log = where.embedded != null ? AuditTrail.embedded(where.embedded, file) : AuditTrail.unanchored(file)) {
+                intact = report("audit log " + file, log.verify(), "line");
+            }
             jp.nmi.enclave.db.EgressDatabase db = null;
             if (egressJdbc != null) {
                 db = jp.nmi.enclave.db.EgressDatabase.connect(egressJdbc, egressDbUser);

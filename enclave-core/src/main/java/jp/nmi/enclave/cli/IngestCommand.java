@@ -51,8 +51,7 @@ final class IngestCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        FileAuditLog audit = new FileAuditLog(storage.auditLogFile());
-        try (EnclaveStorage s = storage.open()) {
+        try (EnclaveStorage s = storage.open(); AuditTrail audit = storage.audit()) {
             Ingest.Report r;
             try {
                 r = Ingest.run(s, new Ingest.Request(source, storage.keyStore(), optout, rowsPerFile), new ConsoleProgress(System.err, 2000));

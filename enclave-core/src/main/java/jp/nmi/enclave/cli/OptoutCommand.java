@@ -42,9 +42,9 @@ final class OptoutCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (EnclaveStorage s = storage.open()) {
+            try (EnclaveStorage s = storage.open(); AuditTrail audit = storage.audit()) {
                 OptoutApplier.Report r = new OptoutApplier(s, KeyStoreFile.openOrCreate(storage.keyStore()),
-                        storage.policyPublisher(), new FileAuditLog(storage.auditLogFile()), storage.operator(),
+                        storage.policyPublisher(), audit, storage.operator(),
                         Clock.systemUTC()).apply(file);
                 out.printf(Locale.ROOT, "Recorded %d new opt-out(s) from %d request(s). Hidden from queries now:%n", r.newOptouts(),
                         r.requests());

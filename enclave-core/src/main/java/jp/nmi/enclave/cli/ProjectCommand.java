@@ -42,9 +42,9 @@ final class ProjectCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static ProjectReconciler reconciler(EnclaveStorage s, StorageOptions o) {
+    static ProjectReconciler reconciler(EnclaveStorage s, StorageOptions o, AuditTrail audit) {
         return new ProjectReconciler(s, KeyStoreFile.openOrCreate(o.keyStore()), o.policyPublisher(),
-                new FileAuditLog(o.auditLogFile()), o.operator(), Clock.systemUTC(), new ConsoleProgress(System.err, 5000));
+                audit, o.operator(), Clock.systemUTC(), new ConsoleProgress(System.err, 5000));
     }
 
     static void printChanges(PrintWriter out, ProjectReconciler.Plan plan) {
@@ -67,8 +67,9 @@ final class ProjectCommand implements Runnable {
         public Integer call() {
             ProjectSpec projectSpec = ProjectSpecParser.parse(file);
             PrintWriter out = spec.commandLine().getOut();
-            try (EnclaveStorage s = storage.open()) {
-                ProjectReconciler.Plan plan = reconciler(s, storage).plan(projectSpec);
+            // plan changes nothing and writes nothing to the audit log
+            try (EnclaveStorage s = storage.open(); AuditTrail audit = AuditTrail.unanchored(storage.auditLogFile())) {
+                ProjectReconciler.Plan plan = reconciler(s, storage, audit).plan(projectSpec);
                 if (plan.isEmpty()) {
                     out.println("No changes: " + projectSpec.id() + " is as its spec says.");
                 } else {
@@ -98,8 +99,8 @@ final class ProjectCommand implements Runnable {
         public Integer call() {
             ProjectSpec projectSpec = ProjectSpecParser.parse(file);
             PrintWriter out = spec.commandLine().getOut();
-            try (EnclaveStorage s = storage.open()) {
-                ProjectReconciler.Plan plan = reconciler(s, storage).apply(projectSpec);
+            try (EnclaveStorage s = storage.open(); AuditTrail audit = storage.audit()) {
+                ProjectReconciler.Plan plan = reconciler(s, storage, audit).apply(projectSpec);
                 if (plan.isEmpty()) {
                     out.println("No changes: " + projectSpec.id() + " is already as its spec says.");
                 } else {
@@ -225,9 +226,9 @@ final class ProjectCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (EnclaveStorage s = storage.open()) {
+            try (EnclaveStorage s = storage.open(); AuditTrail audit = storage.audit()) {
                 DestructionCertificate c = new ProjectCloser(s, KeyStoreFile.openOrCreate(storage.keyStore()),
-                        storage.policyPublisher(), new FileAuditLog(storage.auditLogFile()), storage.operator(),
+                        storage.policyPublisher(), audit, storage.operator(),
                         Clock.systemUTC(), new ConsoleProgress(System.err, 5000))
                         .close(id, overridePending, reason, certificateDir == null ? Path.of("") : certificateDir);
                 long files = c.deleted().stream().mapToLong(DestructionCertificate.DeletedDirectory::files).sum();

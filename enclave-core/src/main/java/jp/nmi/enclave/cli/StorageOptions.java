@@ -64,6 +64,21 @@ public final class StorageOptions {
     @Option(names = "--operator", paramLabel = "NAME", description = "Who acts, for the audit log (default: $ENCLAVE_OPERATOR or the login name).")
     String operator;
 
+    @Option(names = "--audit-anchor-jdbc", paramLabel = "URL",
+            description = "With --target: the PostgreSQL (jdbc:postgresql://...) where every audit event is anchored, so that a log cut"
+                    + " short is detected; the role (--audit-anchor-user) may only add and read anchors. Password from"
+                    + " $ENCLAVE_AUDIT_ANCHOR_PASSWORD. Embedded: the enclave's own PostgreSQL, always.")
+    String auditAnchorJdbc;
+
+    @Option(names = "--audit-anchor-user", paramLabel = "NAME", defaultValue = "enclave_audit",
+            description = "Its role (default: ${DEFAULT-VALUE}).")
+    String auditAnchorUser;
+
+    @Option(names = "--audit-unanchored",
+            description = "With --target and no --audit-anchor-jdbc: write the audit log without anchors, knowingly (events cut off"
+                    + " its end would go unnoticed).")
+    boolean auditUnanchored;
+
     public Path policyFile() {
         if (policies != null) {
             return policies;
@@ -125,6 +140,29 @@ public final class StorageOptions {
             return where.embedded.toAbsolutePath().resolve("audit").resolve("enclave-audit.jsonl");
         }
         return Path.of(System.getProperty("user.home"), ".enclave", "audit", "enclave-audit.jsonl");
+    }
+
+    /**
+     * The command's audit log, opened on first use; close it when the command ends.
+     *
+     * @throws ValidationException with --target when no anchor was named and no unanchored log was asked for
+     */
+    AuditTrail audit() {
+        Path file = auditLogFile();
+        if (where.embedded != null) {
+            return AuditTrail.embedded(where.embedded, file).open();
+        }
+        if (auditAnchorJdbc != null) {
+            if (!auditAnchorJdbc.startsWith("jdbc:postgresql://")) {
+                throw new ValidationException("--audit-anchor-jdbc must be a jdbc:postgresql:// URL, got '" + auditAnchorJdbc + "'");
+            }
+            return AuditTrail.anchored(file, auditAnchorJdbc, auditAnchorUser).open();
+        }
+        if (auditUnanchored) {
+            return AuditTrail.unanchored(file).open();
+        }
+        throw new ValidationException("with --target the audit log is anchored where its writer cannot rewrite it: give"
+                + " --audit-anchor-jdbc URL (see docs/operators.md), or --audit-unanchored to go without, knowingly");
     }
 
     public String operator() {

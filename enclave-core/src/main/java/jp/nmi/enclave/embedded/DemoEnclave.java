@@ -49,18 +49,33 @@ public final class DemoEnclave implements AutoCloseable {
 
     private final Path dir;
     private final EnclaveStorage storage;
+    private final jp.nmi.enclave.db.EgressDatabase database;
+    private final FileAuditLog audit;
 
-    private DemoEnclave(Path dir, EnclaveStorage storage) {
+    private DemoEnclave(Path dir, EnclaveStorage storage, jp.nmi.enclave.db.EgressDatabase database) {
         this.dir = dir;
         this.storage = storage;
+        this.database = database;
+        this.audit = anchoredLog(dir, database);
+    }
+
+    /**
+     * The enclave's audit log in {@code dir}, every event anchored in the embedded PostgreSQL as
+     * the audit writer's role, which may add anchors but never change or remove them.
+     */
+    public static FileAuditLog anchoredLog(Path dir, jp.nmi.enclave.db.EgressDatabase database) {
+        return new FileAuditLog(dir.toAbsolutePath().resolve("audit").resolve("enclave-audit.jsonl"), Clock.systemUTC(),
+                new jp.nmi.enclave.audit.JdbcAuditAnchor(database.auditAnchorDataSource(), "the enclave's PostgreSQL (audit_anchor.anchor)"));
     }
 
     public static DemoEnclave start(Path dir, DemoWorld.Parameters world, Progress progress) {
         requireNonNull(dir, "dir is null");
         EnclaveStorage storage = EnclaveStorage.embedded(dir);
+        jp.nmi.enclave.db.EgressDatabase database = null;
         try {
-            DemoEnclave enclave = new DemoEnclave(dir, storage);
-            FileAuditLog audit = new FileAuditLog(enclave.auditLog());
+            database = jp.nmi.enclave.db.EgressDatabase.embedded(dir);
+            DemoEnclave enclave = new DemoEnclave(dir, storage, database);
+            FileAuditLog audit = enclave.audit();
             Path source = dir.resolve("demo-source");
             if (!Files.exists(source.resolve(DemoWorld.MANIFEST))) {
                 DemoWorld.write(world, source, progress);
@@ -82,6 +97,9 @@ public final class DemoEnclave implements AutoCloseable {
             }
             return enclave;
         } catch (IOException | RuntimeException e) {
+            if (database != null) {
+                database.close();
+            }
             storage.close();
             if (e instanceof RuntimeException r) {
                 throw r;
@@ -102,12 +120,12 @@ public final class DemoEnclave implements AutoCloseable {
     }
 
     public EnclaveSession openProject(String projectId, EnclaveSession.Settings settings, Clock clock, UserDirectory directory) {
-        return open(storage, projectId, policyFile(), auditLog(), keyStore(dir), settings, clock, directory);
+        return open(storage, projectId, policyFile(), audit, keyStore(dir), settings, clock, directory);
     }
 
     /** Opens a project's session on any enclave: the tables of its extract, the policies in force, its key. */
-    public static EnclaveSession open(EnclaveStorage storage, String projectId, Path policyFile, Path auditLog, Path keyStore,
-            EnclaveSession.Settings settings, Clock clock, UserDirectory directory) {
+    public static EnclaveSession open(EnclaveStorage storage, String projectId, Path policyFile, jp.nmi.enclave.audit.AuditLog auditLog,
+            Path keyStore, EnclaveSession.Settings settings, Clock clock, UserDirectory directory) {
         ProjectState state = new ProjectStore(storage).require(projectId);
         if (!state.isActive() || state.extract() == null) {
             throw new ValidationException("project " + projectId + " is " + state.status() + "; it serves no statements");
@@ -126,11 +144,21 @@ public final class DemoEnclave implements AutoCloseable {
         javax.crypto.SecretKey key = KeyStoreFile.openOrCreate(keyStore).key(state.spec().keyAlias())
                 .orElseThrow(() -> new ValidationException("the key of project " + projectId + " is missing"));
         return EnclaveSession.open(storage.fileSystemUri(), new EnclaveSession.Project(scope, tables, audiences), authorizer, directory,
-                new FileAuditLog(auditLog), key, settings).withOptouts(new ProjectOptouts(storage, key));
+                auditLog, key, settings).withOptouts(new ProjectOptouts(storage, key));
     }
 
     public static Path keyStore(Path dir) {
         return KeyStoreFile.embeddedPath(dir);
+    }
+
+    /** The enclave's audit log, anchored. */
+    public FileAuditLog audit() {
+        return audit;
+    }
+
+    /** The embedded PostgreSQL (egress service's database, audit anchors). */
+    public jp.nmi.enclave.db.EgressDatabase database() {
+        return database;
     }
 
     public Path auditLog() {
@@ -151,6 +179,10 @@ public final class DemoEnclave implements AutoCloseable {
 
     @Override
     public void close() {
-        storage.close();
+        try {
+            database.close();
+        } finally {
+            storage.close();
+        }
     }
 }

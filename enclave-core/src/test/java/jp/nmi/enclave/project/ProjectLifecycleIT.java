@@ -109,7 +109,7 @@ class ProjectLifecycleIT {
         shared = freshRoot();
         shared.reconciler().apply(DemoSpecs.spec("DEMO-1"));
         shared.reconciler().apply(DemoSpecs.spec("DEMO-2"));
-        session = DemoEnclave.open(shared.storage(), "DEMO-1", shared.policies(), shared.audit(), shared.keys(),
+        session = DemoEnclave.open(shared.storage(), "DEMO-1", shared.policies(), new FileAuditLog(shared.audit()), shared.keys(),
                 new EnclaveSession.Settings("local[2]", 10_000, 2), clock,
                 new ProjectDirectory(shared.store().members("DEMO-1").orElseThrow()));
     }
@@ -153,7 +153,7 @@ class ProjectLifecycleIT {
 
     static String[] rootOptions(Root r) {
         return new String[] {"--target", r.target(), "--keystore", r.keys().toString(), "--policies", r.policies().toString(),
-            "--audit-log", r.audit().toString(), "--operator", "ops"};
+            "--audit-log", r.audit().toString(), "--operator", "ops", "--audit-unanchored"};
     }
 
     static String[] concat(String[] a, String... b) {
@@ -181,6 +181,15 @@ class ProjectLifecycleIT {
         // plan changed nothing
         assertThat(r.store().state("DEMO-1")).isEmpty();
         assertThat(r.keyStore().key("project-demo-1")).isEmpty();
+
+        // with --target, a change needs an audit log anchored where its writer cannot rewrite it (issue 10)
+        List<String> unanchored = new ArrayList<>(List.of(rootOptions(r)));
+        unanchored.remove("--audit-unanchored");
+        Cli refused = cli(concat(new String[] {"project", "apply", spec.toString()}, unanchored.toArray(new String[0])));
+        assertThat(refused.code()).isNotZero();
+        assertThat(refused.err()).contains("with --target the audit log is anchored where its writer cannot rewrite it: give"
+                + " --audit-anchor-jdbc URL");
+        assertThat(r.store().state("DEMO-1")).isEmpty();
 
         Cli apply = cli(concat(new String[] {"project", "apply", spec.toString()}, rootOptions(r)));
         assertThat(apply.code()).as(apply.err()).isZero();
@@ -580,7 +589,7 @@ class ProjectLifecycleIT {
             Path wrongPassword = tmp.resolve("ranger-wrong-" + ROOTS.get());
             Files.writeString(wrongPassword, "guess\n");
             String[] common = {"--target", r.target(), "--keystore", r.keys().toString(), "--audit-log", r.audit().toString(),
-                "--operator", "ops", "--ranger-admin", admin.uri().toString(), "--ranger-user", "enclave-ops"};
+                "--operator", "ops", "--ranger-admin", admin.uri().toString(), "--ranger-user", "enclave-ops", "--audit-unanchored"};
             String[] ranger = concat(common, "--ranger-password-file", password.toString());
             Path spec = specFile("DEMO-1", DemoSpecs.yaml("DEMO-1"));
 

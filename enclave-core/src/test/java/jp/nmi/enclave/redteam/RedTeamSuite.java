@@ -114,7 +114,7 @@ abstract class RedTeamSuite {
         assertThat(patients).hasSize(2);
         Path csv = dir.resolve("optout.csv");
         Files.writeString(csv, "patient_id,received_on\n" + String.join(",2026-11-20\n", patients) + ",2026-11-20\n");
-        new OptoutApplier(enclave.storage(), keys, PolicyPublisher.file(enclave.policyFile()), new FileAuditLog(enclave.auditLog()),
+        new OptoutApplier(enclave.storage(), keys, PolicyPublisher.file(enclave.policyFile()), enclave.audit(),
                 "ops", Clock.systemUTC()).apply(csv);
         optedOut = new HashSet<>();
         for (String p : patients) {
@@ -583,7 +583,7 @@ abstract class RedTeamSuite {
         String first = members().get(0);
         String ids = optedOut.stream().map(p -> "'" + p + "'").collect(Collectors.joining(", "));
         jp.nmi.enclave.project.ProjectReconciler ops = new jp.nmi.enclave.project.ProjectReconciler(enclave.storage(), keys,
-                PolicyPublisher.file(enclave.policyFile()), new FileAuditLog(enclave.auditLog()), "ops", Clock.systemUTC(), Progress.NONE);
+                PolicyPublisher.file(enclave.policyFile()), enclave.audit(), "ops", Clock.systemUTC(), Progress.NONE);
         jp.nmi.enclave.project.ProjectReconciler.Plan plan = ops.plan(jp.nmi.enclave.demo.DemoSpecs.spec(project()));
         long expected = 0;
         for (String user : members()) {
@@ -628,5 +628,32 @@ abstract class RedTeamSuite {
             }
         }
         return b.toString();
+    }
+
+    @Order(21)
+    @Test
+    void cuttingEventsOffTheEndOfTheAuditLogIsCaughtLikeAlteringThem() throws Exception {
+        Path log = enclave.auditLog();
+        List<String> lines = Files.readAllLines(log);
+        assertThat(enclave.audit().verify().intact()).isTrue();
+        Files.write(log, lines.subList(0, lines.size() - 3));
+        try {
+            var v = enclave.audit().verify();
+            assertThat(v.intact()).isFalse();
+            assertThat(v.reason()).isEqualTo("the log ends at event " + (lines.size() - 3) + " but event " + lines.size()
+                    + " was anchored in the enclave's PostgreSQL (audit_anchor.anchor) (events were cut off its end)");
+            // and the anchors cannot be taken back by the log's writer
+            try (var c = enclave.database().auditAnchorDataSource().getConnection(); var s = c.createStatement()) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.executeUpdate("DELETE FROM audit_anchor.anchor"))
+                        .hasMessageContaining("permission denied for table anchor");
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.executeUpdate("UPDATE audit_anchor.anchor SET hash = 'x'"))
+                        .hasMessageContaining("permission denied for table anchor");
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.executeUpdate("TRUNCATE audit_anchor.anchor"))
+                        .hasMessageContaining("permission denied");
+            }
+        } finally {
+            Files.write(log, lines);
+        }
+        assertThat(enclave.audit().verify().intact()).isTrue();
     }
 }

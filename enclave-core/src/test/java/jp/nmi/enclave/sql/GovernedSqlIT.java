@@ -429,7 +429,7 @@ class GovernedSqlIT {
         assertThat(((Map<?, ?>) refused.get("details")).get("message"))
                 .isEqualTo("Access denied: kenji may not read demo_1.participants.birth_year (no Ranger policy allows it)");
 
-        var verification = new FileAuditLog(enclave.auditLog()).verify();
+        var verification = enclave.audit().verify();
         assertThat(verification.intact()).isTrue();
         assertThat(verification.events()).isGreaterThanOrEqualTo(2);
     }

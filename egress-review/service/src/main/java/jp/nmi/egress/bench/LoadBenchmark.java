@@ -152,7 +152,7 @@ public final class LoadBenchmark {
             }
 
             try (EgressDatabase db = EgressDatabase.embedded(dir)) {
-                ConfigurableApplicationContext ctx = EgressApplication.start(new EgressEnvironment(storage, db.jdbcUrl(), null,
+                ConfigurableApplicationContext ctx = EgressApplication.start(new EgressEnvironment(storage, db.jdbcUrl(), db.user(), db.password(),
                         keyStore.keyOrCreate(KeyStoreFile.OUTPUT_SIGNING_ALIAS).getEncoded(), EgressSettings.DEFAULTS, Clock.systemUTC(),
                         ReleaseHooks.NONE, jp.nmi.egress.config.LoginSettings.DIRECTORY), 0);
                 try {

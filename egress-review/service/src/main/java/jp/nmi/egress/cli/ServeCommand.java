@@ -90,7 +90,7 @@ final class ServeCommand implements Callable<Integer> {
                     : new DirectoryStore(s).ensureDemoUsers(dir.toAbsolutePath().resolve("egress").resolve("demo-users.txt"));
             EgressSettings settings = new EgressSettings(maxFileMb * (1L << 20), Math.max(4L * maxFileMb, 128) * (1L << 20),
                     EgressSettings.DEFAULTS.maxFiles());
-            ctx = EgressApplication.start(new EgressEnvironment(s, db.jdbcUrl(), jdbc != null ? dbUser : null, key, settings,
+            ctx = EgressApplication.start(new EgressEnvironment(s, db.jdbcUrl(), db.user(), db.password(), key, settings,
                     Clock.systemUTC(), ReleaseHooks.NONE, loginSettings), port);
             int actual = Integer.parseInt(ctx.getEnvironment().getProperty("local.server.port", Integer.toString(port)));
             out.println("egress service: http://127.0.0.1:" + actual + "/   (REST API: http://127.0.0.1:" + actual + "/api/openapi.json)");

@@ -11,12 +11,13 @@ import jp.nmi.enclave.hdfs.EnclaveStorage;
  * enclave's HDFS, its PostgreSQL, the key that verifies output records, and its limits.
  *
  * @param jdbcUrl the PostgreSQL database
- * @param dbUser its user (the password, if any, from {@code ENCLAVE_EGRESS_DB_PASSWORD})
+ * @param dbUser its user
+ * @param dbPassword its password (embedded: generated per enclave; production: {@code ENCLAVE_EGRESS_DB_PASSWORD}), or null
  * @param signingKey the enclave's output-signing key (HMAC)
  * @param login how users log in
  */
-public record EgressEnvironment(EnclaveStorage storage, String jdbcUrl, String dbUser, byte[] signingKey, EgressSettings settings,
-        Clock clock, ReleaseHooks hooks, LoginSettings login) {
+public record EgressEnvironment(EnclaveStorage storage, String jdbcUrl, String dbUser, String dbPassword, byte[] signingKey,
+        EgressSettings settings, Clock clock, ReleaseHooks hooks, LoginSettings login) {
     public EgressEnvironment {
         requireNonNull(storage, "storage is null");
         requireNonNull(jdbcUrl, "jdbcUrl is null");
@@ -25,5 +26,10 @@ public record EgressEnvironment(EnclaveStorage storage, String jdbcUrl, String d
         requireNonNull(clock, "clock is null");
         requireNonNull(hooks, "hooks is null");
         requireNonNull(login, "login is null");
+    }
+
+    @Override
+    public String toString() {
+        return "EgressEnvironment[" + jdbcUrl + " as " + dbUser + "]";
     }
 }

@@ -45,8 +45,16 @@ public class SecurityConfiguration {
     static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self';"
             + " frame-ancestors 'none'; base-uri 'none'";
 
-    /** 401 with a JSON body and no Basic challenge (see the API chain). */
+    /** 401 with a JSON body and no Basic challenge (see the API chain); 429 while logins are throttled. */
     static final org.springframework.security.web.AuthenticationEntryPoint API_UNAUTHENTICATED = (request, response, e) -> {
+        if (e instanceof LoginThrottle.TooManyFailedLogins t) {
+            response.setStatus(429);
+            response.setHeader("Retry-After", Long.toString(t.retryAfterSeconds()));
+            response.setContentType("application/json");
+            response.getWriter().write("{\"error\":\"too_many_failed_logins\",\"message\":\"" + t.getMessage() + "\",\"retry_after\":"
+                    + t.retryAfterSeconds() + "}");
+            return;
+        }
         response.setStatus(401);
         response.setContentType("application/json");
         response.getWriter().write("{\"error\":\"unauthenticated\",\"message\":\"send HTTP Basic credentials with every call"
@@ -74,7 +82,17 @@ public class SecurityConfiguration {
      * roles come from the directory.
      */
     @Bean
+    LoginThrottle loginThrottle(EgressEnvironment env) {
+        return new LoginThrottle(LoginThrottle.Limits.DEFAULTS, env.clock());
+    }
+
+    @Bean
     AuthenticationManager authenticationManager(EgressEnvironment env, UserDetailsService users, PasswordEncoder encoder,
+            DirectoryStore directory, LoginThrottle throttle) {
+        return throttle.guard(unthrottled(env, users, encoder, directory));
+    }
+
+    private static AuthenticationManager unthrottled(EgressEnvironment env, UserDetailsService users, PasswordEncoder encoder,
             DirectoryStore directory) {
         LoginSettings login = env.login();
         if (!login.isLdap()) {
@@ -131,7 +149,9 @@ public class SecurityConfiguration {
         http.authenticationManager(manager)
                 .authorizeHttpRequests(a -> a.requestMatchers("/login", "/static/**", "/favicon.ico", "/error").permitAll()
                         .anyRequest().authenticated())
-                .formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/", true).permitAll())
+                .formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/", true).permitAll()
+                        .failureHandler((request, response, e) -> response.sendRedirect(request.getContextPath()
+                                + (e instanceof LoginThrottle.TooManyFailedLogins ? "/login?locked" : "/login?error"))))
                 .logout(l -> l.logoutUrl("/logout").logoutSuccessUrl("/login?logout"))
                 .headers(h -> h.contentSecurityPolicy(c -> c.policyDirectives(CSP))
                         .referrerPolicy(r -> r.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.NO_REFERRER)));

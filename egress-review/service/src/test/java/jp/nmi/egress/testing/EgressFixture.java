@@ -107,7 +107,7 @@ public final class EgressFixture {
     }
 
     public Service start(EgressSettings settings, jp.nmi.egress.config.LoginSettings login) {
-        ConfigurableApplicationContext ctx = EgressApplication.start(new EgressEnvironment(storage, db.jdbcUrl(), null, signingKey,
+        ConfigurableApplicationContext ctx = EgressApplication.start(new EgressEnvironment(storage, db.jdbcUrl(), db.user(), db.password(), signingKey,
                 settings, Clock.systemUTC(), hooks, login), 0);
         return new Service(ctx, Integer.parseInt(ctx.getEnvironment().getProperty("local.server.port")));
     }
