@@ -187,9 +187,9 @@ class AuditChainIT {
             assertThatThrownBy(() -> s.executeQuery("SELECT pg_read_file('PG_VERSION')")).isInstanceOf(SQLException.class)
                     .hasMessageContaining("permission denied");
             assertThatThrownBy(() -> s.execute("COPY (SELECT 1) TO PROGRAM 'true'")).isInstanceOf(SQLException.class)
-                    .hasMessageContaining("permission denied");
+                    .hasMessageContaining("must be superuser or a member of the pg_execute_server_program role");
             assertThatThrownBy(() -> s.execute("CREATE ROLE mallory SUPERUSER")).isInstanceOf(SQLException.class)
-                    .hasMessageContaining("permission denied");
+                    .hasMessageContaining("must be superuser to create superusers");
         }
         java.nio.file.Path secrets = jp.nmi.enclave.db.EgressDatabase.secretsDirectory(fx.dir);
         assertThat(java.nio.file.Files.getPosixFilePermissions(secrets))
