@@ -28,7 +28,7 @@ final class Allowlist {
     /** The YAML document. Unknown keys are rejected. */
     record Document(Functions functions, List<String> expressions, List<String> planNodes, List<String> settableConfiguration,
             Map<String, DataSourceRule> dataSources, List<String> metadataCommands, Map<String, String> denialReasons,
-            String defaultDenialReason) {
+            Map<String, String> parserDenied, String defaultDenialReason) {
         @JsonCreator
         Document(@JsonProperty(value = "functions", required = true) Functions functions,
                 @JsonProperty(value = "expressions", required = true) List<String> expressions,
@@ -37,6 +37,7 @@ final class Allowlist {
                 @JsonProperty(value = "data_sources", required = true) Map<String, DataSourceRule> dataSources,
                 @JsonProperty(value = "metadata_commands", required = true) List<String> metadataCommands,
                 @JsonProperty(value = "denial_reasons", required = true) Map<String, String> denialReasons,
+                @JsonProperty(value = "parser_denied", required = true) Map<String, String> parserDenied,
                 @JsonProperty(value = "default_denial_reason", required = true) String defaultDenialReason) {
             this.functions = functions;
             this.expressions = List.copyOf(expressions);
@@ -45,6 +46,7 @@ final class Allowlist {
             this.dataSources = Map.copyOf(dataSources);
             this.metadataCommands = List.copyOf(metadataCommands);
             this.denialReasons = Map.copyOf(denialReasons);
+            this.parserDenied = Map.copyOf(parserDenied);
             this.defaultDenialReason = defaultDenialReason;
         }
     }
@@ -105,6 +107,7 @@ final class Allowlist {
     private final Map<String, Map.Entry<String, DataSourceRule>> dataSourceClasses = new HashMap<>();
     private final Set<String> metadataCommands;
     private final Map<String, String> denialReasons;
+    private final Map<String, String> parserDenied;
     private final String defaultDenialReason;
 
     /** Expression classes of denied functions whose registry entry names a builder instead. */
@@ -122,6 +125,7 @@ final class Allowlist {
         this.deniedFunctions = Map.copyOf(doc.functions().deny());
         this.metadataCommands = Set.copyOf(doc.metadataCommands());
         this.denialReasons = doc.denialReasons();
+        this.parserDenied = doc.parserDenied();
         this.defaultDenialReason = doc.defaultDenialReason();
         doc.dataSources().forEach((name, rule) -> rule.classes().forEach(c -> dataSourceClasses.put(c, Map.entry(name, rule))));
         expressionClasses.addAll(doc.expressions());
@@ -197,6 +201,11 @@ final class Allowlist {
 
     boolean isMetadataCommand(String simpleName) {
         return metadataCommands.contains(simpleName);
+    }
+
+    /** Why a parsed node of class {@code simpleName} is refused before analysis, if it is. */
+    Optional<String> parserDenial(String simpleName) {
+        return Optional.ofNullable(parserDenied.get(simpleName));
     }
 
     /** The reason the allowlist gives for denying {@code simpleName}, if it names one. */

@@ -105,7 +105,7 @@ final class ApplyPolicies extends Rule<LogicalPlan> {
             }
         } else if (workspace) {
             // participants who opted out leave the user's derived tables from the next statement on
-            condition = context.workspaceFilter(inner).orElse(null);
+            condition = context.workspaceFilter(inner, principal).orElse(null);
         }
         if (condition != null) {
             inner = rowFiltered(inner);

@@ -143,7 +143,7 @@ public final class AuthzContext {
 
     /** An audience's own copies of the project's tables, and the groups whose members read them. */
     private record AudienceRelations(String name, Set<String> groups,
-            Map<String, org.apache.spark.sql.execution.datasources.LogicalRelation> relations) {}
+            Map<String, org.apache.spark.sql.execution.datasources.LogicalRelation> relations, Set<String> hidden) {}
 
     private final java.util.List<AudienceRelations> audiences = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Project pseudonyms of everyone who opted out, as the workspace filter matches them. */
@@ -155,8 +155,13 @@ public final class AuthzContext {
      * the enclave, table name to relation) instead of the project's tables of those names.
      */
     public void registerAudience(String name, Set<String> groups,
-            Map<String, org.apache.spark.sql.execution.datasources.LogicalRelation> relations) {
-        audiences.add(new AudienceRelations(name, Set.copyOf(groups), Map.copyOf(relations)));
+            Map<String, org.apache.spark.sql.execution.datasources.LogicalRelation> relations, Set<String> hidden) {
+        audiences.add(new AudienceRelations(name, Set.copyOf(groups), Map.copyOf(relations), Set.copyOf(hidden)));
+    }
+
+    /** Forgets every audience (before the project's tables are registered again). */
+    public void clearAudiences() {
+        audiences.clear();
     }
 
     /** The name of the audience {@code principal} belongs to, if any. */
@@ -192,26 +197,41 @@ public final class AuthzContext {
 
     /**
      * The row filter of a workspace table: no row whose string column (or element of an array of
-     * strings) is the pseudonym of a participant who opted out. Derived data carries pseudonyms
-     * wherever the analyst put them, under any column name; a transformed pseudonym is not
-     * recognised (docs/security-model.md).
+     * strings) is the pseudonym of a participant the table's owner may not see now: everyone who
+     * opted out, and, for an audience of its own, everyone outside it (an industry member's table
+     * made before a participant withdrew commercial consent). Derived data carries pseudonyms
+     * wherever the analyst put them, under any column name; workspace tables hold no structs or
+     * maps; a transformed pseudonym is not recognised (docs/security-model.md).
      */
     java.util.Optional<org.apache.spark.sql.catalyst.expressions.Expression> workspaceFilter(
-            org.apache.spark.sql.execution.datasources.LogicalRelation relation) {
-        if (optouts.isEmpty()) {
+            org.apache.spark.sql.execution.datasources.LogicalRelation relation, Principal principal) {
+        Set<String> hiddenFromAudience = Set.of();
+        for (AudienceRelations a : audiences) {
+            if (principal.groups().stream().anyMatch(a.groups()::contains)) {
+                hiddenFromAudience = a.hidden();
+                break;
+            }
+        }
+        scala.collection.immutable.Set<Object> values = optoutValues;
+        if (!hiddenFromAudience.isEmpty()) {
+            java.util.Set<Object> all = new java.util.HashSet<>(scala.jdk.javaapi.CollectionConverters.asJava(values));
+            hiddenFromAudience.forEach(p -> all.add(org.apache.spark.unsafe.types.UTF8String.fromString(p)));
+            values = scala.jdk.javaapi.CollectionConverters.asScala(all).toSet();
+        }
+        if (values.isEmpty()) {
             return java.util.Optional.empty();
         }
         org.apache.spark.sql.catalyst.expressions.Expression out = null;
         for (org.apache.spark.sql.catalyst.expressions.AttributeReference a : Scala.list(relation.output())) {
             org.apache.spark.sql.catalyst.expressions.Expression matches;
             if (a.dataType() instanceof org.apache.spark.sql.types.StringType) {
-                matches = new org.apache.spark.sql.catalyst.expressions.InSet(a, optoutValues);
+                matches = new org.apache.spark.sql.catalyst.expressions.InSet(a, values);
             } else if (a.dataType() instanceof org.apache.spark.sql.types.ArrayType t
                     && t.elementType() instanceof org.apache.spark.sql.types.StringType) {
                 matches = new org.apache.spark.sql.catalyst.expressions.ArraysOverlap(a,
                         org.apache.spark.sql.catalyst.expressions.Literal.create(
                                 new org.apache.spark.sql.catalyst.util.GenericArrayData(Scala.seq(new java.util.ArrayList<>(
-                                        scala.jdk.javaapi.CollectionConverters.asJava(optoutValues)))), t));
+                                        scala.jdk.javaapi.CollectionConverters.asJava(values)))), t));
             } else {
                 continue;
             }

@@ -184,7 +184,13 @@ final class ContributorLineage {
 
     /** Every person-level table the rows are built from is joined to the others on participant_id. */
     private void checkRows(LogicalPlan plan) {
-        if (plan.getTagValue(ApplyPolicies.SECURED).isDefined()) {
+        Option<SecuredRelation> marker = plan.getTagValue(ApplyPolicies.SECURED);
+        if (marker.isDefined()) {
+            if (marker.get().workspace()) {
+                // a workspace table holds whatever the analyst put in it, participant_id included
+                throw new Untraceable("the query reads the workspace table " + marker.get().qualifiedName()
+                        + ", whose columns the analyst made");
+            }
             return;
         }
         if (plan instanceof Join join) {
@@ -194,14 +200,25 @@ final class ContributorLineage {
                 throw new Untraceable("the query joins " + names(left) + " with " + names(right) + " other than on "
                         + CONTRIBUTOR + ", so a row's values may be another person's");
             }
-        } else if (plan instanceof Project || plan instanceof Aggregate) {
+            if (join.condition().isDefined() && containsSubquery(join.condition().get())) {
+                throw new Untraceable("the query joins on a subquery, which is not about the rows joined");
+            }
+        } else if (plan instanceof Project || plan instanceof Aggregate || plan instanceof Generate) {
             for (Expression e : Scala.list(plan.expressions())) {
                 if (containsSubquery(e)) {
                     throw new Untraceable("the query computes a value with a subquery, which is not the row's own person");
                 }
             }
-        } else if (!(plan instanceof Filter || plan instanceof Generate || plan instanceof CTERelationRef || plan instanceof WithCTE
-                || passesRowsThrough(plan))) {
+        } else if (plan instanceof Filter filter) {
+            filter.condition().foreach(x -> {
+                if (x instanceof SubqueryExpression s && !(s instanceof org.apache.spark.sql.catalyst.expressions.ListQuery)
+                        && !s.isCorrelated()) {
+                    // the same for every row: it keeps or drops the whole output by something about other people
+                    throw new Untraceable("the query keeps or drops its rows by a subquery that is not about each row");
+                }
+                return BoxedUnit.UNIT;
+            });
+        } else if (!(plan instanceof CTERelationRef || plan instanceof WithCTE || passesRowsThrough(plan))) {
             throw new Untraceable("the query uses " + plan.nodeName() + ", through which the enclave cannot follow each row's"
                     + " contributor");
         }

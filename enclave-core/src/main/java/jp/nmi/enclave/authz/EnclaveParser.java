@@ -110,8 +110,45 @@ final class EnclaveParser implements ParserInterface {
         if (trace == null || trace.isSystem()) {
             return plan;
         }
+        screen(plan, context.allowlist());
         screenProviders(plan, context.allowlist());
         return new Rewrite(context.scope().workspaceDatabaseOf(trace.principal().user())).plan(plan);
+    }
+
+    /**
+     * Denies the parsed nodes the analyser would act on before any check (the allowlist's
+     * {@code parser_denied}), and options on a table read ({@code WITH (...)}), which go into the
+     * Hadoop configuration used to list and read its files.
+     */
+    static void screen(LogicalPlan plan, Allowlist allowlist) {
+        screenNode(plan, allowlist);
+        plan.foreach(node -> {
+            screenNode(node, allowlist);
+            for (org.apache.spark.sql.catalyst.expressions.Expression e : Scala.list(node.expressions())) {
+                e.foreach(x -> {
+                    if (x instanceof org.apache.spark.sql.catalyst.expressions.SubqueryExpression s) {
+                        screen(s.plan(), allowlist);
+                    }
+                    return scala.runtime.BoxedUnit.UNIT;
+                });
+            }
+            return scala.runtime.BoxedUnit.UNIT;
+        });
+    }
+
+    private static void screenNode(LogicalPlan node, Allowlist allowlist) {
+        String name = node.getClass().getSimpleName();
+        java.util.Optional<String> denial = allowlist.parserDenial(name);
+        if (denial.isPresent()) {
+            throw jp.nmi.enclave.error.AccessDeniedException.denyPlanNode(name, denial.get());
+        }
+        if (node instanceof UnresolvedRelation r && !r.options().isEmpty()) {
+            throw jp.nmi.enclave.error.AccessDeniedException.denyPlanNode("WITH (options) on a table", "options of a table read"
+                    + " reach the Hadoop configuration its files are listed and read with");
+        }
+        if (node instanceof org.apache.spark.sql.catalyst.plans.logical.SingleStatement single) {
+            screen(single.parsedPlan(), allowlist);
+        }
     }
 
     /**

@@ -239,6 +239,14 @@ final class PlanCheck {
             checkNamedNamespace(use.child(), user);
             return;
         }
+        if (plan instanceof org.apache.spark.sql.execution.command.SetNamespaceCommand use) {
+            List<String> ns = Scala.list(use.namespace());
+            if (ns.size() != 1) {
+                throw AccessDeniedException.denyPlanNode("USE", "only the project's database and your workspace exist here");
+            }
+            checkNamedDatabase(ns.get(0), user);
+            return;
+        }
         if (allowlist.isMetadataCommand(name)) {
             return;
         }
@@ -255,6 +263,7 @@ final class PlanCheck {
         }
         if (plan instanceof CreateDataSourceTableAsSelectCommand ctas) {
             checkWorkspaceTableCreation(ctas.table(), user);
+            checkWorkspaceColumns(qualified(ctas.table().identifier()), ctas.query().schema());
             // the command writes its files through a nested insert, checked against this
             trace.expectWrite(context.scope().workspaceDirectoryOf(user) + "/" + ctas.table().identifier().table().toLowerCase(java.util.Locale.ROOT));
             visitPlan(ctas.query());
@@ -262,6 +271,7 @@ final class PlanCheck {
         }
         if (plan instanceof CreateDataSourceTableCommand create) {
             checkWorkspaceTableCreation(create.table(), user);
+            checkWorkspaceColumns(qualified(create.table().identifier()), create.table().schema());
             return;
         }
         if (plan instanceof InsertIntoHadoopFsRelationCommand insert) {
@@ -351,6 +361,11 @@ final class PlanCheck {
     private void checkWorkspaceTableCreation(CatalogTable table, String user) {
         checkOwnWorkspace(table.identifier(), user, "writing to");
         String name = qualified(table.identifier());
+        if (!table.partitionColumnNames().isEmpty() || table.bucketSpec().isDefined()) {
+            // a partition's value is in a directory name, where opt-outs cannot be removed from, and
+            // partition pruning evaluates the user's predicates on every value before any filter
+            throw AccessDeniedException.denyWrite(name, "workspace tables are not partitioned or bucketed");
+        }
         if (table.storage().locationUri().isDefined()) {
             throw AccessDeniedException.denyWrite(name, "a workspace table lives in the workspace; LOCATION and OPTIONS (path) are not allowed");
         }
@@ -364,10 +379,34 @@ final class PlanCheck {
         }
     }
 
+    /**
+     * What a workspace table may hold: values of atomic types and arrays of them. A participant's
+     * pseudonym nested in a struct or a map would escape the filter that hides participants who
+     * opted out, and the purge of derived data; binary values cannot be read for pseudonyms.
+     */
+    private static void checkWorkspaceColumns(String table, org.apache.spark.sql.types.StructType schema) {
+        for (org.apache.spark.sql.types.StructField f : schema.fields()) {
+            org.apache.spark.sql.types.DataType t = f.dataType();
+            if (t instanceof org.apache.spark.sql.types.ArrayType a) {
+                t = a.elementType();
+            }
+            if (!(t instanceof org.apache.spark.sql.types.AtomicType) || t instanceof org.apache.spark.sql.types.BinaryType) {
+                throw AccessDeniedException.denyWrite(table, "column " + f.name() + " is " + f.dataType().simpleString()
+                        + "; workspace tables hold plain values and arrays of them (flatten structs and maps)");
+            }
+        }
+    }
+
+    /** Table names in a workspace: a directory name of the user's workspace, nothing else. */
+    private static final java.util.regex.Pattern TABLE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_]{1,128}");
+
     /** {@code id} must be a table of {@code user}'s own workspace. */
     private void checkOwnWorkspace(TableIdentifier id, String user, String what) {
         String database = database(id);
         String name = database + "." + id.table();
+        if (!TABLE_NAME.matcher(id.table()).matches()) {
+            throw AccessDeniedException.denyWrite(database + ".`" + id.table() + "`", "table names are letters, digits and '_'");
+        }
         ProjectScope scope = context.scope();
         Optional<String> owner = scope.workspaceUser(database);
         if (owner.isEmpty()) {

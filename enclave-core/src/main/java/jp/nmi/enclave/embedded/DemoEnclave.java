@@ -127,8 +127,21 @@ public final class DemoEnclave implements AutoCloseable {
     public static EnclaveSession open(EnclaveStorage storage, String projectId, Path policyFile, jp.nmi.enclave.audit.AuditLog auditLog,
             Path keyStore, EnclaveSession.Settings settings, Clock clock, UserDirectory directory) {
         ProjectState state = new ProjectStore(storage).require(projectId);
+        EnclaveSession.Project project = project(storage, state);
+        RangerAuthorizer authorizer = new RangerAuthorizer(new FilePolicySource(policyFile), ProjectPolicies.SERVICE, clock);
+        javax.crypto.SecretKey key = KeyStoreFile.openOrCreate(keyStore).key(state.spec().keyAlias())
+                .orElseThrow(() -> new ValidationException("the key of project " + projectId + " is missing"));
+        return EnclaveSession.open(storage.fileSystemUri(), project, authorizer, directory, auditLog, key, settings)
+                .withOptouts(new ProjectOptouts(storage, key))
+                .withProjectSource(new StoredProject(storage, projectId));
+    }
+
+    /** What a session serves of a project as it is stored: its extract's tables and audiences. */
+    static EnclaveSession.Project project(EnclaveStorage storage, ProjectState state) {
+        String projectId = state.id();
         if (!state.isActive() || state.extract() == null) {
-            throw new ValidationException("project " + projectId + " is " + state.status() + "; it serves no statements");
+            throw new jp.nmi.enclave.error.AccessDeniedException("project " + projectId + " is " + state.status()
+                    + "; it serves no statements");
         }
         Map<String, String> tables = new LinkedHashMap<>();
         state.extract().tables().forEach((name, table) -> tables.put(name, table.location()));
@@ -140,11 +153,27 @@ public final class DemoEnclave implements AutoCloseable {
         });
         String projectPath = org.apache.hadoop.fs.Path.getPathWithoutSchemeAndAuthority(storage.layout().project(projectId)).toString();
         ProjectScope scope = new ProjectScope(projectId, state.spec().database(), projectPath + "/workspace", projectPath + "/outbox");
-        RangerAuthorizer authorizer = new RangerAuthorizer(new FilePolicySource(policyFile), ProjectPolicies.SERVICE, clock);
-        javax.crypto.SecretKey key = KeyStoreFile.openOrCreate(keyStore).key(state.spec().keyAlias())
-                .orElseThrow(() -> new ValidationException("the key of project " + projectId + " is missing"));
-        return EnclaveSession.open(storage.fileSystemUri(), new EnclaveSession.Project(scope, tables, audiences), authorizer, directory,
-                auditLog, key, settings).withOptouts(new ProjectOptouts(storage, key));
+        return new EnclaveSession.Project(scope, tables, audiences);
+    }
+
+    /** The project's state file on HDFS, followed by open sessions. */
+    private record StoredProject(EnclaveStorage storage, String projectId) implements EnclaveSession.ProjectSource {
+        @Override
+        public String version() {
+            try {
+                org.apache.hadoop.fs.FileStatus f = storage.fs().getFileStatus(new org.apache.hadoop.fs.Path(
+                        new ProjectStore(storage).projectDir(projectId), "project.json"));
+                return f.getModificationTime() + ":" + f.getLen();
+            } catch (IOException e) {
+                // unreadable: the next statement is refused rather than served from an old state
+                return "unreadable:" + e.getMessage();
+            }
+        }
+
+        @Override
+        public EnclaveSession.Project current() {
+            return project(storage, new ProjectStore(storage).require(projectId));
+        }
     }
 
     public static Path keyStore(Path dir) {

@@ -109,7 +109,7 @@ public final class OutputExporter {
                     + " participants of the project; every cell's count of contributors is unproven");
         }
         return new Check(Check.CONTRIBUTORS, Status.PASS, List.of(), "every row's " + CONTRIBUTOR + " is a participant of the"
-                + " project, taken unchanged from the project's tables, with the row's own values");
+                + " project, taken unchanged from the project's tables, every other person-level table joined on it");
     }
 
     /** Writes as the analyst: the outbox's ACLs decide, as for anything else they write. */

@@ -86,13 +86,17 @@ public final class DerivedData {
     }
 
     /** What a purge would remove. Changes nothing. */
-    public Report scan(Path projectDir, Set<String> optedOut) {
-        return walk(projectDir, optedOut, false);
+    public Report scan(Path projectDir, Set<String> optedOut, Map<String, Set<String>> hiddenByUser) {
+        return walk(projectDir, optedOut, hiddenByUser, false);
     }
 
-    /** Removes the rows of {@code optedOut} from the project's derived data. */
-    public Report purge(Path projectDir, Set<String> optedOut) {
-        Report r = walk(projectDir, optedOut, true);
+    /**
+     * Removes the rows of {@code optedOut} from the project's derived data, and from each member's
+     * workspace the rows of the participants that member may no longer see ({@code hiddenByUser}:
+     * an industry member's, after a participant withdrew consent to commercial use).
+     */
+    public Report purge(Path projectDir, Set<String> optedOut, Map<String, Set<String>> hiddenByUser) {
+        Report r = walk(projectDir, optedOut, hiddenByUser, true);
         if (!r.isEmpty()) {
             try (OutputStream out = storage.fs().create(new Path(new Path(projectDir, "workspace"), GENERATION), true)) {
                 out.write(Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8));
@@ -103,10 +107,10 @@ public final class DerivedData {
         return r;
     }
 
-    private Report walk(Path projectDir, Set<String> optedOut, boolean rewrite) {
+    private Report walk(Path projectDir, Set<String> optedOut, Map<String, Set<String>> hiddenByUser, boolean rewrite) {
         List<Affected> affected = new ArrayList<>();
         List<String> unreadable = new ArrayList<>();
-        if (optedOut.isEmpty()) {
+        if (optedOut.isEmpty() && hiddenByUser.values().stream().allMatch(Set::isEmpty)) {
             return new Report(affected, unreadable);
         }
         FileSystem fs = storage.fs();
@@ -125,13 +129,17 @@ public final class DerivedData {
                         continue; // markers, records of checks, Spark's _SUCCESS
                     }
                     String ext = name.contains(".") ? name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT) : "";
+                    Set<String> gone = gone(relative, optedOut, hiddenByUser);
+                    if (gone.isEmpty()) {
+                        continue;
+                    }
                     if (ext.equals("parquet")) {
-                        long rows = parquet(f.getPath(), optedOut, rewrite);
+                        long rows = parquet(f.getPath(), gone, rewrite);
                         if (rows > 0) {
                             affected.add(new Affected(relative, rows, "row(s)"));
                         }
-                    } else if (TEXT.contains(ext) || name.startsWith("part-")) {
-                        long rows = text(f.getPath(), optedOut, rewrite);
+                    } else if (TEXT.contains(ext)) {
+                        long rows = text(f.getPath(), gone, rewrite);
                         if (rows > 0) {
                             affected.add(new Affected(relative, rows, "line(s)"));
                         }
@@ -144,6 +152,23 @@ public final class DerivedData {
             }
         }
         return new Report(affected, unreadable);
+    }
+
+    /** Whose rows leave a file: everyone who opted out, and in a member's workspace whom that member may no longer see. */
+    private static Set<String> gone(String relative, Set<String> optedOut, Map<String, Set<String>> hiddenByUser) {
+        String prefix = "workspace/users/";
+        if (!relative.startsWith(prefix)) {
+            return optedOut;
+        }
+        String rest = relative.substring(prefix.length());
+        String user = rest.contains("/") ? rest.substring(0, rest.indexOf('/')) : rest;
+        Set<String> hidden = hiddenByUser.getOrDefault(user, Set.of());
+        if (hidden.isEmpty()) {
+            return optedOut;
+        }
+        Set<String> all = new java.util.HashSet<>(optedOut);
+        all.addAll(hidden);
+        return all;
     }
 
     private long text(Path file, Set<String> optedOut, boolean rewrite) throws IOException {

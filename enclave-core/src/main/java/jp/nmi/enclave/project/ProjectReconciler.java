@@ -131,8 +131,8 @@ public final class ProjectReconciler {
         if (d.rebuild) {
             removeOldBuilds(spec.id(), extract.build());
         }
-        DerivedData.Report purged = d.derived.isEmpty() ? d.derived
-                : new DerivedData(storage).purge(store.projectDir(spec.id()), projectOptouts(key, d.optedOut));
+        DerivedData.Report purged = new DerivedData(storage).purge(store.projectDir(spec.id()), projectOptouts(key, d.optedOut),
+                hiddenByUser(spec, extract));
         store.writeMembers(members(spec, ProjectState.ACTIVE));
         List<RangerPolicy> policies = ProjectPolicies.generate(spec, pendingOptouts(spec, extract, key, d.optedOut));
         store.writePolicies(spec.id(), policies);
@@ -215,7 +215,8 @@ public final class ProjectReconciler {
         // what the members derived still holds of participants who opted out (hidden from sessions already)
         DerivedData.Report derived = key.isEmpty() || current.isEmpty()
                 ? new DerivedData.Report(List.of(), List.of())
-                : new DerivedData(storage).scan(store.projectDir(spec.id()), projectOptouts(key.get(), optedOut));
+                : new DerivedData(storage).scan(store.projectDir(spec.id()), projectOptouts(key.get(), optedOut),
+                        hiddenByUser(spec, current.get().extract()));
         if (!derived.isEmpty()) {
             changes.add(new Change("purge", "derived data", derived.describe()));
         }
@@ -255,6 +256,42 @@ public final class ProjectReconciler {
         } catch (IOException e) {
             throw new EnclaveStorageException("cannot remove earlier extracts of " + project + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * For each member of an audience of its own (industry members of a non-commercial project): the
+     * participants of the extract outside that audience, whom their workspace may not hold.
+     */
+    private Map<String, Set<String>> hiddenByUser(ProjectSpec spec, ProjectState.Extract extract) {
+        if (extract == null || !extract.audiences().containsKey(ExtractBuilder.COMMERCIAL_USE_AUDIENCE)) {
+            return Map.of();
+        }
+        ProjectState.Table all = extract.tables().get("participants");
+        ProjectState.Table visible = extract.audiences().get(ExtractBuilder.COMMERCIAL_USE_AUDIENCE).tables().get("participants");
+        if (all == null || visible == null) {
+            return Map.of();
+        }
+        Set<String> hidden = participantIds(extract.build(), all);
+        hidden.removeAll(participantIds(extract.build(), visible));
+        Map<String, Set<String>> out = new LinkedHashMap<>();
+        for (ProjectSpec.Member m : spec.members()) {
+            if (m.isIndustry()) {
+                out.put(m.user(), hidden);
+            }
+        }
+        return out;
+    }
+
+    private Set<String> participantIds(String build, ProjectState.Table t) {
+        Set<String> ids = new HashSet<>();
+        try {
+            jp.nmi.enclave.dataset.DatasetReader.scan(storage.configuration(), storage.fileSystemUri().toString(),
+                    new DatasetRegistry.Entry("participants", build, t.location(), t.columns(), t.rows(), t.contentHash(), "", t.files()),
+                    List.of("participant_id"), row -> ids.add((String) row[0]));
+        } catch (java.io.IOException e) {
+            throw new EnclaveStorageException("cannot read the extract's participants: " + e.getMessage(), e);
+        }
+        return ids;
     }
 
     /** Project pseudonyms of every participant who opted out. */

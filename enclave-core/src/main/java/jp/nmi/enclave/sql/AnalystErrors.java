@@ -7,7 +7,6 @@ import java.util.regex.Pattern;
 import org.apache.spark.QueryContext;
 import org.apache.spark.SparkThrowable;
 import org.apache.spark.SparkThrowableHelper;
-import org.apache.spark.sql.AnalysisException;
 
 /**
  * What an analyst is told when a statement fails: the error's class and the analyst's own text,
@@ -16,18 +15,21 @@ import org.apache.spark.sql.AnalysisException;
  * carry the analysed plan, policy filters included; both stay in the service log.
  *
  * <ul>
- *   <li>Errors of analysis (parsing, names, types) happen before any row is read: their message,
- *       without the plan, names only what the statement wrote and the tables' columns.
- *   <li>Errors of execution keep their condition and message template with every parameter that
- *       could hold a value replaced by {@code …}, plus the fragment of the statement that raised
- *       it (the analyst's own text, from Spark's query context).
+ *   <li>A parse error quotes the analyst's own statement only.
+ *   <li>Every other error keeps its condition and its message template, with every parameter that
+ *       is not a name or a type replaced by {@code …}, plus the fragment of the statement that raised
+ *       it when that fragment is the analyst's own text (from Spark's query context). Errors of
+ *       analysis are no exception: Spark puts plans into some of their parameters
+ *       ({@code treeNode}, policy filters included), and some analysis evaluates expressions.
  *   <li>Anything else is named by its class only.
  * </ul>
  */
 final class AnalystErrors {
-    /** Template parameters that name types, functions or settings, never values. */
-    private static final Set<String> SAFE_PARAMETERS = Set.of("sourceType", "targetType", "dataType", "functionName", "config",
-            "ansiConfig", "prettyName", "operation", "precision", "scale", "format");
+    /** Template parameters that name columns, tables, types, functions or settings, never values. */
+    private static final Set<String> SAFE_PARAMETERS = Set.of("sourceType", "targetType", "dataType", "inputType", "requiredType",
+            "functionName", "routineName", "config", "ansiConfig", "prettyName", "precision", "scale", "objectName", "proposal",
+            "tableName", "relationName", "columnName", "colName", "fieldName", "schemaName", "namespace", "viewName",
+            "searchPath");
     private static final Pattern PARAMETER = Pattern.compile("<([A-Za-z0-9_]+)>");
 
     private AnalystErrors() {}
@@ -39,10 +41,10 @@ final class AnalystErrors {
     static String message(Throwable t, String statement) {
         SparkThrowable spark = null;
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof AnalysisException a) {
-                // analysis reads no rows; its message names the statement's own words and the columns
-                String m = a.getSimpleMessage();
-                return m == null ? a.getClass().getSimpleName() : m.strip();
+            if (c instanceof org.apache.spark.sql.catalyst.parser.ParseException p) {
+                // the statement's own text, with a pointer into it
+                String m = p.getMessage();
+                return m == null ? p.getClass().getSimpleName() : m.strip();
             }
             if (spark == null && c instanceof SparkThrowable s && s.getCondition() != null) {
                 spark = s;

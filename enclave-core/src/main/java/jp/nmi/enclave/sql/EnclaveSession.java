@@ -78,7 +78,25 @@ public final class EnclaveSession implements AutoCloseable {
     private final UserDirectory directory;
     private final AuditLog audit;
     private final Settings settings;
-    private final Project project;
+    private volatile Project project;
+    /** Where a newer state of the project comes from (an extract rebuilt, the project closed), or null. */
+    private volatile ProjectSource source;
+    private volatile String sourceVersion;
+    /** Statements read the project's tables; a reload after {@code project apply} replaces them. */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock tablesLock = new java.util.concurrent.locks.ReentrantReadWriteLock();
+
+    /** The project as operators change it: a session picks up a rebuilt extract, and stops serving a closed project. */
+    public interface ProjectSource {
+        /** Changes whenever the project's state changes. */
+        String version();
+
+        /**
+         * The project now.
+         *
+         * @throws AccessDeniedException if it serves no statements any more (closed)
+         */
+        Project current();
+    }
     private final Map<String, SparkSession> userSessions = new ConcurrentHashMap<>();
     private final WriteCounter writes;
     private final java.util.concurrent.atomic.AtomicLong statements = new java.util.concurrent.atomic.AtomicLong();
@@ -138,6 +156,10 @@ public final class EnclaveSession implements AutoCloseable {
                 .config("spark.sql.datetime.java8API.enabled", "true")
                 .config("spark.sql.shuffle.partitions", String.valueOf(settings.shufflePartitions()))
                 .config("spark.sql.session.timeZone", "UTC")
+                // no scripts: a script's statements would be analysed as one node the check never sees whole
+                .config("spark.sql.scripting.enabled", "false")
+                // no filters inferred from the user's predicates: Spark puts them in front of the policy's
+                .config("spark.sql.constraintPropagation.enabled", "false")
                 .getOrCreate();
         return attach(base, fs, project, authorizer, directory, audit, keyHandle, settings);
     }
@@ -166,20 +188,63 @@ public final class EnclaveSession implements AutoCloseable {
         session.guard = guard;
         try {
             session.asSystem(base, "CREATE DATABASE IF NOT EXISTS `" + scope.database() + "`");
-            for (Map.Entry<String, String> t : project.tables().entrySet()) {
-                session.asSystem(base, "CREATE TABLE IF NOT EXISTS `" + scope.database() + "`.`" + t.getKey()
-                        + "` USING parquet LOCATION '" + fs + t.getValue() + "'");
-                session.tableColumns.put(t.getKey(), List.of(session.schemaOf(scope.database(), t.getKey()).fields()));
-            }
-            for (Audience a : project.audiences()) {
-                session.registerAudience(a);
-            }
+            session.registerTables(project);
             session.systemSession = base.newSession();
             session.asSystem(session.systemSession, "USE `" + scope.database() + "`");
             return session;
         } catch (RuntimeException e) {
             session.close();
             throw e;
+        }
+    }
+
+    /** The project's tables (and its audiences') in the catalog, replacing whatever was there. */
+    private void registerTables(Project p) {
+        ProjectScope scope = p.scope();
+        tableColumns.clear();
+        context.clearAudiences();
+        for (Map.Entry<String, String> t : p.tables().entrySet()) {
+            asSystem(base, "DROP TABLE IF EXISTS `" + scope.database() + "`.`" + t.getKey() + "`");
+            asSystem(base, "CREATE TABLE `" + scope.database() + "`.`" + t.getKey() + "` USING parquet LOCATION '" + fileSystem
+                    + t.getValue() + "'");
+            tableColumns.put(t.getKey(), List.of(schemaOf(scope.database(), t.getKey()).fields()));
+        }
+        for (Audience a : p.audiences()) {
+            registerAudience(p, a);
+        }
+    }
+
+    /**
+     * Follows the project's state: after {@code project apply} rebuilt the extract, the next
+     * statement reads the new files (the old ones are gone); a closed project serves nothing.
+     */
+    public EnclaveSession withProjectSource(ProjectSource projectSource) {
+        this.source = requireNonNull(projectSource, "projectSource is null");
+        this.sourceVersion = projectSource.version();
+        return this;
+    }
+
+    private void followProject() {
+        ProjectSource s = source;
+        if (s == null) {
+            return;
+        }
+        String version = s.version();
+        if (version.equals(sourceVersion)) {
+            return;
+        }
+        tablesLock.writeLock().lock();
+        try {
+            if (!version.equals(sourceVersion)) {
+                Project now = s.current();
+                registerTables(now);
+                project = now;
+                invalidateCachedTables();
+                sourceVersion = version;
+                LOG.info("project {} reloaded: its extract changed", now.scope().projectId());
+            }
+        } finally {
+            tablesLock.writeLock().unlock();
         }
     }
 
@@ -232,8 +297,25 @@ public final class EnclaveSession implements AutoCloseable {
             return new ExportRows(finish(user, statement, denied(statement, new AccessDeniedException(user + " is not a member of project "
                     + project.scope().projectId())), null), Optional.of("the statement was denied"));
         }
+        try {
+            followProject();
+        } catch (RuntimeException e) {
+            Throwable reason = denialIn(e);
+            return new ExportRows(finish(user, statement, denied(statement, reason != null ? reason
+                    : new AccessDeniedException("project " + project.scope().projectId() + " cannot be read now: " + e.getMessage())), null),
+                    Optional.of("the statement was denied"));
+        }
+        tablesLock.readLock().lock();
+        try {
+            return runLocked(user, statement, lineage, principal.get());
+        } finally {
+            tablesLock.readLock().unlock();
+        }
+    }
+
+    private ExportRows runLocked(String user, String statement, boolean lineage, Principal principal) {
         SparkSession session = sessionFor(user);
-        StatementTrace trace = context.begin(principal.get());
+        StatementTrace trace = context.begin(principal);
         if (lineage) {
             trace.requestContributorLineage();
         }
@@ -246,7 +328,7 @@ public final class EnclaveSession implements AutoCloseable {
             authorizer.refresh();
             context.updateOptouts(optouts.get());
             refreshIfDerivedDataRewritten();
-            context.prepareStatement(principal.get(), tableColumns, systemSession);
+            context.prepareStatement(principal, tableColumns, systemSession);
             Dataset<Row> frame = session.sql(statement);
             wrote = isCommand(frame);
             if (!trace.isChecked()) {
@@ -281,6 +363,7 @@ public final class EnclaveSession implements AutoCloseable {
             }
         } finally {
             context.end();
+            guard.release(user, trace.outboxDirectories());
             written = writes.finish(statementTag, wrote);
         }
         return new ExportRows(finish(user, statement, result, trace, written), trace.contributorProblem());
@@ -380,20 +463,33 @@ public final class EnclaveSession implements AutoCloseable {
      * policy names and the check rule refuses to read directly; the enclave resolves each once and
      * hands it to the policy rule, which reads it instead of the project's table for the audience.
      */
-    private void registerAudience(Audience a) {
-        ProjectScope scope = project.scope();
+    private void registerAudience(Project p, Audience a) {
         String database = audienceDatabase(a);
         asSystem(base, "CREATE DATABASE IF NOT EXISTS `" + database + "`");
         Map<String, org.apache.spark.sql.execution.datasources.LogicalRelation> relations = new LinkedHashMap<>();
         for (Map.Entry<String, String> t : a.tables().entrySet()) {
-            if (!project.tables().containsKey(t.getKey())) {
+            if (!p.tables().containsKey(t.getKey())) {
                 throw new IllegalStateException("audience " + a.name() + " has a table " + t.getKey() + " the project does not have");
             }
-            asSystem(base, "CREATE TABLE IF NOT EXISTS `" + database + "`.`" + t.getKey() + "` USING parquet LOCATION '" + fileSystem
+            asSystem(base, "DROP TABLE IF EXISTS `" + database + "`.`" + t.getKey() + "`");
+            asSystem(base, "CREATE TABLE `" + database + "`.`" + t.getKey() + "` USING parquet LOCATION '" + fileSystem
                     + t.getValue() + "'");
             relations.put(t.getKey(), relationOf(database, t.getKey()));
         }
-        context.registerAudience(a.name(), a.groups(), relations);
+        // who the audience does not see: kept out of its members' own derived tables as well
+        java.util.Set<String> hidden = new java.util.HashSet<>();
+        if (a.tables().containsKey("participants")) {
+            context.beginSystem();
+            try {
+                for (Row r : base.sql("SELECT participant_id FROM `" + p.scope().database() + "`.participants EXCEPT"
+                        + " SELECT participant_id FROM `" + database + "`.participants").collectAsList()) {
+                    hidden.add(r.getString(0));
+                }
+            } finally {
+                context.end();
+            }
+        }
+        context.registerAudience(a.name(), a.groups(), relations, hidden);
     }
 
     private String audienceDatabase(Audience a) {
@@ -428,6 +524,15 @@ public final class EnclaveSession implements AutoCloseable {
 
     private volatile long derivedGeneration = Long.MIN_VALUE;
 
+    /** Spark caches each table's relation (and its file listing) per session: every session lists files again. */
+    private void invalidateCachedTables() {
+        base.sessionState().catalog().invalidateAllCachedTables();
+        if (systemSession != null) {
+            systemSession.sessionState().catalog().invalidateAllCachedTables();
+        }
+        userSessions.values().forEach(u -> u.sessionState().catalog().invalidateAllCachedTables());
+    }
+
     /**
      * When {@code project apply} rewrote derived files (participants who opted out removed), every
      * session lists the workspace tables' files again: Spark caches file listings per session.
@@ -438,8 +543,7 @@ public final class EnclaveSession implements AutoCloseable {
             synchronized (this) {
                 if (generation != derivedGeneration) {
                     if (derivedGeneration != Long.MIN_VALUE) {
-                        base.sessionState().catalog().invalidateAllCachedTables();
-                        userSessions.values().forEach(u -> u.sessionState().catalog().invalidateAllCachedTables());
+                        invalidateCachedTables();
                     }
                     derivedGeneration = generation;
                 }
@@ -453,7 +557,7 @@ public final class EnclaveSession implements AutoCloseable {
             guard.markWrittenBy(user, dir);
         }
         for (String table : trace.droppedWorkspaceTables()) {
-            guard.removeDropped(project.scope().workspaceDirectoryOf(user) + "/" + table.toLowerCase(java.util.Locale.ROOT));
+            guard.removeDropped(project.scope().workspaceDirectoryOf(user), table.toLowerCase(java.util.Locale.ROOT));
         }
     }
 

@@ -28,6 +28,8 @@ final class HdfsWriteGuard implements AuthzContext.WriteGuard {
     private static final java.util.regex.Pattern TABLE = java.util.regex.Pattern.compile("[a-z0-9_]{1,128}");
 
     private final FileSystem fs;
+    /** Outbox targets being written now, by whom: two members cannot race for one name between check and write. */
+    private final java.util.concurrent.ConcurrentHashMap<String, String> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
 
     HdfsWriteGuard(Configuration conf, URI fileSystem) {
         try {
@@ -39,6 +41,26 @@ final class HdfsWriteGuard implements AuthzContext.WriteGuard {
 
     @Override
     public void checkOutboxDirectory(String user, String target) {
+        String holder = inFlight.putIfAbsent(target, user);
+        if (holder != null && !holder.equals(user)) {
+            throw AccessDeniedException.denyWrite(target, holder + " is writing it right now");
+        }
+        try {
+            checkExisting(user, target);
+        } catch (RuntimeException e) {
+            if (holder == null) {
+                inFlight.remove(target, user);
+            }
+            throw e;
+        }
+    }
+
+    /** Ends a statement's claims on outbox targets. */
+    void release(String user, java.util.Collection<String> targets) {
+        targets.forEach(t -> inFlight.remove(t, user));
+    }
+
+    private void checkExisting(String user, String target) {
         Path path = new Path(target);
         FileStatus status;
         try {
@@ -79,10 +101,20 @@ final class HdfsWriteGuard implements AuthzContext.WriteGuard {
         }
     }
 
-    /** Removes what a dropped workspace table left (tables registered from files are external to Spark). */
-    void removeDropped(String dir) {
+    /**
+     * Removes what a dropped workspace table left (tables registered from files are external to
+     * Spark): only a directory named like a table, directly in the user's workspace directory.
+     */
+    void removeDropped(String userDirectory, String table) {
+        if (!TABLE.matcher(table).matches()) {
+            throw new AccessDeniedException("'" + table + "' is not a table name; nothing is removed");
+        }
+        Path dir = new Path(userDirectory, table);
+        if (!dir.getParent().toUri().getPath().equals(new Path(userDirectory).toUri().getPath())) {
+            throw new AccessDeniedException(dir + " is not in " + userDirectory + "; nothing is removed");
+        }
         try {
-            fs.delete(new Path(dir), true);
+            fs.delete(dir, true);
         } catch (IOException e) {
             throw new EnclaveStorageException("cannot remove the files of dropped table " + dir + ": " + e.getMessage(), e);
         }

@@ -30,7 +30,7 @@ class TestAllowlist {
     @Test
     void unknownKeysAreRejected() {
         String yaml = "functions: {groups: [], allow: [], deny: {}}\nexpressions: []\nplan_nodes: []\nsettable_configuration: []\n"
-                + "data_sources: {}\nmetadata_commands: []\ndenial_reasons: {}\ndefault_denial_reason: no\nplan_node: [Project]\n";
+                + "data_sources: {}\nmetadata_commands: []\ndenial_reasons: {}\nparser_denied: {}\ndefault_denial_reason: no\nplan_node: [Project]\n";
         assertThatThrownBy(() -> Allowlist.parse(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "test.yaml"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("test.yaml is not a valid allowlist: Unrecognized field \"plan_node\"");

@@ -239,6 +239,67 @@ abstract class RedTeamSuite {
         assertThat(trap.connections()).as("connections to the other host").isZero();
     }
 
+    /** What Spark's analyser would run or load before any check rule (the red team's second round). */
+    Stream<Arguments> beforeTheCheck() {
+        return users().flatMap(u -> Stream.of(
+                a(u, "SELECT 1 FROM participants TIMESTAMP AS OF (SELECT concat('#', array_join(collect_list(participant_id), ','))"
+                        + " FROM enclave_consent WHERE commercial_use_prohibited)", "RelationTimeTravel is not allowed"),
+                a(u, "SELECT 1 FROM participants VERSION AS OF 1", "RelationTimeTravel is not allowed"),
+                a(u, "EXECUTE IMMEDIATE 'DROP TABLE workspace.before_optout'", "UnresolvedExecuteImmediate is not allowed"),
+                // scripting is off in the enclave's sessions: Spark's parser refuses the script itself
+                a(u, "BEGIN CREATE TABLE workspace.t (a INT) USING java.util.Timer; END", "ERROR [UNSUPPORTED_FEATURE.SQL_SCRIPTING]"),
+                a(u, "BEGIN SELECT 1; END", "ERROR [UNSUPPORTED_FEATURE.SQL_SCRIPTING]"),
+                a(u, "SELECT * FROM participants WITH ('fs.hdfs.impl.disable.cache' = 'true')", "WITH (options) on a table"),
+                a(u, "SELECT from_xml('<a>1</a>', 'a INT', map('rowValidationXSDPath', '/etc/passwd'))", "from_xml is not allowed"),
+                a(u, "SELECT schema_of_xml('<a>1</a>', map('rowValidationXSDPath', 'http://127.0.0.1:" + trap.port() + "/x.xsd'))",
+                        "schema_of_xml is not allowed"),
+                a(u, "SELECT xpath('<a><b>1</b></a>', 'a/b')", "xpath is not allowed"),
+                a(u, "DROP TABLE IF EXISTS workspace.`../../../../../optout`", "table names are letters, digits and '_'"),
+                a(u, "DROP TABLE IF EXISTS workspace.`../someone`", "table names are letters, digits and '_'"),
+                a(u, "CREATE TABLE workspace.`../../outbox/x` USING parquet AS SELECT sex FROM participants",
+                        "table names are letters, digits and '_'"),
+                a(u, "CREATE TABLE workspace.nested USING parquet AS SELECT named_struct('id', participant_id) AS s FROM participants",
+                        "workspace tables hold plain values and arrays of them"),
+                a(u, "CREATE TABLE workspace.mapped USING parquet AS SELECT map('id', participant_id) AS m FROM participants",
+                        "workspace tables hold plain values and arrays of them"),
+                a(u, "CREATE TABLE workspace.parted USING parquet PARTITIONED BY (participant_id) AS SELECT sex, participant_id"
+                        + " FROM participants", "workspace tables are not partitioned or bucketed"),
+                a(u, "INSERT OVERWRITE DIRECTORY '" + outbox + "/zipped' USING csv OPTIONS (compression 'gzip') SELECT sex FROM"
+                        + " participants", "OPTIONS (compression) is not allowed"),
+                a(u, "USE DATABASE workspace_someone", "may not look into workspace_someone"),
+                a(u, "USE SCHEMA " + "demo_x", "may not look into demo_x")));
+    }
+
+    @Order(2)
+    @ParameterizedTest(name = "[{index}] {0}: {1}")
+    @MethodSource("beforeTheCheck")
+    void nothingRunsOrLoadsBeforeTheCheck(String user, String sql, String reason) throws Exception {
+        if (reason.startsWith("ERROR ")) {
+            StatementResult r = session.execute(user, sql);
+            assertThat(r.status()).isEqualTo(StatementResult.Status.ERROR);
+            assertThat(r.message()).startsWith(reason.substring(6));
+        } else {
+            assertThat(denied(user, sql)).contains(reason);
+        }
+        assertThat(trap.connections()).as("connections to the other host").isZero();
+        assertThat(count(user, "SELECT count(*) FROM workspace.before_optout")).as("the workspace table is still there").isPositive();
+        assertThat(enclave.storage().fs().exists(enclave.storage().layout().optoutRegistry())).as("the opt-out registry").isTrue();
+    }
+
+    @Order(4)
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("users")
+    void analysisErrorsCarryNoPlanAndNoPolicy(String user) {
+        for (String sql : List.of("SELECT explode(array(sex IN (SELECT 'F'))) FROM participants",
+                "SELECT (SELECT max(p.participant_id) FROM participants p WHERE p.sex = q.sex) FROM participants q GROUP BY 1 HAVING x > 1",
+                "SELECT no_such_column FROM participants p JOIN diagnoses d ON p.participant_id = d.participant_id")) {
+            StatementResult r = session.execute(user, sql);
+            assertThat(r.status()).as(sql).isIn(StatementResult.Status.ERROR, StatementResult.Status.DENIED);
+            assertThat(r.message()).as(sql).doesNotContainPattern("[0-9a-f]{16}").doesNotContain("+-").doesNotContain("Filter ")
+                    .doesNotContain("NOT IN").doesNotContain("InSet").doesNotContain("Relation");
+        }
+    }
+
     // ---- 2. foreign filesystems -------------------------------------------------------------
 
     Stream<Arguments> foreignFilesystems() {
@@ -493,7 +554,15 @@ abstract class RedTeamSuite {
                 a(u, "invented", "SELECT * FROM VALUES ('a', 'F'), ('b', 'F'), ('c', 'F') AS t(participant_id, sex)",
                         "the query uses LocalRelation"),
                 a(u, "derived", "SELECT participant_id, sex FROM workspace.before_optout", "comes from the workspace table"),
-                a(u, "another-column", "SELECT sex AS participant_id, sex FROM participants", "is the column sex of")));
+                a(u, "another-column", "SELECT sex AS participant_id, sex FROM participants", "is the column sex of"),
+                a(u, "joined-to-workspace", "SELECT p.participant_id, w.sex FROM participants p JOIN workspace.before_optout w"
+                        + " ON p.participant_id = w.participant_id", "reads the workspace table"),
+                a(u, "generated-from-others", "SELECT p.participant_id, p.sex FROM participants p LATERAL VIEW"
+                        + " explode((SELECT collect_list(sex) FROM participants)) t AS v", "computes a value with a subquery"),
+                a(u, "switched-by-one-person", "SELECT participant_id, sex FROM participants WHERE EXISTS (SELECT 1 FROM diagnoses"
+                        + " WHERE icd10 = 'C50.9')", "a subquery that is not about each row"),
+                a(u, "cohort-filter", "SELECT participant_id, sex FROM participants WHERE participant_id IN (SELECT participant_id FROM"
+                        + " diagnoses)", null)));
     }
 
     @Order(9)

@@ -323,7 +323,7 @@ public final class EgressFixture {
                 new DisclosureChecker.Options(suppress, null, null, null))
                 .withCheck(new jp.nmi.egress.disclosure.Check(jp.nmi.egress.disclosure.Check.CONTRIBUTORS,
                         jp.nmi.egress.disclosure.Status.PASS, java.util.List.of(), "every row's participant_id is a participant of"
-                                + " the project, taken unchanged from the project's tables, with the row's own values"));
+                                + " the project, taken unchanged from the project's tables, every other person-level table joined on it"));
         byte[] csv = OutputRecord.csv(report);
         writeOutbox(user, project, name, csv);
         OutputRecord record = OutputRecord.create(signingKey, project, name, csv, user, report);
