@@ -121,19 +121,7 @@ final class EnclaveParser implements ParserInterface {
      * Hadoop configuration used to list and read its files.
      */
     static void screen(LogicalPlan plan, Allowlist allowlist) {
-        screenNode(plan, allowlist);
-        plan.foreach(node -> {
-            screenNode(node, allowlist);
-            for (org.apache.spark.sql.catalyst.expressions.Expression e : Scala.list(node.expressions())) {
-                e.foreach(x -> {
-                    if (x instanceof org.apache.spark.sql.catalyst.expressions.SubqueryExpression s) {
-                        screen(s.plan(), allowlist);
-                    }
-                    return scala.runtime.BoxedUnit.UNIT;
-                });
-            }
-            return scala.runtime.BoxedUnit.UNIT;
-        });
+        visitAll(plan, node -> screenNode(node, allowlist));
     }
 
     private static void screenNode(LogicalPlan node, Allowlist allowlist) {
@@ -142,12 +130,47 @@ final class EnclaveParser implements ParserInterface {
         if (denial.isPresent()) {
             throw jp.nmi.enclave.error.AccessDeniedException.denyPlanNode(name, denial.get());
         }
-        if (node instanceof UnresolvedRelation r && !r.options().isEmpty()) {
+        if (node instanceof UnresolvedRelation r && r.options().keySet().stream()
+                .anyMatch(k -> !k.equals(UnresolvedRelation.REQUIRED_WRITE_PRIVILEGES()))) {
+            // (Spark's own key on the target of an INSERT says which privileges it needs: not an option)
             throw jp.nmi.enclave.error.AccessDeniedException.denyPlanNode("WITH (options) on a table", "options of a table read"
                     + " reach the Hadoop configuration its files are listed and read with");
         }
-        if (node instanceof org.apache.spark.sql.catalyst.plans.logical.SingleStatement single) {
-            screen(single.parsedPlan(), allowlist);
+    }
+
+    /**
+     * Every plan of a parsed statement: its nodes, their subqueries, and plans held outside the
+     * children (the definitions of a {@code WITH} clause, {@code INSERT INTO}'s table, a script's
+     * statement), at any depth.
+     */
+    static void visitAll(LogicalPlan plan, java.util.function.Consumer<LogicalPlan> visitor) {
+        visitor.accept(plan);
+        for (org.apache.spark.sql.catalyst.expressions.Expression e : Scala.list(plan.expressions())) {
+            e.foreach(x -> {
+                if (x instanceof org.apache.spark.sql.catalyst.expressions.SubqueryExpression s) {
+                    visitAll(s.plan(), visitor);
+                }
+                return scala.runtime.BoxedUnit.UNIT;
+            });
+        }
+        for (int i = 0; i < plan.productArity(); i++) {
+            visitArgument(plan.productElement(i), visitor);
+        }
+    }
+
+    private static void visitArgument(Object arg, java.util.function.Consumer<LogicalPlan> visitor) {
+        if (arg instanceof LogicalPlan p) {
+            visitAll(p, visitor);
+        } else if (arg instanceof scala.collection.Iterable<?> it) {
+            it.foreach(o -> {
+                visitArgument(o, visitor);
+                return scala.runtime.BoxedUnit.UNIT;
+            });
+        } else if (arg instanceof scala.Product p && (arg instanceof scala.Tuple2<?, ?> || arg instanceof scala.Tuple3<?, ?, ?>
+                || arg instanceof Option<?>)) {
+            for (int i = 0; i < p.productArity(); i++) {
+                visitArgument(p.productElement(i), visitor);
+            }
         }
     }
 
@@ -156,7 +179,7 @@ final class EnclaveParser implements ParserInterface {
      * carries one (a field named {@code provider}, or a table spec's provider).
      */
     static void screenProviders(LogicalPlan plan, Allowlist allowlist) {
-        plan.foreach(node -> {
+        visitAll(plan, node -> {
             for (int i = 0; i < node.productArity(); i++) {
                 Object value = node.productElement(i);
                 String provider = null;
@@ -171,15 +194,6 @@ final class EnclaveParser implements ParserInterface {
                             + String.join(", ", allowlist.dataSourceNames()) + " may be named as a data source");
                 }
             }
-            for (org.apache.spark.sql.catalyst.expressions.Expression e : Scala.list(node.expressions())) {
-                e.foreach(x -> {
-                    if (x instanceof org.apache.spark.sql.catalyst.expressions.SubqueryExpression s) {
-                        screenProviders(s.plan(), allowlist);
-                    }
-                    return scala.runtime.BoxedUnit.UNIT;
-                });
-            }
-            return scala.runtime.BoxedUnit.UNIT;
         });
     }
 

@@ -86,7 +86,8 @@ class IngestIT {
     void theCommandLinePublishesAndAuditsEveryIngestFailedOrNot() throws Exception {
         String target = hdfs.uri() + "/enclave-" + ROOTS.incrementAndGet();
         Path audit = tmp.resolve("audit-cli-" + ROOTS.get() + ".jsonl");
-        String[] common = {"--target", target, "--keystore", keys.toString(), "--audit-log", audit.toString(), "--operator", "ops"};
+        String[] common = {"--target", target, "--keystore", keys.toString(), "--audit-log", audit.toString(), "--operator", "ops",
+            "--audit-unanchored"};
         java.io.StringWriter out = new java.io.StringWriter();
         java.io.StringWriter err = new java.io.StringWriter();
         picocli.CommandLine cl = jp.nmi.enclave.cli.EnclaveCli.commandLine();
@@ -345,7 +346,7 @@ class IngestIT {
 
             EnclaveProcess.Result crashed = EnclaveProcess.run(List.of("-Denclave.test.haltAt=" + checkpoint),
                     "ingest", "--source", source.toString(), "--target", target, "--keystore", keys.toString(),
-                    "--optout", source.resolve("optout.csv").toString());
+                    "--optout", source.resolve("optout.csv").toString(), "--audit-unanchored");
             assertThat(crashed.exitCode()).as(crashed.stderr()).isEqualTo(86);
             assertThat(crashed.stderr()).contains("halting at " + checkpoint);
 

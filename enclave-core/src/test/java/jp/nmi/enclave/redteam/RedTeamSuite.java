@@ -245,6 +245,13 @@ abstract class RedTeamSuite {
                 a(u, "SELECT 1 FROM participants TIMESTAMP AS OF (SELECT concat('#', array_join(collect_list(participant_id), ','))"
                         + " FROM enclave_consent WHERE commercial_use_prohibited)", "RelationTimeTravel is not allowed"),
                 a(u, "SELECT 1 FROM participants VERSION AS OF 1", "RelationTimeTravel is not allowed"),
+                // the same, inside the definitions of a WITH clause, which are not the plan's children
+                a(u, "WITH c AS (SELECT 1 FROM participants TIMESTAMP AS OF (SELECT max(participant_id) FROM enclave_consent))"
+                        + " SELECT * FROM c", "RelationTimeTravel is not allowed"),
+                a(u, "WITH c AS (SELECT * FROM participants WITH ('fs.hdfs.impl.disable.cache' = 'true')) SELECT count(*) FROM c",
+                        "WITH (options) on a table"),
+                a(u, "INSERT INTO workspace.before_optout SELECT * FROM participants TIMESTAMP AS OF (SELECT '2020-01-01')",
+                        "RelationTimeTravel is not allowed"),
                 a(u, "EXECUTE IMMEDIATE 'DROP TABLE workspace.before_optout'", "UnresolvedExecuteImmediate is not allowed"),
                 // scripting is off in the enclave's sessions: Spark's parser refuses the script itself
                 a(u, "BEGIN CREATE TABLE workspace.t (a INT) USING java.util.Timer; END", "ERROR [UNSUPPORTED_FEATURE.SQL_SCRIPTING]"),
