@@ -160,6 +160,9 @@ public final class EnclaveSession implements AutoCloseable {
                 .config("spark.sql.scripting.enabled", "false")
                 // no filters inferred from the user's predicates: Spark puts them in front of the policy's
                 .config("spark.sql.constraintPropagation.enabled", "false")
+                // no constants carried from the user's predicates into the policy's: `region = 'Kanto'` would fold a
+                // policy's `region <> 'Shikoku'` away and leave the user's other predicates first on every row
+                .config("spark.sql.optimizer.excludedRules", "org.apache.spark.sql.catalyst.optimizer.ConstantPropagation")
                 .getOrCreate();
         return attach(base, fs, project, authorizer, directory, audit, keyHandle, settings);
     }

@@ -185,6 +185,26 @@ class GovernedSqlIT {
         assertThat(kenji).isNotEmpty().isSubsetOf(cohortKenji);
     }
 
+    /**
+     * Issue 10: a user's predicate that implies the policy's (region = 'Kanto' implies region &lt;&gt;
+     * 'Shikoku') once let Spark fold the policy's filter away, leaving the user's other predicates
+     * first on every row, hidden ones included. The enclave keeps the policy's filter, and runs it first.
+     */
+    @Test
+    void aPredicateThatImpliesTheRowFilterNeitherRemovesItNorRunsBeforeIt() throws Exception {
+        PolicyBuilder b = new PolicyBuilder(ProjectPolicies.SERVICE, 950, null);
+        Who members = Who.groups("demo-1");
+        b.allow("read", "demo_1", List.of("participants"), List.of("*"), members, "select");
+        b.rowFilter("not Shikoku", "demo_1", "participants", List.of(new FilterItem(members, "region <> 'Shikoku'")));
+        usePolicies(PolicyBuilder.servicePolicies(ProjectPolicies.SERVICE, 950, b.policies()));
+        long kanto = facts.rows("participants").stream().filter(r -> extractProvider.contains((String) r.get("participant_id"))
+                && "Kanto".equals(r.get("region"))).count();
+        assertThat(ok(ANALYST_ALICE, "SELECT count(*) FROM participants WHERE region = 'Kanto'").rows()).containsExactly(List.of(kanto));
+        assertThat(ok(ANALYST_ALICE, "SELECT count(*) FROM participants WHERE CASE WHEN region = 'Shikoku' THEN 1/0 ELSE 0 END = 0"
+                + " AND region = 'Kanto'").rows()).containsExactly(List.of(kanto));
+        assertThat(ok(ANALYST_ALICE, "SELECT count(*) FROM participants WHERE region = 'Shikoku'").rows()).containsExactly(List.of(0L));
+    }
+
     @Test
     void rowFiltersHoldInsideViews() {
         ok(ANALYST_KENJI, "CREATE OR REPLACE TEMPORARY VIEW notes_by_person AS SELECT participant_id, written_on FROM clinical_notes");
