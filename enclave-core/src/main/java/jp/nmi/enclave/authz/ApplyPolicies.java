@@ -127,7 +127,7 @@ final class ApplyPolicies extends Rule<LogicalPlan> {
             }
             if (project) {
                 Optional<ColumnMask> mask = authorizer.mask(principal, database, name, original.name());
-                if (mask.isPresent() && !"MASK_NONE".equalsIgnoreCase(mask.get().type())) {
+                if (mask.isPresent() && !mask.get().maskType().equals(Optional.of(jp.nmi.enclave.policy.MaskType.MASK_NONE))) {
                     value = policyExpression(context, MaskSql.of(mask.get(), original.name(), original.dataType()));
                     policies.add(mask.get().policyId());
                 }

@@ -110,7 +110,7 @@ public final class AuthzContext {
                     .ifPresent(f -> policyExpressions.prepare(f.expression(), version, systemSession, this));
             for (org.apache.spark.sql.types.StructField column : t.getValue()) {
                 authorizer.mask(principal, scope.database(), t.getKey(), column.name())
-                        .filter(m -> "CUSTOM".equalsIgnoreCase(m.type()))
+                        .filter(m -> m.maskType().equals(java.util.Optional.of(jp.nmi.enclave.policy.MaskType.CUSTOM)))
                         .ifPresent(m -> policyExpressions.prepare(MaskSql.of(m, column.name(), column.dataType()), version,
                                 systemSession, this));
             }

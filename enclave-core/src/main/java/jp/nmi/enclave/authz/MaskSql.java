@@ -20,29 +20,31 @@ final class MaskSql {
         String c = quote(column);
         String nul = "CAST(NULL AS " + type.sql() + ")";
         boolean string = type instanceof StringType;
-        String t = mask.type() == null ? "" : mask.type().toUpperCase(Locale.ROOT);
-        return switch (t) {
-            case "MASK_NONE" -> c;
-            case "MASK_NULL" -> nul;
+        java.util.Optional<jp.nmi.enclave.policy.MaskType> known = mask.maskType();
+        if (known.isEmpty()) {
+            return nul;
+        }
+        return switch (known.get()) {
+            case MASK_NONE -> c;
+            case MASK_NULL -> nul;
             // Hive's mask(): upper-case letters to X, lower-case to x, digits to n, the rest kept.
-            case "MASK" -> string ? "mask(" + c + ")" : nul;
-            case "MASK_SHOW_LAST_4" -> string
+            case MASK -> string ? "mask(" + c + ")" : nul;
+            case MASK_SHOW_LAST_4 -> string
                     ? "CASE WHEN length(" + c + ") <= 4 THEN " + c + " ELSE concat(mask(substr(" + c + ", 1, length(" + c
                             + ") - 4), 'x', 'x', 'x', NULL), right(" + c + ", 4)) END"
                     : nul;
-            case "MASK_SHOW_FIRST_4" -> string
+            case MASK_SHOW_FIRST_4 -> string
                     ? "CASE WHEN length(" + c + ") <= 4 THEN " + c + " ELSE concat(left(" + c + ", 4), mask(substr(" + c
                             + ", 5), 'x', 'x', 'x', NULL)) END"
                     : nul;
             // Keyed, per project: an unsalted hash of a low-entropy identifier can be enumerated.
-            case "MASK_HASH" -> string ? PseudonymFunction.NAME + "(" + c + ")" : nul;
-            case "MASK_DATE_SHOW_YEAR" -> type instanceof DateType
+            case MASK_HASH -> string ? PseudonymFunction.NAME + "(" + c + ")" : nul;
+            case MASK_DATE_SHOW_YEAR -> type instanceof DateType
                     ? "trunc(" + c + ", 'YEAR')"
                     : type instanceof TimestampType || type.equals(DataTypes.TimestampNTZType) ? "date_trunc('YEAR', " + c + ")" : nul;
-            case "CUSTOM" -> mask.valueExpression() == null || mask.valueExpression().isBlank()
+            case CUSTOM -> mask.valueExpression() == null || mask.valueExpression().isBlank()
                     ? nul
                     : "CAST((" + mask.valueExpression().replace("{col}", c) + ") AS " + type.sql() + ")";
-            default -> nul;
         };
     }
 

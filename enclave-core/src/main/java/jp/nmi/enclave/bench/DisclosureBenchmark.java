@@ -20,7 +20,7 @@ import jp.nmi.egress.disclosure.Report;
  */
 public final class DisclosureBenchmark {
     private static final String[] SEX = {"F", "M"};
-    private static final String[] REGION = {"Hokkaido", "Tohoku", "Kanto", "Chubu", "Kinki", "Chugoku", "Shikoku", "Kyushu"};
+    private static final String[] REGION = jp.nmi.enclave.dataset.Region.labels().toArray(new String[0]);
     private static final String[] BAND = {"20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90-99"};
 
     private DisclosureBenchmark() {}

@@ -57,7 +57,7 @@ public final class SqlBenchmark {
                 + " GROUP BY p.age_band");
     }
 
-    private static final String[] REGIONS = {"Hokkaido", "Tohoku", "Kanto", "Chubu", "Kinki", "Chugoku", "Shikoku", "Kyushu"};
+    private static final String[] REGIONS = jp.nmi.enclave.dataset.Region.labels().toArray(new String[0]);
     private static final String USER = "bench";
 
     private SqlBenchmark() {}

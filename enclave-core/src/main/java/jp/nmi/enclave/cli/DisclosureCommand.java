@@ -89,7 +89,7 @@ final class DisclosureCommand implements Runnable {
                 out.println(report.status().label().toUpperCase(java.util.Locale.ROOT) + " under " + report.profile().name() + " ("
                         + report.profile().description() + ")");
                 for (Check c : report.checks()) {
-                    out.printf("  %-18s %-6s %s%n", c.rule(), c.status().label(), c.detail());
+                    out.printf("  %-18s %-6s %s%n", c.rule().label(), c.status().label(), c.detail());
                 }
             }
             out.flush();

@@ -79,7 +79,7 @@ final class ExportCommand implements Callable<Integer> {
                     + " under " + profile + ")");
             for (Check c : report.checks()) {
                 if (c.status() != jp.nmi.egress.disclosure.Status.PASS) {
-                    System.err.println("  " + c.status().label() + " " + c.rule() + ": " + c.detail());
+                    System.err.println("  " + c.status().label() + " " + c.rule().label() + ": " + c.detail());
                 }
             }
             return EnclaveCli.EXIT_OK;

@@ -25,7 +25,7 @@ import jp.nmi.enclave.io.Progress;
  */
 final class GenomeModel {
     private static final char[] BASES = {'A', 'C', 'G', 'T'};
-    private static final String[] REGIONS = {"Hokkaido", "Tohoku", "Kanto", "Chubu", "Kinki", "Chugoku", "Shikoku", "Kyushu"};
+    private static final String[] REGIONS = jp.nmi.enclave.dataset.Region.labels().toArray(new String[0]);
     private static final double MISSING_RATE = 0.003;
 
     private final int[] chrom;

@@ -46,26 +46,26 @@ final class ReferenceData {
     record Place(String prefecture, String city, String areaCode) {}
 
     static final List<Region> REGIONS = List.of(
-            new Region("Hokkaido", 0.04, List.of(
+            new Region(jp.nmi.enclave.dataset.Region.HOKKAIDO.label(), 0.04, List.of(
                     new Place("北海道", "札幌市中央区", "011"), new Place("北海道", "旭川市", "0166"))),
-            new Region("Tohoku", 0.07, List.of(
+            new Region(jp.nmi.enclave.dataset.Region.TOHOKU.label(), 0.07, List.of(
                     new Place("宮城県", "仙台市青葉区", "022"), new Place("岩手県", "盛岡市", "019"),
                     new Place("福島県", "郡山市", "024"))),
-            new Region("Kanto", 0.35, List.of(
+            new Region(jp.nmi.enclave.dataset.Region.KANTO.label(), 0.35, List.of(
                     new Place("東京都", "世田谷区", "03"), new Place("東京都", "練馬区", "03"),
                     new Place("神奈川県", "横浜市港北区", "045"), new Place("埼玉県", "さいたま市浦和区", "048"),
                     new Place("千葉県", "船橋市", "047"), new Place("茨城県", "つくば市", "029"))),
-            new Region("Chubu", 0.17, List.of(
+            new Region(jp.nmi.enclave.dataset.Region.CHUBU.label(), 0.17, List.of(
                     new Place("愛知県", "名古屋市千種区", "052"), new Place("静岡県", "浜松市中区", "053"),
                     new Place("新潟県", "新潟市中央区", "025"), new Place("長野県", "松本市", "0263"))),
-            new Region("Kinki", 0.18, List.of(
+            new Region(jp.nmi.enclave.dataset.Region.KINKI.label(), 0.18, List.of(
                     new Place("大阪府", "大阪市北区", "06"), new Place("京都府", "京都市左京区", "075"),
                     new Place("兵庫県", "神戸市中央区", "078"), new Place("奈良県", "奈良市", "0742"))),
-            new Region("Chugoku", 0.06, List.of(
+            new Region(jp.nmi.enclave.dataset.Region.CHUGOKU.label(), 0.06, List.of(
                     new Place("広島県", "広島市中区", "082"), new Place("岡山県", "岡山市北区", "086"))),
-            new Region("Shikoku", 0.03, List.of(
+            new Region(jp.nmi.enclave.dataset.Region.SHIKOKU.label(), 0.03, List.of(
                     new Place("愛媛県", "松山市", "089"), new Place("香川県", "高松市", "087"))),
-            new Region("Kyushu", 0.10, List.of(
+            new Region(jp.nmi.enclave.dataset.Region.KYUSHU.label(), 0.10, List.of(
                     new Place("福岡県", "福岡市博多区", "092"), new Place("熊本県", "熊本市中央区", "096"),
                     new Place("鹿児島県", "鹿児島市", "099"), new Place("沖縄県", "那覇市", "098"))));
 
@@ -74,10 +74,10 @@ final class ReferenceData {
 
     /** The biobank that collects in a region. */
     static String biobankOf(String region) {
-        return switch (region) {
-            case "Hokkaido", "Tohoku", "Kanto" -> "Hokuto Biobank";
-            case "Chubu", "Kinki" -> "Chuo Biobank";
-            default -> "Nishi Biobank";
+        return switch (jp.nmi.enclave.dataset.Region.of(region).orElseThrow()) {
+            case HOKKAIDO, TOHOKU, KANTO -> "Hokuto Biobank";
+            case CHUBU, KINKI -> "Chuo Biobank";
+            case CHUGOKU, SHIKOKU, KYUSHU -> "Nishi Biobank";
         };
     }
 

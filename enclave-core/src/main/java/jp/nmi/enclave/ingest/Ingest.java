@@ -64,8 +64,7 @@ public final class Ingest {
     static final String VCF = "genotypes.vcf";
     static final String VCF_GZ = "genotypes.vcf.gz";
     private static final List<String> SEXES = List.of("F", "M");
-    private static final List<String> REGIONS =
-            List.of("Hokkaido", "Tohoku", "Kanto", "Chubu", "Kinki", "Chugoku", "Shikoku", "Kyushu");
+    private static final List<String> REGIONS = jp.nmi.enclave.dataset.Region.labels();
 
     /**
      * What to ingest.

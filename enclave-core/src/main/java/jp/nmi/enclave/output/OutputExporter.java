@@ -1,5 +1,7 @@
 package jp.nmi.enclave.output;
 
+import jp.nmi.egress.disclosure.RuleId;
+
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
@@ -97,7 +99,7 @@ public final class OutputExporter {
      */
     private Check contributors(String user, java.util.Optional<String> lineageProblem, StatementResult r) {
         if (lineageProblem.isPresent()) {
-            return new Check(Check.CONTRIBUTORS, Status.REVIEW, List.of(), "the contributors could not be verified: "
+            return new Check(RuleId.CONTRIBUTORS, Status.REVIEW, List.of(), "the contributors could not be verified: "
                     + lineageProblem.get() + "; every cell's count of contributors is unproven");
         }
         int column = r.columns().indexOf(CONTRIBUTOR);
@@ -105,10 +107,10 @@ public final class OutputExporter {
         long unknown = r.rows().stream().map(row -> row.get(column)).filter(v -> v == null || !known.contains(v.toString()))
                 .distinct().count();
         if (unknown > 0) {
-            return new Check(Check.CONTRIBUTORS, Status.REVIEW, List.of(), unknown + " " + CONTRIBUTOR + " value(s) are not"
+            return new Check(RuleId.CONTRIBUTORS, Status.REVIEW, List.of(), unknown + " " + CONTRIBUTOR + " value(s) are not"
                     + " participants of the project; every cell's count of contributors is unproven");
         }
-        return new Check(Check.CONTRIBUTORS, Status.PASS, List.of(), "every row's " + CONTRIBUTOR + " is a participant of the"
+        return new Check(RuleId.CONTRIBUTORS, Status.PASS, List.of(), "every row's " + CONTRIBUTOR + " is a participant of the"
                 + " project, taken unchanged from the project's tables, every other person-level table joined on it");
     }
 

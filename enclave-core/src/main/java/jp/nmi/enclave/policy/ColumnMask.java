@@ -8,4 +8,9 @@ package jp.nmi.enclave.policy;
  *     MASK_DATE_SHOW_YEAR, CUSTOM)
  * @param valueExpression for CUSTOM, the expression with {@code {col}} for the column
  */
-public record ColumnMask(long policyId, String type, String valueExpression) {}
+public record ColumnMask(long policyId, String type, String valueExpression) {
+    /** The type, if the enclave knows it (an unknown one masks to NULL). */
+    public java.util.Optional<MaskType> maskType() {
+        return MaskType.of(type);
+    }
+}

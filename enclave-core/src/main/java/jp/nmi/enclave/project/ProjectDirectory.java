@@ -21,7 +21,7 @@ public final class ProjectDirectory implements UserDirectory {
 
     @Override
     public Optional<Principal> principal(String user) {
-        if (!ProjectState.ACTIVE.equals(members.status())) {
+        if (members.status() != ProjectStatus.ACTIVE) {
             return Optional.empty();
         }
         return members.members().stream().filter(m -> m.user().equals(user)).findFirst()

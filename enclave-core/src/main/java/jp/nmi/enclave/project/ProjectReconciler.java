@@ -319,7 +319,7 @@ public final class ProjectReconciler {
         return out;
     }
 
-    public static ProjectStore.Members members(ProjectSpec spec, String status) {
+    public static ProjectStore.Members members(ProjectSpec spec, ProjectStatus status) {
         return new ProjectStore.Members(spec.id(), status, spec.start().toString(), spec.end().toString(), spec.disclosureProfile(),
                 spec.members());
     }

@@ -73,6 +73,9 @@ public record ProjectSpec(String id, String title, Purpose purpose, Approval app
      * @param value for CUSTOM masks, the expression with {@code {col}}
      */
     public record MaskRule(String column, String mask, String members, String value) {
+        /** The spec's own mask "type": the column is not granted to these members at all. */
+        public static final String DENY = "DENY";
+
         public String table() {
             return column.substring(0, column.indexOf('.'));
         }
@@ -83,7 +86,7 @@ public record ProjectSpec(String id, String title, Purpose purpose, Approval app
 
         @com.fasterxml.jackson.annotation.JsonIgnore
         public boolean isDenial() {
-            return "DENY".equals(mask);
+            return DENY.equals(mask);
         }
     }
 

@@ -35,12 +35,13 @@ public final class ProjectSpecParser {
     static final Set<String> PURPOSES = Set.of("GRU", "HMB", "DS", "POA");
     static final Set<String> ROLES = Set.of("lead", "analyst");
     static final Set<String> AFFILIATIONS = Set.of("academic", "industry");
-    static final Set<String> MASKS = Set.of("MASK", "MASK_SHOW_LAST_4", "MASK_SHOW_FIRST_4", "MASK_HASH", "MASK_NULL", "MASK_NONE",
-            "MASK_DATE_SHOW_YEAR", "CUSTOM", "DENY");
-    static final Set<String> PROFILES = Set.of("ndb", "acro", "opensafely", "all-of-us");
+    /** Ranger's mask types, and DENY (the column is not granted at all). */
+    static final Set<String> MASKS = java.util.stream.Stream.concat(jp.nmi.enclave.policy.MaskType.names().stream(),
+            java.util.stream.Stream.of(ProjectSpec.MaskRule.DENY)).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    static final Set<String> PROFILES = Set.copyOf(jp.nmi.egress.disclosure.Profile.NAMES);
     static final List<String> AGE_BANDS = List.of("0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89",
             "90-99", "100+");
-    static final List<String> REGIONS = List.of("Hokkaido", "Tohoku", "Kanto", "Chubu", "Kinki", "Chugoku", "Shikoku", "Kyushu");
+    static final List<String> REGIONS = jp.nmi.enclave.dataset.Region.labels();
     static final Set<String> PERSON_TABLES = Set.of("participants", "diagnoses", "samples", "lab_results", "clinical_notes", "genotypes");
     private static final Pattern ID = Pattern.compile("[A-Z][A-Z0-9-]{1,31}");
     private static final Pattern USER = Pattern.compile("[a-z][a-z0-9_-]{0,31}");

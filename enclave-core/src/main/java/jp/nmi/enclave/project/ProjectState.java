@@ -20,15 +20,15 @@ import jp.nmi.enclave.dataset.DatasetRegistry;
  * @param closedBy who closed it, or null
  * @param certificate where the destruction certificate is, or null
  */
-public record ProjectState(int format, String id, String status, ProjectSpec spec, String specSha256, String appliedAt,
+public record ProjectState(int format, String id, ProjectStatus status, ProjectSpec spec, String specSha256, String appliedAt,
         String appliedBy, Extract extract, String closedAt, String closedBy, String certificate) {
     public static final int FORMAT = 1;
-    public static final String ACTIVE = "active";
-    public static final String CLOSED = "closed";
+    public static final ProjectStatus ACTIVE = ProjectStatus.ACTIVE;
+    public static final ProjectStatus CLOSED = ProjectStatus.CLOSED;
 
     @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isActive() {
-        return ACTIVE.equals(status);
+        return status == ProjectStatus.ACTIVE;
     }
 
     /**

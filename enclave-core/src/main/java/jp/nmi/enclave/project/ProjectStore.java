@@ -34,7 +34,7 @@ public final class ProjectStore {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     /** What the services read about a project's members. */
-    public record Members(String project, String status, String start, String end, String disclosureProfile,
+    public record Members(String project, ProjectStatus status, String start, String end, String disclosureProfile,
             List<ProjectSpec.Member> members) {}
 
     private static final org.apache.hadoop.fs.permission.AclEntry SERVICE_READ = new org.apache.hadoop.fs.permission.AclEntry.Builder()

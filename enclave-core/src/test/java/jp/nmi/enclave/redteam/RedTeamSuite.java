@@ -1,5 +1,7 @@
 package jp.nmi.enclave.redteam;
 
+import jp.nmi.egress.disclosure.RuleId;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -585,7 +587,7 @@ abstract class RedTeamSuite {
             json = in.readAllBytes();
         }
         OutputRecord record = OutputRecord.parse(json);
-        Check contributors = record.checks().stream().filter(c -> c.rule().equals(Check.CONTRIBUTORS)).findFirst().orElseThrow();
+        Check contributors = record.checks().stream().filter(c -> c.rule() == RuleId.CONTRIBUTORS).findFirst().orElseThrow();
         if (problem == null) {
             assertThat(contributors.status()).as(contributors.detail()).isEqualTo(Status.PASS);
         } else {

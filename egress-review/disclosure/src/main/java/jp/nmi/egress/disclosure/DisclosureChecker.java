@@ -65,7 +65,7 @@ public final class DisclosureChecker {
         if (rounding != null && (out.kind() == Table.Kind.FREQUENCY || out.kind() == Table.Kind.HISTOGRAM)) {
             out = round(out, rounding, profile.rounding() == null ? 5 : profile.rounding().base());
             changedByTool = true;
-            checks.add(new Check("rounding", Status.REVIEW, List.of(), "counts rounded by the tool ("
+            checks.add(new Check(RuleId.ROUNDING, Status.REVIEW, List.of(), "counts rounded by the tool ("
                     + (rounding.equals("midpoint6") ? "midpoint-6" : "nearest " + (profile.rounding() == null ? 5 : profile.rounding().base()))
                     + "); check the rounded table"));
         } else {
@@ -95,7 +95,7 @@ public final class DisclosureChecker {
         Set<String> seen = new HashSet<>();
         List<int[]> out = new ArrayList<>();
         for (Check c : checks) {
-            if (c.status() == Status.FAIL && Set.of("threshold", "zeros", "nk", "p_ratio").contains(c.rule())) {
+            if (c.status() == Status.FAIL && Set.of(RuleId.THRESHOLD, RuleId.ZEROS, RuleId.NK, RuleId.P_RATIO).contains(c.rule())) {
                 for (int[] cell : c.cells()) {
                     if (seen.add(cell[0] + "," + cell[1])) {
                         out.add(cell);
@@ -131,7 +131,7 @@ public final class DisclosureChecker {
         String detail = s.primary().size() + " cell(s) suppressed for failing a rule, " + s.secondary().size()
                 + " more so that none can be recomputed; feasible intervals " + String.join(", ", intervals)
                 + " (protection level " + p.protectionLevel() + ")";
-        return new Check("suppression_audit", narrow.isEmpty() ? Status.PASS : Status.FAIL, narrow,
+        return new Check(RuleId.SUPPRESSION_AUDIT, narrow.isEmpty() ? Status.PASS : Status.FAIL, narrow,
                 narrow.isEmpty() ? detail : narrow.size() + " suppressed cell(s) can still be narrowed below the protection level: " + detail);
     }
 

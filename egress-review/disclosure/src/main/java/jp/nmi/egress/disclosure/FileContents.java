@@ -24,7 +24,7 @@ public final class FileContents {
             case "csv", "txt", "md", "json", "html", "svg" -> text(fileName, bytes, ext.equals("svg"));
             case "png" -> png(fileName, bytes);
             case "jpg", "jpeg" -> jpeg(fileName, bytes);
-            default -> new Check("content", Status.FAIL, List.of(), "'" + fileName + "': no content check knows ." + ext);
+            default -> new Check(RuleId.CONTENT, Status.FAIL, List.of(), "'" + fileName + "': no content check knows ." + ext);
         };
     }
 
@@ -34,7 +34,7 @@ public final class FileContents {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            return new Check("content", Status.FAIL, List.of(), "'" + name + "' is not UTF-8 text, so it cannot be shown as it is");
+            return new Check(RuleId.CONTENT, Status.FAIL, List.of(), "'" + name + "' is not UTF-8 text, so it cannot be shown as it is");
         }
         int line = 1;
         int hidden = 0;
@@ -55,14 +55,14 @@ public final class FileContents {
             i += Character.charCount(cp);
         }
         if (hidden > 0) {
-            return new Check("content", Status.FAIL, List.of(), "'" + name + "' contains " + hidden + " invisible or control"
+            return new Check(RuleId.CONTENT, Status.FAIL, List.of(), "'" + name + "' contains " + hidden + " invisible or control"
                     + " character(s) (first: " + first + "): what they carry cannot be seen by a steward");
         }
         if (svg && (text.toLowerCase(Locale.ROOT).contains("<script") || text.toLowerCase(Locale.ROOT).matches("(?s).*\\son[a-z]+\\s*=.*")
                 || text.toLowerCase(Locale.ROOT).contains("javascript:"))) {
-            return new Check("content", Status.FAIL, List.of(), "'" + name + "' is an SVG with a script or event handler");
+            return new Check(RuleId.CONTENT, Status.FAIL, List.of(), "'" + name + "' is an SVG with a script or event handler");
         }
-        return new Check("content", Status.PASS, List.of(), "UTF-8 text without invisible characters");
+        return new Check(RuleId.CONTENT, Status.PASS, List.of(), "UTF-8 text without invisible characters");
     }
 
     /**
@@ -90,7 +90,7 @@ public final class FileContents {
 
     private static Check png(String name, byte[] b) {
         if (b.length < 8 || !java.util.Arrays.equals(java.util.Arrays.copyOf(b, 8), PNG)) {
-            return new Check("content", Status.FAIL, List.of(), "'" + name + "' is not a PNG image");
+            return new Check(RuleId.CONTENT, Status.FAIL, List.of(), "'" + name + "' is not a PNG image");
         }
         List<String> metadata = new ArrayList<>();
         int p = 8;
@@ -99,7 +99,7 @@ public final class FileContents {
             String type = new String(b, p + 4, 4, StandardCharsets.US_ASCII);
             long end = p + 12L + length;
             if (end > b.length) {
-                return new Check("content", Status.FAIL, List.of(), "'" + name + "': chunk " + type + " runs past the end of the file");
+                return new Check(RuleId.CONTENT, Status.FAIL, List.of(), "'" + name + "': chunk " + type + " runs past the end of the file");
             }
             if (!PNG_CHUNKS.contains(type) && !metadata.contains(type)) {
                 metadata.add(type);
@@ -107,15 +107,15 @@ public final class FileContents {
             p = (int) end;
             if (type.equals("IEND")) {
                 if (p < b.length) {
-                    return new Check("content", Status.FAIL, List.of(), "'" + name + "' carries " + (b.length - p)
+                    return new Check(RuleId.CONTENT, Status.FAIL, List.of(), "'" + name + "' carries " + (b.length - p)
                             + " byte(s) after the end of the image, which no viewer shows");
                 }
-                return metadata.isEmpty() ? new Check("content", Status.PASS, List.of(), "a well-formed PNG without metadata")
-                        : new Check("content", Status.REVIEW, List.of(), "'" + name + "' carries metadata chunks (" + String.join(", ",
+                return metadata.isEmpty() ? new Check(RuleId.CONTENT, Status.PASS, List.of(), "a well-formed PNG without metadata")
+                        : new Check(RuleId.CONTENT, Status.REVIEW, List.of(), "'" + name + "' carries metadata chunks (" + String.join(", ",
                                 metadata) + ") that the picture does not show: read them, or ask for the image without them");
             }
         }
-        return new Check("content", Status.FAIL, List.of(), "'" + name + "' is a PNG without an end (IEND)");
+        return new Check(RuleId.CONTENT, Status.FAIL, List.of(), "'" + name + "' is a PNG without an end (IEND)");
     }
 
     /**
@@ -137,13 +137,13 @@ public final class FileContents {
 
     private static Check jpeg(String name, byte[] b) {
         if (b.length < 4 || (b[0] & 0xFF) != 0xFF || (b[1] & 0xFF) != 0xD8) {
-            return new Check("content", Status.FAIL, List.of(), "'" + name + "' is not a JPEG image");
+            return new Check(RuleId.CONTENT, Status.FAIL, List.of(), "'" + name + "' is not a JPEG image");
         }
         List<String> metadata = new ArrayList<>();
         int p = 2;
         while (p + 2 <= b.length) {
             if ((b[p] & 0xFF) != 0xFF) {
-                return new Check("content", Status.FAIL, List.of(), "'" + name + "' is not a well-formed JPEG (no marker at byte " + p + ")");
+                return new Check(RuleId.CONTENT, Status.FAIL, List.of(), "'" + name + "' is not a well-formed JPEG (no marker at byte " + p + ")");
             }
             int marker = b[p + 1] & 0xFF;
             if (marker == 0xD9) {
@@ -171,14 +171,14 @@ public final class FileContents {
             }
         }
         if (p > b.length || (b[p - 1] & 0xFF) != 0xD9) {
-            return new Check("content", Status.FAIL, List.of(), "'" + name + "' is a JPEG without an end (EOI)");
+            return new Check(RuleId.CONTENT, Status.FAIL, List.of(), "'" + name + "' is a JPEG without an end (EOI)");
         }
         if (p < b.length) {
-            return new Check("content", Status.FAIL, List.of(), "'" + name + "' carries " + (b.length - p)
+            return new Check(RuleId.CONTENT, Status.FAIL, List.of(), "'" + name + "' carries " + (b.length - p)
                     + " byte(s) after the end of the image, which no viewer shows");
         }
-        return metadata.isEmpty() ? new Check("content", Status.PASS, List.of(), "a well-formed JPEG without metadata")
-                : new Check("content", Status.REVIEW, List.of(), "'" + name + "' carries metadata segments (" + String.join(", ", metadata)
+        return metadata.isEmpty() ? new Check(RuleId.CONTENT, Status.PASS, List.of(), "a well-formed JPEG without metadata")
+                : new Check(RuleId.CONTENT, Status.REVIEW, List.of(), "'" + name + "' carries metadata segments (" + String.join(", ", metadata)
                         + ") that the picture does not show: read them, or ask for the image without them");
     }
 }

@@ -24,10 +24,10 @@ public final class FileTypes {
     public static Check check(String fileName) {
         String ext = extension(fileName);
         if (!ALLOWED.contains(ext)) {
-            return new Check("file_type", Status.FAIL, List.of(), "'" + fileName + "': ." + (ext.isEmpty() ? "(none)" : ext)
+            return new Check(RuleId.FILE_TYPE, Status.FAIL, List.of(), "'" + fileName + "': ." + (ext.isEmpty() ? "(none)" : ext)
                     + " files may not leave the enclave (allowed: " + String.join(", ", ALLOWED.stream().sorted().toList()) + ")");
         }
-        return new Check("file_type", Status.PASS, List.of(), "." + ext + " is an allowed type");
+        return new Check(RuleId.FILE_TYPE, Status.PASS, List.of(), "." + ext + " is an allowed type");
     }
 
     /** Why a file of an allowed type that no automatic check understands needs a steward's eyes. */
@@ -40,6 +40,6 @@ public final class FileTypes {
             case "csv" -> "a table without the row-level data it was made from, so its contributors cannot be checked";
             default -> "no automatic check understands it";
         };
-        return new Check("manual_review", Status.REVIEW, List.of(), "'" + fileName + "' is " + why + "; a steward must review it");
+        return new Check(RuleId.MANUAL_REVIEW, Status.REVIEW, List.of(), "'" + fileName + "' is " + why + "; a steward must review it");
     }
 }

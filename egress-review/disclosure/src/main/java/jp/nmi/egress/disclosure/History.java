@@ -104,7 +104,7 @@ public final class History {
     Check differencing(Table t, int minCount) {
         List<Release> releases = releases();
         if (releases.isEmpty()) {
-            return new Check("differencing", Status.PASS, List.of(), "no earlier release of the project to compare with");
+            return new Check(RuleId.DIFFERENCING, Status.PASS, List.of(), "no earlier release of the project to compare with");
         }
         List<int[]> cells = new ArrayList<>();
         List<String> findings = new ArrayList<>();
@@ -133,7 +133,7 @@ public final class History {
                 }
             }
         }
-        return new Check("differencing", cells.isEmpty() ? Status.PASS : Status.FAIL, cells, cells.isEmpty()
+        return new Check(RuleId.DIFFERENCING, cells.isEmpty() ? Status.PASS : Status.FAIL, cells, cells.isEmpty()
                 ? "no cell differs from a cell of the " + releases.size() + " earlier release(s) by 1 to " + (minCount - 1) + " contributors"
                 : String.join("; ", findings.subList(0, Math.min(findings.size(), 10))) + (findings.size() > 10 ? "; ..." : ""));
     }

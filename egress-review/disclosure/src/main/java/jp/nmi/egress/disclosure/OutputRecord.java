@@ -182,7 +182,7 @@ public record OutputRecord(int format, String project, String file, String sha25
                     List<Number> rc = (List<Number>) cell;
                     cells.add(new int[] {rc.get(0).intValue(), rc.get(1).intValue()});
                 }
-                out.add(new Check((String) m.get("rule"), Status.valueOf(((String) m.get("status")).toUpperCase(java.util.Locale.ROOT)),
+                out.add(new Check(RuleId.of((String) m.get("rule")), Status.valueOf(((String) m.get("status")).toUpperCase(java.util.Locale.ROOT)),
                         cells, (String) m.get("detail")));
             }
         }
@@ -249,7 +249,7 @@ public record OutputRecord(int format, String project, String file, String sha25
      */
     public static Check differencing(List<RecordedCell> cells, Map<String, List<RecordedCell>> released, int minCount) {
         if (released.isEmpty()) {
-            return new Check("differencing", Status.PASS, List.of(), "no earlier release of the project to compare with");
+            return new Check(RuleId.DIFFERENCING, Status.PASS, List.of(), "no earlier release of the project to compare with");
         }
         List<int[]> flagged = new ArrayList<>();
         List<String> findings = new ArrayList<>();
@@ -271,7 +271,7 @@ public record OutputRecord(int format, String project, String file, String sha25
                 }
             }
         }
-        return new Check("differencing", flagged.isEmpty() ? Status.PASS : Status.FAIL, flagged, flagged.isEmpty()
+        return new Check(RuleId.DIFFERENCING, flagged.isEmpty() ? Status.PASS : Status.FAIL, flagged, flagged.isEmpty()
                 ? "no cell differs from a cell of the " + released.size() + " earlier release(s) by 1 to " + (minCount - 1) + " contributors"
                 : String.join("; ", findings.subList(0, Math.min(findings.size(), 10))) + (findings.size() > 10 ? "; ..." : ""));
     }

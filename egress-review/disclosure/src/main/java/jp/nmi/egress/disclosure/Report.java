@@ -25,8 +25,8 @@ public record Report(Status status, Profile profile, OutputSpec spec, String spe
         return new Report(Status.worst(all), profile, spec, specText, table, List.copyOf(all), suppressed);
     }
 
-    public Check check(String rule) {
-        return checks.stream().filter(c -> c.rule().equals(rule)).findFirst().orElse(null);
+    public Check check(RuleId rule) {
+        return checks.stream().filter(c -> c.rule() == rule).findFirst().orElse(null);
     }
 
     public Map<String, Object> toMap() {

@@ -16,7 +16,7 @@ final class Rules {
     /** A cell with 1 to min_count-1 contributors. */
     static Check threshold(Table t, Profile p) {
         if (t.kind() == Table.Kind.REGRESSION || t.kind() == Table.Kind.SURVIVAL) {
-            return new Check("threshold", Status.PASS, List.of(), "not a cell table");
+            return new Check(RuleId.THRESHOLD, Status.PASS, List.of(), "not a cell table");
         }
         List<int[]> cells = new ArrayList<>();
         for (int r = 0; r < t.rows(); r++) {
@@ -27,7 +27,7 @@ final class Rules {
                 }
             }
         }
-        return new Check("threshold", cells.isEmpty() ? Status.PASS : Status.FAIL, cells, cells.isEmpty()
+        return new Check(RuleId.THRESHOLD, cells.isEmpty() ? Status.PASS : Status.FAIL, cells, cells.isEmpty()
                 ? "every cell has 0 or at least " + p.minCount() + " contributors"
                 : cells.size() + " cell(s) with 1 to " + (p.minCount() - 1) + " contributors: " + describe(t, cells));
     }
@@ -35,10 +35,10 @@ final class Rules {
     /** A zero in a frequency table, where the profile says zeros disclose (everyone in the row has some other value). */
     static Check zeros(Table t, Profile p) {
         if (!p.zerosDisclosive()) {
-            return new Check("zeros", Status.PASS, List.of(), "zeros are not disclosive under " + p.name());
+            return new Check(RuleId.ZEROS, Status.PASS, List.of(), "zeros are not disclosive under " + p.name());
         }
         if (t.kind() != Table.Kind.FREQUENCY && t.kind() != Table.Kind.MAGNITUDE) {
-            return new Check("zeros", Status.PASS, List.of(), "not a frequency or magnitude table");
+            return new Check(RuleId.ZEROS, Status.PASS, List.of(), "not a frequency or magnitude table");
         }
         List<int[]> cells = new ArrayList<>();
         for (int r = 0; r < t.rows(); r++) {
@@ -48,17 +48,17 @@ final class Rules {
                 }
             }
         }
-        return new Check("zeros", cells.isEmpty() ? Status.PASS : Status.FAIL, cells,
+        return new Check(RuleId.ZEROS, cells.isEmpty() ? Status.PASS : Status.FAIL, cells,
                 cells.isEmpty() ? "no empty cell" : cells.size() + " empty cell(s): " + describe(t, cells));
     }
 
     /** N-K dominance: the n largest contributions exceed k of the cell's total. */
     static Check nk(Table t, Profile p) {
         if (p.nk() == null) {
-            return new Check("nk", Status.PASS, List.of(), "N-K dominance is not part of " + p.name());
+            return new Check(RuleId.NK, Status.PASS, List.of(), "N-K dominance is not part of " + p.name());
         }
         if (t.kind() != Table.Kind.MAGNITUDE) {
-            return new Check("nk", Status.PASS, List.of(), "not a magnitude table");
+            return new Check(RuleId.NK, Status.PASS, List.of(), "not a magnitude table");
         }
         List<int[]> cells = new ArrayList<>();
         for (int r = 0; r < t.rows(); r++) {
@@ -71,7 +71,7 @@ final class Rules {
                 }
             }
         }
-        return new Check("nk", cells.isEmpty() ? Status.PASS : Status.FAIL, cells, cells.isEmpty()
+        return new Check(RuleId.NK, cells.isEmpty() ? Status.PASS : Status.FAIL, cells, cells.isEmpty()
                 ? "in every cell the " + p.nk().n() + " largest contributions are at most " + pct(p.nk().k()) + " of the total"
                 : cells.size() + " cell(s) where the " + p.nk().n() + " largest contributions exceed " + pct(p.nk().k())
                         + " of the total: " + describe(t, cells));
@@ -80,10 +80,10 @@ final class Rules {
     /** p%: the total minus the two largest contributions must be at least p of the largest. */
     static Check pRatio(Table t, Profile p) {
         if (p.pRatio() == null) {
-            return new Check("p_ratio", Status.PASS, List.of(), "the p% rule is not part of " + p.name());
+            return new Check(RuleId.P_RATIO, Status.PASS, List.of(), "the p% rule is not part of " + p.name());
         }
         if (t.kind() != Table.Kind.MAGNITUDE) {
-            return new Check("p_ratio", Status.PASS, List.of(), "not a magnitude table");
+            return new Check(RuleId.P_RATIO, Status.PASS, List.of(), "not a magnitude table");
         }
         List<int[]> cells = new ArrayList<>();
         for (int r = 0; r < t.rows(); r++) {
@@ -98,7 +98,7 @@ final class Rules {
                 }
             }
         }
-        return new Check("p_ratio", cells.isEmpty() ? Status.PASS : Status.FAIL, cells, cells.isEmpty()
+        return new Check(RuleId.P_RATIO, cells.isEmpty() ? Status.PASS : Status.FAIL, cells, cells.isEmpty()
                 ? "in every cell the others contribute at least " + pct(p.pRatio()) + " of the largest"
                 : cells.size() + " cell(s) where the largest contribution could be estimated within " + pct(p.pRatio()) + ": "
                         + describe(t, cells));
@@ -108,10 +108,10 @@ final class Rules {
     static Check dof(OutputSpec spec, Data data, Profile p) {
         int dof = Regression.dof(data.size(), spec.regressors().size());
         if (p.minDof() == null) {
-            return new Check("dof", Status.PASS, List.of(), "residual degrees of freedom " + dof + " (no minimum under " + p.name() + ")");
+            return new Check(RuleId.DOF, Status.PASS, List.of(), "residual degrees of freedom " + dof + " (no minimum under " + p.name() + ")");
         }
         boolean ok = dof >= p.minDof();
-        return new Check("dof", ok ? Status.PASS : Status.FAIL, List.of(), String.format(Locale.ROOT,
+        return new Check(RuleId.DOF, ok ? Status.PASS : Status.FAIL, List.of(), String.format(Locale.ROOT,
                 "%d observations, %d regressor%s and a constant: %d residual degrees of freedom (minimum %d)", data.size(),
                 spec.regressors().size(), spec.regressors().size() == 1 ? "" : "s", dof, p.minDof()));
     }
@@ -129,7 +129,7 @@ final class Rules {
                 cells.add(new int[] {r, 1});
             }
         }
-        return new Check("survival", cells.isEmpty() ? Status.PASS : Status.FAIL, cells, cells.isEmpty()
+        return new Check(RuleId.SURVIVAL, cells.isEmpty() ? Status.PASS : Status.FAIL, cells, cells.isEmpty()
                 ? "every step has at least " + p.survivalThreshold() + " at risk and events"
                 : cells.size() + " count(s) of at-risk or events between 1 and " + (p.survivalThreshold() - 1) + ": " + describe(t, cells));
     }
@@ -137,10 +137,10 @@ final class Rules {
     /** Counts that should carry the profile's rounding but do not. */
     static Check rounding(Table t, Profile p) {
         if (p.rounding() == null) {
-            return new Check("rounding", Status.PASS, List.of(), "no rounding is required under " + p.name());
+            return new Check(RuleId.ROUNDING, Status.PASS, List.of(), "no rounding is required under " + p.name());
         }
         if (t.kind() != Table.Kind.FREQUENCY && t.kind() != Table.Kind.HISTOGRAM) {
-            return new Check("rounding", Status.PASS, List.of(), "not a count table");
+            return new Check(RuleId.ROUNDING, Status.PASS, List.of(), "not a count table");
         }
         List<int[]> cells = new ArrayList<>();
         for (int r = 0; r < t.rows(); r++) {
@@ -151,7 +151,7 @@ final class Rules {
                 }
             }
         }
-        return new Check("rounding", cells.isEmpty() ? Status.PASS : Status.REVIEW, cells, cells.isEmpty()
+        return new Check(RuleId.ROUNDING, cells.isEmpty() ? Status.PASS : Status.REVIEW, cells, cells.isEmpty()
                 ? "every count is rounded (" + p.rounding().method() + ", base " + p.rounding().base() + ")"
                 : cells.size() + " count(s) not rounded to " + p.rounding().base() + " (" + p.rounding().method() + "): " + describe(t, cells));
     }

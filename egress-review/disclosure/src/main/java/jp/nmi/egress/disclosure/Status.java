@@ -10,7 +10,8 @@ public enum Status {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    static Status worst(Iterable<Check> checks) {
+    /** The worst verdict of {@code checks} (pass when there are none): what an output's verdict is. */
+    public static Status worst(Iterable<Check> checks) {
         Status s = PASS;
         for (Check c : checks) {
             if (c.status().ordinal() > s.ordinal()) {

@@ -32,7 +32,7 @@ public final class UnrecordedOutput {
         if (ext.equals("csv")) {
             out.addAll(csv(fileName, bytes, profile));
         }
-        out.add(new Check("manual_review", Status.REVIEW, List.of(), "'" + fileName + "' has no valid record of the checks made when it"
+        out.add(new Check(RuleId.MANUAL_REVIEW, Status.REVIEW, List.of(), "'" + fileName + "' has no valid record of the checks made when it"
                 + " was created, so its contributors are unknown; " + reason(ext)));
         return out;
     }
@@ -53,13 +53,13 @@ public final class UnrecordedOutput {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            return List.of(new Check("csv", Status.FAIL, List.of(), "'" + fileName + "' is not UTF-8 text: " + e.getMessage()));
+            return List.of(new Check(RuleId.CSV, Status.FAIL, List.of(), "'" + fileName + "' is not UTF-8 text: " + e.getMessage()));
         }
         Data data;
         try {
             data = Data.readCsv(new StringReader(text), fileName);
         } catch (IOException | RuntimeException e) {
-            return List.of(new Check("csv", Status.FAIL, List.of(), "'" + fileName + "' is not a readable CSV table: " + e.getMessage()));
+            return List.of(new Check(RuleId.CSV, Status.FAIL, List.of(), "'" + fileName + "' is not a readable CSV table: " + e.getMessage()));
         }
         List<int[]> small = new ArrayList<>();
         List<int[]> zeros = new ArrayList<>();
@@ -78,12 +78,12 @@ public final class UnrecordedOutput {
             }
         }
         List<Check> out = new ArrayList<>();
-        out.add(new Check("threshold", small.isEmpty() ? Status.PASS : Status.FAIL, small, small.isEmpty()
+        out.add(new Check(RuleId.THRESHOLD, small.isEmpty() ? Status.PASS : Status.FAIL, small, small.isEmpty()
                 ? "no integer cell between 1 and " + (profile.minCount() - 1)
                 : small.size() + " integer cell(s) between 1 and " + (profile.minCount() - 1) + " (" + profile.name()
                         + " minimum " + profile.minCount() + "), if they are counts"));
         if (profile.zerosDisclosive()) {
-            out.add(new Check("zeros", zeros.isEmpty() ? Status.PASS : Status.REVIEW, zeros, zeros.isEmpty() ? "no zero cell"
+            out.add(new Check(RuleId.ZEROS, zeros.isEmpty() ? Status.PASS : Status.REVIEW, zeros, zeros.isEmpty() ? "no zero cell"
                     : zeros.size() + " zero cell(s): disclosive under " + profile.name() + " if they are counts"));
         }
         return out;

@@ -52,13 +52,13 @@ class TestDisclosureRules {
         Report r = DisclosureChecker.check(Profile.named("acro"), threeByThree(), "crosstab index=a columns=b",
                 DisclosureChecker.Options.REPORT_ONLY);
         assertThat(r.status()).isEqualTo(Status.FAIL);
-        assertThat(cells(r.check("threshold"))).containsExactly(List.of(2, 0), List.of(2, 1), List.of(2, 2));
-        assertThat(r.check("threshold").detail()).startsWith("3 cell(s) with 1 to 9 contributors: [2,0] (a3 x b1)");
+        assertThat(cells(r.check(RuleId.THRESHOLD))).containsExactly(List.of(2, 0), List.of(2, 1), List.of(2, 2));
+        assertThat(r.check(RuleId.THRESHOLD).detail()).startsWith("3 cell(s) with 1 to 9 contributors: [2,0] (a3 x b1)");
         assertThat(r.toMap().get("table")).isEqualTo(Map.of("index", List.of("a1", "a2", "a3"), "columns", List.of("b1", "b2", "b3"),
                 "values", List.of(List.of(20L, 20L, 20L), List.of(20L, 20L, 20L), List.of(5L, 5L, 5L))));
         // the same table passes NDB's rule only where counts are 10 or more, and zero is fine there
         assertThat(DisclosureChecker.check(Profile.named("ndb"), threeByThree(), "crosstab index=a columns=b",
-                DisclosureChecker.Options.REPORT_ONLY).check("threshold").cells()).hasSize(3);
+                DisclosureChecker.Options.REPORT_ONLY).check(RuleId.THRESHOLD).cells()).hasSize(3);
     }
 
     @Test
@@ -74,11 +74,11 @@ class TestDisclosureRules {
         }
         Report r = DisclosureChecker.check(Profile.named("acro"), data("participant_id,g,h,cost", rows),
                 "crosstab index=g columns=h values=cost aggfunc=sum", DisclosureChecker.Options.REPORT_ONLY);
-        assertThat(cells(r.check("nk"))).containsExactly(List.of(1, 1));
-        assertThat(cells(r.check("p_ratio"))).containsExactly(List.of(1, 1));
-        assertThat(r.check("threshold").status()).isEqualTo(Status.PASS);
+        assertThat(cells(r.check(RuleId.NK))).containsExactly(List.of(1, 1));
+        assertThat(cells(r.check(RuleId.P_RATIO))).containsExactly(List.of(1, 1));
+        assertThat(r.check(RuleId.THRESHOLD).status()).isEqualTo(Status.PASS);
         assertThat(r.status()).isEqualTo(Status.FAIL);
-        assertThat(r.check("nk").detail()).startsWith("1 cell(s) where the 2 largest contributions exceed 90% of the total: [1,1] (M x y)");
+        assertThat(r.check(RuleId.NK).detail()).startsWith("1 cell(s) where the 2 largest contributions exceed 90% of the total: [1,1] (M x y)");
     }
 
     @ParameterizedTest
@@ -90,8 +90,8 @@ class TestDisclosureRules {
         }
         Report r = DisclosureChecker.check(Profile.named("acro"), data("participant_id,y,x1,x2,x3", rows), "ols y ~ x1 + x2 + x3",
                 DisclosureChecker.Options.REPORT_ONLY);
-        assertThat(r.check("dof").status().label()).isEqualTo(status);
-        assertThat(r.check("dof").detail()).isEqualTo(n + " observations, 3 regressors and a constant: " + dof
+        assertThat(r.check(RuleId.DOF).status().label()).isEqualTo(status);
+        assertThat(r.check(RuleId.DOF).detail()).isEqualTo(n + " observations, 3 regressors and a constant: " + dof
                 + " residual degrees of freedom (minimum 10)");
         assertThat(r.table().rowLabels()).containsExactly(List.of("const"), List.of("x1"), List.of("x2"), List.of("x3"));
         assertThat(r.status().label()).isEqualTo(status);
@@ -110,7 +110,7 @@ class TestDisclosureRules {
         Report logit = DisclosureChecker.check(Profile.named("acro"), data("participant_id,y,x,b", rows), "logit b ~ x",
                 DisclosureChecker.Options.REPORT_ONLY);
         assertThat(logit.table().value(1, 0)).isPositive();
-        assertThat(logit.check("dof").status()).isEqualTo(Status.PASS);
+        assertThat(logit.check(RuleId.DOF).status()).isEqualTo(Status.PASS);
     }
 
     @Test
@@ -146,8 +146,8 @@ class TestDisclosureRules {
         assertThat(r.suppressed()).hasSizeGreaterThanOrEqualTo(4);
         assertThat(r.suppressed().stream().map(x -> List.of(x[0], x[1]))).contains(List.of(1, 1));
         assertThat(r.table().value(1, 1)).isNull();
-        assertThat(r.check("suppression_audit").status()).as(r.check("suppression_audit").detail()).isEqualTo(Status.PASS);
-        assertThat(r.check("threshold").status()).isEqualTo(Status.REVIEW);
+        assertThat(r.check(RuleId.SUPPRESSION_AUDIT).status()).as(r.check(RuleId.SUPPRESSION_AUDIT).detail()).isEqualTo(Status.PASS);
+        assertThat(r.check(RuleId.THRESHOLD).status()).isEqualTo(Status.REVIEW);
         assertThat(r.status()).isEqualTo(Status.REVIEW);
         // no row or column (margins included) holds exactly one suppressed cell
         for (int i = 0; i < 4; i++) {
@@ -190,11 +190,11 @@ class TestDisclosureRules {
         Report aou = DisclosureChecker.check(Profile.named("all-of-us"), d, "crosstab index=g columns=h", DisclosureChecker.Options.REPORT_ONLY);
         Report os = DisclosureChecker.check(Profile.named("opensafely"), d, "crosstab index=g columns=h", DisclosureChecker.Options.REPORT_ONLY);
         assertThat(ndb.status()).isEqualTo(Status.PASS);
-        assertThat(cells(acro.check("zeros"))).containsExactly(List.of(1, 1));
+        assertThat(cells(acro.check(RuleId.ZEROS))).containsExactly(List.of(1, 1));
         assertThat(acro.status()).isEqualTo(Status.FAIL);
-        assertThat(cells(aou.check("threshold"))).containsExactly(List.of(1, 0));
-        assertThat(os.check("threshold").status()).isEqualTo(Status.PASS);
-        assertThat(cells(os.check("rounding"))).containsExactly(List.of(1, 0));
+        assertThat(cells(aou.check(RuleId.THRESHOLD))).containsExactly(List.of(1, 0));
+        assertThat(os.check(RuleId.THRESHOLD).status()).isEqualTo(Status.PASS);
+        assertThat(cells(os.check(RuleId.ROUNDING))).containsExactly(List.of(1, 0));
         assertThat(os.status()).isEqualTo(Status.REVIEW);
         Report rounded = DisclosureChecker.check(Profile.named("opensafely"), d, "crosstab index=g columns=h",
                 new DisclosureChecker.Options(true, null, null, null));
@@ -217,7 +217,7 @@ class TestDisclosureRules {
         assertThat(r.table().rows()).isEqualTo(10);
         assertThat(r.table().value(9, 0)).isEqualTo(11.0); // 90..100, the maximum included
         assertThat(r.table().rowLabels().get(9)).containsExactly("[90, 100]");
-        assertThat(r.check("threshold").status()).isEqualTo(Status.PASS);
+        assertThat(r.check(RuleId.THRESHOLD).status()).isEqualTo(Status.PASS);
         assertThat(r.status()).isEqualTo(Status.PASS);
     }
 
@@ -230,7 +230,7 @@ class TestDisclosureRules {
         Report r = DisclosureChecker.check(Profile.named("acro"), data("participant_id,time,event,arm", rows), "km time event group=arm",
                 DisclosureChecker.Options.REPORT_ONLY);
         assertThat(r.table().columnLabels()).containsExactly(List.of("at_risk"), List.of("events"), List.of("survival"));
-        Check survival = r.check("survival");
+        Check survival = r.check(RuleId.SURVIVAL);
         assertThat(survival.status()).isEqualTo(Status.FAIL);
         // the last steps have fewer than 10 at risk, and every step has 1 event
         assertThat(survival.cells()).anySatisfy(c -> assertThat(c[1]).isEqualTo(0));
@@ -245,14 +245,14 @@ class TestDisclosureRules {
         Data second = data("participant_id,sex", repeat(37, "p", "F")); // the same people but three
         Report r = DisclosureChecker.check(Profile.named("acro"), second, "crosstab index=sex",
                 new DisclosureChecker.Options(false, null, history, null));
-        assertThat(r.check("differencing").status()).isEqualTo(Status.FAIL);
-        assertThat(r.check("differencing").detail())
+        assertThat(r.check(RuleId.DIFFERENCING).status()).isEqualTo(Status.FAIL);
+        assertThat(r.check(RuleId.DIFFERENCING).detail())
                 .isEqualTo("[0,0] (F x count) differs by 3 contributor(s) from cell F x count of release REQ-1");
         assertThat(r.status()).isEqualTo(Status.FAIL);
         // other people altogether: nothing to subtract
         Data others = data("participant_id,sex", repeat(37, "q", "F"));
         assertThat(DisclosureChecker.check(Profile.named("acro"), others, "crosstab index=sex",
-                new DisclosureChecker.Options(false, null, history, null)).check("differencing").status()).isEqualTo(Status.PASS);
+                new DisclosureChecker.Options(false, null, history, null)).check(RuleId.DIFFERENCING).status()).isEqualTo(Status.PASS);
         // the history holds salted hashes, never the identifiers
         assertThat(java.nio.file.Files.readString(history.resolve("REQ-1.json"))).doesNotContain("p1").contains("\"release\" : \"REQ-1\"");
     }
@@ -319,8 +319,8 @@ class TestDisclosureRules {
         assertThat(r.table().value(0, 0)).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(r.table().rowLabels()).containsExactly(List.of("F"), List.of("M"));
         // the dominance rules look at the contributions behind the statistic, whatever the statistic
-        assertThat(cells(r.check("nk"))).containsExactly(List.of(1, 0));
-        assertThat(r.check("threshold").status()).isEqualTo(Status.PASS);
+        assertThat(cells(r.check(RuleId.NK))).containsExactly(List.of(1, 0));
+        assertThat(r.check(RuleId.THRESHOLD).status()).isEqualTo(Status.PASS);
     }
 
     @Test
@@ -334,7 +334,7 @@ class TestDisclosureRules {
         assertThat(probit.table().rowLabels()).containsExactly(List.of("const"), List.of("x"));
         assertThat(probit.table().value(1, 0)).isPositive();
         assertThat(probit.table().value(0, 0)).isNegative();
-        assertThat(probit.check("dof").detail()).isEqualTo("30 observations, 1 regressor and a constant: 28 residual degrees of freedom"
+        assertThat(probit.check(RuleId.DOF).detail()).isEqualTo("30 observations, 1 regressor and a constant: 28 residual degrees of freedom"
                 + " (minimum 10)");
     }
 
@@ -349,8 +349,8 @@ class TestDisclosureRules {
         assertThat(r.table().rowLabels()).containsExactly(List.of("F", "north"), List.of("F", "south"), List.of("M", "north"),
                 List.of("M", "south"));
         assertThat(r.table().value(1, 0)).isEqualTo(3.0);
-        assertThat(cells(r.check("threshold"))).containsExactly(List.of(1, 0));
-        assertThat(r.check("threshold").detail()).startsWith("1 cell(s) with 1 to 9 contributors: [1,0] (F/south x x)");
+        assertThat(cells(r.check(RuleId.THRESHOLD))).containsExactly(List.of(1, 0));
+        assertThat(r.check(RuleId.THRESHOLD).detail()).startsWith("1 cell(s) with 1 to 9 contributors: [1,0] (F/south x x)");
     }
 
     @Test
@@ -368,7 +368,7 @@ class TestDisclosureRules {
         List<String> groups = r.table().rowLabels().stream().map(l -> l.get(0)).distinct().toList();
         assertThat(groups).containsExactly("big", "small");
         // every step of the small group has fewer than 10 at risk and 1 event; none of the big group's steps fails
-        Check survival = r.check("survival");
+        Check survival = r.check(RuleId.SURVIVAL);
         assertThat(survival.status()).isEqualTo(Status.FAIL);
         List<Integer> failingRows = survival.cells().stream().map(c -> c[0]).distinct().sorted().toList();
         List<Integer> smallRows = new ArrayList<>();

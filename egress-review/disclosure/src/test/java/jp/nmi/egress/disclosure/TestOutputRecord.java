@@ -43,7 +43,7 @@ class TestOutputRecord {
 
         OutputRecord parsed = OutputRecord.parse(r.toJson());
         assertThat(parsed.verify(KEY, "DEMO-1", "t.csv", csv)).isNull();
-        assertThat(parsed.checks()).extracting(Check::rule).contains("threshold", "suppression_audit");
+        assertThat(parsed.checks()).extracting(Check::rule).contains(RuleId.THRESHOLD, RuleId.SUPPRESSION_AUDIT);
     }
 
     @Test

@@ -30,13 +30,14 @@ public final class EgressAudit {
      *
      * @throws IllegalStateException if there is no transaction: an event must commit with its change
      */
-    public AuditEvent record(String actor, String project, String action, String outcome, Map<String, Object> details) {
+    public AuditEvent record(String actor, String project, jp.nmi.egress.request.AuditAction action, String outcome,
+            Map<String, Object> details) {
         if (!TransactionSynchronizationManager.isActualTransactionActive()) {
-            throw new IllegalStateException("audit event " + action + " outside a transaction");
+            throw new IllegalStateException("audit event " + action.label() + " outside a transaction");
         }
         Connection c = DataSourceUtils.getConnection(dataSource);
         try {
-            return log.append(c, new AuditRecord(actor, project, action, outcome, details));
+            return log.append(c, new AuditRecord(actor, project, action.label(), outcome, details));
         } catch (SQLException e) {
             throw new IllegalStateException("cannot record audit event " + action + ": " + e.getMessage(), e);
         } finally {

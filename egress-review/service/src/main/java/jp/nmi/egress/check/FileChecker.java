@@ -1,5 +1,7 @@
 package jp.nmi.egress.check;
 
+import jp.nmi.egress.disclosure.RuleId;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
@@ -57,7 +59,7 @@ public final class FileChecker {
             List<Check> checks = new ArrayList<>(UnrecordedOutput.check(name, bytes, profile));
             String state = record == null && why == null ? "absent" : "invalid";
             if (state.equals("invalid")) {
-                checks.add(0, new Check("metadata", Status.REVIEW, List.of(), "the record of checks made at creation was ignored: " + why));
+                checks.add(0, new Check(RuleId.METADATA, Status.REVIEW, List.of(), "the record of checks made at creation was ignored: " + why));
             }
             checks.add(1, content);
             return verdict(profile, checks, state, why == null ? "no record of checks made at creation" : why, 1, 0, List.of());
@@ -71,20 +73,20 @@ public final class FileChecker {
             recordedProfile = Profile.named(p.toString());
         }
         if (recordedProfile == null || !recordedProfile.name().equals(profile.name())) {
-            checks.add(new Check("profile", Status.FAIL, List.of(), "checked at creation under profile " + p + ", but the project's"
+            checks.add(new Check(RuleId.PROFILE, Status.FAIL, List.of(), "checked at creation under profile " + p + ", but the project's"
                     + " profile is " + profile.name() + ": make the output again"));
         }
         boolean contributorsVerified = false;
         for (Check c : record.checks()) {
             // the file type is checked here, on the real name; differencing again, against today's releases
-            if (!c.rule().equals("differencing") && !c.rule().equals("file_type")) {
+            if (c.rule() != RuleId.DIFFERENCING && c.rule() != RuleId.FILE_TYPE) {
                 checks.add(c);
             }
-            contributorsVerified |= c.rule().equals(Check.CONTRIBUTORS);
+            contributorsVerified |= c.rule() == RuleId.CONTRIBUTORS;
         }
         if (!contributorsVerified) {
             // a record made before the enclave traced contributors: its counts rest on the analyst's word
-            checks.add(new Check(Check.CONTRIBUTORS, Status.REVIEW, List.of(), "the record does not show that its contributors"
+            checks.add(new Check(RuleId.CONTRIBUTORS, Status.REVIEW, List.of(), "the record does not show that its contributors"
                     + " were verified (it was made before the enclave traced them); every cell's count of contributors is unproven"));
         }
         // Differencing at creation saw the releases of that moment; these are the releases of now.
@@ -95,12 +97,7 @@ public final class FileChecker {
 
     private static FileVerdict verdict(Profile profile, List<Check> checks, String metadata, String metadataDetail, int rowOffset,
             int columnOffset, List<OutputRecord.RecordedCell> cells) {
-        Status status = Status.PASS;
-        for (Check c : checks) {
-            if (c.status().ordinal() > status.ordinal()) {
-                status = c.status();
-            }
-        }
+        Status status = Status.worst(checks);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("status", status.label());
         report.put("profile", profile.name());

@@ -54,6 +54,6 @@ public final class ProjectMembers {
 
     /** Whether the project is active and today (in Japan) lies within its approved dates. */
     public static boolean isOpen(ProjectStore.Members m, LocalDate today) {
-        return "active".equals(m.status()) && !today.isBefore(LocalDate.parse(m.start())) && !today.isAfter(LocalDate.parse(m.end()));
+        return m.status() == jp.nmi.enclave.project.ProjectStatus.ACTIVE && !today.isBefore(LocalDate.parse(m.start())) && !today.isAfter(LocalDate.parse(m.end()));
     }
 }

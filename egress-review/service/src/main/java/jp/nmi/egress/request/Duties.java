@@ -28,7 +28,7 @@ public final class Duties {
      * but nobody acts on its requests any more: not its members, not its stewards.
      */
     private Optional<ProjectStore.Members> active(ExportRequest r) {
-        return projects.members(r.project()).filter(m -> "active".equals(m.status()));
+        return projects.members(r.project()).filter(m -> m.status() == jp.nmi.enclave.project.ProjectStatus.ACTIVE);
     }
 
     private boolean isMember(ExportRequest r, String user) {

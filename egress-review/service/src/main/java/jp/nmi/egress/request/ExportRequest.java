@@ -16,4 +16,41 @@ import java.time.Instant;
  */
 public record ExportRequest(String id, String project, String author, RequestStatus status, int round, String context,
         String controls, String profile, Instant createdAt, Instant updatedAt, Instant submittedAt, Instant releaseStartedAt,
-        String releaseStartedBy, Instant releasedAt, String releasedBy) {}
+        String releaseStartedBy, Instant releasedAt, String releasedBy) {
+    /** A new request, a draft in its first round. */
+    public static ExportRequest draft(String id, String project, String author, String context, String controls, String profile,
+            Instant now) {
+        return new ExportRequest(id, project, author, RequestStatus.DRAFT, 1, context, controls, profile, now, now, null, null, null,
+                null, null);
+    }
+
+    /** This request moved to {@code to} at {@code now} (in review round {@code round}; submitted now if {@code to} is submitted). */
+    public ExportRequest withStatus(RequestStatus to, int newRound, Instant now) {
+        return new ExportRequest(id, project, author, to, newRound, context, controls, profile, createdAt, now,
+                to == RequestStatus.SUBMITTED ? now : submittedAt, releaseStartedAt, releaseStartedBy, releasedAt, releasedBy);
+    }
+
+    /** This request as of {@code now}, its status unchanged (a change to its files). */
+    public ExportRequest touched(Instant now) {
+        return new ExportRequest(id, project, author, status, round, context, controls, profile, createdAt, now, submittedAt,
+                releaseStartedAt, releaseStartedBy, releasedAt, releasedBy);
+    }
+
+    /** Approved, its release started at {@code now} by {@code by}. */
+    public ExportRequest withReleaseStarted(Instant now, String by) {
+        return new ExportRequest(id, project, author, RequestStatus.APPROVED, round, context, controls, profile, createdAt, now,
+                submittedAt, now, by, null, null);
+    }
+
+    /** Its release attempt rolled back: still approved, to be released again. */
+    public ExportRequest withReleaseRolledBack(Instant now) {
+        return new ExportRequest(id, project, author, status, round, context, controls, profile, createdAt, now, submittedAt, null, null,
+                releasedAt, releasedBy);
+    }
+
+    /** Released at {@code now}, by whoever started the release. */
+    public ExportRequest withReleased(Instant now) {
+        return new ExportRequest(id, project, author, RequestStatus.RELEASED, round, context, controls, profile, createdAt, now,
+                submittedAt, null, null, now, releaseStartedBy);
+    }
+}

@@ -98,10 +98,9 @@ public final class Releases {
                 Transitions.checkTransition(id, r.status(), RequestStatus.RELEASED, Party.STEWARD);
                 checkAllApproved(r);
                 checkNoNewDifferencing(r);
-                audit.record(actor.user(), r.project(), "release.retry", "ok", d);
+                audit.record(actor.user(), r.project(), AuditAction.RELEASE_RETRY, "ok", d);
             }
-            ExportRequest updated = new ExportRequest(r.id(), r.project(), r.author(), RequestStatus.APPROVED, r.round(), r.context(),
-                    r.controls(), r.profile(), r.createdAt(), now, r.submittedAt(), now, actor.user(), null, null);
+            ExportRequest updated = r.withReleaseStarted(now, actor.user());
             repo.update(updated);
             return updated;
         });
@@ -139,7 +138,7 @@ public final class Releases {
         } catch (RuntimeException e) {
             // Whatever failed, settle decides from what is there: a rename that happened although it reported
             // a failure, or a commit that failed after publishing, finishes; anything less is rolled back.
-            if (!"finished".equals(settle(approved, actor.user(), e.getMessage()))) {
+            if (settle(approved, actor.user(), e.getMessage()) != Settlement.FINISHED) {
                 throw e;
             }
             released = repo.require(id);
@@ -159,8 +158,7 @@ public final class Releases {
                 repo.insertReleasedCell(r.project(), new RequestRepository.ReleasedCell(r.id(), f.name(), c.label(), c.contributors()));
             }
         }
-        ExportRequest updated = new ExportRequest(r.id(), r.project(), r.author(), RequestStatus.RELEASED, r.round(), r.context(),
-                r.controls(), r.profile(), r.createdAt(), now, r.submittedAt(), null, null, now, r.releaseStartedBy());
+        ExportRequest updated = r.withReleased(now);
         repo.update(updated);
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("request", r.id());
@@ -178,28 +176,27 @@ public final class Releases {
      * published and every file is exactly the reviewed bytes, otherwise everything staged or
      * published is removed and the request stays approved, to be released again.
      *
-     * @return {@code finished}, {@code rolled back}, or {@code nothing to settle} (another attempt, or already done)
+     * @return what became of the attempt
      */
-    String settle(ExportRequest started, String actor, String why) {
+    Settlement settle(ExportRequest started, String actor, String why) {
         return tx.execute(s -> {
             ExportRequest cur = repo.lock(started.id());
             if (cur.status() != RequestStatus.APPROVED || cur.releaseStartedAt() == null
                     || !cur.releaseStartedAt().equals(started.releaseStartedAt())) {
-                return "nothing to settle";
+                return Settlement.NOTHING_TO_SETTLE;
             }
             String problem = store.isPublished(cur.id()) ? publishedProblem(cur) : "its release directory was never published";
             if (problem == null) {
                 finishLocked(cur, actor, true);
-                return "finished";
+                return Settlement.FINISHED;
             }
             store.discard(cur.id(), true);
-            repo.update(new ExportRequest(cur.id(), cur.project(), cur.author(), cur.status(), cur.round(), cur.context(), cur.controls(),
-                    cur.profile(), cur.createdAt(), clock.instant(), cur.submittedAt(), null, null, cur.releasedAt(), cur.releasedBy()));
+            repo.update(cur.withReleaseRolledBack(clock.instant()));
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("request", cur.id());
             d.put("reason", (why == null ? "" : why) + "; " + problem);
-            audit.record(actor, cur.project(), "release.rolled_back", "error", d);
-            return "rolled back";
+            audit.record(actor, cur.project(), AuditAction.RELEASE_ROLLED_BACK, "error", d);
+            return Settlement.ROLLED_BACK;
         });
     }
 
@@ -212,11 +209,11 @@ public final class Releases {
     public List<String> recover() {
         List<String> done = new ArrayList<>();
         for (ExportRequest r : repo.releaseInterrupted()) {
-            String outcome = settle(r, "egress-service", "release interrupted; found at restart");
-            if (outcome.equals("finished")) {
+            Settlement outcome = settle(r, "egress-service", "release interrupted; found at restart");
+            if (outcome == Settlement.FINISHED) {
                 store.clearPending(r.project(), r.id());
             }
-            done.add(r.id() + ": interrupted release " + outcome);
+            done.add(r.id() + ": interrupted release " + outcome.label());
         }
         for (ExportRequest r : repo.all(Integer.MAX_VALUE)) {
             boolean pending = store.isPending(r.project(), r.id());
@@ -283,7 +280,7 @@ public final class Releases {
     public byte[] download(Actor actor, String id, String name) {
         ExportRequest r = repo.find(id).orElseThrow(() -> new NotFoundException("no export request " + id));
         duties.checkCanDownload(actor, r);
-        if (r.status() != RequestStatus.RELEASED) {
+        if (!Transitions.allows(r.status(), Capability.DOWNLOAD)) {
             throw new jp.nmi.enclave.error.AccessDeniedException("request " + id + " is " + r.status().label()
                     + ": only released files can be downloaded");
         }
@@ -299,7 +296,7 @@ public final class Releases {
             d.put("request", id);
             d.put("file", f.name());
             d.put("sha256", sha);
-            audit.record(actor.user(), r.project(), "file.download", "ok", d);
+            audit.record(actor.user(), r.project(), AuditAction.FILE_DOWNLOAD, "ok", d);
         });
         return bytes;
     }

@@ -67,14 +67,12 @@ public final class RequestViews {
                     out.add(m.to() == RequestStatus.SUBMITTED ? (r.status() == RequestStatus.RETURNED ? "resubmit" : "submit") : "withdraw");
                 }
             }
-            if (r.status() == RequestStatus.DRAFT || r.status() == RequestStatus.RETURNED) {
+            if (Transitions.allows(r.status(), Capability.CHANGE_FILES)) {
                 out.add("files");
             }
         }
         if (steward) {
-            boolean underReview = r.status() == RequestStatus.SUBMITTED || r.status() == RequestStatus.PARTIALLY_REVIEWED
-                    || r.status() == RequestStatus.REVIEWED;
-            if (underReview && (reviewers.size() < 2 || reviewers.contains(actor.user()))) {
+            if (Transitions.allows(r.status(), Capability.REVIEW) && (reviewers.size() < 2 || reviewers.contains(actor.user()))) {
                 out.add("review");
             }
             if (r.status() == RequestStatus.REVIEWED) {
@@ -85,11 +83,11 @@ public final class RequestViews {
                 out.add("return");
                 out.add("reject");
             }
-            if (r.status() == RequestStatus.APPROVED && r.releaseStartedAt() == null) {
+            if (r.status() == RequestStatus.APPROVED && Transitions.allows(r.status(), Capability.RELEASE) && r.releaseStartedAt() == null) {
                 out.add("release");
             }
         }
-        if (r.status() == RequestStatus.RELEASED && actor.isAnalyst() && duties.canView(actor, r) && !steward) {
+        if (Transitions.allows(r.status(), Capability.DOWNLOAD) && actor.isAnalyst() && duties.canView(actor, r) && !steward) {
             out.add("download");
         }
         return out;

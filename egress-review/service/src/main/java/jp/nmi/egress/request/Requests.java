@@ -88,8 +88,7 @@ public final class Requests {
             store.discardQuarantine(id);
             throw e;
         }
-        ExportRequest r = new ExportRequest(id, project, actor.user(), RequestStatus.DRAFT, 1, ctx, ctl, profile.name(), now, now, null,
-                null, null, null, null);
+        ExportRequest r = ExportRequest.draft(id, project, actor.user(), ctx, ctl, profile.name(), now);
         try {
             checkTotal(files, Map.of());
             // Marked pending before the commit: a mark without a request only delays a project's closure (which names it),
@@ -104,7 +103,7 @@ public final class Requests {
                 d.put("context", ctx);
                 d.put("controls", ctl);
                 d.put("profile", profile.name());
-                audit.record(actor.user(), project, "request.create", "ok", d);
+                audit.record(actor.user(), project, AuditAction.REQUEST_CREATE, "ok", d);
             });
         } catch (RuntimeException e) {
             // nothing of a refused request stays behind
@@ -128,10 +127,7 @@ public final class Requests {
     public ExportRequest addFiles(Actor actor, String id, List<String> fileNames) {
         ExportRequest current = repo.require(id);
         duties.checkCanAuthor(actor, current);
-        if (current.status() != RequestStatus.DRAFT && current.status() != RequestStatus.RETURNED) {
-            throw new InvalidStateTransitionException("request " + id + " is " + current.status().label() + ": files can be changed"
-                    + " while it is a draft or returned, not now");
-        }
+        Transitions.checkAllows(id, current.status(), Capability.CHANGE_FILES, "files can be changed");
         ProjectStore.Members members = checkCanExport(actor, current.project());
         Map<String, Long> existingSizes = new LinkedHashMap<>();
         repo.files(id).forEach(f -> existingSizes.put(f.name(), f.size()));
@@ -170,7 +166,7 @@ public final class Requests {
                 d.put("request", id);
                 d.put("files", fileSummary(files));
                 d.put("replaced", replaced);
-                audit.record(actor.user(), r.project(), "request.files", "ok", d);
+                audit.record(actor.user(), r.project(), AuditAction.REQUEST_FILES, "ok", d);
                 return updated;
             });
         } catch (RuntimeException e) {
@@ -225,9 +221,7 @@ public final class Requests {
             }
             Instant now = clock.instant();
             int round = r.status() == RequestStatus.RETURNED && to == RequestStatus.SUBMITTED ? r.round() + 1 : r.round();
-            ExportRequest updated = new ExportRequest(r.id(), r.project(), r.author(), to, round, r.context(), r.controls(), r.profile(),
-                    r.createdAt(), now, to == RequestStatus.SUBMITTED ? now : r.submittedAt(), r.releaseStartedAt(),
-                    r.releaseStartedBy(), r.releasedAt(), r.releasedBy());
+            ExportRequest updated = r.withStatus(to, round, now);
             repo.update(updated);
             Map<String, Object> d = new LinkedHashMap<>(extra);
             d.put("request", id);
@@ -258,8 +252,7 @@ public final class Requests {
     }
 
     static ExportRequest with(ExportRequest r, RequestStatus status, Instant now) {
-        return new ExportRequest(r.id(), r.project(), r.author(), status, r.round(), r.context(), r.controls(), r.profile(), r.createdAt(),
-                now, r.submittedAt(), r.releaseStartedAt(), r.releaseStartedBy(), r.releasedAt(), r.releasedBy());
+        return status == r.status() ? r.touched(now) : r.withStatus(status, r.round(), now);
     }
 
     /** The project's member list if {@code actor} may export from it now. */

@@ -53,11 +53,7 @@ public final class Reviews {
         return tx.execute(s -> {
             ExportRequest r = repo.lock(id);
             duties.checkCanSteward(actor, r);
-            if (r.status() != RequestStatus.SUBMITTED && r.status() != RequestStatus.PARTIALLY_REVIEWED
-                    && r.status() != RequestStatus.REVIEWED) {
-                throw new InvalidStateTransitionException("request " + id + " is " + r.status().label() + ": files are reviewed while it is"
-                        + " submitted, partially reviewed or reviewed");
-            }
+            Transitions.checkAllows(id, r.status(), Capability.REVIEW, "files are reviewed");
             List<RequestFile> files = repo.files(id);
             Map<String, RequestFile> byName = new TreeMap<>();
             files.forEach(f -> byName.put(f.name(), f));
@@ -103,7 +99,7 @@ public final class Reviews {
             details.put("request", id);
             details.put("round", r.round());
             details.put("decisions", logged);
-            audit.record(actor.user(), r.project(), "review.decide", "ok", details);
+            audit.record(actor.user(), r.project(), AuditAction.REVIEW_DECIDE, "ok", details);
 
             Set<String> nowComplete = completeReviewers(repo.reviews(id, r.round()), byName.keySet());
             RequestStatus to = null;

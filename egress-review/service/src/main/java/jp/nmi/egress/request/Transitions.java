@@ -25,10 +25,12 @@ import java.util.Optional;
  */
 public final class Transitions {
     /** One allowed move. */
-    public record Move(RequestStatus from, RequestStatus to, Party party, String auditAction, String description) {}
+    public record Move(RequestStatus from, RequestStatus to, Party party, AuditAction auditAction, String description) {}
 
     private static final Map<RequestStatus, Map<RequestStatus, Move>> MOVES;
     private static final Map<RequestStatus, Party> OWNERS;
+    /** What may be done in each status besides moving it: the only source every service and page asks. */
+    private static final Map<RequestStatus, java.util.Set<Capability>> CAPABILITIES;
 
     static {
         Map<RequestStatus, Map<RequestStatus, Move>> m = new EnumMap<>(RequestStatus.class);
@@ -36,19 +38,19 @@ public final class Transitions {
             m.put(s, new EnumMap<>(RequestStatus.class));
         }
         List<Move> moves = List.of(
-                new Move(DRAFT, SUBMITTED, Party.AUTHOR, "request.submit", "submit for review"),
-                new Move(DRAFT, WITHDRAWN, Party.AUTHOR, "request.withdraw", "withdraw"),
-                new Move(SUBMITTED, PARTIALLY_REVIEWED, Party.REVIEWER, "request.first_review", "first steward's review complete"),
-                new Move(SUBMITTED, WITHDRAWN, Party.AUTHOR, "request.withdraw", "withdraw"),
-                new Move(PARTIALLY_REVIEWED, REVIEWED, Party.REVIEWER, "request.second_review", "second steward's review complete"),
-                new Move(PARTIALLY_REVIEWED, WITHDRAWN, Party.AUTHOR, "request.withdraw", "withdraw"),
-                new Move(REVIEWED, APPROVED, Party.STEWARD, "request.approve", "release (every file approved twice)"),
-                new Move(REVIEWED, RETURNED, Party.STEWARD, "request.return", "return to the author with comments"),
-                new Move(REVIEWED, REJECTED, Party.STEWARD, "request.reject", "reject"),
-                new Move(REVIEWED, WITHDRAWN, Party.AUTHOR, "request.withdraw", "withdraw"),
-                new Move(RETURNED, SUBMITTED, Party.AUTHOR, "request.resubmit", "resubmit (a new review round)"),
-                new Move(RETURNED, WITHDRAWN, Party.AUTHOR, "request.withdraw", "withdraw"),
-                new Move(APPROVED, RELEASED, Party.STEWARD, "request.release", "reviewed bytes copied out and verified"));
+                new Move(DRAFT, SUBMITTED, Party.AUTHOR, AuditAction.REQUEST_SUBMIT, "submit for review"),
+                new Move(DRAFT, WITHDRAWN, Party.AUTHOR, AuditAction.REQUEST_WITHDRAW, "withdraw"),
+                new Move(SUBMITTED, PARTIALLY_REVIEWED, Party.REVIEWER, AuditAction.REQUEST_FIRST_REVIEW, "first steward's review complete"),
+                new Move(SUBMITTED, WITHDRAWN, Party.AUTHOR, AuditAction.REQUEST_WITHDRAW, "withdraw"),
+                new Move(PARTIALLY_REVIEWED, REVIEWED, Party.REVIEWER, AuditAction.REQUEST_SECOND_REVIEW, "second steward's review complete"),
+                new Move(PARTIALLY_REVIEWED, WITHDRAWN, Party.AUTHOR, AuditAction.REQUEST_WITHDRAW, "withdraw"),
+                new Move(REVIEWED, APPROVED, Party.STEWARD, AuditAction.REQUEST_APPROVE, "release (every file approved twice)"),
+                new Move(REVIEWED, RETURNED, Party.STEWARD, AuditAction.REQUEST_RETURN, "return to the author with comments"),
+                new Move(REVIEWED, REJECTED, Party.STEWARD, AuditAction.REQUEST_REJECT, "reject"),
+                new Move(REVIEWED, WITHDRAWN, Party.AUTHOR, AuditAction.REQUEST_WITHDRAW, "withdraw"),
+                new Move(RETURNED, SUBMITTED, Party.AUTHOR, AuditAction.REQUEST_RESUBMIT, "resubmit (a new review round)"),
+                new Move(RETURNED, WITHDRAWN, Party.AUTHOR, AuditAction.REQUEST_WITHDRAW, "withdraw"),
+                new Move(APPROVED, RELEASED, Party.STEWARD, AuditAction.REQUEST_RELEASE, "reviewed bytes copied out and verified"));
         for (Move move : moves) {
             m.get(move.from()).put(move.to(), move);
         }
@@ -64,6 +66,46 @@ public final class Transitions {
         o.put(APPROVED, Party.STEWARD);
         o.put(RETURNED, Party.AUTHOR);
         OWNERS = Collections.unmodifiableMap(o);
+
+        Map<RequestStatus, java.util.Set<Capability>> c = new EnumMap<>(RequestStatus.class);
+        for (RequestStatus s : RequestStatus.values()) {
+            java.util.Set<Capability> allowed = java.util.EnumSet.noneOf(Capability.class);
+            // withdrawing and releasing are moves; the table of moves says where they are allowed
+            if (m.get(s).containsKey(WITHDRAWN)) {
+                allowed.add(Capability.WITHDRAW);
+            }
+            if (m.get(s).containsKey(APPROVED) || m.get(s).containsKey(RELEASED)) {
+                allowed.add(Capability.RELEASE);
+            }
+            c.put(s, allowed);
+        }
+        c.get(DRAFT).add(Capability.CHANGE_FILES);
+        c.get(RETURNED).add(Capability.CHANGE_FILES);
+        // a steward may change a decision until the request is released, returned or rejected
+        c.get(SUBMITTED).add(Capability.REVIEW);
+        c.get(PARTIALLY_REVIEWED).add(Capability.REVIEW);
+        c.get(REVIEWED).add(Capability.REVIEW);
+        c.get(RELEASED).add(Capability.DOWNLOAD);
+        Map<RequestStatus, java.util.Set<Capability>> frozenCapabilities = new EnumMap<>(RequestStatus.class);
+        c.forEach((k, v) -> frozenCapabilities.put(k, Collections.unmodifiableSet(v)));
+        CAPABILITIES = Collections.unmodifiableMap(frozenCapabilities);
+    }
+
+    /** Whether {@code what} may be done with a request in {@code status}. */
+    public static boolean allows(RequestStatus status, Capability what) {
+        return CAPABILITIES.get(status).contains(what);
+    }
+
+    /**
+     * @throws InvalidStateTransitionException naming the status when {@code what} may not be done in it
+     */
+    public static void checkAllows(String requestId, RequestStatus status, Capability what, String doing) {
+        if (!allows(status, what)) {
+            List<String> where = java.util.Arrays.stream(RequestStatus.values()).filter(s -> allows(s, what)).map(RequestStatus::label)
+                    .toList();
+            throw new InvalidStateTransitionException("request " + requestId + " is " + status.label() + ": " + doing + " only when it is "
+                    + String.join(" or ", where));
+        }
     }
 
     private Transitions() {}

@@ -1,5 +1,7 @@
 package jp.nmi.egress.check;
 
+import jp.nmi.egress.disclosure.RuleId;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -39,14 +41,14 @@ class TestFileChecker {
 
     @Test
     void aRecordWithVerifiedContributorsPasses() throws Exception {
-        FileCheckerResult r = check(table().withCheck(new Check(Check.CONTRIBUTORS, Status.PASS, List.of(), "verified")));
+        FileCheckerResult r = check(table().withCheck(new Check(RuleId.CONTRIBUTORS, Status.PASS, List.of(), "verified")));
         assertThat(r.status()).isEqualTo(Status.PASS);
     }
 
     /** Issue 10: contributors the enclave could not trace are never a verified pass; the stewards see why. */
     @Test
     void aRecordWhoseContributorsCouldNotBeVerifiedGoesToReviewWithTheReason() throws Exception {
-        FileCheckerResult r = check(table().withCheck(new Check(Check.CONTRIBUTORS, Status.REVIEW, List.of(),
+        FileCheckerResult r = check(table().withCheck(new Check(RuleId.CONTRIBUTORS, Status.REVIEW, List.of(),
                 "the contributors could not be verified: participant_id is computed in the select list")));
         assertThat(r.status()).isEqualTo(Status.REVIEW);
         assertThat(r.report()).contains("\"rule\":\"contributors\"").contains("participant_id is computed in the select list");

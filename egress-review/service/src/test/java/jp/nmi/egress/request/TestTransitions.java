@@ -53,7 +53,7 @@ class TestTransitions {
             Transitions.Move m = Transitions.checkTransition("R-1", from, to, party);
             assertThat(m.from()).isEqualTo(from);
             assertThat(m.to()).isEqualTo(to);
-            assertThat(m.auditAction()).startsWith("request.");
+            assertThat(m.auditAction().label()).startsWith("request.");
         } else if (who == null) {
             assertThatThrownBy(() -> Transitions.checkTransition("R-1", from, to, party))
                     .isInstanceOf(InvalidStateTransitionException.class)
@@ -124,5 +124,48 @@ class TestTransitions {
         assertThat(FileDecision.of(List.of(Decision.REJECT, Decision.REJECT))).isEqualTo(FileDecision.REJECTED);
         assertThat(FileDecision.of(List.of(Decision.CHANGES, Decision.CHANGES))).isEqualTo(FileDecision.CHANGES_REQUESTED);
         assertThatThrownBy(() -> Decision.of("approved")).hasMessage("unknown decision 'approved' (approve, changes or reject)");
+    }
+
+    /** What each status allows besides its moves: the table's answer for every status and capability. */
+    static final Map<RequestStatus, java.util.Set<Capability>> CAPABILITIES = Map.of(
+            RequestStatus.DRAFT, java.util.Set.of(Capability.CHANGE_FILES, Capability.WITHDRAW),
+            RequestStatus.SUBMITTED, java.util.Set.of(Capability.REVIEW, Capability.WITHDRAW),
+            RequestStatus.PARTIALLY_REVIEWED, java.util.Set.of(Capability.REVIEW, Capability.WITHDRAW),
+            RequestStatus.REVIEWED, java.util.Set.of(Capability.REVIEW, Capability.RELEASE, Capability.WITHDRAW),
+            RequestStatus.APPROVED, java.util.Set.of(Capability.RELEASE),
+            RequestStatus.RETURNED, java.util.Set.of(Capability.CHANGE_FILES, Capability.WITHDRAW),
+            RequestStatus.REJECTED, java.util.Set.of(),
+            RequestStatus.RELEASED, java.util.Set.of(Capability.DOWNLOAD),
+            RequestStatus.WITHDRAWN, java.util.Set.of());
+
+    static Stream<org.junit.jupiter.params.provider.Arguments> capabilityMatrix() {
+        List<org.junit.jupiter.params.provider.Arguments> out = new java.util.ArrayList<>();
+        for (RequestStatus s : RequestStatus.values()) {
+            for (Capability c : Capability.values()) {
+                out.add(org.junit.jupiter.params.provider.Arguments.of(s, c));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} allows {1}?")
+    @MethodSource("capabilityMatrix")
+    void everyStatusAllowsExactlyWhatTheTableSays(RequestStatus status, Capability capability) {
+        boolean expected = CAPABILITIES.get(status).contains(capability);
+        assertThat(Transitions.allows(status, capability)).isEqualTo(expected);
+        if (expected) {
+            Transitions.checkAllows("R-1", status, capability, "doing it");
+        } else {
+            assertThatThrownBy(() -> Transitions.checkAllows("R-1", status, capability, "doing it"))
+                    .isInstanceOf(InvalidStateTransitionException.class)
+                    .hasMessageStartingWith("request R-1 is " + status.label() + ": doing it only when it is ");
+        }
+    }
+
+    @Test
+    void everyAuditActionOfTheTableIsOneOfTheEnum() {
+        assertThat(Transitions.all()).extracting(Transitions.Move::auditAction).doesNotContainNull();
+        assertThat(java.util.Arrays.stream(AuditAction.values()).map(AuditAction::label).distinct().count())
+                .isEqualTo(AuditAction.values().length);
     }
 }

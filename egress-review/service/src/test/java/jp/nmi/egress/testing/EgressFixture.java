@@ -1,5 +1,7 @@
 package jp.nmi.egress.testing;
 
+import jp.nmi.egress.disclosure.RuleId;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -321,7 +323,7 @@ public final class EgressFixture {
         // as the enclave's exporter records it when the query's contributors traced back to the project's tables
         Report report = DisclosureChecker.check(Profile.named("acro"), data, spec,
                 new DisclosureChecker.Options(suppress, null, null, null))
-                .withCheck(new jp.nmi.egress.disclosure.Check(jp.nmi.egress.disclosure.Check.CONTRIBUTORS,
+                .withCheck(new jp.nmi.egress.disclosure.Check(jp.nmi.egress.disclosure.RuleId.CONTRIBUTORS,
                         jp.nmi.egress.disclosure.Status.PASS, java.util.List.of(), "every row's participant_id is a participant of"
                                 + " the project, taken unchanged from the project's tables, every other person-level table joined on it"));
         byte[] csv = OutputRecord.csv(report);
