@@ -45,7 +45,9 @@ import org.apache.hadoop.fs.Path;
 import org.apache.parquet.io.api.Binary;
 
 /**
- * Turns a provider's source files into the enclave's pseudonymized Parquet datasets.
+ * Turns a provider's source files into the enclave's pseudonymized Parquet datasets: the
+ * second half, staging and publishing what {@link IngestSource} parsed, validated and
+ * pseudonymized.
  *
  * <ul>
  *   <li>Direct identifiers are read only to scrub them from free text and are never written.
@@ -59,12 +61,21 @@ import org.apache.parquet.io.api.Binary;
  * </ul>
  */
 public final class Ingest {
-    /** Test-only fault injection: {@code -Denclave.test.haltAt=<checkpoint>} halts the JVM there, as a crash would. */
-    static final String HALT_PROPERTY = "enclave.test.haltAt";
-    static final String VCF = "genotypes.vcf";
-    static final String VCF_GZ = "genotypes.vcf.gz";
-    private static final List<String> SEXES = List.of("F", "M");
-    private static final List<String> REGIONS = jp.nmi.enclave.dataset.Region.labels();
+    static final String VCF = IngestSource.VCF;
+    static final String VCF_GZ = IngestSource.VCF_GZ;
+
+    /**
+     * Named points of the publication ({@code staged}, {@code table-written:<table>},
+     * {@code optouts-recorded}, {@code moved:<table>}, {@code before-commit}, {@code committed}):
+     * where tests stop the process as a crash would, to show that no point leaves a half-published
+     * state. Production passes {@link #NONE}.
+     */
+    @FunctionalInterface
+    public interface Checkpoints {
+        Checkpoints NONE = name -> { };
+
+        void reached(String name);
+    }
 
     /**
      * What to ingest.
@@ -109,17 +120,15 @@ public final class Ingest {
     private final Request request;
     private final Progress progress;
     private final EnclaveLayout layout;
-    private Pseudonymizer participantIds;
-    private Pseudonymizer sampleIds;
-    private final Map<String, SourceParticipant> participants = new HashMap<>();
-    private int optedOutLeftOut;
-    private int withoutConsentLeftOut;
+    private final Checkpoints checkpoints;
+    private IngestSource source;
 
-    private Ingest(EnclaveStorage storage, Request request, Progress progress) {
+    private Ingest(EnclaveStorage storage, Request request, Progress progress, Checkpoints checkpoints) {
         this.storage = storage;
         this.request = request;
         this.progress = progress;
         this.layout = storage.layout();
+        this.checkpoints = checkpoints;
     }
 
     /**
@@ -129,35 +138,25 @@ public final class Ingest {
      * @throws EnclaveStorageException if HDFS or the key store fails (likewise)
      */
     public static Report run(EnclaveStorage storage, Request request, Progress progress) {
+        return run(storage, request, progress, Checkpoints.NONE);
+    }
+
+    /** As {@link #run(EnclaveStorage, Request, Progress)}, telling {@code checkpoints} where it is (tests). */
+    public static Report run(EnclaveStorage storage, Request request, Progress progress, Checkpoints checkpoints) {
         requireNonNull(storage, "storage is null");
         requireNonNull(request, "request is null");
         requireNonNull(progress, "progress is null");
-        return new Ingest(storage, request, progress).run();
+        requireNonNull(checkpoints, "checkpoints is null");
+        return new Ingest(storage, request, progress, checkpoints).run();
     }
 
     private Report run() {
         Instant started = Instant.now();
-        java.nio.file.Path source = request.source();
-        if (!Files.isDirectory(source)) {
-            throw new ValidationException("--source " + source + " is not a directory");
-        }
-        for (SourceTable t : SourceTable.values()) {
-            if (!Files.isRegularFile(source.resolve(t.fileName()))) {
-                throw new ValidationException("--source " + source + " has no " + t.fileName()
-                        + " (expected: " + String.join(", ", fileNames()) + ")");
-            }
-        }
-        java.nio.file.Path vcf = Files.isRegularFile(source.resolve(VCF)) ? source.resolve(VCF) : source.resolve(VCF_GZ);
-        if (!Files.isRegularFile(vcf)) {
-            throw new ValidationException("--source " + source + " has no " + VCF + " (or " + VCF_GZ + ")");
-        }
-        // Read and check the whole opt-out file before anything else happens.
-        List<OptoutRequests.Request> optoutRequests =
-                request.optoutFile() == null ? List.of() : OptoutRequests.read(request.optoutFile());
-
-        KeyStoreFile keys = KeyStoreFile.openOrCreate(request.keyStore());
-        participantIds = new Pseudonymizer(keys.providerKey(), Pseudonymizer.PARTICIPANT);
-        sampleIds = new Pseudonymizer(keys.providerKey(), Pseudonymizer.SAMPLE);
+        // The source's layout checked and the whole opt-out file read before anything else happens
+        // (the key store is opened, or created, only then).
+        source = IngestSource.open(request, () -> KeyStoreFile.openOrCreate(request.keyStore()).providerKey(), progress);
+        List<OptoutRequests.Request> optoutRequests = source.optoutRequests();
+        java.nio.file.Path vcf = source.vcf();
 
         HdfsFiles.mkdirs(storage, layout.root(), 0755);
         HdfsFiles.mkdirs(storage, layout.datasets(), 0700);
@@ -172,7 +171,7 @@ public final class Ingest {
             String now = Instant.now().toString();
             List<OptoutRegistry.Entry> added = new ArrayList<>();
             for (OptoutRequests.Request r : optoutRequests) {
-                added.add(new OptoutRegistry.Entry(participantIds.pseudonym(r.patientId()), r.receivedOn().toString(), now));
+                added.add(new OptoutRegistry.Entry(source.participantIds.pseudonym(r.patientId()), r.receivedOn().toString(), now));
             }
             OptoutRegistry optouts = before.with(added);
             int newOptouts = optouts.entries().size() - before.entries().size();
@@ -209,7 +208,7 @@ public final class Ingest {
                 committed = true;
                 checkpoint("committed");
                 collectGarbage(registry, publication);
-                return new Report(publication, entries, optedOutLeftOut, withoutConsentLeftOut, newOptouts,
+                return new Report(publication, entries, source.optedOutLeftOut(), source.withoutConsentLeftOut(), newOptouts,
                         lock.recoveredFrom(), Duration.between(started, Instant.now()));
             } catch (IOException e) {
                 throw new EnclaveStorageException("ingest failed, nothing was published: " + e.getMessage(), e);
@@ -226,123 +225,24 @@ public final class Ingest {
     private Map<String, StagedTable> stage(Path staging, Set<String> optedOut, java.nio.file.Path vcf) throws IOException {
         HdfsFiles.mkdirs(storage, staging, 0700);
         Map<String, StagedTable> staged = new LinkedHashMap<>();
-        readParticipants(optedOut);
+        source.readParticipants(optedOut);
         staged.put("participants", writeParticipants(staging));
         checkpoint("table-written:participants");
-        staged.put("diagnoses", stageCsv(staging, SourceTable.DIAGNOSES, DatasetSchemas.DIAGNOSES, (f, p) -> {
-            String code = f.text("icd10");
-            if (!Icd10.isValid(code)) {
-                throw f.fail("icd10", code, "is not a valid ICD-10 code (a letter, two digits, optionally a dot and one or"
-                        + " two characters, e.g. C50.9)");
-            }
-            return new Object[] {p.pseudonym, code, f.date("diagnosed_on")};
-        }));
+        staged.put("diagnoses", stageCsv(staging, SourceTable.DIAGNOSES, DatasetSchemas.DIAGNOSES, source::diagnosis));
         checkpoint("table-written:diagnoses");
-        Set<String> sampleSeen = new HashSet<>();
-        staged.put("samples", stageCsv(staging, SourceTable.SAMPLES, DatasetSchemas.SAMPLES, (f, p) -> {
-            String sampleId = f.text("sample_id");
-            if (!sampleSeen.add(sampleId)) {
-                throw f.fail("sample_id '" + sampleId + "' appears twice");
-            }
-            LocalDate collected = f.date("collected_on");
-            if (collected.isBefore(p.birthDate)) {
-                throw f.fail("collected_on", collected.toString(), "is before the participant's birth date");
-            }
-            return new Object[] {sampleIds.pseudonym(sampleId), p.pseudonym, f.text("biobank"),
-                    f.matching("sample_type", "[a-z][a-z0-9_]*", "lower-case letters, digits and _, e.g. serum"),
-                    Period.between(p.birthDate, collected).getYears(),
-                    f.matching("storage_temperature", "(-?[0-9]{1,3}C|RT)", "degrees Celsius such as -80C, or RT"),
-                    collected};
-        }));
+        staged.put("samples", stageCsv(staging, SourceTable.SAMPLES, DatasetSchemas.SAMPLES, source.samples()));
         checkpoint("table-written:samples");
-        staged.put("lab_results", stageCsv(staging, SourceTable.LAB_RESULTS, DatasetSchemas.LAB_RESULTS, (f, p) ->
-                new Object[] {p.pseudonym,
-                        f.matching("test_code", "[A-Z0-9][A-Z0-9_.-]{0,31}", "upper-case letters, digits, '_', '.', '-'"),
-                        f.number("value"), f.text("unit"), f.date("measured_on")}));
+        staged.put("lab_results", stageCsv(staging, SourceTable.LAB_RESULTS, DatasetSchemas.LAB_RESULTS, source::labResult));
         checkpoint("table-written:lab_results");
-        staged.put("clinical_notes", stageCsv(staging, SourceTable.CLINICAL_NOTES, DatasetSchemas.CLINICAL_NOTES, (f, p) ->
-                new Object[] {p.pseudonym, IdentifierScrubber.scrub(f.freeText("note"), p.identifiers), f.date("written_on")}));
+        staged.put("clinical_notes", stageCsv(staging, SourceTable.CLINICAL_NOTES, DatasetSchemas.CLINICAL_NOTES, source::clinicalNote));
         checkpoint("table-written:clinical_notes");
         staged.putAll(stageVcf(staging, vcf));
         checkpoint("table-written:genotypes");
         return staged;
     }
 
-    private void readParticipants(Set<String> optedOut) throws IOException {
-        String file = SourceTable.PARTICIPANTS.fileName();
-        Map<String, Integer> lineOf = new HashMap<>();
-        try (Reader reader = Files.newBufferedReader(request.source().resolve(file), StandardCharsets.UTF_8);
-                CsvReader csv = new CsvReader(reader, file);
-                Progress.Task task = progress.start(file, -1)) {
-            int[] positions = SourceTable.PARTICIPANTS.positions(csv.readHeader());
-            for (CsvReader.Row row = csv.next(); row != null; row = csv.next()) {
-                Fields f = new Fields(file, SourceTable.PARTICIPANTS.columns(), positions, row);
-                String id = f.text("patient_id");
-                Integer earlier = lineOf.putIfAbsent(id, row.line());
-                if (earlier != null) {
-                    throw f.fail("patient_id repeats the patient of line " + earlier);
-                }
-                LocalDate birth = f.date("birth_date");
-                LocalDate enrolled = f.date("enrolled_on");
-                if (birth.isAfter(enrolled)) {
-                    throw f.fail("birth_date is after enrolled_on");
-                }
-                String pseudonym = participantIds.pseudonym(id);
-                List<String> identifiers = IdentifierScrubber.identifiersOf(id, f.text("hospital_patient_id"), f.text("name"),
-                        f.text("name_kana"), birth, f.text("address"), f.text("phone"), f.text("insurance_number"));
-                participants.put(id, new SourceParticipant(pseudonym, f.oneOf("sex", SEXES), birth, f.oneOf("region", REGIONS),
-                        enrolled, identifiers, optedOut.contains(pseudonym)));
-                task.advance(1);
-            }
-        }
-        file = SourceTable.CONSENTS.fileName();
-        Set<String> consented = new HashSet<>();
-        try (Reader reader = Files.newBufferedReader(request.source().resolve(file), StandardCharsets.UTF_8);
-                CsvReader csv = new CsvReader(reader, file)) {
-            int[] positions = SourceTable.CONSENTS.positions(csv.readHeader());
-            for (CsvReader.Row row = csv.next(); row != null; row = csv.next()) {
-                Fields f = new Fields(file, SourceTable.CONSENTS.columns(), positions, row);
-                SourceParticipant p = participant(f);
-                if (!consented.add(f.text("patient_id"))) {
-                    throw f.fail("a second consent record for the same patient (one per patient expected)");
-                }
-                List<String> codes;
-                try {
-                    codes = new ArrayList<>(DuoCodes.parse(f.raw("duo_codes")));
-                } catch (IllegalArgumentException e) {
-                    throw f.fail("duo_codes", f.raw("duo_codes"), e.getMessage());
-                }
-                boolean flag = f.bool("commercial_use_prohibited");
-                f.date("consented_on");
-                // The stricter of the flag and the DUO modifiers wins, and both then agree.
-                boolean prohibited = flag || codes.stream().anyMatch(DuoCodes.NON_COMMERCIAL::contains);
-                if (prohibited && codes.stream().noneMatch(DuoCodes.NON_COMMERCIAL::contains)) {
-                    codes.add("NPU");
-                }
-                p.duoCodes = List.copyOf(codes);
-                p.commercialUseProhibited = prohibited;
-                p.consented = true;
-            }
-        }
-        for (SourceParticipant p : participants.values()) {
-            if (p.optedOut) {
-                optedOutLeftOut++;
-            } else if (!p.consented) {
-                withoutConsentLeftOut++;
-            }
-        }
-    }
-
-    private SourceParticipant participant(Fields f) {
-        SourceParticipant p = participants.get(f.text("patient_id"));
-        if (p == null) {
-            throw f.fail("patient_id has no row in " + SourceTable.PARTICIPANTS.fileName());
-        }
-        return p;
-    }
-
     private StagedTable writeParticipants(Path staging) throws IOException {
-        List<SourceParticipant> included = participants.values().stream()
+        List<SourceParticipant> included = source.participants().stream()
                 .filter(SourceParticipant::isIncluded)
                 .sorted(Comparator.comparing(p -> p.pseudonym))
                 .toList();
@@ -366,31 +266,20 @@ public final class Ingest {
         return low + "-" + (low + 9);
     }
 
-    @FunctionalInterface
-    private interface RowMapper {
-        Object[] map(Fields fields, SourceParticipant participant);
-    }
-
-    private StagedTable stageCsv(Path staging, SourceTable table, TableSchema schema, RowMapper mapper) throws IOException {
-        String file = table.fileName();
-        try (Reader reader = Files.newBufferedReader(request.source().resolve(file), StandardCharsets.UTF_8);
-                CsvReader csv = new CsvReader(reader, file);
-                SortedStage stage = new SortedStage(storage.configuration(), new Path(staging, schema.name()), schema,
-                        request.rowsPerFile(), SortedStage.BY_ALL_COLUMNS);
-                Progress.Task task = progress.start(file, -1)) {
-            int[] positions = table.positions(csv.readHeader());
-            for (CsvReader.Row row = csv.next(); row != null; row = csv.next()) {
-                Fields f = new Fields(file, table.columns(), positions, row);
-                SourceParticipant p = participant(f);
-                // Map (and so validate) every row, also those of people left out: bad input is bad input.
-                Object[] out = mapper.map(f, p);
-                if (p.isIncluded()) {
-                    stage.add(out);
+    private StagedTable stageCsv(Path staging, SourceTable table, TableSchema schema, IngestSource.RowMapper mapper) throws IOException {
+        try (SortedStage stage = new SortedStage(storage.configuration(), new Path(staging, schema.name()), schema,
+                request.rowsPerFile(), SortedStage.BY_ALL_COLUMNS)) {
+            source.eachRow(table, mapper, row -> {
+                try {
+                    stage.add(row);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
                 }
-                task.advance(1);
-            }
+            });
             List<DatasetRegistry.DataFile> files = stage.finish();
             return new StagedTable(files.stream().mapToLong(DatasetRegistry.DataFile::rows).sum(), files);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
         }
     }
 
@@ -406,26 +295,17 @@ public final class Ingest {
                         DatasetSchemas.GENOTYPES, request.rowsPerFile())) {
             Integer[] counts = {0, 1, 2};
             new VcfSource(vcf).read((samples, headerLine) -> {
+                List<SourceParticipant> columns = source.vcfSamples(samples, headerLine);
                 pseudonyms[0] = new Binary[samples.size()];
-                Set<String> seen = new HashSet<>();
                 List<Integer> included = new ArrayList<>();
-                for (int i = 0; i < samples.size(); i++) {
-                    String sample = samples.get(i);
-                    if (!seen.add(sample)) {
-                        throw new ValidationException(vcf.getFileName() + " line " + headerLine + ": sample column " + (i + 10)
-                                + " repeats an earlier sample");
-                    }
-                    SourceParticipant p = participants.get(sample);
-                    if (p == null) {
-                        throw new ValidationException(vcf.getFileName() + " line " + headerLine + ": sample column " + (i + 10)
-                                + " has no row in " + SourceTable.PARTICIPANTS.fileName());
-                    }
+                for (int i = 0; i < columns.size(); i++) {
+                    SourceParticipant p = columns.get(i);
                     if (p.isIncluded()) {
                         pseudonyms[0][i] = Binary.fromConstantByteArray(p.pseudonym.getBytes(StandardCharsets.UTF_8));
                         included.add(i);
                     }
                 }
-                included.sort(Comparator.comparing(i -> participants.get(samples.get(i)).pseudonym));
+                included.sort(Comparator.comparing(i -> columns.get(i).pseudonym));
                 order[0] = included.stream().mapToInt(Integer::intValue).toArray();
             }, (variantId, chrom, pos, ref, alt, altCounts, line) -> {
                 variants.write(new Object[] {variantId, chrom, pos, ref, alt});
@@ -500,20 +380,7 @@ public final class Ingest {
         return time + "-" + HexFormat.of().formatHex(random);
     }
 
-    private static List<String> fileNames() {
-        List<String> names = new ArrayList<>();
-        for (SourceTable t : SourceTable.values()) {
-            names.add(t.fileName());
-        }
-        names.add(VCF);
-        return names;
-    }
-
-    private static void checkpoint(String name) {
-        if (name.equals(System.getProperty(HALT_PROPERTY))) {
-            System.err.println("enclave.test.haltAt: halting at " + name);
-            System.err.flush();
-            Runtime.getRuntime().halt(86);
-        }
+    private void checkpoint(String name) {
+        checkpoints.reached(name);
     }
 }

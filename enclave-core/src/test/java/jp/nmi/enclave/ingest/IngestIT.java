@@ -344,11 +344,10 @@ class IngestIT {
             DatasetRegistry before = new DatasetRegistryStore(storage).require();
             String target = hdfs.uri() + storage.layout().root().toUri().getPath();
 
-            EnclaveProcess.Result crashed = EnclaveProcess.run(List.of("-Denclave.test.haltAt=" + checkpoint),
-                    "ingest", "--source", source.toString(), "--target", target, "--keystore", keys.toString(),
-                    "--optout", source.resolve("optout.csv").toString(), "--audit-unanchored");
+            EnclaveProcess.Result crashed = EnclaveProcess.runMain(CrashingIngest.class.getName(), List.of(), checkpoint, target,
+                    source.toString(), keys.toString(), source.resolve("optout.csv").toString());
             assertThat(crashed.exitCode()).as(crashed.stderr()).isEqualTo(86);
-            assertThat(crashed.stderr()).contains("halting at " + checkpoint);
+            assertThat(crashed.stderr()).contains("crashing ingest: halting at " + checkpoint);
 
             assertThat(new DatasetRegistryStore(storage).require()).isEqualTo(before);
             for (DatasetRegistry.Entry e : before.datasets()) {

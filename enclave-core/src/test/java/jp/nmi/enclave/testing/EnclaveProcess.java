@@ -18,10 +18,15 @@ public final class EnclaveProcess {
     private EnclaveProcess() {}
 
     public static Result run(List<String> jvmArgs, String... args) throws IOException, InterruptedException {
+        return runMain("jp.nmi.enclave.cli.EnclaveCli", jvmArgs, args);
+    }
+
+    /** Runs {@code mainClass}, from the enclave's classes or its tests', in a JVM of its own. */
+    public static Result runMain(String mainClass, List<String> jvmArgs, String... args) throws IOException, InterruptedException {
         Path root = enclaveRoot();
         Path module = root.resolve("enclave-core");
-        String classpath = module.resolve("target/classes") + java.io.File.pathSeparator
-                + Files.readString(module.resolve("target/classpath.txt")).trim();
+        String classpath = module.resolve("target/classes") + java.io.File.pathSeparator + module.resolve("target/test-classes")
+                + java.io.File.pathSeparator + Files.readString(module.resolve("target/classpath.txt")).trim();
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("@" + root.resolve("infra/jvm/java17.options"));
@@ -29,7 +34,7 @@ public final class EnclaveProcess {
         command.addAll(jvmArgs);
         command.add("-cp");
         command.add(classpath);
-        command.add("jp.nmi.enclave.cli.EnclaveCli");
+        command.add(mainClass);
         command.addAll(List.of(args));
         Path out = Files.createTempFile("enclave-out", ".txt");
         Path err = Files.createTempFile("enclave-err", ".txt");
