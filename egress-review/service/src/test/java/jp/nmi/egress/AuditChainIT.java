@@ -191,6 +191,17 @@ class AuditChainIT {
             assertThatThrownBy(() -> s.execute("CREATE ROLE mallory SUPERUSER")).isInstanceOf(SQLException.class)
                     .hasMessageContaining("must be superuser to create superusers");
         }
+        // each writer anchors its own log only, and no role can plant operators where another resolves names
+        try (Connection c = fx.db.dataSource().getConnection(); Statement s = c.createStatement()) {
+            assertThatThrownBy(() -> s.executeUpdate("INSERT INTO audit_anchor.anchor (log, seq, hash) VALUES ('enclave', 999999, 'x')"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("row-level security");
+        }
+        try (Connection c = fx.db.auditAnchorDataSource().getConnection(); Statement s = c.createStatement()) {
+            assertThatThrownBy(() -> s.executeUpdate("INSERT INTO audit_anchor.anchor (log, seq, hash) VALUES ('egress', 999999, 'x')"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("row-level security");
+            assertThatThrownBy(() -> s.execute("CREATE FUNCTION public.f(text, varchar) RETURNS boolean LANGUAGE sql AS 'SELECT false'"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("permission denied for schema public");
+        }
         java.nio.file.Path secrets = jp.nmi.enclave.db.EgressDatabase.secretsDirectory(fx.dir);
         assertThat(java.nio.file.Files.getPosixFilePermissions(secrets))
                 .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,

@@ -66,7 +66,9 @@ public final class JdbcAuditAnchor implements AuditAnchor {
 
     static SortedMap<Long, String> read(Connection c, String log) throws SQLException {
         SortedMap<Long, String> out = new TreeMap<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT seq, hash FROM audit_anchor.anchor WHERE log = ? ORDER BY seq")) {
+        // ?::text: an exact text = text comparison, which no operator planted in a writable schema can shadow
+        try (PreparedStatement s = c.prepareStatement("SELECT seq, hash FROM audit_anchor.anchor WHERE log OPERATOR(pg_catalog.=) ?::text"
+                + " ORDER BY seq")) {
             s.setString(1, log);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {

@@ -101,6 +101,8 @@ final class Allowlist {
     private final Map<String, String[]> deniedClasses = new HashMap<>();
     /** Implementation class (simple name) of every registry function, to its name: for messages. */
     private final Map<String, String> functionNames = new HashMap<>();
+    /** Every registry function's name to its implementation class (simple name). */
+    private final Map<String, String> registryClasses = new HashMap<>();
     private final Set<String> settable;
     private final Map<String, String> deniedFunctions;
     /** Data source class name to its name in the allowlist and its rule. */
@@ -137,6 +139,7 @@ final class Allowlist {
             String name = id.funcName();
             String cls = simpleName(info.getClassName());
             functionNames.putIfAbsent(cls, name);
+            registryClasses.put(name.toLowerCase(java.util.Locale.ROOT), cls);
             if (doc.functions().deny().containsKey(name)) {
                 deniedClasses.put(cls, new String[] {name, doc.functions().deny().get(name)});
             } else if (groups.contains(info.getGroup()) || allowed.contains(name)) {
@@ -236,6 +239,24 @@ final class Allowlist {
         String n = name.strip();
         return dataSourceClasses.containsKey(n)
                 || dataSourceClasses.values().stream().anyMatch(e -> e.getKey().equalsIgnoreCase(n));
+    }
+
+    /**
+     * Why a function a statement names is refused, if it is a function of Spark's registry (or the
+     * enclave's) that is not allowed; empty for allowed and unknown names (Spark says what is
+     * unknown). Screened before analysis, which folds some expressions (a {@code VALUES} row, a
+     * {@code LIMIT}) before any check rule sees them.
+     */
+    Optional<String> functionNameDenial(String name) {
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        if (deniedFunctions.containsKey(n)) {
+            return Optional.of(deniedFunctions.get(n));
+        }
+        String cls = registryClasses.get(n);
+        if (cls != null && !expressionClasses.contains(cls)) {
+            return Optional.of(deniedClasses.containsKey(cls) ? deniedClasses.get(cls)[1] : "it is not on the enclave's allowlist");
+        }
+        return Optional.empty();
     }
 
     /** The allowlist's data source names, for messages. */

@@ -83,6 +83,7 @@ final class ApplyPolicies extends Rule<LogicalPlan> {
     private LogicalPlan wrap(LogicalRelation relation, CatalogTable table, AuthzContext context, StatementTrace trace) {
         String database = table.identifier().database().isDefined() ? table.identifier().database().get() : "default";
         String name = table.identifier().table();
+        checkReadOptions(relation, table);
         boolean workspace = context.scope().isWorkspaceDatabase(database);
         RangerAuthorizer authorizer = context.authorizer();
         Principal principal = trace.principal();
@@ -90,7 +91,17 @@ final class ApplyPolicies extends Rule<LogicalPlan> {
         boolean project = !workspace && context.scope().isProjectDatabase(database);
         // An audience of its own (industry members of a non-commercial project) reads files that hold
         // only the participants it may see; the policies below are applied to them all the same.
-        LogicalRelation source = project ? context.audienceRelation(principal, name).orElse(relation) : relation;
+        LogicalRelation source = relation;
+        if (project && context.audienceOf(principal).isPresent()) {
+            Optional<LogicalRelation> own = context.audienceRelation(principal, name);
+            boolean personLevel = Scala.list(relation.output()).stream().anyMatch(a -> a.name().equalsIgnoreCase("participant_id"));
+            if (own.isEmpty() && personLevel) {
+                // an audience reads its own copy of every table that holds people, or nothing
+                throw new jp.nmi.enclave.error.AccessDeniedException("the audience of " + principal.user() + " has no copy of "
+                        + database + "." + name + "; the statement is not run");
+            }
+            source = own.orElse(relation);
+        }
         LogicalRelation inner = source.newInstance();
         Set<Long> policies = new HashSet<>();
         LogicalPlan child = inner;
@@ -141,6 +152,28 @@ final class ApplyPolicies extends Rule<LogicalPlan> {
         // inner is a fresh instance made above, never one Spark caches and shares between queries
         inner.setTagValue(INNER, marker);
         return secured;
+    }
+
+    /**
+     * A table is read with the options it was registered with and nothing more: options a statement
+     * adds ({@code WITH (...)}, however it got past the parser) reach the Hadoop configuration its
+     * files are listed and read with.
+     */
+    private static void checkReadOptions(LogicalRelation relation, CatalogTable table) {
+        if (!(relation.relation() instanceof org.apache.spark.sql.execution.datasources.HadoopFsRelation h)) {
+            return;
+        }
+        java.util.Set<String> allowed = new java.util.HashSet<>();
+        scala.jdk.javaapi.CollectionConverters.asJava(table.storage().properties()).keySet()
+                .forEach(k -> allowed.add(k.toLowerCase(java.util.Locale.ROOT)));
+        allowed.add("path");
+        allowed.add(ROW_FILTERED.toLowerCase(java.util.Locale.ROOT));
+        for (String key : scala.jdk.javaapi.CollectionConverters.asJava(h.options()).keySet()) {
+            if (!allowed.contains(key.toLowerCase(java.util.Locale.ROOT))) {
+                throw jp.nmi.enclave.error.AccessDeniedException.denyPlanNode("reading " + table.identifier().unquotedString()
+                        + " with options", "a table is read as the enclave registered it");
+            }
+        }
     }
 
     /** {@code condition} with each of its conjuncts marked as the policy's. */

@@ -210,14 +210,7 @@ final class ContributorLineage {
                 }
             }
         } else if (plan instanceof Filter filter) {
-            filter.condition().foreach(x -> {
-                if (x instanceof SubqueryExpression s && !(s instanceof org.apache.spark.sql.catalyst.expressions.ListQuery)
-                        && !s.isCorrelated()) {
-                    // the same for every row: it keeps or drops the whole output by something about other people
-                    throw new Untraceable("the query keeps or drops its rows by a subquery that is not about each row");
-                }
-                return BoxedUnit.UNIT;
-            });
+            checkFilterSubqueries(filter);
         } else if (!(plan instanceof CTERelationRef || plan instanceof WithCTE || passesRowsThrough(plan))) {
             throw new Untraceable("the query uses " + plan.nodeName() + ", through which the enclave cannot follow each row's"
                     + " contributor");
@@ -232,6 +225,136 @@ final class ContributorLineage {
         for (LogicalPlan child : Scala.list(plan.children())) {
             checkRows(child);
         }
+    }
+
+    /**
+     * A filter may keep or drop a row by a subquery only about that row's participant:
+     * {@code participant_id IN (SELECT participant_id FROM ...)}. Anything else (EXISTS, a scalar
+     * subquery, IN with another left side) can keep or drop the whole output by one person's data.
+     */
+    private void checkFilterSubqueries(Filter filter) {
+        java.util.Set<SubqueryExpression> allowed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        filter.condition().foreach(x -> {
+            if (x instanceof org.apache.spark.sql.catalyst.expressions.InSubquery in) {
+                List<Expression> values = Scala.list(in.values());
+                boolean aboutTheRow = values.size() == 1 && values.get(0) instanceof AttributeReference a && traces(filter.child(), a);
+                if (!aboutTheRow) {
+                    throw new Untraceable("the query keeps or drops rows by IN (subquery) about something else than each row's "
+                            + CONTRIBUTOR);
+                }
+                if (readsWorkspace(in.query().plan())) {
+                    throw new Untraceable("the query keeps or drops rows by a workspace table, whose columns the analyst made");
+                }
+                allowed.add(in.query());
+            }
+            return BoxedUnit.UNIT;
+        });
+        filter.condition().foreach(x -> {
+            if (x instanceof SubqueryExpression sub && !allowed.contains(sub)) {
+                throw new Untraceable("the query keeps or drops rows by a subquery that is not about each row's " + CONTRIBUTOR
+                        + " (write it as " + CONTRIBUTOR + " IN (SELECT " + CONTRIBUTOR + " FROM ...))");
+            }
+            return BoxedUnit.UNIT;
+        });
+    }
+
+    private boolean traces(LogicalPlan plan, AttributeReference a) {
+        try {
+            Origin o = trace(plan, a.exprId().id());
+            return o.person() && !o.relation().workspace();
+        } catch (Untraceable e) {
+            return false;
+        }
+    }
+
+    private static boolean readsWorkspace(LogicalPlan plan) {
+        boolean[] found = {false};
+        plan.foreach(node -> {
+            Option<SecuredRelation> m = node.getTagValue(ApplyPolicies.SECURED);
+            if (m.isDefined() && m.get().workspace()) {
+                found[0] = true;
+            }
+            for (Expression e : Scala.list(node.expressions())) {
+                e.foreach(x -> {
+                    if (x instanceof SubqueryExpression s && readsWorkspace(s.plan())) {
+                        found[0] = true;
+                    }
+                    return BoxedUnit.UNIT;
+                });
+            }
+            return BoxedUnit.UNIT;
+        });
+        return found[0];
+    }
+
+    /**
+     * The column of a project table an output attribute of {@code plan} is, unchanged
+     * ({@code participants.participant_id}), if it is one.
+     */
+    static Optional<String> sourceColumn(LogicalPlan plan, long exprId) {
+        ContributorLineage lineage = new ContributorLineage();
+        lineage.collectCtes(plan);
+        try {
+            return Optional.of(lineage.column(plan, exprId));
+        } catch (Untraceable e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Like {@link #trace}, for any column: the secured relation's column the attribute is, unchanged. */
+    private String column(LogicalPlan plan, long id) {
+        Option<SecuredRelation> marker = plan.getTagValue(ApplyPolicies.SECURED);
+        if (marker.isDefined()) {
+            for (NamedExpression e : Scala.list(((Project) plan).projectList())) {
+                if (e.exprId().id() == id) {
+                    return marker.get().table() + "." + e.name().toLowerCase(Locale.ROOT);
+                }
+            }
+            throw new Untraceable("not a column");
+        }
+        if (plan instanceof Project project) {
+            for (NamedExpression e : Scala.list(project.projectList())) {
+                if (e.exprId().id() == id) {
+                    Expression value = e instanceof Alias alias ? alias.child() : (Expression) e;
+                    if (value instanceof AttributeReference a) {
+                        return column(project.child(), a.exprId().id());
+                    }
+                    throw new Untraceable("computed");
+                }
+            }
+            throw new Untraceable("not found");
+        }
+        if (plan instanceof Aggregate aggregate) {
+            for (NamedExpression e : Scala.list(aggregate.aggregateExpressions())) {
+                if (e.exprId().id() == id) {
+                    Expression value = e instanceof Alias alias ? alias.child() : (Expression) e;
+                    if (value instanceof AttributeReference a) {
+                        return column(aggregate.child(), a.exprId().id());
+                    }
+                    throw new Untraceable("computed");
+                }
+            }
+            throw new Untraceable("not found");
+        }
+        if (plan instanceof CTERelationRef ref && ctes.containsKey(ref.cteId())) {
+            List<Attribute> refOutput = Scala.list(ref.output());
+            List<Attribute> defOutput = Scala.list(ctes.get(ref.cteId()).output());
+            for (int i = 0; i < refOutput.size(); i++) {
+                if (refOutput.get(i).exprId().id() == id) {
+                    return column(ctes.get(ref.cteId()).child(), defOutput.get(i).exprId().id());
+                }
+            }
+            throw new Untraceable("not found");
+        }
+        if (plan instanceof WithCTE with) {
+            return column(with.plan(), id);
+        }
+        for (LogicalPlan child : Scala.list(plan.children())) {
+            if (attribute(child, id) != null) {
+                return column(child, id);
+            }
+        }
+        throw new Untraceable("not found");
     }
 
     private boolean joinedOnContributor(Join join) {

@@ -125,6 +125,17 @@ final class EnclaveParser implements ParserInterface {
     }
 
     private static void screenNode(LogicalPlan node, Allowlist allowlist) {
+        for (org.apache.spark.sql.catalyst.expressions.Expression e : Scala.list(node.expressions())) {
+            e.foreach(x -> {
+                if (x instanceof org.apache.spark.sql.catalyst.analysis.UnresolvedFunction f && f.nameParts().size() == 1) {
+                    String fn = f.nameParts().head();
+                    allowlist.functionNameDenial(fn).ifPresent(reason -> {
+                        throw jp.nmi.enclave.error.AccessDeniedException.denyFunction(fn.toLowerCase(java.util.Locale.ROOT), reason);
+                    });
+                }
+                return scala.runtime.BoxedUnit.UNIT;
+            });
+        }
         String name = node.getClass().getSimpleName();
         java.util.Optional<String> denial = allowlist.parserDenial(name);
         if (denial.isPresent()) {

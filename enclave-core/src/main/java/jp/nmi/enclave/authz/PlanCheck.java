@@ -256,6 +256,7 @@ final class PlanCheck {
             checkOptions(insert.provider(), rule, insert.storage());
             String target = WriteTargets.outboxDirectory(insert.storage().locationUri(), context.fileSystem(),
                     context.scope().outboxPath());
+            checkNoSampleIds(target, insert.query());
             context.writeGuard().checkOutboxDirectory(user, target);
             trace.recordOutboxDirectory(target);
             visitPlan(insert.query());
@@ -264,6 +265,7 @@ final class PlanCheck {
         if (plan instanceof CreateDataSourceTableAsSelectCommand ctas) {
             checkWorkspaceTableCreation(ctas.table(), user);
             checkWorkspaceColumns(qualified(ctas.table().identifier()), ctas.query().schema());
+            checkNoSampleIds(qualified(ctas.table().identifier()), ctas.query());
             // the command writes its files through a nested insert, checked against this
             trace.expectWrite(context.scope().workspaceDirectoryOf(user) + "/" + ctas.table().identifier().table().toLowerCase(java.util.Locale.ROOT));
             visitPlan(ctas.query());
@@ -292,7 +294,17 @@ final class PlanCheck {
             }
             CatalogTable table = insert.catalogTable().get();
             checkOwnWorkspace(table.identifier(), user, "writing to");
+            java.util.Set<String> registered = new java.util.HashSet<>();
+            scala.jdk.javaapi.CollectionConverters.asJava(table.storage().properties()).keySet()
+                    .forEach(k -> registered.add(k.toLowerCase(java.util.Locale.ROOT)));
+            registered.add("path");
+            for (String key : scala.jdk.javaapi.CollectionConverters.asJava(insert.options()).keySet()) {
+                if (!registered.contains(key.toLowerCase(java.util.Locale.ROOT))) {
+                    throw AccessDeniedException.denyWrite(qualified(table.identifier()), "a table is written as it was made: no options");
+                }
+            }
             dataSource(insert.fileFormat().getClass().getName(), Allowlist.DataSourceUse.WORKSPACE_TABLE, "a workspace table");
+            checkNoSampleIds(qualified(table.identifier()), insert.query());
             visitPlan(insert.query());
             return;
         }
@@ -393,6 +405,21 @@ final class PlanCheck {
             if (!(t instanceof org.apache.spark.sql.types.AtomicType) || t instanceof org.apache.spark.sql.types.BinaryType) {
                 throw AccessDeniedException.denyWrite(table, "column " + f.name() + " is " + f.dataType().simpleString()
                         + "; workspace tables hold plain values and arrays of them (flatten structs and maps)");
+            }
+        }
+    }
+
+    /**
+     * Workspace tables keep no sample pseudonyms: participants who opt out (or leave an audience)
+     * are found in derived data by their participant pseudonym, and a sample's cannot be traced
+     * back to them once the extract no longer holds it.
+     */
+    private static void checkNoSampleIds(String table, LogicalPlan query) {
+        for (Attribute a : Scala.list(query.output())) {
+            Optional<String> source = ContributorLineage.sourceColumn(query, a.exprId().id());
+            if (source.isPresent() && source.get().endsWith(".sample_id")) {
+                throw AccessDeniedException.denyWrite(table, "column " + a.name() + " is " + source.get() + "; workspace tables keep"
+                        + " participants by participant_id, not by their samples");
             }
         }
     }

@@ -53,6 +53,15 @@ final class AuditCommand implements Runnable {
         @Option(names = "--egress-jdbc", paramLabel = "URL", description = "The egress service's PostgreSQL (jdbc:postgresql://...).")
         String egressJdbc;
 
+        @Option(names = "--audit-anchor-jdbc", paramLabel = "URL",
+                description = "With --log: the PostgreSQL where its events are anchored (role --audit-anchor-user, password from"
+                        + " $ENCLAVE_AUDIT_ANCHOR_PASSWORD). Without it a log given by --log is checked unanchored, and says so.")
+        String auditAnchorJdbc;
+
+        @Option(names = "--audit-anchor-user", paramLabel = "NAME", defaultValue = "enclave_audit",
+                description = "Its role (default: ${DEFAULT-VALUE}).")
+        String auditAnchorUser;
+
         @Option(names = "--egress-db-user", paramLabel = "NAME", defaultValue = "egress",
                 description = "Its user with --egress-jdbc (default: ${DEFAULT-VALUE}).")
         String egressDbUser;
@@ -62,8 +71,15 @@ final class AuditCommand implements Runnable {
             Path file = where.log != null ? where.log : where.embedded.toAbsolutePath().resolve("audit").resolve("enclave-audit.jsonl");
             boolean intact;
             // embedded: with the anchors, so that a log cut short is found like an altered one
-            try (AuditTrail log = where.embedded != null ? AuditTrail.embedded(where.embedded, file) : AuditTrail.unanchored(file)) {
+            boolean anchored = where.embedded != null || auditAnchorJdbc != null;
+            try (AuditTrail log = where.embedded != null ? AuditTrail.embedded(where.embedded, file)
+                    : auditAnchorJdbc != null ? AuditTrail.anchored(file, auditAnchorJdbc, auditAnchorUser) : AuditTrail.unanchored(file)) {
                 intact = report("audit log " + file, log.verify(), "line");
+            }
+            if (intact && !anchored) {
+                spec.commandLine().getErr().println("audit log " + file + ": not anchored: events cut off its end would not be noticed;"
+                        + " give --audit-anchor-jdbc to compare it with its anchors");
+                spec.commandLine().getErr().flush();
             }
             jp.nmi.enclave.db.EgressDatabase db = null;
             if (egressJdbc != null) {

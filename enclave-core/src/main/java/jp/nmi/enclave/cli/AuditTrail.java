@@ -61,6 +61,13 @@ final class AuditTrail implements AuditLog, AutoCloseable {
         return this;
     }
 
+    /** For commands that change nothing (plan): any append is a bug, refused. */
+    static AuditTrail readOnly(Path file) {
+        return new AuditTrail(() -> {
+            throw new IllegalStateException("this command changes nothing and writes nothing to the audit log " + file);
+        });
+    }
+
     private synchronized FileAuditLog log() {
         if (opened == null) {
             opened = opener.get();

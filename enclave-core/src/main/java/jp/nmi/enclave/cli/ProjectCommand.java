@@ -68,7 +68,7 @@ final class ProjectCommand implements Runnable {
             ProjectSpec projectSpec = ProjectSpecParser.parse(file);
             PrintWriter out = spec.commandLine().getOut();
             // plan changes nothing and writes nothing to the audit log
-            try (EnclaveStorage s = storage.open(); AuditTrail audit = AuditTrail.unanchored(storage.auditLogFile())) {
+            try (EnclaveStorage s = storage.open(); AuditTrail audit = AuditTrail.readOnly(storage.auditLogFile())) {
                 ProjectReconciler.Plan plan = reconciler(s, storage, audit).plan(projectSpec);
                 if (plan.isEmpty()) {
                     out.println("No changes: " + projectSpec.id() + " is as its spec says.");
@@ -113,6 +113,7 @@ final class ProjectCommand implements Runnable {
                                 state.extract().participants(), state.extract().tables().size(), storage.policyPublisher().describe());
                     }
                 }
+                storage.refreshNotebookAccess(s, out);
             }
             out.flush();
             return EnclaveCli.EXIT_OK;
@@ -240,6 +241,7 @@ final class ProjectCommand implements Runnable {
                 }
                 out.println("Destruction certificate: " + (certificateDir == null ? Path.of("") : certificateDir).toAbsolutePath()
                         .resolve(id + "-destruction-certificate.json") + " (signature " + c.signature() + ")");
+                storage.refreshNotebookAccess(s, out);
                 out.flush();
                 return c.allChecksPassed() ? EnclaveCli.EXIT_OK : EnclaveCli.EXIT_ERROR;
             }

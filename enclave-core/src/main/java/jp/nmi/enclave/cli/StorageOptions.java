@@ -79,6 +79,32 @@ public final class StorageOptions {
                     + " its end would go unnoticed).")
     boolean auditUnanchored;
 
+    @Option(names = "--notebook-conf", paramLabel = "DIR",
+            description = "The notebook server's configuration directory, where project apply and close keep the notebooks' access file"
+                    + " (embedded: DIR/zeppelin/conf; with --target: $ENCLAVE_NOTEBOOK_CONF, or none).")
+    Path notebookConf;
+
+    /** Where the notebooks' access file goes, if this enclave has a notebook server. */
+    public java.util.Optional<Path> notebookConfig() {
+        if (notebookConf != null) {
+            return java.util.Optional.of(notebookConf);
+        }
+        if (where.embedded != null) {
+            return java.util.Optional.of(jp.nmi.enclave.notebook.NotebookAccess.embeddedConfigDirectory(where.embedded));
+        }
+        String env = System.getenv("ENCLAVE_NOTEBOOK_CONF");
+        return env != null && !env.isBlank() ? java.util.Optional.of(Path.of(env)) : java.util.Optional.empty();
+    }
+
+    /** Brings the notebooks' access file in line with the projects and the directory, and says so. */
+    void refreshNotebookAccess(EnclaveStorage storage, java.io.PrintWriter out) {
+        java.util.Optional<Path> dir = notebookConfig();
+        if (dir.isPresent() && jp.nmi.enclave.notebook.NotebookAccess.write(storage, dir.get())) {
+            out.println("Notebooks: access regenerated in " + dir.get().resolve(jp.nmi.enclave.notebook.NotebookAccess.FILE)
+                    + " (the notebook server follows within seconds).");
+        }
+    }
+
     public Path policyFile() {
         if (policies != null) {
             return policies;

@@ -143,6 +143,8 @@ public final class EgressDatabase implements AutoCloseable {
     private static void secure(EmbeddedPostgres pg, Path data, Path secrets) throws IOException, SQLException {
         DataSource admin = dataSource(url(pg.getPort()), ADMIN, secret(secrets, ADMIN));
         try (Connection c = admin.getConnection(); Statement s = c.createStatement()) {
+            // the administrator resolves nothing anyone else could have created
+            s.execute("SET search_path = pg_catalog");
             s.execute("ALTER ROLE " + ADMIN + " PASSWORD '" + secret(secrets, ADMIN) + "'");
             for (String role : List.of(EGRESS, AUDIT)) {
                 s.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" + role + "') THEN CREATE ROLE " + role
@@ -150,7 +152,13 @@ public final class EgressDatabase implements AutoCloseable {
                 s.execute("ALTER ROLE " + role + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '"
                         + secret(secrets, role) + "'");
             }
+            // only the egress service creates objects, and only in its own schema; no role resolves
+            // names in schemas others could write first (operators planted in public: CVE-2018-1058)
+            s.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
             s.execute("GRANT ALL ON SCHEMA public TO " + EGRESS);
+            // pg_catalog is searched first whenever a path does not name it: no object in public shadows a built-in
+            s.execute("ALTER ROLE " + EGRESS + " SET search_path = public");
+            s.execute("ALTER ROLE " + AUDIT + " SET search_path = pg_catalog");
             // a database an earlier version set up as the administrator: hand the egress schema to its role
             s.execute("DO $$ DECLARE r record; BEGIN"
                     + " FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner = '" + ADMIN + "' LOOP"
@@ -195,7 +203,15 @@ public final class EgressDatabase implements AutoCloseable {
                 "REVOKE ALL ON SCHEMA audit_anchor FROM PUBLIC",
                 "REVOKE ALL ON audit_anchor.anchor FROM PUBLIC",
                 "GRANT USAGE ON SCHEMA audit_anchor TO " + EGRESS + ", " + AUDIT,
-                "GRANT SELECT, INSERT ON audit_anchor.anchor TO " + EGRESS + ", " + AUDIT);
+                "GRANT SELECT, INSERT ON audit_anchor.anchor TO " + EGRESS + ", " + AUDIT,
+                // each writer anchors its own log only: neither can fill the other's numbers in advance
+                "ALTER TABLE audit_anchor.anchor ENABLE ROW LEVEL SECURITY",
+                "DROP POLICY IF EXISTS anchors_read ON audit_anchor.anchor",
+                "CREATE POLICY anchors_read ON audit_anchor.anchor FOR SELECT USING (true)",
+                "DROP POLICY IF EXISTS egress_anchors ON audit_anchor.anchor",
+                "CREATE POLICY egress_anchors ON audit_anchor.anchor FOR INSERT TO " + EGRESS + " WITH CHECK (log = 'egress')",
+                "DROP POLICY IF EXISTS enclave_anchors ON audit_anchor.anchor",
+                "CREATE POLICY enclave_anchors ON audit_anchor.anchor FOR INSERT TO " + AUDIT + " WITH CHECK (log = 'enclave')");
     }
 
     private static void ensureSecrets(Path secrets) throws IOException {
@@ -251,6 +267,27 @@ public final class EgressDatabase implements AutoCloseable {
             return true;
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /**
+     * Connections as the audit writer's role to the embedded database another process runs for
+     * the enclave in {@code dir} (a notebook interpreter's anchors): never starts a server, and
+     * never holds the other roles' passwords beyond reading its own.
+     *
+     * @throws EnclaveStorageException if no server runs for the directory
+     */
+    public static DataSource runningAuditAnchor(Path dir) {
+        Path runFile = dir.toAbsolutePath().resolve("run").resolve("egress-db.port");
+        try {
+            int port = Integer.parseInt(Files.readString(runFile).trim());
+            if (!isListening(port)) {
+                throw new EnclaveStorageException("the enclave's PostgreSQL (port " + port + ") does not answer: is ./enclave up running?");
+            }
+            return dataSource(url(port), AUDIT, secret(secretsDirectory(dir), AUDIT));
+        } catch (IOException | NumberFormatException e) {
+            throw new EnclaveStorageException("no enclave process runs the PostgreSQL of " + dir + " (" + runFile + ": " + e.getMessage()
+                    + "): start it with ./enclave up", e);
         }
     }
 

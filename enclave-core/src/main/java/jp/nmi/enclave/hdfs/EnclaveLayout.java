@@ -14,6 +14,7 @@ import org.apache.hadoop.fs.Path;
  * &lt;root&gt;/optout/registry.json                 provider pseudonyms of opted-out patients
  * &lt;root&gt;/projects/&lt;id&gt;/{extract,workspace,outbox}/
  * &lt;root&gt;/egress/quarantine/&lt;request&gt;/&lt;sha256&gt;
+ * &lt;root&gt;/egress/pending/&lt;project&gt;/&lt;request&gt;     open requests (closure refuses while any)
  * </pre>
  */
 public record EnclaveLayout(Path root) {
@@ -59,5 +60,13 @@ public record EnclaveLayout(Path root) {
 
     public Path quarantine() {
         return new Path(egress(), "quarantine");
+    }
+
+    /**
+     * Where the egress service marks a project's requests that are still open (one empty file per
+     * request): project closure reads it to refuse closing while exports are pending.
+     */
+    public Path pendingExports(String project) {
+        return new Path(new Path(egress(), "pending"), project);
     }
 }

@@ -56,6 +56,27 @@ public final class EnclaveStorage implements AutoCloseable {
     }
 
     /**
+     * Connects to the HDFS that an enclave process (./enclave up) serves from {@code dir}; never
+     * starts one (a notebook interpreter must not bring up a second HDFS over the same files).
+     *
+     * @throws EnclaveStorageException if no process serves the directory
+     */
+    public static EnclaveStorage running(java.nio.file.Path dir) {
+        requireNonNull(dir, "dir is null");
+        java.nio.file.Path runFile = runFile(dir);
+        try {
+            URI running = URI.create(Files.readString(runFile).trim());
+            if (isReachable(running)) {
+                return open(HdfsConfigurations.base(), running, "/enclave", null);
+            }
+            throw new EnclaveStorageException("the enclave's HDFS in " + dir + " (" + running + ") does not answer: is ./enclave up running?");
+        } catch (IOException | IllegalArgumentException e) {
+            throw new EnclaveStorageException("no enclave process serves " + dir + " (" + runFile + " cannot be read: " + e.getMessage()
+                    + "): start it with ./enclave up", e);
+        }
+    }
+
+    /**
      * Opens the embedded enclave in {@code dir}: connects to the HDFS an enclave process already
      * serves from it, or starts one in this process.
      */

@@ -54,9 +54,42 @@ public final class OutputExporter {
      * @throws ValidationException if the query fails, returns no participant_id, or the spec does not fit it
      */
     public Report export(String user, String profileName, String query, String spec, boolean suppress, String name) {
+        checkName(name);
+        Report report = check(user, profileName, query, spec, suppress);
+        write(user, name, report);
+        return report;
+    }
+
+    /** Whether {@code name} may be an output's file name in the outbox. */
+    public static void checkName(String name) {
         if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,100}\\.csv")) {
-            throw new ValidationException("--name '" + name + "' must be a file name ending in .csv (letters, digits, . _ -)");
+            throw new ValidationException("the output's name '" + name + "' must be a file name ending in .csv (letters, digits, . _ -)");
         }
+    }
+
+    /**
+     * Runs the query as {@code user}, builds the output {@code spec} describes and runs every check
+     * of the profile on it, where each cell's contributors are known. Writes nothing: what the
+     * analyst sees before deciding to export.
+     *
+     * @throws AccessDeniedException if the query is denied
+     * @throws ValidationException if the query fails, returns no participant_id, or the spec does not fit it
+     */
+    public Report check(String user, String profileName, String query, String spec, boolean suppress) {
+        return check(profileName, rows(user, query), spec, suppress);
+    }
+
+    /** A query's rows as the checks read them, with whether their contributors could be verified. */
+    public record Rows(Data data, Check contributors) {}
+
+    /**
+     * Runs an output's query as {@code user}: every row with its participant_id, all rows (never
+     * capped), the contributors verified.
+     *
+     * @throws AccessDeniedException if the query is denied
+     * @throws ValidationException if the query fails, is too large or returns no participant_id
+     */
+    public Rows rows(String user, String query) {
         EnclaveSession.ExportRows rows = session.executeForExport(user, query);
         StatementResult r = rows.result();
         if (r.status() == StatementResult.Status.DENIED) {
@@ -80,15 +113,23 @@ public final class OutputExporter {
             }
             cellRows.add(cells);
         }
-        Report report = DisclosureChecker.check(Profile.named(profileName), new Data(r.columns(), cellRows), spec,
-                new DisclosureChecker.Options(suppress, null, null, null))
-                .withCheck(contributors(user, rows.contributorProblem(), r));
+        return new Rows(new Data(r.columns(), cellRows), contributors(user, rows.contributorProblem(), r));
+    }
+
+    /** The output {@code spec} describes, made of {@code rows} and checked under the profile. */
+    public static Report check(String profileName, Rows rows, String spec, boolean suppress) {
+        return DisclosureChecker.check(Profile.named(profileName), rows.data(), spec, new DisclosureChecker.Options(suppress, null, null, null))
+                .withCheck(rows.contributors());
+    }
+
+    /** Writes a checked output and its signed record to the project's outbox, as {@code user}. */
+    public void write(String user, String name, Report report) {
+        checkName(name);
         byte[] csv = OutputRecord.csv(report);
         OutputRecord record = OutputRecord.create(signingKey, session.project().scope().projectId(), name, csv, user, report);
         Path outbox = new Path(session.project().scope().outboxPath());
         writeAs(user, new Path(outbox, name), csv);
         writeAs(user, new Path(new Path(outbox, OutputRecord.DIRECTORY), name + ".json"), record.toJson());
-        return report;
     }
 
     /**

@@ -176,6 +176,16 @@ final class ExtractBuilder {
                 }
                 tables.put(consent.name(), table(dir, consent, writer.rows(), writer.finish()));
             }
+            // and the audience's own copy, like every table that holds people
+            Path own = new Path(audienceDir, ProjectPolicies.CONSENT_TABLE);
+            try (DatasetWriter writer = new DatasetWriter(storage.configuration(), own, consent, 5_000_000)) {
+                for (String p : eligible.stream().sorted().toList()) {
+                    if (!Boolean.TRUE.equals(prohibited.get(p))) {
+                        writer.write(new Object[] {projectIds.get(p), prohibited.get(p)});
+                    }
+                }
+                audienceTables.put(consent.name(), table(own, consent, writer.rows(), writer.finish()));
+            }
         }
         Map<String, ProjectState.Audience> audiences = audience
                 ? Map.of(COMMERCIAL_USE_AUDIENCE, new ProjectState.Audience(List.of(INDUSTRY_GROUP), audienceTables))

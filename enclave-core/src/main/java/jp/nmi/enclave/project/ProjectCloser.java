@@ -59,7 +59,7 @@ public final class ProjectCloser {
 
     /** Where the egress service marks a project's pending export requests (one entry per request). */
     public static Path pendingExports(EnclaveStorage storage, String project) {
-        return new Path(new Path(storage.layout().egress(), "pending"), project);
+        return storage.layout().pendingExports(project);
     }
 
     /**

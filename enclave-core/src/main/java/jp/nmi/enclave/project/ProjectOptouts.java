@@ -37,6 +37,11 @@ public final class ProjectOptouts implements Supplier<Set<String>> {
         try {
             status = storage.fs().getFileStatus(storage.layout().optoutRegistry());
         } catch (FileNotFoundException e) {
+            if (seenModification != Long.MIN_VALUE && !current.isEmpty()) {
+                // it held opt-outs a moment ago: gone now is a fault, never "nobody opted out"
+                throw new EnclaveStorageException("the opt-out registry " + storage.layout().optoutRegistry()
+                        + " has disappeared; every statement is refused until it is back");
+            }
             return Set.of();
         } catch (IOException e) {
             throw new EnclaveStorageException("cannot read the opt-out registry: " + e.getMessage(), e);

@@ -326,7 +326,7 @@ public final class ProjectReconciler {
 
     private static String fingerprint(ProjectSpec spec, DatasetRegistry registry, Set<String> optedOut, String keyCheck) {
         Map<String, Object> f = new TreeMap<>();
-        f.put("format", 2); // 2: audiences of their own (industry members of non-commercial projects)
+        f.put("format", 3); // 2: audiences of their own (industry members of non-commercial projects); 3: their consent table
         f.put("datasets", new TreeMap<>(spec.datasets()));
         f.put("cohort", spec.cohort());
         f.put("purpose", spec.purpose());

@@ -64,6 +64,18 @@ public final class ProjectStore {
         write(new Path(projectDir(state.id()), "project.json"), state);
     }
 
+    /** Changes whenever the member list is rewritten; "missing" or "unreadable:..." otherwise. */
+    public String membersVersion(String id) {
+        try {
+            org.apache.hadoop.fs.FileStatus f = storage.fs().getFileStatus(new Path(projectDir(id), "members.json"));
+            return f.getModificationTime() + ":" + f.getLen();
+        } catch (java.io.FileNotFoundException e) {
+            return "missing";
+        } catch (java.io.IOException e) {
+            return "unreadable:" + e.getMessage();
+        }
+    }
+
     public Optional<Members> members(String id) {
         return read(new Path(projectDir(id), "members.json"), Members.class);
     }

@@ -27,7 +27,7 @@ import org.apache.spark.SparkThrowableHelper;
 final class AnalystErrors {
     /** Template parameters that name columns, tables, types, functions or settings, never values. */
     private static final Set<String> SAFE_PARAMETERS = Set.of("sourceType", "targetType", "dataType", "inputType", "requiredType",
-            "functionName", "routineName", "config", "ansiConfig", "prettyName", "precision", "scale", "objectName", "proposal",
+            "functionName", "routineName", "config", "ansiConfig", "prettyName", "precision", "scale", "objectName",
             "tableName", "relationName", "columnName", "colName", "fieldName", "schemaName", "namespace", "viewName",
             "searchPath");
     private static final Pattern PARAMETER = Pattern.compile("<([A-Za-z0-9_]+)>");

@@ -273,6 +273,15 @@ public final class EnclaveSession implements AutoCloseable {
      * read by the enclave itself: what an output's contributors must be among.
      */
     public java.util.Set<String> participantsOf(String user) {
+        tablesLock.readLock().lock();
+        try {
+            return participantsOfLocked(user);
+        } finally {
+            tablesLock.readLock().unlock();
+        }
+    }
+
+    private java.util.Set<String> participantsOfLocked(String user) {
         Principal principal = directory.principal(user).orElseThrow(() -> new AccessDeniedException(user
                 + " is not a member of project " + project.scope().projectId()));
         Optional<String> audience = context.audienceOf(principal);
@@ -327,6 +336,8 @@ public final class EnclaveSession implements AutoCloseable {
         String statementTag = "enclave-" + statements.incrementAndGet();
         boolean wrote = false;
         writes.begin(statementTag);
+        String userTag = userTag(user);
+        base.sparkContext().addJobTag(userTag);
         try {
             authorizer.refresh();
             context.updateOptouts(optouts.get());
@@ -365,11 +376,95 @@ public final class EnclaveSession implements AutoCloseable {
                 throw e;
             }
         } finally {
+            base.sparkContext().removeJobTag(userTag);
             context.end();
             guard.release(user, trace.outboxDirectories());
             written = writes.finish(statementTag, wrote);
         }
         return new ExportRows(finish(user, statement, result, trace, written), trace.contributorProblem());
+    }
+
+    /** How a member sees one column: as it is, masked (the mask named), or not at all. */
+    public enum Access {
+        VISIBLE, MASKED, DENIED;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** One column as a member sees it; {@code mask} is the mask type when masked, else null. */
+    public record ColumnView(String name, String type, Access access, String mask) {}
+
+    /**
+     * One table as a member sees it: its columns, whether a policy filters its rows (never the filter
+     * itself), and whether it is the member's own workspace table.
+     */
+    public record TableView(String name, boolean rowsFiltered, boolean workspace, List<ColumnView> columns) {
+        public TableView {
+            columns = List.copyOf(columns);
+        }
+    }
+
+    /**
+     * What {@code user} may see: the project's tables with every column visible, masked or denied
+     * as the policies in force decide for this user, then the user's own workspace tables. Never a
+     * value, never a policy's expression.
+     *
+     * @throws AccessDeniedException if the user is not a member of the project
+     */
+    public List<TableView> describe(String user) {
+        Principal principal = directory.principal(user).orElseThrow(() -> new AccessDeniedException(user
+                + " is not a member of project " + project.scope().projectId()));
+        followProject();
+        tablesLock.readLock().lock();
+        try {
+            authorizer.refresh();
+            String database = project.scope().database();
+            List<TableView> out = new ArrayList<>();
+            for (Map.Entry<String, List<StructField>> t : tableColumns.entrySet()) {
+                List<ColumnView> columns = new ArrayList<>();
+                for (StructField f : t.getValue()) {
+                    Access access;
+                    String mask = null;
+                    if (!authorizer.canSelect(principal, database, t.getKey(), f.name())) {
+                        access = Access.DENIED;
+                    } else {
+                        Optional<jp.nmi.enclave.policy.ColumnMask> m = authorizer.mask(principal, database, t.getKey(), f.name());
+                        boolean masked = m.isPresent() && m.get().maskType().orElse(jp.nmi.enclave.policy.MaskType.MASK_NULL)
+                                != jp.nmi.enclave.policy.MaskType.MASK_NONE;
+                        access = masked ? Access.MASKED : Access.VISIBLE;
+                        mask = masked ? m.get().maskType().map(Enum::name).orElse(jp.nmi.enclave.policy.MaskType.MASK_NULL.name()) : null;
+                    }
+                    columns.add(new ColumnView(f.name(), f.dataType().simpleString(), access, mask));
+                }
+                out.add(new TableView(t.getKey(), authorizer.rowFilter(principal, database, t.getKey()).isPresent(), false, columns));
+            }
+            sessionFor(user);
+            openWorkspace(user); // tables another process of the project made since
+            String workspace = project.scope().workspaceDatabaseOf(user);
+            for (String table : guard.tablesIn(project.scope().workspaceDirectoryOf(user))) {
+                List<ColumnView> columns = new ArrayList<>();
+                for (StructField f : schemaOf(workspace, table).fields()) {
+                    columns.add(new ColumnView(f.name(), f.dataType().simpleString(), Access.VISIBLE, null));
+                }
+                out.add(new TableView("workspace." + table, false, true, columns));
+            }
+            return out;
+        } finally {
+            tablesLock.readLock().unlock();
+        }
+    }
+
+    /** Cancels what {@code user}'s statements run now (a notebook's cancel button); their statements end as errors. */
+    public void cancelAll(String user) {
+        if (user != null) {
+            base.sparkContext().cancelJobsWithTag(userTag(user));
+        }
+    }
+
+    private static String userTag(String user) {
+        return "enclave-user-" + user.replaceAll("[^A-Za-z0-9_-]", "_");
     }
 
     /** Runs each statement of a script in order, whatever the earlier ones returned. */

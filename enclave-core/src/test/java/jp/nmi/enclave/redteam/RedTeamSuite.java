@@ -276,6 +276,17 @@ abstract class RedTeamSuite {
                 a(u, "INSERT OVERWRITE DIRECTORY '" + outbox + "/zipped' USING csv OPTIONS (compression 'gzip') SELECT sex FROM"
                         + " participants", "OPTIONS (compression) is not allowed"),
                 a(u, "USE DATABASE workspace_someone", "may not look into workspace_someone"),
+                // the third round: names built at analysis, expressions folded at analysis, databases listed
+                a(u, "CREATE TABLE IDENTIFIER('workspace_' || '" + u + "' || '.t') USING java.util.Timer AS SELECT 1 AS a",
+                        "PlanWithUnresolvedIdentifier is not allowed"),
+                a(u, "SELECT count(*) FROM IDENTIFIER('participa' || 'nts') WITH ('fs.hdfs.impl.disable.cache' = 'true')",
+                        "PlanWithUnresolvedIdentifier is not allowed"),
+                a(u, "SELECT * FROM VALUES (xpath_string('<!DOCTYPE a SYSTEM \"http://127.0.0.1:" + trap.port() + "/\"><a>1</a>', '/a'))"
+                        + " AS t(x)", "the function xpath_string is not allowed in the enclave"),
+                a(u, "SELECT sex FROM participants LIMIT length(xpath_string('<a>1</a>', 'a'))",
+                        "the function xpath_string is not allowed in the enclave"),
+                a(u, "SELECT * FROM VALUES (reflect('java.lang.System', 'exit', 1)) AS t(x)", "it calls an arbitrary Java method"),
+                a(u, "SHOW DATABASES", "the databases are the project's and your workspace"),
                 a(u, "USE SCHEMA " + "demo_x", "may not look into demo_x")));
     }
 
@@ -293,6 +304,19 @@ abstract class RedTeamSuite {
         assertThat(trap.connections()).as("connections to the other host").isZero();
         assertThat(count(user, "SELECT count(*) FROM workspace.before_optout")).as("the workspace table is still there").isPositive();
         assertThat(enclave.storage().fs().exists(enclave.storage().layout().optoutRegistry())).as("the opt-out registry").isTrue();
+    }
+
+    @Order(4)
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("users")
+    void workspaceTablesKeepNoSamplePseudonyms(String user) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(project().equals("DEMO-1"), "DEMO-2 has no samples table");
+        assertThat(denied(user, "CREATE TABLE workspace.s USING parquet AS SELECT sample_id AS s, sample_type FROM samples"))
+                .contains("column s is samples.sample_id; workspace tables keep participants by participant_id");
+        assertThat(denied(user, "INSERT OVERWRITE DIRECTORY '" + outbox + "/samples-" + user + "' USING csv SELECT sample_id FROM samples"))
+                .contains("is samples.sample_id");
+        ok(user, "CREATE TABLE workspace.s USING parquet AS SELECT participant_id, sample_type FROM samples");
+        ok(user, "DROP TABLE workspace.s");
     }
 
     @Order(4)
@@ -571,7 +595,13 @@ abstract class RedTeamSuite {
                 a(u, "switched-by-one-person", "SELECT participant_id, sex FROM participants WHERE EXISTS (SELECT 1 FROM diagnoses"
                         + " WHERE icd10 = 'C50.9')", "a subquery that is not about each row"),
                 a(u, "cohort-filter", "SELECT participant_id, sex FROM participants WHERE participant_id IN (SELECT participant_id FROM"
-                        + " diagnoses)", null)));
+                        + " diagnoses)", null),
+                a(u, "switched-by-IN", "SELECT participant_id, sex FROM participants WHERE 'x' IN (SELECT participant_id FROM diagnoses"
+                        + " WHERE icd10 = 'C50.9')", "IN (subquery) about something else"),
+                a(u, "switched-by-EXISTS", "SELECT p.participant_id, p.sex FROM participants p WHERE EXISTS (SELECT 1 FROM diagnoses d"
+                        + " WHERE d.icd10 = 'C50.9' AND p.participant_id IS NOT NULL)", "a subquery that is not about each row"),
+                a(u, "filtered-by-workspace", "SELECT participant_id, sex FROM participants WHERE participant_id IN"
+                        + " (SELECT participant_id FROM workspace.before_optout)", "keeps or drops rows by a workspace table")));
     }
 
     @Order(9)

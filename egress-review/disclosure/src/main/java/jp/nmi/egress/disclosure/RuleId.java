@@ -45,6 +45,16 @@ public enum RuleId {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * How an analyst fixes an output this rule flags, in {@code locale} (English or Japanese), from
+     * the resource bundle {@code RuleHints}.
+     */
+    public String hint(Locale locale) {
+        return java.util.ResourceBundle.getBundle("jp.nmi.egress.disclosure.RuleHints", locale,
+                java.util.ResourceBundle.Control.getNoFallbackControl(java.util.ResourceBundle.Control.FORMAT_PROPERTIES))
+                .getString(label());
+    }
+
     /** Parses a recorded rule; unknown text is an error, never a default. */
     public static RuleId of(String label) {
         for (RuleId r : values()) {

@@ -260,8 +260,8 @@ class TestDisclosureRules {
     @Test
     void filesTheChecksCannotReadGoToReviewAndOtherTypesAreBlocked() {
         assertThat(DisclosureChecker.checkFile("plot.png")).extracting(Check::rule, c -> c.status())
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("file_type", Status.PASS),
-                        org.assertj.core.groups.Tuple.tuple("manual_review", Status.REVIEW));
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(RuleId.FILE_TYPE, Status.PASS),
+                        org.assertj.core.groups.Tuple.tuple(RuleId.MANUAL_REVIEW, Status.REVIEW));
         assertThat(DisclosureChecker.checkFile("plot.png").get(1).detail())
                 .isEqualTo("'plot.png' is an image: no automatic check reads the numbers a picture shows; a steward must review it");
         List<Check> exe = DisclosureChecker.checkFile("model.pkl");

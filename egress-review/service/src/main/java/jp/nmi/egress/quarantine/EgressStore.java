@@ -39,7 +39,7 @@ import org.apache.hadoop.security.UserGroupInformation;
  */
 public final class EgressStore implements AutoCloseable {
     public static final String USER = "egress";
-    static final String METADATA_DIR = ".disclosure";
+    static final String METADATA_DIR = jp.nmi.egress.disclosure.OutputRecord.DIRECTORY;
     static final long MAX_METADATA_BYTES = 16L << 20;
 
     /** A file as listed in an outbox. */
@@ -120,7 +120,7 @@ public final class EgressStore implements AutoCloseable {
     }
 
     Path pendingRoot() {
-        return new Path(storage.layout().egress(), "pending");
+        return storage.layout().pendingExports("x").getParent();
     }
 
     public Path quarantined(String requestId, String sha256) {

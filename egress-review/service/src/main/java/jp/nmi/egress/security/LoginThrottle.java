@@ -21,6 +21,11 @@ import org.springframework.security.web.authentication.WebAuthenticationDetails;
  * so guessing costs the guesser time and the service no hashing (PBKDF2 is deliberately slow). A
  * successful login clears the account's failures, not the address's.
  *
+ * <p>Nobody can lock a user out of where they work: a locked account still logs in from an address
+ * it logged in from successfully in the last day. The address is the client's, as the reverse proxy
+ * on loopback says ({@code X-Forwarded-For}, trusted from 127.0.0.1 only), so one guesser behind the
+ * proxy does not lock everyone else out. The tables stay small: entries older than the window go.
+ *
  * @see Limits for the numbers
  */
 public final class LoginThrottle {
@@ -58,6 +63,10 @@ public final class LoginThrottle {
     private final Map<String, Deque<Instant>> accounts = new ConcurrentHashMap<>();
     private final Map<String, Deque<Instant>> addresses = new ConcurrentHashMap<>();
     private final Map<String, Instant> lockedUntil = new ConcurrentHashMap<>();
+    /** Account to the addresses it logged in from, and when last: those keep working while it is locked. */
+    private final Map<String, Map<String, Instant>> knownAddresses = new ConcurrentHashMap<>();
+    private static final Duration KNOWN_FOR = Duration.ofDays(1);
+    private static final int EVICT_ABOVE = 10_000;
 
     public LoginThrottle(Limits limits, Clock clock) {
         this.limits = requireNonNull(limits, "limits is null");
@@ -68,13 +77,18 @@ public final class LoginThrottle {
     public AuthenticationManager guard(AuthenticationManager manager) {
         return authentication -> {
             String account = "account:" + String.valueOf(authentication.getName()).toLowerCase(Locale.ROOT);
-            String address = "address:" + address(authentication);
-            checkAllowed(account, "account");
+            String client = address(authentication);
+            String address = "address:" + client;
+            evictIfLarge();
+            if (!isKnown(account, client)) {
+                checkAllowed(account, "account");
+            }
             checkAllowed(address, "address");
             try {
                 Authentication ok = manager.authenticate(authentication);
                 accounts.remove(account);
                 lockedUntil.remove(account);
+                knownAddresses.computeIfAbsent(account, a -> new ConcurrentHashMap<>()).put(client, clock.instant());
                 return ok;
             } catch (AuthenticationException e) {
                 failed(accounts, account, limits.perAccount());
@@ -82,6 +96,31 @@ public final class LoginThrottle {
                 throw e;
             }
         };
+    }
+
+    private boolean isKnown(String account, String client) {
+        Map<String, Instant> known = knownAddresses.get(account);
+        Instant last = known == null ? null : known.get(client);
+        return last != null && last.isAfter(clock.instant().minus(KNOWN_FOR));
+    }
+
+    /** Forgets failures older than the window and lockouts that ended, once the tables grow large. */
+    private void evictIfLarge() {
+        if (accounts.size() + addresses.size() + lockedUntil.size() < EVICT_ABOVE) {
+            return;
+        }
+        Instant now = clock.instant();
+        Instant old = now.minus(limits.window());
+        for (Map<String, Deque<Instant>> m : java.util.List.of(accounts, addresses)) {
+            m.entrySet().removeIf(e -> {
+                synchronized (e.getValue()) {
+                    return e.getValue().isEmpty() || e.getValue().peekLast().isBefore(old);
+                }
+            });
+        }
+        lockedUntil.entrySet().removeIf(e -> !e.getValue().isAfter(now));
+        knownAddresses.values().forEach(m -> m.entrySet().removeIf(e -> e.getValue().isBefore(now.minus(KNOWN_FOR))));
+        knownAddresses.entrySet().removeIf(e -> e.getValue().isEmpty());
     }
 
     private void checkAllowed(String key, String what) {

@@ -92,4 +92,21 @@ class TestLoginThrottle {
         assertThatThrownBy(() -> login("kenji", "guess", "10.0.0.3")).isInstanceOf(BadCredentialsException.class);
         assertThat(login("kenji", "right", "10.0.0.3").isAuthenticated()).isTrue();
     }
+
+    /** A guesser cannot lock a steward out of the address they work from. */
+    @Test
+    void aLockedAccountStillLogsInFromWhereItLoggedInBefore() {
+        assertThat(login("sato", "right", "10.0.1.1").isAuthenticated()).isTrue();
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> login("sato", "guess", "10.0.9.9")).isInstanceOf(BadCredentialsException.class);
+        }
+        assertThatThrownBy(() -> login("sato", "right", "10.0.9.8")).isInstanceOf(LoginThrottle.TooManyFailedLogins.class);
+        assertThat(login("sato", "right", "10.0.1.1").isAuthenticated()).isTrue();
+        clock.now = clock.now.plus(Duration.ofDays(2));
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> login("sato", "guess", "10.0.9.9")).isInstanceOf(BadCredentialsException.class);
+        }
+        assertThatThrownBy(() -> login("sato", "right", "10.0.1.1")).as("known for a day only")
+                .isInstanceOf(LoginThrottle.TooManyFailedLogins.class);
+    }
 }

@@ -1,0 +1,381 @@
+package jp.nmi.notebook;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import jp.nmi.egress.disclosure.Check;
+import jp.nmi.egress.disclosure.Data;
+import jp.nmi.egress.disclosure.DisclosureException;
+import jp.nmi.egress.disclosure.Report;
+import jp.nmi.egress.disclosure.Status;
+import jp.nmi.egress.disclosure.Table;
+import jp.nmi.enclave.error.AccessDeniedException;
+import jp.nmi.enclave.error.EnclaveStorageException;
+import jp.nmi.enclave.error.NotFoundException;
+import jp.nmi.enclave.error.ValidationException;
+import jp.nmi.enclave.output.OutputExporter;
+import jp.nmi.enclave.sql.EnclaveSession;
+import jp.nmi.enclave.sql.StatementResult;
+
+/**
+ * Runs {@code %enclave} paragraphs for a project member: governed SQL, what the member may see,
+ * disclosure-checked outputs with the verdict shown before anything is exported, and export. The
+ * user is always the one Zeppelin authenticated; nothing in a paragraph names another.
+ */
+public final class NotebookCommands {
+    /** Marks a cell that a check flags, in the table shown. */
+    public static final String FLAG = " ✖";
+    /** Marks a cell that suppression hid. */
+    public static final String SUPPRESSED = "suppressed";
+
+    private final NotebookProject project;
+    /** Each member's last checked output per note: what {@code export} writes. */
+    private final Map<String, LastOutput> last = new ConcurrentHashMap<>();
+
+    private record LastOutput(Paragraph paragraph) {}
+
+    public NotebookCommands(NotebookProject project) {
+        this.project = requireNonNull(project, "project is null");
+    }
+
+    /** Runs one paragraph of {@code noteId} for {@code user}. Never throws for anything the user wrote. */
+    public Output run(String user, String noteId, String text) {
+        requireNonNull(user, "user is null");
+        Paragraph p;
+        try {
+            p = Paragraph.parse(text);
+        } catch (AccessDeniedException | ValidationException | NotFoundException | EnclaveStorageException | DisclosureException e) {
+            return Output.error(e.getMessage());
+        }
+        try {
+            return switch (p.command()) {
+                case HELP -> help();
+                case TABLES -> tables(user);
+                case DESCRIBE -> describe(user, p.head());
+                case SQL -> sql(user, p.head());
+                case EXPORT -> export(user, noteId, p);
+                case SUMMARY -> summary(user, noteId, p);
+                default -> output(user, noteId, p);
+            };
+        } catch (AccessDeniedException | ValidationException | NotFoundException | EnclaveStorageException | DisclosureException e) {
+            return Output.error(e.getMessage());
+        }
+    }
+
+    private static Output help() {
+        List<List<String>> rows = new ArrayList<>();
+        for (Paragraph.Command c : Paragraph.Command.values()) {
+            rows.add(List.of(c.usage(), c.purpose()));
+        }
+        return new Output.Builder().table(List.of("command", "what it does"), rows)
+                .text("An output command's first line says what to make; the lines below are the query that feeds it, one row per"
+                        + " contribution with participant_id. Every output is checked for disclosure before you export it.")
+                .build();
+    }
+
+    private Output tables(String user) {
+        List<List<String>> rows = new ArrayList<>();
+        for (EnclaveSession.TableView t : project.session().describe(user)) {
+            long visible = t.columns().stream().filter(c -> c.access() == EnclaveSession.Access.VISIBLE).count();
+            long masked = t.columns().stream().filter(c -> c.access() == EnclaveSession.Access.MASKED).count();
+            long denied = t.columns().stream().filter(c -> c.access() == EnclaveSession.Access.DENIED).count();
+            rows.add(List.of(t.name(), Long.toString(visible), Long.toString(masked), Long.toString(denied),
+                    t.rowsFiltered() ? "yes" : "no", t.workspace() ? "yours" : "project"));
+        }
+        return new Output.Builder().table(List.of("table", "visible", "masked", "denied", "rows filtered", "owner"), rows).build();
+    }
+
+    private Output describe(String user, String table) {
+        String wanted = table.toLowerCase(Locale.ROOT);
+        for (EnclaveSession.TableView t : project.session().describe(user)) {
+            if (t.name().equalsIgnoreCase(wanted)) {
+                List<List<String>> rows = new ArrayList<>();
+                for (EnclaveSession.ColumnView c : t.columns()) {
+                    rows.add(List.of(c.name(), c.type(), c.access().label(), c.mask() == null ? "" : c.mask()));
+                }
+                Output.Builder b = new Output.Builder().table(List.of("column", "type", "access", "mask"), rows);
+                if (t.rowsFiltered()) {
+                    b.text("A policy filters the rows of " + t.name() + " for you: you see only the participants it allows.");
+                }
+                return b.build();
+            }
+        }
+        return Output.error("no table " + table + " in project " + project.projectId() + " for you (tables lists what you may see)");
+    }
+
+    private Output sql(String user, String statement) {
+        int shown = project.settings().resultRows();
+        StatementResult r = project.session().execute(user, statement);
+        if (!r.isOk()) {
+            return Output.error(r.message());
+        }
+        if (r.columns().isEmpty()) {
+            return Output.of(new Output.Text("OK"));
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (List<Object> row : r.rows().subList(0, Math.min(shown, r.rows().size()))) {
+            rows.add(row.stream().map(NotebookCommands::show).toList());
+        }
+        Output.Builder b = new Output.Builder().table(r.columns(), rows);
+        if (r.rows().size() > shown || r.truncated()) {
+            b.text("Showing the first " + shown + " rows" + (r.truncated() ? " (the query returned more than " + r.rows().size() + ")"
+                    : " of " + r.rows().size()) + ". Results stay in the enclave: to take something out, make an output"
+                    + " (crosstab, summary, ...) and export it.");
+        }
+        return b.build();
+    }
+
+    private Output output(String user, String noteId, Paragraph p) {
+        Report report = project.exporter().check(user, project.profile(), p.query(), p.spec(), p.suppress());
+        last.put(key(user, noteId), new LastOutput(p));
+        return new Output.Builder().table(header(report), cells(report)).text(verdict(report)).build();
+    }
+
+    /**
+     * {@code summary [by=G]}: n, mean and standard deviation of every numeric column of the query,
+     * each checked as the magnitude table it is (threshold and dominance on every cell).
+     */
+    private Output summary(String user, String noteId, Paragraph p) {
+        String by = null;
+        for (String token : p.head().split("\\s+")) {
+            if (token.startsWith("by=")) {
+                by = token.substring(3);
+            } else if (!token.equalsIgnoreCase("summary") && !token.toLowerCase(Locale.ROOT).startsWith("suppress")) {
+                return Output.error("summary takes by=COLUMN and suppress only, not '" + token + "'");
+            }
+        }
+        OutputExporter.Rows rows = project.exporter().rows(user, p.query());
+        Data data = rows.data();
+        String group = by == null ? "all" : by;
+        if (by != null && !data.columns().contains(by)) {
+            return Output.error("summary by=" + by + ": the query returns no column " + by);
+        }
+        Data grouped = by != null ? data : withConstant(data, group, "all participants");
+        OutputExporter.Rows input = new OutputExporter.Rows(grouped, rows.contributors());
+        List<String> variables = new ArrayList<>();
+        for (String c : data.columns()) {
+            if (!c.equals(OutputExporter.CONTRIBUTOR) && !c.equals(by) && numeric(data, c)) {
+                variables.add(c);
+            }
+        }
+        if (variables.isEmpty()) {
+            return Output.error("summary needs numeric columns besides participant_id" + (by == null ? "" : " and " + by)
+                    + " (the query returns " + String.join(", ", data.columns()) + ")");
+        }
+        List<List<String>> table = new ArrayList<>();
+        List<Check> checks = new ArrayList<>();
+        StringBuilder details = new StringBuilder();
+        for (String v : variables) {
+            Report n = OutputExporter.check(project.profile(), input, "crosstab index=" + group, p.suppress());
+            Report mean = OutputExporter.check(project.profile(), input, "crosstab index=" + group + " values=" + v + " aggfunc=mean",
+                    p.suppress());
+            Report sd = OutputExporter.check(project.profile(), input, "crosstab index=" + group + " values=" + v + " aggfunc=std",
+                    p.suppress());
+            Set<String> flaggedN = flagged(n);
+            Set<String> flaggedMean = flagged(mean);
+            Set<String> flaggedSd = flagged(sd);
+            for (int r = 0; r < mean.table().rows(); r++) {
+                String cell = r + ",0";
+                table.add(List.of(v, String.join(" / ", mean.table().rowLabels().get(r)),
+                        value(n.table().value(r, 0)) + (flaggedN.contains(cell) ? FLAG : ""),
+                        value(mean.table().value(r, 0)) + (flaggedMean.contains(cell) ? FLAG : ""),
+                        value(sd.table().value(r, 0)) + (flaggedSd.contains(cell) ? FLAG : "")));
+            }
+            for (Report rep : List.of(n, mean, sd)) {
+                for (Check c : rep.checks()) {
+                    checks.add(new Check(c.rule(), c.status(), c.cells(), v + ": " + c.detail()));
+                }
+            }
+        }
+        last.remove(key(user, noteId));
+        details.append(verdictLines(Status.worst(checks), project.profile(), dedupe(checks)));
+        details.append("\nA summary is for looking: to export one, make it a crosstab (values=X aggfunc=mean) and export that.");
+        return new Output.Builder().table(List.of("variable", group, "n", "mean", "sd"), table).text(details.toString()).build();
+    }
+
+    private Output export(String user, String noteId, Paragraph p) {
+        LastOutput output = last.get(key(user, noteId));
+        if (output == null) {
+            return Output.error("nothing to export: run an output command (crosstab, ols, logit, probit, hist, km) in this note first;"
+                    + " export writes your last one");
+        }
+        Paragraph.ExportTarget target = p.exportTarget();
+        OutputExporter.checkName(target.name());
+        Paragraph made = output.paragraph();
+        // made again now, so that what is written is what the data and the policies give at this moment
+        Report report = project.exporter().check(user, project.profile(), made.query(), made.spec(), made.suppress());
+        project.exporter().write(user, target.name(), report);
+        StringBuilder sb = new StringBuilder();
+        sb.append("Exported ").append(target.name()).append(" to the outbox of ").append(project.projectId())
+                .append(" with its signed record of checks (").append(report.status().label().toUpperCase(Locale.ROOT))
+                .append(" under ").append(report.profile().name()).append("). Nothing leaves until two stewards approve it.");
+        if (report.status() != Status.PASS) {
+            sb.append("\nThe stewards will see what the checks found; fix it first unless you will explain it in the request.");
+        }
+        String egress = project.settings().egressUrl();
+        if (!egress.isBlank()) {
+            sb.append("\nOpen the egress request: ").append(egress.replaceAll("/$", "")).append("/requests/new?project=")
+                    .append(enc(project.projectId())).append("&file=").append(enc(target.name()));
+            if (!target.description().isEmpty()) {
+                sb.append("&context=").append(enc(target.description()));
+            }
+        }
+        return new Output.Builder().table(header(report), cells(report)).text(sb.toString()).build();
+    }
+
+    /** Table and column names this user may see, for the editor's completion. */
+    public List<String> completions(String user) {
+        List<String> out = new ArrayList<>();
+        for (EnclaveSession.TableView t : project.session().describe(user)) {
+            out.add(t.name());
+            for (EnclaveSession.ColumnView c : t.columns()) {
+                if (c.access() != EnclaveSession.Access.DENIED) {
+                    out.add(c.name());
+                }
+            }
+        }
+        for (Paragraph.Command c : Paragraph.Command.values()) {
+            if (c != Paragraph.Command.SQL) {
+                out.add(c.word());
+            }
+        }
+        return out.stream().distinct().toList();
+    }
+
+    // ---- rendering ------------------------------------------------------------------------
+
+    static List<String> header(Report report) {
+        List<String> h = new ArrayList<>();
+        List<String> index = report.spec().index();
+        h.add(index.isEmpty() ? "" : String.join(" / ", index));
+        for (List<String> c : report.table().columnLabels()) {
+            h.add(String.join(" / ", c));
+        }
+        return h;
+    }
+
+    static List<List<String>> cells(Report report) {
+        Table t = report.table();
+        Set<String> flagged = flagged(report);
+        Set<String> suppressed = new HashSet<>();
+        report.suppressed().forEach(c -> suppressed.add(c[0] + "," + c[1]));
+        List<List<String>> rows = new ArrayList<>();
+        for (int r = 0; r < t.rows(); r++) {
+            List<String> row = new ArrayList<>();
+            row.add(String.join(" / ", t.rowLabels().get(r)));
+            for (int c = 0; c < t.columns(); c++) {
+                String key = r + "," + c;
+                String v = suppressed.contains(key) ? SUPPRESSED : value(t.value(r, c));
+                row.add(flagged.contains(key) && !suppressed.contains(key) ? v + FLAG : v);
+            }
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    /** The cells a failing or to-be-reviewed check names, as "row,column". */
+    static Set<String> flagged(Report report) {
+        Set<String> out = new HashSet<>();
+        for (Check c : report.checks()) {
+            if (c.status() != Status.PASS) {
+                c.cells().forEach(x -> out.add(x[0] + "," + x[1]));
+            }
+        }
+        return out;
+    }
+
+    /** The verdict under the table: overall status, then each check with its status, what it found and how to fix it. */
+    static String verdict(Report report) {
+        return verdictLines(report.status(), report.profile().name(), report.checks());
+    }
+
+    private static String verdictLines(Status status, String profile, List<Check> checks) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Disclosure check under ").append(profile).append(": ").append(status.label().toUpperCase(Locale.ROOT));
+        sb.append(switch (status) {
+            case PASS -> " (ready to export)";
+            case REVIEW -> " (the stewards will look at what is marked)";
+            case FAIL -> " (fix what is marked before exporting)";
+        });
+        for (Check c : checks) {
+            sb.append('\n').append(c.status().label().toUpperCase(Locale.ROOT)).append(' ').append(c.rule().label()).append(": ")
+                    .append(c.detail());
+            if (c.status() != Status.PASS) {
+                sb.append("\n  How to fix: ").append(c.rule().hint(Locale.ENGLISH));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static List<Check> dedupe(List<Check> checks) {
+        Map<String, Check> out = new java.util.LinkedHashMap<>();
+        for (Check c : checks) {
+            out.putIfAbsent(c.rule().label() + "|" + c.status() + "|" + c.detail(), c);
+        }
+        return List.copyOf(out.values());
+    }
+
+    static String value(Double v) {
+        if (v == null) {
+            return "";
+        }
+        if (v.isNaN() || v.isInfinite()) {
+            return "";
+        }
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString(v.longValue());
+        }
+        return String.format(Locale.ROOT, "%.4g", v);
+    }
+
+    private static String show(Object v) {
+        return v == null ? "null" : v.toString();
+    }
+
+    private static boolean numeric(Data data, String column) {
+        int i = data.column(column);
+        boolean any = false;
+        for (int r = 0; r < data.size(); r++) {
+            String v = data.row(r)[i];
+            if (v == null || v.isEmpty()) {
+                continue;
+            }
+            try {
+                Double.parseDouble(v);
+                any = true;
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return any;
+    }
+
+    private static Data withConstant(Data data, String column, String value) {
+        List<String> columns = new ArrayList<>(data.columns());
+        columns.add(column);
+        List<String[]> rows = new ArrayList<>(data.size());
+        for (int r = 0; r < data.size(); r++) {
+            String[] old = data.row(r);
+            String[] row = java.util.Arrays.copyOf(old, old.length + 1);
+            row[old.length] = value;
+            rows.add(row);
+        }
+        return new Data(columns, rows);
+    }
+
+    private static String key(String user, String noteId) {
+        return user + "\u0000" + (noteId == null ? "" : noteId);
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,116 @@
+package jp.nmi.notebook;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import jp.nmi.enclave.audit.AuditLog;
+import jp.nmi.enclave.audit.FileAuditLog;
+import jp.nmi.enclave.audit.JdbcAuditAnchor;
+import jp.nmi.enclave.db.EgressDatabase;
+import jp.nmi.enclave.embedded.DemoEnclave;
+import jp.nmi.enclave.error.ValidationException;
+import jp.nmi.enclave.hdfs.EnclaveStorage;
+import jp.nmi.enclave.output.OutputExporter;
+import jp.nmi.enclave.project.ProjectDirectory;
+import jp.nmi.enclave.project.ProjectStore;
+import jp.nmi.enclave.pseudonym.KeyStoreFile;
+import jp.nmi.enclave.sql.EnclaveSession;
+
+/**
+ * A project's governed session in a notebook interpreter process: the project's tables under its
+ * policies, its members as the project store says now, its audit log anchored in PostgreSQL, and
+ * its outbox. One per process (one Spark application per JVM); every member's paragraphs run in it.
+ */
+public final class NotebookProject implements AutoCloseable {
+    private final String projectId;
+    private final EnclaveStorage storage;
+    private final EnclaveSession session;
+    private final OutputExporter exporter;
+    private final NotebookSettings settings;
+
+    private NotebookProject(String projectId, EnclaveStorage storage, EnclaveSession session, OutputExporter exporter,
+            NotebookSettings settings) {
+        this.projectId = projectId;
+        this.storage = storage;
+        this.session = session;
+        this.exporter = exporter;
+        this.settings = settings;
+    }
+
+    /**
+     * Opens {@code projectId}'s session on the enclave the settings name.
+     *
+     * @throws jp.nmi.enclave.error.AccessDeniedException if the project is not active
+     * @throws jp.nmi.enclave.error.EnclaveStorageException if the enclave does not answer
+     */
+    public static NotebookProject open(NotebookSettings settings, String projectId) {
+        requireNonNull(settings, "settings is null");
+        requireNonNull(projectId, "projectId is null");
+        Path dir = settings.embedded();
+        EnclaveStorage storage = dir != null ? EnclaveStorage.running(dir) : EnclaveStorage.connect(settings.target());
+        try {
+            Path keyStore = dir != null ? DemoEnclave.keyStore(dir) : settings.keyStore();
+            Path policies = dir != null ? dir.toAbsolutePath().resolve("policies").resolve("enclave_hive.json") : settings.policies();
+            AuditLog audit = auditLog(settings);
+            EnclaveSession session = DemoEnclave.open(storage, projectId, policies, audit, keyStore,
+                    new EnclaveSession.Settings(settings.sparkMaster(), settings.queryRows(), 4), Clock.systemUTC(),
+                    ProjectDirectory.following(new ProjectStore(storage), projectId));
+            byte[] signing = KeyStoreFile.openOrCreate(keyStore).keyOrCreate(KeyStoreFile.OUTPUT_SIGNING_ALIAS).getEncoded();
+            return new NotebookProject(projectId, storage, session, new OutputExporter(session, storage, signing), settings);
+        } catch (RuntimeException e) {
+            storage.close();
+            throw e;
+        }
+    }
+
+    private static AuditLog auditLog(NotebookSettings s) {
+        if (s.embedded() != null) {
+            Path dir = s.embedded().toAbsolutePath();
+            return new FileAuditLog(dir.resolve("audit").resolve("enclave-audit.jsonl"), Clock.systemUTC(),
+                    new JdbcAuditAnchor(EgressDatabase.runningAuditAnchor(dir), "the enclave's PostgreSQL (audit_anchor.anchor)"));
+        }
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setURL(s.anchorJdbc());
+        ds.setUser(s.anchorUser());
+        try {
+            ds.setPassword(Files.readString(s.anchorPasswordFile(), StandardCharsets.UTF_8).strip());
+        } catch (IOException e) {
+            throw new ValidationException("cannot read the audit anchor's password from " + s.anchorPasswordFile() + ": " + e.getMessage());
+        }
+        return new FileAuditLog(s.auditLog(), Clock.systemUTC(), new JdbcAuditAnchor(ds, s.anchorJdbc() + " (audit_anchor.anchor)"));
+    }
+
+    public String projectId() {
+        return projectId;
+    }
+
+    public EnclaveSession session() {
+        return session;
+    }
+
+    public OutputExporter exporter() {
+        return exporter;
+    }
+
+    public NotebookSettings settings() {
+        return settings;
+    }
+
+    /** The project's disclosure profile, as its spec says now. */
+    public String profile() {
+        return new ProjectStore(storage).require(projectId).spec().disclosureProfile();
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } finally {
+            storage.close();
+        }
+    }
+}

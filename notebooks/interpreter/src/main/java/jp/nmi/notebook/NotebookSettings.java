@@ -1,0 +1,103 @@
+package jp.nmi.notebook;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import jp.nmi.enclave.error.ValidationException;
+
+/**
+ * Where a project interpreter finds the enclave, from the operators' file (never from Zeppelin's
+ * interpreter properties, which a paragraph such as {@code %conf} could change):
+ *
+ * <pre>
+ * # the embedded enclave that ./enclave up runs from DIR: its HDFS, PostgreSQL, keys, policies and audit log
+ * enclave.embedded=/path/to/DIR
+ * # or production:
+ * enclave.target=hdfs://namenode:8020/enclave
+ * enclave.keystore=/etc/enclave/keys/enclave-keys.p12
+ * enclave.policies=/etc/enclave/policies/enclave_hive.json
+ * enclave.audit.log=/var/log/enclave/enclave-audit.jsonl
+ * enclave.audit.anchor.jdbc=jdbc:postgresql://db:5432/enclave
+ * enclave.audit.anchor.user=enclave_audit
+ * enclave.audit.anchor.password.file=/etc/enclave/secrets/enclave_audit.password
+ * # both:
+ * enclave.spark.master=local[2]
+ * enclave.results.rows=1000              rows shown under a paragraph
+ * enclave.query.rows=5000000             rows an output's query may feed its checks
+ * enclave.egress.url=http://127.0.0.1:8081
+ * </pre>
+ */
+public record NotebookSettings(Path embedded, URI target, Path keyStore, Path policies, Path auditLog, String anchorJdbc,
+        String anchorUser, Path anchorPasswordFile, String sparkMaster, int resultRows, int queryRows, String egressUrl) {
+
+    private static final Set<String> KEYS = Set.of("enclave.embedded", "enclave.target", "enclave.keystore", "enclave.policies",
+            "enclave.audit.log", "enclave.audit.anchor.jdbc", "enclave.audit.anchor.user", "enclave.audit.anchor.password.file",
+            "enclave.spark.master", "enclave.results.rows", "enclave.query.rows", "enclave.egress.url");
+
+    /** The system property (set by the interpreter's launch script) naming the settings file. */
+    public static final String FILE_PROPERTY = "enclave.notebook.settings";
+
+    /**
+     * @throws ValidationException naming the file and what is wrong in it
+     */
+    public static NotebookSettings load(Path file) {
+        Properties p = new Properties();
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new ValidationException("cannot read the notebook settings " + file + ": " + e.getMessage());
+        }
+        Set<String> unknown = new TreeSet<>(p.stringPropertyNames());
+        unknown.removeAll(KEYS);
+        if (!unknown.isEmpty()) {
+            throw new ValidationException(file + ": unknown setting(s) " + unknown + " (known: " + new TreeSet<>(KEYS) + ")");
+        }
+        String embedded = p.getProperty("enclave.embedded");
+        String target = p.getProperty("enclave.target");
+        if ((embedded == null) == (target == null)) {
+            throw new ValidationException(file + ": give exactly one of enclave.embedded (an embedded enclave's directory) and"
+                    + " enclave.target (hdfs://host:port/enclave)");
+        }
+        if (target != null) {
+            for (String k : java.util.List.of("enclave.keystore", "enclave.policies", "enclave.audit.log", "enclave.audit.anchor.jdbc",
+                    "enclave.audit.anchor.password.file")) {
+                if (p.getProperty(k) == null) {
+                    throw new ValidationException(file + ": with enclave.target, " + k + " is required");
+                }
+            }
+        }
+        return new NotebookSettings(embedded == null ? null : Path.of(embedded), target == null ? null : URI.create(target),
+                path(p, "enclave.keystore"), path(p, "enclave.policies"), path(p, "enclave.audit.log"),
+                p.getProperty("enclave.audit.anchor.jdbc"), p.getProperty("enclave.audit.anchor.user", "enclave_audit"),
+                path(p, "enclave.audit.anchor.password.file"), p.getProperty("enclave.spark.master", "local[2]"),
+                number(file, p, "enclave.results.rows", 1000, 1, 100_000), number(file, p, "enclave.query.rows", 5_000_000, 1, 50_000_000),
+                p.getProperty("enclave.egress.url", ""));
+    }
+
+    private static Path path(Properties p, String key) {
+        String v = p.getProperty(key);
+        return v == null ? null : Path.of(v);
+    }
+
+    private static int number(Path file, Properties p, String key, int dflt, int min, int max) {
+        String v = p.getProperty(key);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n < min || n > max) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ValidationException(file + ": " + key + " must be a whole number from " + min + " to " + max + ", not '" + v + "'");
+        }
+    }
+}
