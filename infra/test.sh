@@ -15,12 +15,13 @@ fi
 
 # The egress service's browser tests drive Debian's Chromium through its ChromeDriver (no browser
 # downloads). Install them when missing; the tests then fail rather than skip without them.
-if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
+if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] || ! [ -d /usr/share/fonts/opentype/ipafont-gothic ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  echo "infra/test.sh: installing chromium and chromium-driver from Debian's packages ..." >&2
+  echo "infra/test.sh: installing chromium, chromium-driver and a Japanese font from Debian's packages ..." >&2
   $SUDO apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  # a Japanese font: the pages speak Japanese, and their screenshots should show it
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver fonts-ipafont-gothic >/dev/null
 fi
 export ENCLAVE_REQUIRE_BROWSER=1
 

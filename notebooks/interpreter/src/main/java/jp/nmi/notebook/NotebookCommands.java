@@ -59,6 +59,7 @@ public final class NotebookCommands {
             return switch (p.command()) {
                 case HELP -> help();
                 case TABLES -> tables(user);
+                case SCHEMA -> schema(user);
                 case DESCRIBE -> describe(user, p.head());
                 case SQL -> sql(user, p.head());
                 case EXPORT -> export(user, noteId, p);
@@ -91,6 +92,17 @@ public final class NotebookCommands {
                     t.rowsFiltered() ? "yes" : "no", t.workspace() ? "yours" : "project"));
         }
         return new Output.Builder().table(List.of("table", "visible", "masked", "denied", "rows filtered", "owner"), rows).build();
+    }
+
+    private Output schema(String user) {
+        List<List<String>> rows = new ArrayList<>();
+        for (EnclaveSession.TableView t : project.session().describe(user)) {
+            for (EnclaveSession.ColumnView c : t.columns()) {
+                rows.add(List.of(t.name(), c.name(), c.type(), c.access().label(), c.mask() == null ? "" : c.mask(),
+                        t.rowsFiltered() ? "yes" : "no"));
+            }
+        }
+        return new Output.Builder().table(List.of("table", "column", "type", "access", "mask", "rows filtered"), rows).build();
     }
 
     private Output describe(String user, String table) {

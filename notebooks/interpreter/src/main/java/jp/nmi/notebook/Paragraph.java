@@ -32,6 +32,7 @@ public record Paragraph(Command command, String head, String query) {
         HELP("help", "lists the commands"),
         TABLES("tables", "the tables you may see, with how many columns are visible, masked or denied"),
         DESCRIBE("describe TABLE", "a table's columns: visible, masked (and how) or denied for you"),
+        SCHEMA("schema", "every column of every table you may see, one per row (the workbench's schema browser reads it)"),
         CROSSTAB("crosstab index=A[,B] [columns=C] [values=X aggfunc=mean|sum|median|std|count] [margins=true] [suppress]",
                 "a frequency or magnitude table; the query below returns participant_id and the columns named"),
         SUMMARY("summary [by=G] [suppress]", "n, mean and standard deviation of every numeric column of the query below (by group)"),
@@ -99,7 +100,7 @@ public record Paragraph(Command command, String head, String query) {
         }
         Command c = command.get();
         switch (c) {
-            case HELP, TABLES -> {
+            case HELP, TABLES, SCHEMA -> {
                 if (!first.equalsIgnoreCase(c.word()) || !rest.isEmpty()) {
                     throw new ValidationException("'" + c.word() + "' takes nothing else: write it alone in the paragraph");
                 }

@@ -41,7 +41,7 @@ final class NotebookEnclave {
     private static NotebookEnclave start() {
         try {
             Path dir = Files.createTempDirectory("notebook-it");
-            DemoEnclave enclave = DemoEnclave.start(dir, new DemoWorld.Parameters(400, 20, 17), Progress.NONE);
+            DemoEnclave enclave = DemoEnclave.start(dir, new DemoWorld.Parameters(3000, 20, 17), Progress.NONE);
             enclave.storage().advertise(dir); // the interpreters connect to this HDFS
             Map<String, String> passwords = new DirectoryStore(enclave.storage()).ensureDemoUsers(dir.resolve("demo-users.txt"));
             ZeppelinHome home = ZeppelinHome.locate(Path.of(System.getProperty("enclave.root", "../..")));
@@ -68,6 +68,24 @@ final class NotebookEnclave {
             throw new AssertionError(user + " cannot sign in: " + a);
         }
         return c;
+    }
+
+    private final Map<String, jp.nmi.enclave.project.ProjectStore.Members> saved = new java.util.HashMap<>();
+
+    /** Takes {@code user} off the project's member list, as {@code project apply} of a spec without them writes it. */
+    void removeMember(String project, String user) {
+        jp.nmi.enclave.project.ProjectStore store = new jp.nmi.enclave.project.ProjectStore(enclave.storage());
+        jp.nmi.enclave.project.ProjectStore.Members m = store.members(project).orElseThrow();
+        saved.putIfAbsent(project, m);
+        store.writeMembers(new jp.nmi.enclave.project.ProjectStore.Members(m.project(), m.status(), m.start(), m.end(),
+                m.disclosureProfile(), m.members().stream().filter(x -> !x.user().equals(user)).toList()));
+    }
+
+    void restoreMembers(String project) {
+        jp.nmi.enclave.project.ProjectStore.Members m = saved.remove(project);
+        if (m != null) {
+            new jp.nmi.enclave.project.ProjectStore(enclave.storage()).writeMembers(m);
+        }
     }
 
     void close() {

@@ -19,6 +19,7 @@ import javax.servlet.FilterConfig;
 import javax.servlet.ReadListener;
 import javax.servlet.ServletException;
 import javax.servlet.ServletInputStream;
+import javax.servlet.ServletOutputStream;
 import javax.servlet.ServletRequest;
 import javax.servlet.ServletResponse;
 import javax.servlet.http.HttpServletRequest;
@@ -139,7 +140,7 @@ public class EnclaveGuardFilter implements Filter {
             res.setHeader("Referrer-Policy", "no-referrer");
         }
         if (rule.body() == GuardRules.Body.NONE) {
-            chain.doFilter(request, response);
+            forward(chain, request, res, path);
             return;
         }
         byte[] body = req.getInputStream().readNBytes(rules.maxBodyBytes() + 1);
@@ -165,7 +166,40 @@ public class EnclaveGuardFilter implements Filter {
             deny(res, HttpServletResponse.SC_FORBIDDEN, problem.get());
             return;
         }
-        chain.doFilter(new BodyRequest(req, json.toString().getBytes(StandardCharsets.UTF_8)), response);
+        forward(chain, new BodyRequest(req, json.toString().getBytes(StandardCharsets.UTF_8)), res, path);
+    }
+
+    /**
+     * Lets the request through to Zeppelin. A failure Zeppelin answers for the REST API carries its
+     * stack trace; the caller gets one line instead (the trace stays in the server's log).
+     */
+    private static void forward(FilterChain chain, ServletRequest request, HttpServletResponse res, String path)
+            throws IOException, ServletException {
+        if (!path.startsWith("/api/")) {
+            chain.doFilter(request, res);
+            return;
+        }
+        BufferedResponse buffered = new BufferedResponse(res);
+        chain.doFilter(request, buffered);
+        byte[] body = buffered.body();
+        if (buffered.getStatus() >= 500) {
+            String message = "Zeppelin could not do that";
+            try {
+                JsonObject o = new Gson().fromJson(new String(body, StandardCharsets.UTF_8), JsonObject.class);
+                if (o != null && o.has("message") && o.get("message").isJsonPrimitive()) {
+                    String m = o.get("message").getAsString();
+                    // "org.apache...SomeException: what" -> "what"
+                    message = m.replaceFirst("^([a-z][\\w$]*\\.)+[A-Z][\\w$]*(Exception|Error): ", "").lines().findFirst().orElse(message);
+                }
+            } catch (JsonParseException e) {
+                // not JSON: the generic line
+            }
+            LOG.warn("{} {}: Zeppelin answered {}", path, buffered.getStatus(), new String(body, StandardCharsets.UTF_8));
+            deny(res, buffered.getStatus(), message);
+            return;
+        }
+        res.setContentLength(body.length);
+        res.getOutputStream().write(body);
     }
 
     /** A new note: in a folder of a project the caller is a member of, bound to that project's interpreter. */
@@ -294,6 +328,74 @@ public class EnclaveGuardFilter implements Filter {
         res.setHeader("Cache-Control", "no-store");
         res.setContentType("application/json;charset=UTF-8");
         res.getOutputStream().write(out.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Holds Zeppelin's answer until the guard has looked at it. */
+    private static final class BufferedResponse extends javax.servlet.http.HttpServletResponseWrapper {
+        private final java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+        private final ServletOutputStream out = new ServletOutputStream() {
+            @Override
+            public void write(int b) {
+                buffer.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                buffer.write(b, off, len);
+            }
+
+            @Override
+            public boolean isReady() {
+                return true;
+            }
+
+            @Override
+            public void setWriteListener(javax.servlet.WriteListener listener) {
+                throw new UnsupportedOperationException("not asynchronous");
+            }
+        };
+        private java.io.PrintWriter writer;
+
+        BufferedResponse(HttpServletResponse response) {
+            super(response);
+        }
+
+        @Override
+        public ServletOutputStream getOutputStream() {
+            return out;
+        }
+
+        @Override
+        public java.io.PrintWriter getWriter() {
+            if (writer == null) {
+                writer = new java.io.PrintWriter(new java.io.OutputStreamWriter(buffer, StandardCharsets.UTF_8));
+            }
+            return writer;
+        }
+
+        @Override
+        public void flushBuffer() {
+            if (writer != null) {
+                writer.flush();
+            }
+        }
+
+        @Override
+        public void setContentLength(int len) {
+            // set from the buffer when it is written
+        }
+
+        @Override
+        public void setContentLengthLong(long len) {
+            // set from the buffer when it is written
+        }
+
+        byte[] body() {
+            if (writer != null) {
+                writer.flush();
+            }
+            return buffer.toByteArray();
+        }
     }
 
     /** The request with the checked (and possibly rewritten) body in place of the one that came. */
