@@ -49,8 +49,9 @@ find_java() {
 JAVA="$(find_java)"
 
 SHADED="$(ls "$HOME_DIR"/interpreter/zeppelin-interpreter-shaded-*.jar | head -n 1)"
-# The interpreter's own jars first: the shaded jar carries an old netty that Spark must not load.
-CP="$DIR/*:$SHADED"
+# Thrift's server socket bound to loopback first (the interpreter's RPC has no authentication); then the
+# interpreter's own jars: the shaded jar carries an old netty that Spark must not load.
+CP="$HOME_DIR/interpreter/enclave-zeppelin-loopback.jar:$DIR/*:$SHADED"
 JVM=(-Dfile.encoding=UTF-8 -Djava.net.preferIPv4Stack=true -Dzeppelin.log.file="$LOGS/interpreter-$SETTING.log"
      -Dlog4j.configuration="file:$CONF/log4j-interpreter.properties"
      -Dlog4j2.configurationFile="$CONF/log4j2-interpreter.properties" -Denclave.log.file="$LOGS/interpreter-$SETTING.log")
@@ -64,6 +65,6 @@ else
 fi
 
 cd "$LOGS"
-exec env -i PATH=/usr/bin:/bin HOME="$LOGS" SPARK_LOCAL_IP=127.0.0.1 INTERPRETER_GROUP_ID="$GROUP_ID" \
+exec env -i PATH=/usr/bin:/bin HOME="$LOGS" SPARK_LOCAL_IP=127.0.0.1 ZEPPELIN_LOCAL_IP=127.0.0.1 INTERPRETER_GROUP_ID="$GROUP_ID" \
   "$JAVA" "${JVM[@]}" -cp "$CP" org.apache.zeppelin.interpreter.remote.RemoteInterpreterServer "$CB_HOST" "$CB_PORT" "$GROUP_ID" "$RANGE" \
   >>"$LOGS/interpreter-$SETTING.out" 2>&1

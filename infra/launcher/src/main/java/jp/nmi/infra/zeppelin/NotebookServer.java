@@ -137,7 +137,10 @@ public final class NotebookServer implements AutoCloseable {
         cmd.add("-D" + "enclave.access.file" + "=" + conf().resolve(NotebookAccess.FILE));
         cmd.add("-cp");
         // server-overrides first: the enclave's Jetty defaults descriptor in place of Jetty's own
-        cmd.add(conf() + ":" + home.directory().resolve("server-overrides") + ":" + home.directory().resolve("lib") + "/*");
+        // and thrift's server socket bound to loopback (enclave-zeppelin-loopback.jar) before thrift's own
+        Path overrides = home.directory().resolve("server-overrides");
+        cmd.add(conf() + ":" + overrides + ":" + overrides.resolve("enclave-zeppelin-loopback.jar") + ":" + home.directory().resolve("lib")
+                + "/*");
         cmd.add("org.apache.zeppelin.server.ZeppelinServer");
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(instance.toFile())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logs().resolve("zeppelin-server.out").toFile()));

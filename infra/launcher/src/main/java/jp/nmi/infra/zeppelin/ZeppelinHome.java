@@ -26,7 +26,8 @@ public record ZeppelinHome(Path directory, Path java) {
         Path dir = (p != null && !p.isBlank() ? Path.of(p) : root.resolve("infra/zeppelin-home/target/zeppelin-home")).toAbsolutePath()
                 .normalize();
         for (String required : List.of("lib", "bin/interpreter.sh", "interpreter/enclave/interpreter-setting.json",
-                "interpreter/md/interpreter-setting.json", "web/WEB-INF/web.xml", "closed/WEB-INF/web.xml", "jvm/java17.options")) {
+                "interpreter/md/interpreter-setting.json", "web/WEB-INF/web.xml", "closed/WEB-INF/web.xml", "jvm/java17.options", "server-overrides/enclave-zeppelin-loopback.jar",
+                "interpreter/enclave-zeppelin-loopback.jar")) {
             if (!Files.exists(dir.resolve(required))) {
                 throw new ValidationException("the Zeppelin home " + dir + " is incomplete (" + required + " is missing): build it with"
                         + " mvn -DskipTests package");

@@ -92,6 +92,19 @@ class NotebookIT {
     }
 
     @Test
+    @Order(3)
+    void everyPortOfTheServerAndItsInterpretersIsOnLoopback() throws Exception {
+        List<ProcessHandle> zeppelin = ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("")
+                .contains("org.apache.zeppelin.")).toList();
+        assertThat(zeppelin).as("the server and at least one interpreter").hasSizeGreaterThanOrEqualTo(2);
+        for (ProcessHandle p : zeppelin) {
+            List<String> ports = Sockets.listening(p.pid());
+            assertThat(ports).as(p.info().commandLine().orElse("")).isNotEmpty()
+                    .allSatisfy(a -> assertThat(a).startsWith("127.0.0.1:"));
+        }
+    }
+
+    @Test
     @Order(4)
     void denialsAndErrorsAreOneClearLineNeverAPlan() {
         String kenjiNote = kenji.createNote("/DEMO-1/kenji denied", List.of());
