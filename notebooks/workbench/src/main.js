@@ -150,7 +150,7 @@ async function openSample(s) {
 // ---- the schema browser ------------------------------------------------------------------
 
 async function workbenchNote() {
-  const path = `/${state.project}/~workbench/${state.me.principal}`;
+  const path = `/${state.project}/${state.me.principal}/~workbench`;
   const all = await api.notes();
   const found = all.find((n) => n.path === path);
   if (found) {

@@ -147,7 +147,7 @@ export function renderResults(results) {
     }
     if (m.type === 'HTML') {
       const box = el('div', { class: 'html' });
-      box.innerHTML = DOMPurify.sanitize(m.data, { USE_PROFILES: { html: true } });
+      box.innerHTML = DOMPurify.sanitize(m.data, { USE_PROFILES: { html: true }, FORBID_TAGS: ['form', 'style', 'input', 'button'], FORBID_ATTR: ['style'] });
       return box;
     }
     if (!error && m.data.startsWith('Disclosure check under')) {

@@ -134,6 +134,11 @@ class EgressBrowserIT {
         WebDriver alice = browser();
         login(alice, ANALYST_ALICE);
         assertThat(alice.getCurrentUrl()).endsWith("/requests");
+        // a notebook's export link opens the form with the file ticked and the analyst's description
+        alice.get(svc.url("/requests/new?project=DEMO-1&file=browser-region.csv&context=Region+by+sex"));
+        assertThat(alice.findElement(By.cssSelector("input[name=files][value='browser-region.csv']")).isSelected()).isTrue();
+        assertThat(alice.findElement(By.cssSelector("input[name=files][value='browser-sex.csv']")).isSelected()).isFalse();
+        assertThat(alice.findElement(By.id("context")).getAttribute("value")).isEqualTo("Region by sex");
         alice.get(svc.url("/requests/new?project=DEMO-1"));
         alice.findElement(By.cssSelector("input[name=files][value='browser-sex.csv']")).click();
         alice.findElement(By.cssSelector("input[name=files][value='browser-region.csv']")).click();

@@ -67,10 +67,16 @@ public final class NotebookAccess {
         ProjectStore store = new ProjectStore(storage);
         Map<String, Object> projects = new LinkedHashMap<>();
         for (String id : store.ids()) {
-            Optional<ProjectStore.Members> members = store.members(id);
+            // the project's own state decides: only a project whose state says closed is closed (its notes are deleted)
+            Optional<jp.nmi.enclave.project.ProjectState> state = store.state(id);
+            if (state.isEmpty()) {
+                continue; // not readable now: left out, so nothing is created, revoked or deleted for it
+            }
             Map<String, Object> entry = new LinkedHashMap<>();
+            boolean closed = state.get().status() == ProjectStatus.CLOSED;
+            Optional<ProjectStore.Members> members = closed ? Optional.empty() : store.members(id);
             boolean active = members.isPresent() && members.get().status() == ProjectStatus.ACTIVE;
-            entry.put("status", active ? "active" : "closed");
+            entry.put("status", closed ? "closed" : active ? "active" : "inactive");
             entry.put("members", active ? members.get().members().stream().map(ProjectSpec.Member::user).sorted().toList() : List.of());
             projects.put(id, entry);
         }

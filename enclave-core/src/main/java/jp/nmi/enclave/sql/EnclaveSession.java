@@ -336,8 +336,6 @@ public final class EnclaveSession implements AutoCloseable {
         String statementTag = "enclave-" + statements.incrementAndGet();
         boolean wrote = false;
         writes.begin(statementTag);
-        String userTag = userTag(user);
-        base.sparkContext().addJobTag(userTag);
         try {
             authorizer.refresh();
             context.updateOptouts(optouts.get());
@@ -376,7 +374,6 @@ public final class EnclaveSession implements AutoCloseable {
                 throw e;
             }
         } finally {
-            base.sparkContext().removeJobTag(userTag);
             context.end();
             guard.release(user, trace.outboxDirectories());
             written = writes.finish(statementTag, wrote);
@@ -456,15 +453,27 @@ public final class EnclaveSession implements AutoCloseable {
         }
     }
 
-    /** Cancels what {@code user}'s statements run now (a notebook's cancel button); their statements end as errors. */
-    public void cancelAll(String user) {
-        if (user != null) {
-            base.sparkContext().cancelJobsWithTag(userTag(user));
+    /**
+     * Runs {@code work} with its Spark jobs tagged {@code tag} (a notebook paragraph's id), so that
+     * {@link #cancelTagged} stops exactly them.
+     */
+    public <T> T tagged(String tag, java.util.function.Supplier<T> work) {
+        String t = jobTag(tag);
+        base.sparkContext().addJobTag(t);
+        try {
+            return work.get();
+        } finally {
+            base.sparkContext().removeJobTag(t);
         }
     }
 
-    private static String userTag(String user) {
-        return "enclave-user-" + user.replaceAll("[^A-Za-z0-9_-]", "_");
+    /** Cancels the running jobs tagged {@code tag}: the statement ends as an error. */
+    public void cancelTagged(String tag) {
+        base.sparkContext().cancelJobsWithTag(jobTag(tag));
+    }
+
+    private static String jobTag(String tag) {
+        return "enclave-run-" + String.valueOf(tag).replaceAll("[^A-Za-z0-9_-]", "_");
     }
 
     /** Runs each statement of a script in order, whatever the earlier ones returned. */

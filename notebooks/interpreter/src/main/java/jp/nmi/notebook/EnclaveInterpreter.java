@@ -28,6 +28,23 @@ public class EnclaveInterpreter extends Interpreter {
     public static final String PROJECT_PROPERTY = "enclave.project";
 
     private static final Logger LOG = LoggerFactory.getLogger(EnclaveInterpreter.class);
+    /*
+     * Read when the class loads: Zeppelin loads it before it copies the interpreter setting's
+     * properties into the system properties, so what the launch script gave stays what counts.
+     */
+    private static final String PROJECT = System.getProperty(PROJECT_PROPERTY);
+    private static final String SETTINGS_FILE = System.getProperty(NotebookSettings.FILE_PROPERTY);
+    private static final java.util.Set<String> LAUNCH_SPARK_PROPERTIES = sparkProperties();
+
+    private static java.util.Set<String> sparkProperties() {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (String k : System.getProperties().stringPropertyNames()) {
+            if (k.startsWith("spark.")) {
+                out.add(k);
+            }
+        }
+        return out;
+    }
     /** The process's project: one Spark application per JVM, shared by every note and member. */
     private static NotebookProject project;
     private static NotebookCommands commands;
@@ -45,8 +62,15 @@ public class EnclaveInterpreter extends Interpreter {
         if (commands != null) {
             return commands;
         }
-        String projectId = System.getProperty(PROJECT_PROPERTY);
-        String file = System.getProperty(NotebookSettings.FILE_PROPERTY);
+        String projectId = PROJECT;
+        String file = SETTINGS_FILE;
+        // Spark reads spark.* system properties when it starts: only those the launch script set
+        for (String k : System.getProperties().stringPropertyNames()) {
+            if (k.startsWith("spark.") && !LAUNCH_SPARK_PROPERTIES.contains(k)) {
+                LOG.warn("system property {} was not set by the launch script: removed before the project's session starts", k);
+                System.clearProperty(k);
+            }
+        }
         if (projectId == null || !projectId.matches("[A-Z][A-Z0-9-]{1,31}") || file == null) {
             // the fallback setting named after the interpreter group: it serves no project
             throw new AccessDeniedException("this note is not in a project's folder: %enclave runs in a note under /<PROJECT>/ only");
@@ -82,7 +106,8 @@ public class EnclaveInterpreter extends Interpreter {
         }
         Output out;
         try {
-            out = projectCommands().run(user, context.getNoteId(), text);
+            NotebookCommands commands = projectCommands();
+            out = project.session().tagged(context.getParagraphId(), () -> commands.run(user, context.getNoteId(), text));
         } catch (AccessDeniedException e) {
             return new InterpreterResult(InterpreterResult.Code.ERROR, e.getMessage());
         } catch (RuntimeException e) {
@@ -108,8 +133,8 @@ public class EnclaveInterpreter extends Interpreter {
     @Override
     public void cancel(InterpreterContext context) {
         NotebookProject p = project;
-        if (p != null) {
-            p.session().cancelAll(context.getAuthenticationInfo() == null ? null : context.getAuthenticationInfo().getUser());
+        if (p != null && context.getParagraphId() != null) {
+            p.session().cancelTagged(context.getParagraphId()); // this paragraph's jobs, nobody else's
         }
     }
 

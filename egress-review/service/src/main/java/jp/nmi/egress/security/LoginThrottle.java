@@ -4,42 +4,24 @@ import static java.util.Objects.requireNonNull;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.security.authentication.AuthenticationManager;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.web.authentication.WebAuthenticationDetails;
 
 /**
- * Limits failed logins per account and per address, before any password is checked: an account
- * or an address with too many failures in the window is refused outright until the lockout ends,
- * so guessing costs the guesser time and the service no hashing (PBKDF2 is deliberately slow). A
- * successful login clears the account's failures, not the address's.
- *
- * <p>Nobody can lock a user out of where they work: a locked account still logs in from an address
- * it logged in from successfully in the last day. The address is the client's, as the reverse proxy
- * on loopback says ({@code X-Forwarded-For}, trusted from 127.0.0.1 only), so one guesser behind the
- * proxy does not lock everyone else out. The tables stay small: entries older than the window go.
- *
- * @see Limits for the numbers
+ * The enclave's login throttle ({@link jp.nmi.enclave.directory.LoginThrottle}: failures per
+ * account and per address, refused before any password is checked) in front of Spring Security's
+ * authentication. The address is the client's, as the reverse proxy on loopback says
+ * ({@code X-Forwarded-For}, trusted from 127.0.0.1 only).
  */
 public final class LoginThrottle {
-    /**
-     * How many failures within {@code window} lock an account or an address, and for how long.
-     * Per address is higher: several people may share one (a proxy on the provider's network).
-     */
+    /** How many failures within {@code window} lock an account or an address, and for how long. */
     public record Limits(int perAccount, int perAddress, Duration window, Duration lockout) {
         public static final Limits DEFAULTS = new Limits(5, 20, Duration.ofMinutes(15), Duration.ofMinutes(15));
 
-        public Limits {
-            if (perAccount < 1 || perAddress < 1 || window.isNegative() || window.isZero() || lockout.isNegative()) {
-                throw new IllegalArgumentException("login limits must be positive");
-            }
+        jp.nmi.enclave.directory.LoginThrottle.Limits core() {
+            return new jp.nmi.enclave.directory.LoginThrottle.Limits(perAccount, perAddress, window, lockout);
         }
     }
 
@@ -48,8 +30,8 @@ public final class LoginThrottle {
         private static final long serialVersionUID = 1L;
         private final long retryAfterSeconds;
 
-        TooManyFailedLogins(String what, long retryAfterSeconds) {
-            super("too many failed logins for this " + what + "; try again in " + retryAfterSeconds + " s");
+        TooManyFailedLogins(String message, long retryAfterSeconds) {
+            super(message);
             this.retryAfterSeconds = retryAfterSeconds;
         }
 
@@ -58,95 +40,40 @@ public final class LoginThrottle {
         }
     }
 
-    private final Limits limits;
-    private final Clock clock;
-    private final Map<String, Deque<Instant>> accounts = new ConcurrentHashMap<>();
-    private final Map<String, Deque<Instant>> addresses = new ConcurrentHashMap<>();
-    private final Map<String, Instant> lockedUntil = new ConcurrentHashMap<>();
-    /** Account to the addresses it logged in from, and when last: those keep working while it is locked. */
-    private final Map<String, Map<String, Instant>> knownAddresses = new ConcurrentHashMap<>();
-    private static final Duration KNOWN_FOR = Duration.ofDays(1);
-    private static final int EVICT_ABOVE = 10_000;
+    /** Carries Spring's exception through the throttle, which counts it as a failure. */
+    private static final class Failed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final AuthenticationException cause;
+
+        Failed(AuthenticationException cause) {
+            super(cause);
+            this.cause = cause;
+        }
+    }
+
+    private final jp.nmi.enclave.directory.LoginThrottle throttle;
 
     public LoginThrottle(Limits limits, Clock clock) {
-        this.limits = requireNonNull(limits, "limits is null");
-        this.clock = requireNonNull(clock, "clock is null");
+        this.throttle = new jp.nmi.enclave.directory.LoginThrottle(requireNonNull(limits, "limits is null").core(), clock);
     }
 
     /** {@code manager} behind this throttle. */
     public AuthenticationManager guard(AuthenticationManager manager) {
         return authentication -> {
-            String account = "account:" + String.valueOf(authentication.getName()).toLowerCase(Locale.ROOT);
-            String client = address(authentication);
-            String address = "address:" + client;
-            evictIfLarge();
-            if (!isKnown(account, client)) {
-                checkAllowed(account, "account");
-            }
-            checkAllowed(address, "address");
             try {
-                Authentication ok = manager.authenticate(authentication);
-                accounts.remove(account);
-                lockedUntil.remove(account);
-                knownAddresses.computeIfAbsent(account, a -> new ConcurrentHashMap<>()).put(client, clock.instant());
-                return ok;
-            } catch (AuthenticationException e) {
-                failed(accounts, account, limits.perAccount());
-                failed(addresses, address, limits.perAddress());
-                throw e;
+                return throttle.attempt(authentication.getName(), address(authentication), () -> {
+                    try {
+                        return manager.authenticate(authentication);
+                    } catch (AuthenticationException e) {
+                        throw new Failed(e);
+                    }
+                });
+            } catch (Failed f) {
+                throw f.cause;
+            } catch (jp.nmi.enclave.directory.LoginThrottle.TooManyFailedLogins t) {
+                throw new TooManyFailedLogins(t.getMessage(), t.retryAfterSeconds());
             }
         };
-    }
-
-    private boolean isKnown(String account, String client) {
-        Map<String, Instant> known = knownAddresses.get(account);
-        Instant last = known == null ? null : known.get(client);
-        return last != null && last.isAfter(clock.instant().minus(KNOWN_FOR));
-    }
-
-    /** Forgets failures older than the window and lockouts that ended, once the tables grow large. */
-    private void evictIfLarge() {
-        if (accounts.size() + addresses.size() + lockedUntil.size() < EVICT_ABOVE) {
-            return;
-        }
-        Instant now = clock.instant();
-        Instant old = now.minus(limits.window());
-        for (Map<String, Deque<Instant>> m : java.util.List.of(accounts, addresses)) {
-            m.entrySet().removeIf(e -> {
-                synchronized (e.getValue()) {
-                    return e.getValue().isEmpty() || e.getValue().peekLast().isBefore(old);
-                }
-            });
-        }
-        lockedUntil.entrySet().removeIf(e -> !e.getValue().isAfter(now));
-        knownAddresses.values().forEach(m -> m.entrySet().removeIf(e -> e.getValue().isBefore(now.minus(KNOWN_FOR))));
-        knownAddresses.entrySet().removeIf(e -> e.getValue().isEmpty());
-    }
-
-    private void checkAllowed(String key, String what) {
-        Instant until = lockedUntil.get(key);
-        Instant now = clock.instant();
-        if (until != null) {
-            if (now.isBefore(until)) {
-                throw new TooManyFailedLogins(what, Math.max(1, Duration.between(now, until).toSeconds()));
-            }
-            lockedUntil.remove(key, until);
-        }
-    }
-
-    private void failed(Map<String, Deque<Instant>> failures, String key, int max) {
-        Instant now = clock.instant();
-        Deque<Instant> times = failures.computeIfAbsent(key, k -> new ArrayDeque<>());
-        synchronized (times) {
-            times.addLast(now);
-            while (!times.isEmpty() && times.peekFirst().isBefore(now.minus(limits.window()))) {
-                times.removeFirst();
-            }
-            if (times.size() >= max) {
-                lockedUntil.put(key, now.plus(limits.lockout()));
-                times.clear();
-            }
-        }
     }
 
     private static String address(Authentication authentication) {

@@ -113,10 +113,14 @@ public class WebController {
     }
 
     @GetMapping("/requests/new")
-    public String newRequest(@RequestParam(required = false) String project, Authentication auth, Model model) {
+    public String newRequest(@RequestParam(required = false) String project, @RequestParam(required = false) String file,
+            @RequestParam(required = false) String context, Authentication auth, Model model) {
         Actor a = current.of(auth);
         model.addAttribute("actor", a);
         model.addAttribute("project", project == null ? "" : project);
+        // prefilled from the notebook's export link: the file ticked, the analyst's description as context
+        model.addAttribute("file", file == null ? "" : file);
+        model.addAttribute("context", context == null ? "" : context.length() > 2000 ? context.substring(0, 2000) : context);
         if (project != null && !project.isBlank()) {
             if (!projects.isMember(project, a.user())) {
                 throw new AccessDeniedException(a.user() + " is not a member of " + project + " and may not list its outbox");

@@ -65,6 +65,9 @@ public final class NotebookServer implements AutoCloseable {
             EnclaveStorage storage) {
         requireNonNull(home, "home is null");
         NotebookServer s = new NotebookServer(home, instance.toAbsolutePath(), ports);
+        if (s.instance.toString().contains("'") || home.directory().toString().contains("'")) {
+            throw new ValidationException("the notebook server's directories may not contain a quote (') in their paths: " + s.instance);
+        }
         try {
             for (String d : List.of("conf", "notebook", "logs", "run")) {
                 Files.createDirectories(s.instance.resolve(d));
@@ -82,6 +85,12 @@ public final class NotebookServer implements AutoCloseable {
             nb.append("enclave.egress.url=").append(settings.egressUrl() == null ? "" : settings.egressUrl()).append('\n');
             write(s.conf().resolve("enclave-notebook.properties"), nb.toString(), false);
             write(s.conf().resolve("enclave-interpreter.heap"), settings.interpreterHeap() + "\n", false);
+            // the runner Zeppelin calls: this instance's directories, whatever the environment of the call says
+            Path runner = s.instance.resolve("run").resolve("interpreter.sh");
+            write(runner, "#!/usr/bin/env bash\n# Made by the enclave's launcher for this instance.\n"
+                    + "export ZEPPELIN_CONF_DIR='" + s.conf() + "' ZEPPELIN_LOG_DIR='" + s.logs() + "' ENCLAVE_JAVA='" + home.java() + "'\n"
+                    + "exec '" + home.directory().resolve("bin/interpreter.sh") + "' \"$@\"\n", false);
+            Files.setPosixFilePermissions(runner, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
             NotebookAccess.write(storage, s.conf());
             return s;
         } catch (IOException e) {

@@ -144,11 +144,25 @@ class NotebookIT {
         // a note outside any project folder runs nothing
         assertThat(alice.post("api/notebook", ZeppelinClient.JSON.createObjectNode().put("name", "/scratch")).message())
                 .startsWith("a note lives in its project's folder");
+        // names Zeppelin's storage would decode or walk out of its folder with
+        for (String sneaky : List.of("/DEMO-1/alice/%2e%2e/%2e%2e/DEMO-2/x", "/DEMO-1/alice/../../DEMO-2/x", "/DEMO-1/./x",
+                "/DEMO-1//x", "/DEMO-1/alice/x\\..\\y", "/DEMO-1/alice/x\u0000")) {
+            ZeppelinClient.Answer a = alice.post("api/notebook", Map.of("name", sneaky));
+            assertThat(a.status()).as(sneaky).isEqualTo(403);
+            assertThat(a.message()).as(sneaky).startsWith("a note's name is /<PROJECT>/<name>: folders and name of letters");
+            assertThat(alice.put("api/notebook/" + aliceNote + "/rename", Map.of("name", sneaky)).status()).as(sneaky).isEqualTo(403);
+        }
         // and a note cannot leave its project's folder, where its results belong
         ZeppelinClient.Answer move = alice.put("api/notebook/" + aliceNote + "/rename", Map.of("name", "/DEMO-2/taken"));
         assertThat(move.status()).isEqualTo(403);
         assertThat(move.message()).isEqualTo("a note stays in its project's folder /DEMO-1/: its results are that project's");
         assertThat(alice.put("api/notebook/" + aliceNote + "/rename", Map.of("name", "/DEMO-1/alice renamed")).status()).isEqualTo(200);
+        assertThat(alice.put("api/notebook/" + aliceNote + "/rename", Map.of("name", "/DEMO-1/alice/renamed")).status()).isEqualTo(200);
+        // nobody takes names in another member's folder
+        ZeppelinClient.Answer squat = alice.post("api/notebook", Map.of("name", "/DEMO-1/kenji/~workbench"));
+        assertThat(squat.status()).isEqualTo(403);
+        assertThat(squat.message()).isEqualTo("a note goes in /DEMO-1/ or in your own folder /DEMO-1/alice/, not in /DEMO-1/kenji/");
+        assertThat(alice.put("api/notebook/" + aliceNote + "/rename", Map.of("name", "/DEMO-1/kenji/mine")).status()).isEqualTo(403);
         // the operators run the enclave; they do not read analysts' results
         ZeppelinClient ops = e.as("ops");
         assertThat(ops.get("api/notebook/" + aliceNote).status()).isEqualTo(404);
@@ -207,6 +221,63 @@ class NotebookIT {
         // encoded paths do not slip past the rules
         assertThat(alice.get("api/notebook/%2e%2e/interpreter/setting").status()).isEqualTo(400);
         assertThat(alice.get("api/notebook;x=1").status()).isEqualTo(400);
+    }
+
+    @Test
+    @Order(7)
+    void bodiesAreReadAsTheGuardReadThemAndNothingElseComesWithThem() {
+        String p = alice.paragraphIds(aliceNote).get(0);
+        String path = "api/notebook/" + aliceNote + "/paragraph/" + p;
+        // a charset that reads the same bytes otherwise (Shift_JIS eats the backslash after 0x81) is refused
+        byte[] smuggled = "{\"text\":\"a\u0401\\\",text:'%conf\\nx=1',x:z\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ZeppelinClient.Answer sjis = alice.send("PUT", path, smuggled, "application/json; charset=Shift_JIS", Map.of());
+        assertThat(sjis.status()).isEqualTo(415);
+        assertThat(sjis.message()).isEqualTo("the enclave takes JSON bodies only (Content-Type: application/json; charset UTF-8)");
+        assertThat(alice.send("PUT", path, smuggled, "text/plain", Map.of()).status()).isEqualTo(415);
+        assertThat(alice.send("PUT", path, "{\"text\":\"%enclave\\nSELECT 1\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "application/json", Map.of("Content-Encoding", "gzip")).status()).isEqualTo(415);
+        // text in any language arrives as written
+        String japanese = "%enclave\n-- 乳がんコホートの年齢階級\nSELECT age_band, count(*) AS n FROM participants GROUP BY age_band";
+        assertThat(alice.put(path, Map.of("text", japanese)).status()).isEqualTo(200);
+        assertThat(alice.get(path).payload().path("text").asText()).isEqualTo(japanese);
+        // no query parameters: ?sessionId= would start an interpreter process per value
+        ZeppelinClient.Answer session = alice.post("api/notebook/run/" + aliceNote + "/" + p + "?sessionId=x1", null);
+        assertThat(session.status()).isEqualTo(400);
+        assertThat(session.message()).isEqualTo("the enclave takes no query parameters on Zeppelin's API");
+        assertThat(alice.post("api/notebook/job/" + aliceNote + "?isolated=true", null).status()).isEqualTo(400);
+        // a request from another site's page is refused
+        ZeppelinClient.Answer cross = alice.send("POST", "api/notebook", "{\"name\":\"/DEMO-1/alice/x\"}".getBytes(
+                java.nio.charset.StandardCharsets.UTF_8), "application/json", Map.of("Origin", "https://evil.example"));
+        assertThat(cross.status()).isEqualTo(403);
+        assertThat(cross.message()).isEqualTo("requests from another site are refused");
+        // a run carries forms' params at most
+        ZeppelinClient.Answer extra = alice.post("api/notebook/run/" + aliceNote + "/" + p, Map.of("params", Map.of(), "text", "%sh id"));
+        assertThat(extra.status()).isEqualTo(403);
+        assertThat(extra.message()).startsWith("'text' is not a field the enclave accepts here");
+    }
+
+    @Test
+    @Order(7)
+    void markdownIsTextAndNeverAWayOut() {
+        ZeppelinClient.Result md = alice.runText(aliceNote, "%md\n## Notes\n%%% sequence\nA->B: cohort\n%%%\n<script>alert(1)</script>");
+        assertThat(md.code()).isEqualTo("SUCCESS");
+        assertThat(md.types()).containsExactly("HTML");
+        assertThat(md.text()).contains("<h2>Notes</h2>").doesNotContain("websequencediagrams").doesNotContain("<script>");
+    }
+
+    @Test
+    @Order(7)
+    void passwordGuessingLocksTheAccountBeforeAnyPasswordIsHashed() {
+        ZeppelinClient guesser = e.client();
+        String account = "guessed-" + System.nanoTime();
+        for (int i = 0; i < 5; i++) {
+            assertThat(guesser.login(account, "guess" + i).status()).isEqualTo(403);
+        }
+        ZeppelinClient.Answer locked = guesser.login(account, "guess5");
+        assertThat(locked.status()).isEqualTo(429);
+        assertThat(locked.message()).startsWith("too many failed logins for this account; try again in ");
+        // others sign in as before
+        assertThat(e.client().login("bob", e.passwords.get("bob")).status()).isEqualTo(200);
     }
 
     @Test

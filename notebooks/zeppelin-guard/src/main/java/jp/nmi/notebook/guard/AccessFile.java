@@ -18,7 +18,9 @@ import java.util.Set;
  * Who may use the notebooks, as the enclave's operators made it ({@code enclave-access.json},
  * written by {@code project apply}, {@code project close} and {@code ./enclave up} from the
  * project specs and the enclave's directory): accounts with their password hashes and roles, and
- * each project's status and members. Re-read when the file changes; unreadable means nobody.
+ * each project's status and members. Re-read when the file changes. A file that cannot be read or
+ * parsed changes nothing: the last good content stays in force, marked not current, and nothing is
+ * created, revoked or deleted from it; before any good content, nobody is anything.
  */
 public final class AccessFile {
     /** The system property naming the file (set by the launcher of the Zeppelin server). */
@@ -29,12 +31,20 @@ public final class AccessFile {
     /** One account. */
     public record User(String name, String passwordHash, Set<String> roles) {}
 
-    /** One project as the notebooks serve it. */
-    public record Project(String id, boolean active, Set<String> members) {}
+    /**
+     * One project as the notebooks serve it: active (its members work in it), closed (its notes go),
+     * or neither (inactive now: nobody reaches it, nothing is deleted).
+     */
+    public record Project(String id, boolean active, boolean closed, Set<String> members) {}
 
     /** The file's content at one moment. */
-    public record Snapshot(Map<String, User> users, Map<String, Project> projects, String version) {
-        static final Snapshot EMPTY = new Snapshot(Map.of(), Map.of(), "none");
+    public record Snapshot(Map<String, User> users, Map<String, Project> projects, String version, boolean current) {
+        static final Snapshot EMPTY = new Snapshot(Map.of(), Map.of(), "none", false);
+
+        /** The same content, marked as not what the file says now (it could not be read). */
+        Snapshot stale(String why) {
+            return new Snapshot(users, projects, version + " (stale: " + why + ")", false);
+        }
 
         public Optional<Project> project(String id) {
             return Optional.ofNullable(projects.get(id));
@@ -81,25 +91,25 @@ public final class AccessFile {
         return file;
     }
 
-    /** The content now: re-read if the file changed since; a file that cannot be read gives nobody anything. */
+    /** The content now: re-read if the file changed since; if it cannot be read, the last good content, not current. */
     public Snapshot now() {
         String version;
         try {
             version = Files.getLastModifiedTime(file).toMillis() + ":" + Files.size(file);
         } catch (IOException e) {
-            snapshot = Snapshot.EMPTY;
-            loaded = "";
-            return snapshot;
+            Snapshot last = snapshot;
+            return last.current() ? last.stale("unreadable") : last;
         }
         if (!version.equals(loaded)) {
             synchronized (this) {
                 if (!version.equals(loaded)) {
                     try {
                         snapshot = parse(Files.readString(file, StandardCharsets.UTF_8), version);
+                        loaded = version;
                     } catch (IOException | RuntimeException e) {
-                        snapshot = Snapshot.EMPTY;
+                        // read again next time; meanwhile the last good content, marked stale
+                        return snapshot.current() ? snapshot.stale("unparsable") : snapshot;
                     }
-                    loaded = version;
                 }
             }
         }
@@ -119,10 +129,11 @@ public final class AccessFile {
         Map<String, Project> projects = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> e : root.getAsJsonObject("projects").entrySet()) {
             JsonObject p = e.getValue().getAsJsonObject();
-            projects.put(e.getKey(), new Project(e.getKey(), "active".equals(p.get("status").getAsString()),
+            String status = p.get("status").getAsString();
+            projects.put(e.getKey(), new Project(e.getKey(), "active".equals(status), "closed".equals(status),
                     strings(p.getAsJsonArray("members"))));
         }
-        return new Snapshot(Map.copyOf(users), Map.copyOf(projects), version);
+        return new Snapshot(Map.copyOf(users), Map.copyOf(projects), version, true);
     }
 
     private static Set<String> strings(com.google.gson.JsonArray a) {

@@ -79,11 +79,27 @@ public class EnclaveGuardFilter implements Filter {
         }
         String raw = req.getRequestURI() == null ? "" : req.getRequestURI().toLowerCase(Locale.ROOT);
         if (raw.contains("%2f") || raw.contains("%2e") || raw.contains("%5c") || raw.contains("%25") || raw.contains(";")
-                || raw.contains("\\") || raw.contains("//")) {
+                || raw.contains("\\") || raw.contains("//") || raw.contains("/./") || raw.contains("/../") || raw.endsWith("/.")
+                || raw.endsWith("/..")) {
             deny(res, HttpServletResponse.SC_BAD_REQUEST, "the path is not one the enclave serves");
             return;
         }
         String path = req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo());
+        boolean api = path.startsWith("/api/");
+        if (api && req.getQueryString() != null) {
+            // Zeppelin reads parameters such as ?sessionId= (a new interpreter process each) or ?isolated=
+            deny(res, HttpServletResponse.SC_BAD_REQUEST, "the enclave takes no query parameters on Zeppelin's API");
+            return;
+        }
+        String origin = req.getHeader("Origin");
+        if (origin != null && !origin.equalsIgnoreCase(req.getScheme() + "://" + req.getHeader("Host"))) {
+            deny(res, HttpServletResponse.SC_FORBIDDEN, "requests from another site are refused");
+            return;
+        }
+        if (api && req.getHeader("Content-Encoding") != null) {
+            deny(res, HttpServletResponse.SC_UNSUPPORTED_MEDIA_TYPE, "the enclave takes request bodies without Content-Encoding");
+            return;
+        }
         if (rules.isClosed(path)) {
             deny(res, HttpServletResponse.SC_FORBIDDEN, "Zeppelin's websocket is closed in the enclave; the workbench uses the REST API");
             return;
@@ -94,8 +110,12 @@ public class EnclaveGuardFilter implements Filter {
             return;
         }
         GuardRules.Rule rule = match.get().rule();
-        String user = path.startsWith("/api/") ? currentUser() : null;
         AccessFile.Snapshot now = access.now();
+        String user = api ? currentUser(now) : null;
+        if (path.equals("/api/login") && "POST".equals(req.getMethod())) {
+            login(req, res, chain);
+            return;
+        }
         if (sync != null) {
             sync.nudge();
         }
@@ -139,11 +159,20 @@ public class EnclaveGuardFilter implements Filter {
                     + " object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
             res.setHeader("Referrer-Policy", "no-referrer");
         }
-        if (rule.body() == GuardRules.Body.NONE) {
-            forward(chain, request, res, path);
+        if (!api) {
+            chain.doFilter(request, response);
             return;
         }
         byte[] body = req.getInputStream().readNBytes(rules.maxBodyBytes() + 1);
+        if (body.length == 0 && rule.body() == GuardRules.Body.NONE) {
+            forward(chain, new BodyRequest(req, body), res);
+            return;
+        }
+        if (!isJson(req.getContentType())) {
+            deny(res, HttpServletResponse.SC_UNSUPPORTED_MEDIA_TYPE, "the enclave takes JSON bodies only (Content-Type: application/json;"
+                    + " charset UTF-8)");
+            return;
+        }
         if (body.length > rules.maxBodyBytes()) {
             deny(res, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, "the request is larger than " + rules.maxBodyBytes() + " bytes");
             return;
@@ -160,46 +189,127 @@ public class EnclaveGuardFilter implements Filter {
             case NOTE -> checkNewNote(json, user, now);
             case PARAGRAPH -> checkParagraph(json);
             case RENAME -> checkRename(json, (String) request.getAttribute("enclave.project"));
-            case NONE -> Optional.empty();
+            case NONE -> checkNoBody(json);
         };
         if (problem.isPresent()) {
             deny(res, HttpServletResponse.SC_FORBIDDEN, problem.get());
             return;
         }
-        forward(chain, new BodyRequest(req, json.toString().getBytes(StandardCharsets.UTF_8)), res, path);
+        forward(chain, new BodyRequest(req, ascii(json)), res);
     }
 
     /**
-     * Lets the request through to Zeppelin. A failure Zeppelin answers for the REST API carries its
-     * stack trace; the caller gets one line instead (the trace stays in the server's log).
+     * Lets a REST request through to Zeppelin and answers with what it says. A failure Zeppelin
+     * answers carries its stack trace (and, for permissions, who else may read the note); the caller
+     * gets one line instead (the rest stays in the server's log).
+     *
+     * @return the status Zeppelin answered
      */
-    private static void forward(FilterChain chain, ServletRequest request, HttpServletResponse res, String path)
-            throws IOException, ServletException {
-        if (!path.startsWith("/api/")) {
-            chain.doFilter(request, res);
-            return;
-        }
+    private static int forward(FilterChain chain, ServletRequest request, HttpServletResponse res) throws IOException, ServletException {
         BufferedResponse buffered = new BufferedResponse(res);
         chain.doFilter(request, buffered);
         byte[] body = buffered.body();
-        if (buffered.getStatus() >= 500) {
-            String message = "Zeppelin could not do that";
+        int status = buffered.getStatus();
+        if (status >= 400) {
+            String message = status >= 500 ? "Zeppelin could not do that" : "refused";
             try {
                 JsonObject o = new Gson().fromJson(new String(body, StandardCharsets.UTF_8), JsonObject.class);
                 if (o != null && o.has("message") && o.get("message").isJsonPrimitive()) {
                     String m = o.get("message").getAsString();
-                    // "org.apache...SomeException: what" -> "what"
-                    message = m.replaceFirst("^([a-z][\\w$]*\\.)+[A-Z][\\w$]*(Exception|Error): ", "").lines().findFirst().orElse(message);
+                    // "org.apache...SomeException: what" -> "what"; never the list of who may read a note
+                    message = m.replaceFirst("^([a-z][\\w$]*\\.)+[A-Z][\\w$]*(Exception|Error): ", "")
+                            .replaceFirst("\\s*Allowed users or roles:.*$", "").lines().findFirst().orElse(message);
                 }
             } catch (JsonParseException e) {
                 // not JSON: the generic line
             }
-            LOG.warn("{} {}: Zeppelin answered {}", path, buffered.getStatus(), new String(body, StandardCharsets.UTF_8));
-            deny(res, buffered.getStatus(), message);
-            return;
+            if (status >= 500) {
+                LOG.warn("{}: Zeppelin answered {}: {}", ((HttpServletRequest) request).getRequestURI(), status,
+                        new String(body, StandardCharsets.UTF_8));
+            }
+            deny(res, status, message);
+            return status;
         }
         res.setContentLength(body.length);
         res.getOutputStream().write(body);
+        return status;
+    }
+
+    private static final java.util.regex.Pattern JSON_TYPE = java.util.regex.Pattern.compile(
+            "(?i)\\s*application/json\\s*(;\\s*charset\\s*=\\s*\"?utf-8\"?\\s*)?");
+    private static final java.util.regex.Pattern FORM_TYPE = java.util.regex.Pattern.compile(
+            "(?i)\\s*application/x-www-form-urlencoded\\s*(;\\s*charset\\s*=\\s*\"?utf-8\"?\\s*)?");
+
+    /** application/json in UTF-8 (or no charset): a body Zeppelin reads exactly as the guard did. */
+    static boolean isJson(String contentType) {
+        return contentType != null && JSON_TYPE.matcher(contentType).matches();
+    }
+
+    /** JSON as the guard checked it, in ASCII (every other character escaped): no charset can read it otherwise. */
+    static byte[] ascii(JsonElement json) {
+        String text = new com.google.gson.GsonBuilder().disableHtmlEscaping().serializeNulls().create().toJson(json);
+        StringBuilder sb = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private final jp.nmi.enclave.directory.LoginThrottle throttle = new jp.nmi.enclave.directory.LoginThrottle(
+            jp.nmi.enclave.directory.LoginThrottle.Limits.DEFAULTS, java.time.Clock.systemUTC());
+
+    /** A login failed (Zeppelin answered other than 200): counted by the throttle. */
+    private static final class LoginFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        LoginFailed() {
+            super("login failed", null, false, false);
+        }
+    }
+
+    /**
+     * A login, through the enclave's throttle: too many failures for the account or from the
+     * address lock it for a while, refused before any password is hashed.
+     */
+    private void login(HttpServletRequest req, HttpServletResponse res, FilterChain chain) throws IOException, ServletException {
+        if (req.getContentType() == null || !FORM_TYPE.matcher(req.getContentType()).matches()) {
+            deny(res, HttpServletResponse.SC_UNSUPPORTED_MEDIA_TYPE, "sign in with a form (application/x-www-form-urlencoded)");
+            return;
+        }
+        byte[] body = req.getInputStream().readNBytes(4097);
+        if (body.length > 4096) {
+            deny(res, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, "the sign-in form is too large");
+            return;
+        }
+        String account = "";
+        for (String pair : new String(body, StandardCharsets.UTF_8).split("&")) {
+            if (pair.startsWith("userName=")) {
+                account = java.net.URLDecoder.decode(pair.substring(9), StandardCharsets.UTF_8);
+            }
+        }
+        BodyRequest forwarded = new BodyRequest(req, body, "application/x-www-form-urlencoded;charset=UTF-8");
+        try {
+            throttle.attempt(account, req.getRemoteAddr(), () -> {
+                try {
+                    if (forward(chain, forwarded, res) != HttpServletResponse.SC_OK) {
+                        throw new LoginFailed();
+                    }
+                    return Boolean.TRUE;
+                } catch (IOException | ServletException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        } catch (LoginFailed e) {
+            // answered already (403)
+        } catch (jp.nmi.enclave.directory.LoginThrottle.TooManyFailedLogins e) {
+            res.setHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
+            deny(res, 429, e.getMessage());
+        }
     }
 
     /** A new note: in a folder of a project the caller is a member of, bound to that project's interpreter. */
@@ -220,6 +330,10 @@ public class EnclaveGuardFilter implements Filter {
         if (!now.isMember(user, project.get())) {
             return Optional.of(user + " is not a member of an active project " + project.get());
         }
+        Optional<String> folder = foreignFolder(name, project.get(), user);
+        if (folder.isPresent()) {
+            return folder;
+        }
         json.addProperty("name", name.startsWith("/") ? name : "/" + name);
         // the project's interpreter setting, whatever the request said
         json.addProperty("defaultInterpreterGroup", project.get());
@@ -238,6 +352,11 @@ public class EnclaveGuardFilter implements Filter {
             }
         }
         return Optional.empty();
+    }
+
+    /** A body where the rule expects none to matter: a run's {@code params} at most (forms; %enclave takes none). */
+    private static Optional<String> checkNoBody(JsonObject json) {
+        return unknownField(json, Set.of("params"));
     }
 
     private Optional<String> checkParagraph(JsonObject json) {
@@ -267,7 +386,25 @@ public class EnclaveGuardFilter implements Filter {
         if (!AccessFile.projectOf(name).equals(Optional.ofNullable(project))) {
             return Optional.of("a note stays in its project's folder /" + project + "/: its results are that project's");
         }
+        Optional<String> folder = foreignFolder(name, project, currentUser(access.now()));
+        if (folder.isPresent()) {
+            return folder;
+        }
         json.addProperty("name", name.startsWith("/") ? name : "/" + name);
+        return Optional.empty();
+    }
+
+    /**
+     * A note goes directly in its project's folder or in the member's own folder within it
+     * ({@code /DEMO-1/alice/...}), never in another member's: nobody takes the names another
+     * member's notes (and the workbench) will need.
+     */
+    static Optional<String> foreignFolder(String name, String project, String user) {
+        String[] parts = (name.startsWith("/") ? name.substring(1) : name).split("/");
+        if (parts.length >= 3 && !parts[1].equals(user)) {
+            return Optional.of("a note goes in /" + project + "/ or in your own folder /" + project + "/" + user + "/, not in /"
+                    + project + "/" + parts[1] + "/");
+        }
         return Optional.empty();
     }
 
@@ -281,16 +418,28 @@ public class EnclaveGuardFilter implements Filter {
         return Optional.empty();
     }
 
-    private static Optional<String> badPath(String name) {
+    /**
+     * A note's path as Zeppelin's storage takes it, folder by folder: letters of any script, digits,
+     * spaces and {@code _ - ( ) ~ , + & '}, no folder named {@code .} or {@code ..}, nothing its
+     * storage would decode ({@code %2e%2e} is {@code ..} to commons-vfs: CVE-2025-27553).
+     */
+    static Optional<String> badPath(String name) {
         if (name == null || name.isBlank()) {
             return Optional.of("a note needs a name: /<PROJECT>/<name>");
         }
-        if (name.length() > 200 || name.contains("..") || name.contains("\\") || name.contains("//")
-                || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f) || name.endsWith("/")) {
-            return Optional.of("a note's name is /<PROJECT>/<name> with no '..', '\\', '//', control characters or trailing '/'");
+        String p = name.startsWith("/") ? name.substring(1) : name;
+        boolean bad = name.length() > 200 || p.isEmpty() || p.endsWith("/");
+        for (String segment : p.split("/", -1)) {
+            bad |= segment.isBlank() || segment.equals(".") || segment.equals("..") || !SEGMENT.matcher(segment).matches();
+        }
+        if (bad) {
+            return Optional.of("a note's name is /<PROJECT>/<name>: folders and name of letters, digits, spaces and _ - . ( ) ~ , + & ',"
+                    + " no empty folder, no . or .. folder, at most 200 characters");
         }
         return Optional.empty();
     }
+
+    private static final java.util.regex.Pattern SEGMENT = java.util.regex.Pattern.compile("[\\p{L}\\p{N}\\p{M} _\\-.()~,+&']{1,120}");
 
     private void me(HttpServletResponse res, String user, AccessFile.Snapshot now) throws IOException {
         JsonArray projects = new JsonArray();
@@ -308,13 +457,15 @@ public class EnclaveGuardFilter implements Filter {
         res.getOutputStream().write(out.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String currentUser() {
+    /** The signed-in user, if their account still exists (a session does not outlive it). */
+    private static String currentUser(AccessFile.Snapshot now) {
         try {
             Subject s = SecurityUtils.getSubject();
             if (s == null || !s.isAuthenticated() || s.getPrincipal() == null) {
                 return null;
             }
-            return s.getPrincipal().toString();
+            String user = s.getPrincipal().toString();
+            return now.users().containsKey(user) ? user : null;
         } catch (RuntimeException e) {
             return null; // no security manager: nobody
         }
@@ -402,9 +553,38 @@ public class EnclaveGuardFilter implements Filter {
     private static final class BodyRequest extends HttpServletRequestWrapper {
         private final byte[] body;
 
+        private final String contentType;
+
         BodyRequest(HttpServletRequest request, byte[] body) {
+            this(request, body, "application/json;charset=UTF-8");
+        }
+
+        BodyRequest(HttpServletRequest request, byte[] body, String contentType) {
             super(request);
             this.body = body;
+            this.contentType = body.length == 0 ? request.getContentType() : contentType;
+        }
+
+        @Override
+        public String getContentType() {
+            return contentType;
+        }
+
+        @Override
+        public String getCharacterEncoding() {
+            return "UTF-8";
+        }
+
+        @Override
+        public java.util.Enumeration<String> getHeaders(String name) {
+            if ("content-type".equalsIgnoreCase(name)) {
+                return contentType == null ? java.util.Collections.emptyEnumeration()
+                        : java.util.Collections.enumeration(java.util.List.of(contentType));
+            }
+            if ("content-length".equalsIgnoreCase(name)) {
+                return java.util.Collections.enumeration(java.util.List.of(Integer.toString(body.length)));
+            }
+            return super.getHeaders(name);
         }
 
         @Override
@@ -455,6 +635,9 @@ public class EnclaveGuardFilter implements Filter {
 
         @Override
         public String getHeader(String name) {
+            if ("content-type".equalsIgnoreCase(name)) {
+                return contentType;
+            }
             return "content-length".equalsIgnoreCase(name) ? Integer.toString(body.length) : super.getHeader(name);
         }
     }

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * {@code %enclave} interpreter setting per active project, named by the project, usable by its
  * members only; a member who left loses every note permission in the project's folder; a closed
  * project's setting is removed (its interpreter process stops) and its notes, which hold its
- * results, are deleted. Runs when the file changes and every few seconds.
+ * results, are deleted: only for a project the file names as closed, and never from a file that
+ * could not be read. Runs when the file changes and every few seconds.
  */
 final class ProjectSync {
     private static final Logger LOG = LoggerFactory.getLogger(ProjectSync.class);
@@ -80,8 +81,8 @@ final class ProjectSync {
             return;
         }
         AccessFile.Snapshot now = access.now();
-        if (now.version().equals(synced)) {
-            return;
+        if (!now.current() || now.version().equals(synced)) {
+            return; // nothing is created, revoked or deleted on a file that could not be read
         }
         InterpreterSettingManager settings = ZeppelinServer.sharedServiceLocator.getService(InterpreterSettingManager.class);
         Notebook notebook = ZeppelinServer.sharedServiceLocator.getService(Notebook.class);
@@ -115,7 +116,8 @@ final class ProjectSync {
             }
         }
         for (InterpreterSetting s : new ArrayList<>(settings.get())) {
-            if (GROUP.equals(s.getGroup()) && !GROUP.equals(s.getName()) && !now.project(s.getName()).map(AccessFile.Project::active)
+            // only a project the file says is closed loses its setting; one the file does not name is left alone
+            if (GROUP.equals(s.getGroup()) && !GROUP.equals(s.getName()) && now.project(s.getName()).map(AccessFile.Project::closed)
                     .orElse(false)) {
                 settings.remove(s.getId());
                 LOG.info("interpreter setting {} removed: the project is closed or gone", s.getName());
@@ -132,7 +134,10 @@ final class ProjectSync {
                 continue;
             }
             AccessFile.Project p = now.projects().get(project);
-            if (p == null || !p.active()) {
+            if (p == null || !p.active() && !p.closed()) {
+                continue; // not in the file, or inactive now: nobody reaches it (the guard), nothing is deleted
+            }
+            if (p.closed()) {
                 notebook.removeNote(n.getId(), SYNC);
                 LOG.info("note {} ({}) deleted: project {} is closed", n.getId(), n.getPath(), project);
                 continue;

@@ -15,39 +15,43 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
-/** Zeppelin's REST API as one signed-in user calls it (a cookie jar of their own). */
-final class ZeppelinClient {
-    static final ObjectMapper JSON = new ObjectMapper();
+/**
+ * Zeppelin's REST API as one signed-in user calls it (a cookie jar of their own), through the
+ * enclave's guard: for tests, benchmarks and the end-to-end story.
+ */
+public final class ZeppelinClient {
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     /** An HTTP answer: status and body. */
-    record Answer(int status, String body) {
-        JsonNode json() {
+    public record Answer(int status, String body) {
+        public JsonNode json() {
             try {
                 return JSON.readTree(body);
             } catch (IOException e) {
-                throw new AssertionError("not JSON (" + status + "): " + body, e);
+                throw new IllegalStateException("not JSON (" + status + "): " + body, e);
             }
         }
 
         /** Zeppelin's envelope {"status","message","body"}: the body. */
-        JsonNode payload() {
+        public JsonNode payload() {
             return json().path("body");
         }
 
-        String message() {
+        public String message() {
             return json().path("message").asText();
         }
     }
 
     /** A paragraph's result: code (SUCCESS, ERROR) and its messages (type, data). */
-    record Result(String code, List<String> types, List<String> data) {
-        String text() {
+    public record Result(String code, List<String> types, List<String> data) {
+        public String text() {
             return String.join("\n", data);
         }
 
         /** The first TABLE's rows, header first, cells split. */
-        List<List<String>> table() {
+        public List<List<String>> table() {
             for (int i = 0; i < types.size(); i++) {
                 if (types.get(i).equals("TABLE")) {
                     List<List<String>> rows = new ArrayList<>();
@@ -57,41 +61,41 @@ final class ZeppelinClient {
                     return rows;
                 }
             }
-            throw new AssertionError("no TABLE in the result: " + types + " " + data);
+            throw new IllegalStateException("no TABLE in the result: " + types + " " + data);
         }
     }
 
     private final URI base;
     private final HttpClient http;
 
-    ZeppelinClient(URI base) {
+    public ZeppelinClient(URI base) {
         this.base = base;
         this.http = HttpClient.newBuilder().cookieHandler(new CookieManager()).connectTimeout(Duration.ofSeconds(5))
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
-    Answer login(String user, String password) {
+    public Answer login(String user, String password) {
         return send("POST", "api/login", "userName=" + enc(user) + "&password=" + enc(password), "application/x-www-form-urlencoded");
     }
 
-    Answer get(String path) {
+    public Answer get(String path) {
         return send("GET", path, null, null);
     }
 
-    Answer post(String path, Object body) {
+    public Answer post(String path, Object body) {
         return send("POST", path, body == null ? "" : write(body), "application/json");
     }
 
-    Answer put(String path, Object body) {
+    public Answer put(String path, Object body) {
         return send("PUT", path, body == null ? "" : write(body), "application/json");
     }
 
-    Answer delete(String path) {
+    public Answer delete(String path) {
         return send("DELETE", path, null, null);
     }
 
     /** Creates a note with paragraphs (texts); returns its id. */
-    String createNote(String name, List<String> paragraphs) {
+    public String createNote(String name, List<String> paragraphs) {
         ObjectNode body = JSON.createObjectNode();
         body.put("name", name);
         ArrayNode ps = body.putArray("paragraphs");
@@ -100,32 +104,32 @@ final class ZeppelinClient {
         }
         Answer a = post("api/notebook", body);
         if (a.status() != 200) {
-            throw new AssertionError("note " + name + " not created: " + a);
+            throw new IllegalStateException("note " + name + " not created: " + a);
         }
         return a.payload().asText();
     }
 
-    List<String> paragraphIds(String noteId) {
+    public List<String> paragraphIds(String noteId) {
         List<String> out = new ArrayList<>();
         get("api/notebook/" + noteId).payload().path("paragraphs").forEach(p -> out.add(p.path("id").asText()));
         return out;
     }
 
-    String addParagraph(String noteId, String text) {
+    public String addParagraph(String noteId, String text) {
         ObjectNode body = JSON.createObjectNode();
         body.put("text", text);
         Answer a = post("api/notebook/" + noteId + "/paragraph", body);
         if (a.status() != 200) {
-            throw new AssertionError("paragraph not added: " + a);
+            throw new IllegalStateException("paragraph not added: " + a);
         }
         return a.payload().asText();
     }
 
     /** Runs a paragraph synchronously. */
-    Result run(String noteId, String paragraphId) {
+    public Result run(String noteId, String paragraphId) {
         Answer a = post("api/notebook/run/" + noteId + "/" + paragraphId, null);
         if (a.status() != 200 && a.status() != 500) {
-            throw new AssertionError("run refused: " + a);
+            throw new IllegalStateException("run refused: " + a);
         }
         JsonNode b = a.payload();
         List<String> types = new ArrayList<>();
@@ -138,24 +142,30 @@ final class ZeppelinClient {
     }
 
     /** Adds a paragraph to the note and runs it. */
-    Result runText(String noteId, String text) {
+    public Result runText(String noteId, String text) {
         return run(noteId, addParagraph(noteId, text));
     }
 
     private Answer send(String method, String path, String body, String type) {
+        return send(method, path, body == null ? null : body.getBytes(StandardCharsets.UTF_8), type, Map.of());
+    }
+
+    /** Any request, with the body's bytes as given and extra headers (for tests of the guard). */
+    public Answer send(String method, String path, byte[] body, String type, Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofMinutes(3));
         if (type != null) {
             b.header("Content-Type", type);
         }
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(b::header);
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             return new Answer(r.statusCode(), r.body());
         } catch (IOException e) {
-            throw new AssertionError(method + " " + path + " failed: " + e, e);
+            throw new IllegalStateException(method + " " + path + " failed: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
+            throw new IllegalStateException("interrupted", e);
         }
     }
 
@@ -163,7 +173,7 @@ final class ZeppelinClient {
         try {
             return o instanceof String s ? s : JSON.writeValueAsString(o);
         } catch (IOException e) {
-            throw new AssertionError(e);
+            throw new IllegalStateException(e);
         }
     }
 
