@@ -101,10 +101,12 @@ public final class Transitions {
      */
     public static void checkAllows(String requestId, RequestStatus status, Capability what, String doing) {
         if (!allows(status, what)) {
-            List<String> where = java.util.Arrays.stream(RequestStatus.values()).filter(s -> allows(s, what)).map(RequestStatus::label)
-                    .toList();
-            throw new InvalidStateTransitionException("request " + requestId + " is " + status.label() + ": " + doing + " only when it is "
-                    + String.join(" or ", where));
+            List<String> where = java.util.Arrays.stream(RequestStatus.values()).filter(s -> allows(s, what))
+                    .map(s -> s.label().replace('_', ' ')).toList();
+            String states = where.size() == 1 ? where.get(0)
+                    : String.join(", ", where.subList(0, where.size() - 1)) + " or " + where.get(where.size() - 1);
+            throw new InvalidStateTransitionException("request " + requestId + " is " + status.label() + ": " + doing + " while it is "
+                    + states);
         }
     }
 

@@ -158,7 +158,7 @@ class TestTransitions {
         } else {
             assertThatThrownBy(() -> Transitions.checkAllows("R-1", status, capability, "doing it"))
                     .isInstanceOf(InvalidStateTransitionException.class)
-                    .hasMessageStartingWith("request R-1 is " + status.label() + ": doing it only when it is ");
+                    .hasMessageStartingWith("request R-1 is " + status.label() + ": doing it while it is ");
         }
     }
 

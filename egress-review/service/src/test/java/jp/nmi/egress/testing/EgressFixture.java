@@ -265,6 +265,11 @@ public final class EgressFixture {
         }
     }
 
+    /** The demo persona's password. */
+    public String password(String user) {
+        return passwords.get(user);
+    }
+
     public String basic(String user) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + passwords.get(user)).getBytes(StandardCharsets.UTF_8));
     }
