@@ -46,7 +46,7 @@ class EgressServeIT {
         assertThat(first.users()).containsOnlyKeys("sato", "suzuki", "alice", "kenji", "bob", "ops");
         assertThat(get(first.url(), "/api/requests", "sato", first.users().get("sato"))).isEqualTo(200);
         assertThat(get(first.url(), "/api/requests", "sato", "not-the-password")).isEqualTo(401);
-        assertThat(Files.readString(enclave.resolve("egress/demo-users.txt"))).contains("sato").contains(first.users().get("sato"));
+        assertThat(Files.readString(enclave.resolve("demo-users.txt"))).contains("sato").contains(first.users().get("sato"));
         String stopped = stop(first);
         assertThat(stopped).contains("stopping ...");
 

@@ -541,7 +541,7 @@ class EgressWorkflowIT {
         assertThat(page.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
         assertThat(page.headers().firstValue("Referrer-Policy")).contains("no-referrer");
         assertThat(page.headers().firstValue("Cache-Control").orElse("")).contains("no-store");
-        var cookie = login.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("JSESSIONID")).findFirst().orElse("");
+        var cookie = login.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("ENCLAVE_EGRESS_SESSION=")).findFirst().orElse("");
         assertThat(cookie).contains("HttpOnly").contains("SameSite=Strict");
     }
 

@@ -28,7 +28,7 @@ import picocli.CommandLine.Command;
             AuditCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class},
-        footer = {"", "Exit codes: 0 success, 1 error (the message says what and why), 2 usage error, 3 access denied."})
+        footer = {"", "The whole enclave on this machine: ./enclave up, ./enclave status, ./enclave down (each with --help).", "", "Exit codes: 0 success, 1 error (the message says what and why), 2 usage error, 3 access denied."})
 public final class EnclaveCli implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_ERROR = 1;

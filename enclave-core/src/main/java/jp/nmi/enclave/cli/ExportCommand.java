@@ -34,8 +34,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--demo", required = true, description = "Run against the embedded demo enclave.")
     boolean demo;
 
-    @Option(names = "--demo-dir", paramLabel = "DIR", required = true,
-            description = "The demo enclave in DIR (the one the egress service uses: ./enclave egress serve --embedded DIR).")
+    @Option(names = "--demo-dir", paramLabel = "DIR",
+            description = "The demo enclave's data directory (default: enclave-data, the one ./enclave up runs).")
     Path demoDir;
 
     @Option(names = "--project", paramLabel = "P", required = true, description = "The project: DEMO-1 or DEMO-2.")
@@ -63,6 +63,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        demoDir = DemoEnclave.demoDirectory(demoDir);
         Files.createDirectories(demoDir);
         System.err.println("enclave export: starting the demo enclave in " + demoDir + " ...");
         try (DemoEnclave enclave = DemoEnclave.start(demoDir, new DemoWorld.Parameters(participants, 200, 42),

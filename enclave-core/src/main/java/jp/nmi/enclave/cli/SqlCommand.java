@@ -37,8 +37,8 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {
             "Run governed SQL as a project member: Ranger row filters, column masks and column access apply to every",
             "statement, inside Spark's analyser; anything not allowed is denied with the reason. Every statement is",
-            "audited. With --demo, an embedded enclave with the demo world and the DEMO-1/DEMO-2 policies is started",
-            "for the command (kept in --demo-dir if given, so later runs start quicker)."},
+            "audited. With --demo, the demo enclave in --demo-dir (default: enclave-data, the one ./enclave up runs): the",
+            "command connects to its HDFS and PostgreSQL when up runs them, or starts them for itself."},
         footer = {"", "Exit codes: 0 every statement ran, 3 a statement was denied, 1 a statement failed, 2 usage error."})
 final class SqlCommand implements Callable<Integer> {
     @Spec
@@ -48,7 +48,8 @@ final class SqlCommand implements Callable<Integer> {
     boolean demo;
 
     @Option(names = "--demo-dir", paramLabel = "DIR",
-            description = "Keep the demo enclave in DIR (reused when present) instead of a temporary directory.")
+            description = "The demo enclave's data directory (default: enclave-data, which ./enclave up must have made); a directory"
+                    + " named here that holds no enclave gets a demo world of its own.")
     Path demoDir;
 
     @Option(names = "--project", paramLabel = "P", required = true, description = "The project: DEMO-1 or DEMO-2.")
@@ -89,9 +90,9 @@ final class SqlCommand implements Callable<Integer> {
         if (statements.isEmpty()) {
             throw new ValidationException("no statement to run");
         }
-        Path dir = demoDir != null ? demoDir : Files.createTempDirectory("enclave-demo-");
+        Path dir = DemoEnclave.demoDirectory(demoDir);
         Progress progress = new ConsoleProgress(System.err, 5000);
-        System.err.println("enclave sql: starting the demo enclave in " + dir + " ...");
+        System.err.println("enclave sql: the demo enclave in " + dir + " ...");
         List<StatementResult> results = new ArrayList<>();
         try (DemoEnclave enclave = DemoEnclave.start(dir, new DemoWorld.Parameters(participants, 200, 42), progress);
                 EnclaveSession session = enclave.openProject(project,
@@ -102,10 +103,6 @@ final class SqlCommand implements Callable<Integer> {
                 print(r, statements.size() > 1);
             }
             System.err.println("enclave sql: " + results.size() + " statement(s) audited in " + enclave.auditLog());
-        } finally {
-            if (demoDir == null) {
-                deleteRecursively(dir);
-            }
         }
         if (results.stream().anyMatch(r -> r.status() == StatementResult.Status.ERROR)) {
             return EnclaveCli.EXIT_ERROR;
@@ -164,14 +161,4 @@ final class SqlCommand implements Callable<Integer> {
         }
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

@@ -85,14 +85,22 @@ public final class EgressDatabase implements AutoCloseable {
      * an earlier version, which trusted local connections, is secured on the way.
      */
     public static EgressDatabase embedded(Path dir) {
+        return embedded(dir, 0);
+    }
+
+    /**
+     * As {@link #embedded(Path)}, a server started here listening on {@code port} of 127.0.0.1
+     * (0: any free port).
+     */
+    public static EgressDatabase embedded(Path dir, int port) {
         requireNonNull(dir, "dir is null");
         Path runFile = dir.toAbsolutePath().resolve("run").resolve("egress-db.port");
         Path secrets = secretsDirectory(dir);
         if (Files.exists(runFile)) {
             try {
-                int port = Integer.parseInt(Files.readString(runFile).trim());
-                if (isListening(port)) {
-                    return new EgressDatabase(url(port), EGRESS, secret(secrets, EGRESS), null, null, secrets);
+                int running = Integer.parseInt(Files.readString(runFile).trim());
+                if (isListening(running)) {
+                    return new EgressDatabase(url(running), EGRESS, secret(secrets, EGRESS), null, null, secrets);
                 }
             } catch (IOException | NumberFormatException e) {
                 // a stale run file from a process that died: start our own
@@ -102,7 +110,11 @@ public final class EgressDatabase implements AutoCloseable {
         try {
             Files.createDirectories(data.getParent());
             ensureSecrets(secrets);
-            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            if (port != 0) {
+                builder.setPort(port);
+            }
+            EmbeddedPostgres pg = builder
                     .setDataDirectory(data)
                     .setCleanDataDirectory(false)
                     .setServerConfig("listen_addresses", "127.0.0.1")
@@ -289,6 +301,16 @@ public final class EgressDatabase implements AutoCloseable {
             throw new EnclaveStorageException("no enclave process runs the PostgreSQL of " + dir + " (" + runFile + ": " + e.getMessage()
                     + "): start it with ./enclave up", e);
         }
+    }
+
+    /** Whether this process started the server (and stops it on close). */
+    public boolean isOwner() {
+        return owned != null;
+    }
+
+    /** The port of the server, from its JDBC URL. */
+    public int port() {
+        return java.net.URI.create(jdbcUrl.substring("jdbc:".length())).getPort();
     }
 
     /** Unpooled connections as the egress service's role; the service puts its own pool in front. */

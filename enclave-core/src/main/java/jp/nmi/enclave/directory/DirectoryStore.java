@@ -105,6 +105,11 @@ public final class DirectoryStore {
         }
     }
 
+    /** Where the demo users' passwords of the embedded enclave in {@code dir} are kept: {@code user password} per line, owner-only. */
+    public static java.nio.file.Path demoUsersFile(java.nio.file.Path dir) {
+        return dir.toAbsolutePath().resolve("demo-users.txt");
+    }
+
     /**
      * Makes sure the demo personas have accounts (embedded demo only). New accounts get random
      * passwords, which are kept in plain text in {@code passwordFile} (owner-only, on the local disk

@@ -69,11 +69,24 @@ public final class DemoEnclave implements AutoCloseable {
     }
 
     public static DemoEnclave start(Path dir, DemoWorld.Parameters world, Progress progress) {
+        return start(dir, world, progress, Ports.ANY);
+    }
+
+    /**
+     * Where the embedded servers listen on 127.0.0.1 when this process starts them (0: any free
+     * port); ignored for a server another process already runs for the directory.
+     */
+    public record Ports(int hdfs, int postgres) {
+        public static final Ports ANY = new Ports(0, 0);
+    }
+
+    /** The demo enclave in {@code dir}, its HDFS and PostgreSQL started here on {@code ports} unless another process runs them. */
+    public static DemoEnclave start(Path dir, DemoWorld.Parameters world, Progress progress, Ports ports) {
         requireNonNull(dir, "dir is null");
-        EnclaveStorage storage = EnclaveStorage.embedded(dir);
+        EnclaveStorage storage = EnclaveStorage.embedded(dir, ports.hdfs());
         jp.nmi.enclave.db.EgressDatabase database = null;
         try {
-            database = jp.nmi.enclave.db.EgressDatabase.embedded(dir);
+            database = jp.nmi.enclave.db.EgressDatabase.embedded(dir, ports.postgres());
             DemoEnclave enclave = new DemoEnclave(dir, storage, database);
             FileAuditLog audit = enclave.audit();
             Path source = dir.resolve("demo-source");
@@ -174,6 +187,29 @@ public final class DemoEnclave implements AutoCloseable {
         public EnclaveSession.Project current() {
             return project(storage, new ProjectStore(storage).require(projectId));
         }
+    }
+
+    /** The data directory of {@code ./enclave up} (and of every command's demo) unless another is named. */
+    public static final Path DEFAULT_DIR = Path.of("enclave-data");
+
+    /** Whether {@code dir} holds an enclave (its HDFS has been formatted there). */
+    public static boolean exists(Path dir) {
+        return Files.isDirectory(dir.toAbsolutePath().resolve("hdfs").resolve("name").resolve("current"));
+    }
+
+    /**
+     * The directory a {@code --demo} command works in: the one named, or the one {@code ./enclave up}
+     * uses by default, which must hold an enclave (no second demo world is made behind the user's back).
+     */
+    public static Path demoDirectory(Path named) {
+        if (named != null) {
+            return named;
+        }
+        if (!exists(DEFAULT_DIR)) {
+            throw new ValidationException("no enclave in " + DEFAULT_DIR.toAbsolutePath() + ": start it with ./enclave up, or name"
+                    + " another data directory with --demo-dir DIR (a demo world is made there if it holds none)");
+        }
+        return DEFAULT_DIR;
     }
 
     public static Path keyStore(Path dir) {

@@ -32,7 +32,20 @@ public final class EmbeddedHdfs implements AutoCloseable {
      * @throws EnclaveStorageException if it cannot start (for example another process holds the directory)
      */
     public static EmbeddedHdfs start(Path dir) {
+        return start(dir, 0);
+    }
+
+    /**
+     * Starts HDFS over {@code dir} with its NameNode on {@code nameNodePort} of 127.0.0.1 (0: any
+     * free port).
+     *
+     * @throws EnclaveStorageException if it cannot start (the port is taken, or another process holds the directory)
+     */
+    public static EmbeddedHdfs start(Path dir, int nameNodePort) {
         requireNonNull(dir, "dir is null");
+        if (nameNodePort < 0 || nameNodePort > 65535) {
+            throw new IllegalArgumentException("NameNode port out of range: " + nameNodePort);
+        }
         Path base = dir.toAbsolutePath().resolve("hdfs");
         // MiniDFSCluster marks its base directory for deletion when the JVM exits, whatever
         // shutdown is asked for; the NameNode and DataNode directories therefore live beside it,
@@ -62,6 +75,7 @@ public final class EmbeddedHdfs implements AutoCloseable {
             Files.createDirectories(data);
             MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf, scratch.toFile())
                     .numDataNodes(1)
+                    .nameNodePort(nameNodePort)
                     .format(fresh)
                     .manageNameDfsDirs(false)
                     .manageDataDfsDirs(false)
@@ -78,7 +92,8 @@ public final class EmbeddedHdfs implements AutoCloseable {
 
     /** {@code hdfs://127.0.0.1:<port>}. */
     public URI uri() {
-        return cluster.getURI();
+        // MiniDFSCluster names "localhost" when given a port; the enclave names its HDFS one way only
+        return URI.create("hdfs://127.0.0.1:" + cluster.getNameNodePort());
     }
 
     public Configuration configuration() {

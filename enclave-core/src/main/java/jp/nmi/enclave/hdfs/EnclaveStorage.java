@@ -81,6 +81,15 @@ public final class EnclaveStorage implements AutoCloseable {
      * serves from it, or starts one in this process.
      */
     public static EnclaveStorage embedded(java.nio.file.Path dir) {
+        return embedded(dir, 0);
+    }
+
+    /**
+     * Opens the embedded enclave in {@code dir}: connects to the HDFS an enclave process already
+     * serves from it, or starts one in this process with its NameNode on {@code nameNodePort} of
+     * 127.0.0.1 (0: any free port).
+     */
+    public static EnclaveStorage embedded(java.nio.file.Path dir, int nameNodePort) {
         requireNonNull(dir, "dir is null");
         java.nio.file.Path runFile = runFile(dir);
         if (Files.exists(runFile)) {
@@ -93,7 +102,7 @@ public final class EnclaveStorage implements AutoCloseable {
                 // a stale run file from a process that died: fall through and start our own
             }
         }
-        EmbeddedHdfs hdfs = EmbeddedHdfs.start(dir);
+        EmbeddedHdfs hdfs = EmbeddedHdfs.start(dir, nameNodePort);
         try {
             Configuration conf = HdfsConfigurations.base();
             conf.addResource(hdfs.configuration());

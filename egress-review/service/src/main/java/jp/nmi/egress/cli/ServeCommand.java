@@ -44,6 +44,15 @@ final class ServeCommand implements Callable<Integer> {
             defaultValue = "8480")
     int port;
 
+    @Option(names = "--metrics-port", paramLabel = "P", defaultValue = "8481",
+            description = "Port on 127.0.0.1 for GET /health and GET /metrics (Prometheus): a port of its own, never forwarded by the"
+                    + " reverse proxy (default: ${DEFAULT-VALUE}; 0 picks a free one; -1: none).")
+    int metricsPort;
+
+    @Option(names = "--stop-with", paramLabel = "PID", hidden = true,
+            description = "Stop when this process ends (./enclave up passes its own, so that nothing outlives it).")
+    Long stopWith;
+
     @Option(names = "--jdbc", paramLabel = "URL", description = "A running PostgreSQL (jdbc:postgresql://...), instead of the embedded"
             + " one; its password comes from $ENCLAVE_EGRESS_DB_PASSWORD. Required with --target.")
     String jdbc;
@@ -80,6 +89,7 @@ final class ServeCommand implements Callable<Integer> {
         EnclaveStorage s = storage.open();
         EgressDatabase db = null;
         ConfigurableApplicationContext ctx = null;
+        jp.nmi.enclave.ops.OpsServer ops = null;
         try {
             if (dir != null && s.isOwner()) {
                 s.advertise(dir);
@@ -87,17 +97,21 @@ final class ServeCommand implements Callable<Integer> {
             db = jdbc != null ? EgressDatabase.connect(jdbc, dbUser) : EgressDatabase.embedded(dir);
             byte[] key = KeyStoreFile.openOrCreate(storage.keyStore()).keyOrCreate(KeyStoreFile.OUTPUT_SIGNING_ALIAS).getEncoded();
             Map<String, String> demoUsers = dir == null ? Map.of()
-                    : new DirectoryStore(s).ensureDemoUsers(dir.toAbsolutePath().resolve("egress").resolve("demo-users.txt"));
+                    : new DirectoryStore(s).ensureDemoUsers(DirectoryStore.demoUsersFile(dir));
             EgressSettings settings = new EgressSettings(maxFileMb * (1L << 20), Math.max(4L * maxFileMb, 128) * (1L << 20),
                     EgressSettings.DEFAULTS.maxFiles());
             ctx = EgressApplication.start(new EgressEnvironment(s, db.jdbcUrl(), db.user(), db.password(), key, settings,
                     Clock.systemUTC(), ReleaseHooks.NONE, loginSettings), port);
             int actual = Integer.parseInt(ctx.getEnvironment().getProperty("local.server.port", Integer.toString(port)));
             out.println("egress service: http://127.0.0.1:" + actual + "/   (REST API: http://127.0.0.1:" + actual + "/api/openapi.json)");
+            if (metricsPort >= 0) {
+                ops = ops(s, db);
+                out.println("health and metrics: http://127.0.0.1:" + ops.port() + "/health  http://127.0.0.1:" + ops.port() + "/metrics");
+            }
             if (loginSettings.isLdap()) {
                 out.println("login: LDAP bind against " + ldapUrl + " (" + ldapUserDnPattern + "); roles from the enclave's directory");
             } else if (!demoUsers.isEmpty()) {
-                out.println("demo users (user password; also in " + dir.resolve("egress").resolve("demo-users.txt") + "):");
+                out.println("demo users (user password; also in " + DirectoryStore.demoUsersFile(dir) + "):");
                 demoUsers.forEach((u, p) -> out.printf("  %-7s %s%n", u, p));
             }
             out.println("Ctrl-C stops it.");
@@ -108,14 +122,23 @@ final class ServeCommand implements Callable<Integer> {
             for (String name : new String[] {"INT", "TERM"}) {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> stop.countDown());
             }
+            if (stopWith != null) {
+                ProcessHandle.of(stopWith).ifPresentOrElse(p -> p.onExit().thenRun(stop::countDown), stop::countDown);
+            }
             stop.await();
             out.println("stopping ...");
             out.flush();
+            if (ops != null) {
+                ops.close();
+            }
             ctx.close();
             db.close();
             s.close();
             return 0;
         } catch (RuntimeException e) {
+            if (ops != null) {
+                ops.close();
+            }
             if (ctx != null) {
                 ctx.close();
             }
@@ -125,5 +148,20 @@ final class ServeCommand implements Callable<Integer> {
             s.close();
             throw e;
         }
+    }
+
+    /** Health (database, HDFS) and metrics on their own loopback port. */
+    private jp.nmi.enclave.ops.OpsServer ops(EnclaveStorage s, EgressDatabase db) {
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        javax.sql.DataSource ds = db.dataSource();
+        jp.nmi.egress.ops.EgressMetrics.bind(registry, ds);
+        return jp.nmi.enclave.ops.OpsServer.start("egress", metricsPort, registry, java.util.List.of(
+                jp.nmi.enclave.ops.OpsServer.HealthCheck.of("postgres", () -> {
+                    try (java.sql.Connection c = ds.getConnection(); java.sql.Statement st = c.createStatement()) {
+                        st.execute("SELECT 1");
+                    }
+                }),
+                jp.nmi.enclave.ops.OpsServer.HealthCheck.of("hdfs", () -> s.fs().getFileStatus(s.layout().root()))), null);
     }
 }

@@ -72,7 +72,7 @@ public final class EgressFixture {
             reconciler.apply(DemoSpecs.spec(id));
         }
         this.signingKey = keyStore.keyOrCreate(KeyStoreFile.OUTPUT_SIGNING_ALIAS).getEncoded();
-        this.passwords = new DirectoryStore(storage).ensureDemoUsers(dir.resolve("egress").resolve("demo-users.txt"));
+        this.passwords = new DirectoryStore(storage).ensureDemoUsers(DirectoryStore.demoUsersFile(dir));
         this.db = EgressDatabase.embedded(dir);
     }
 

@@ -39,7 +39,7 @@ public final class NotebookBenchmark {
         out.flush();
         try (DemoEnclave enclave = DemoEnclave.start(dir, new DemoWorld.Parameters(participants, 200, 42), Progress.NONE)) {
             enclave.storage().advertise(dir);
-            Map<String, String> passwords = new DirectoryStore(enclave.storage()).ensureDemoUsers(dir.resolve("demo-users.txt"));
+            Map<String, String> passwords = new DirectoryStore(enclave.storage()).ensureDemoUsers(DirectoryStore.demoUsersFile(dir));
             int web;
             try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
                 web = s.getLocalPort();

@@ -202,6 +202,11 @@ public final class NotebookServer implements AutoCloseable {
                 + logs().resolve("zeppelin-server.log"));
     }
 
+    /** The server's process id, or -1 when it is not running. */
+    public long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
     public boolean isRunning() {
         return process != null && process.isAlive();
     }

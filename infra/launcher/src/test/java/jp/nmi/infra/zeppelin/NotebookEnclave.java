@@ -43,7 +43,7 @@ final class NotebookEnclave {
             Path dir = Files.createTempDirectory("notebook-it");
             DemoEnclave enclave = DemoEnclave.start(dir, new DemoWorld.Parameters(3000, 20, 17), Progress.NONE);
             enclave.storage().advertise(dir); // the interpreters connect to this HDFS
-            Map<String, String> passwords = new DirectoryStore(enclave.storage()).ensureDemoUsers(dir.resolve("demo-users.txt"));
+            Map<String, String> passwords = new DirectoryStore(enclave.storage()).ensureDemoUsers(DirectoryStore.demoUsersFile(dir));
             ZeppelinHome home = ZeppelinHome.locate(Path.of(System.getProperty("enclave.root", "../..")));
             int web = freePort();
             int rpc = freeRange(20);
