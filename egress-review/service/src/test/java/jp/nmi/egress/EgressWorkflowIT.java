@@ -310,13 +310,17 @@ class EgressWorkflowIT {
         HttpResponse<String> rel = svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/release", null);
         assertThat(rel.statusCode()).isEqualTo(409);
         assertThat(json(rel).get("message").asText()).contains("every file needs the approval of two stewards").contains("(conflicted)");
-        // the analyst sees the public comment, not the private one
+        // while the stewards have not concluded the round, the analyst sees none of its reviews
         JsonNode mine = ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null));
-        assertThat(mine.toString()).contains("please round").doesNotContain("checked by suzuki");
+        assertThat(mine.toString()).doesNotContain("please round").doesNotContain("checked by suzuki");
+        assertThat(mine.get("files").get(0).get("decision").asText()).isEqualTo("incomplete");
         assertThat(r.toString()).contains("checked by suzuki");
         // resolving: suzuki changes her mind, and release goes through
         reviewAll(id, STEWARD_SUZUKI, "approve");
         assertThat(ok(svc.call(STEWARD_SUZUKI, "POST", "/api/requests/" + id + "/release", null)).get("status").asText()).isEqualTo("released");
+        // concluded: the analyst reads the comments to the author, never the stewards-only notes
+        JsonNode released = ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null));
+        assertThat(released.toString()).contains("\"reviewer\":\"suzuki\"").doesNotContain("checked by");
     }
 
     // ---------------------------------------------------------------- release
@@ -606,7 +610,9 @@ class EgressWorkflowIT {
         var store = new jp.nmi.enclave.project.ProjectStore(fx.storage);
         var spec = jp.nmi.enclave.demo.DemoSpecs.spec("DEMO-2");
         // closure rewrites the member list as closed (and keeps it, for the record)
-        store.writeMembers(jp.nmi.enclave.project.ProjectReconciler.members(spec, jp.nmi.enclave.project.ProjectState.CLOSED));
+        var open = jp.nmi.enclave.project.ProjectReconciler.members(spec, jp.nmi.enclave.project.ProjectState.CLOSED);
+        store.writeMembers(new jp.nmi.enclave.project.ProjectStore.Members(open.project(), open.status(), open.start(), open.end(),
+                open.disclosureProfile(), open.members(), "2026-11-30T01:00:00Z"));
         try {
             HttpResponse<String> review = svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/reviews",
                     "{\"files\":{\"frozen.csv\":{\"decision\":\"approve\"}}}");
@@ -614,11 +620,24 @@ class EgressWorkflowIT {
             assertThat(json(review).get("message").asText())
                     .isEqualTo("Access denied: project DEMO-2 is closed (or has no member list): its requests can no longer be reviewed or"
                             + " released");
-            // its author still sees what became of it, and can do nothing with it
-            assertThat(svc.call(ANALYST_BOB, "GET", "/api/requests/" + id, null).statusCode()).isEqualTo(200);
+            // its author still sees what became of it, frozen, and is offered nothing
+            JsonNode frozen = ok(svc.call(ANALYST_BOB, "GET", "/api/requests/" + id, null));
+            assertThat(frozen.get("frozen").asText()).isEqualTo("frozen: project DEMO-2 closed on 2026-11-30");
+            assertThat(frozen.get("actions")).isEmpty();
             HttpResponse<String> withdraw = svc.call(ANALYST_BOB, "POST", "/api/requests/" + id + "/withdraw", null);
             assertThat(withdraw.statusCode()).isEqualTo(403);
-            assertThat(json(withdraw).get("message").asText()).contains("bob is no longer a member of DEMO-2");
+            assertThat(json(withdraw).get("message").asText()).contains(id + " is frozen: project DEMO-2 closed on 2026-11-30: nothing can"
+                    + " be done with it any more");
+            // so do the stewards, read-only: no "not found", no action, no contents
+            JsonNode steward = ok(svc.call(STEWARD_SATO, "GET", "/api/requests/" + id, null));
+            assertThat(steward.get("frozen").asText()).startsWith("frozen: project DEMO-2 closed on");
+            assertThat(steward.get("actions")).isEmpty();
+            var sato = webSession(STEWARD_SATO);
+            var page = sato.get("/requests/" + id);
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("id=\"frozen\"").contains("frozen: project DEMO-2 closed on 2026-11-30")
+                    .doesNotContain("id=\"review-form\"").doesNotContain("id=\"withdraw\"");
+            assertThat(sato.get("/requests/" + id + "/files/frozen.csv/preview").statusCode()).isEqualTo(403);
             JsonNode queue = ok(svc.call(STEWARD_SATO, "GET", "/api/queue", null));
             assertThat(queue.findValuesAsText("id")).doesNotContain(id);
             // recovery at a restart does not mark it pending again (closure removed the marks with the project's data)
@@ -690,6 +709,62 @@ class EgressWorkflowIT {
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Issue 14: reviews are blind until your own is in; the API and the page follow the same rule. */
+    @Order(18)
+    @Test
+    void aStewardSeesNoOtherDecisionsBeforeTheirOwnReviewIsIn() throws Exception {
+        String id = createRequestAtStatus("submitted");
+        String file = ok(svc.call(STEWARD_SATO, "GET", "/api/requests/" + id, null)).get("files").get(0).get("name").asText();
+        ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/reviews", body(Map.of("files", Map.of(file, Map.of("decision",
+                "changes", "public_comment", "round the counts to 5", "private_comment", "sato: cell 2 looks like a differencing risk"))))));
+        assertThat(status(id)).isEqualTo("partially_reviewed");
+
+        // suzuki, before her own review: no other steward's decision, comment or note, in the API or on the page
+        JsonNode blind = ok(svc.call(STEWARD_SUZUKI, "GET", "/api/requests/" + id, null));
+        assertThat(blind.get("files").get(0).get("reviews")).isEmpty();
+        assertThat(blind.get("files").get(0).get("decision").asText()).isEqualTo("incomplete");
+        assertThat(blind.toString()).doesNotContain("round the counts").doesNotContain("differencing risk");
+        assertThat(blind.get("actions").toString()).contains("review");
+        var page = webSession(STEWARD_SUZUKI).get("/requests/" + id);
+        assertThat(page.body()).doesNotContain("round the counts").doesNotContain("differencing risk");
+        // the author sees nothing of the round either
+        assertThat(ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null)).toString()).doesNotContain("round the counts");
+        // sato sees her own
+        assertThat(ok(svc.call(STEWARD_SATO, "GET", "/api/requests/" + id, null)).toString()).contains("differencing risk");
+
+        // once suzuki's review is in, both are consolidated: the disagreement is shown as a conflict
+        ok(svc.call(STEWARD_SUZUKI, "POST", "/api/requests/" + id + "/reviews", body(Map.of("files", Map.of(file, Map.of("decision",
+                "approve", "public_comment", "", "private_comment", "suzuki: fine as it is"))))));
+        JsonNode both = ok(svc.call(STEWARD_SUZUKI, "GET", "/api/requests/" + id, null));
+        assertThat(both.get("files").get(0).get("reviews")).hasSize(2);
+        assertThat(both.get("files").get(0).get("decision").asText()).isEqualTo("conflicted");
+        assertThat(both.toString()).contains("differencing risk").contains("fine as it is");
+        assertThat(both.get("actions").toString()).doesNotContain("release");
+    }
+
+    /** Issue 14: the stewards' message to the author reaches the author, per round, on the page and in the API. */
+    @Order(19)
+    @Test
+    void theMessageOfAReturnReachesTheAuthor() throws Exception {
+        String id = createRequestAtStatus("reviewed");
+        HttpResponse<String> silent = svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/return", "{\"message\":\"  \"}");
+        assertThat(silent.statusCode()).isEqualTo(400);
+        assertThat(json(silent).get("message").asText()).contains("say in the message what the author should change");
+        assertThat(status(id)).isEqualTo("reviewed");
+        ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/return", "{\"message\":\"add the margins, please\"}"));
+        JsonNode mine = ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null));
+        assertThat(mine.get("status").asText()).isEqualTo("returned");
+        assertThat(mine.get("messages")).hasSize(1);
+        JsonNode m = mine.get("messages").get(0);
+        assertThat(m.get("round").asInt()).isEqualTo(1);
+        assertThat(m.get("kind").asText()).isEqualTo("return");
+        assertThat(m.get("from").asText()).isEqualTo("sato");
+        assertThat(m.get("message").asText()).isEqualTo("add the margins, please");
+        assertThat(mine.get("actions").toString()).contains("resubmit");
+        var page = webSession(ANALYST_ALICE).get("/requests/" + id);
+        assertThat(page.body()).contains("id=\"messages\"").contains("add the margins, please").contains("Returned to you");
     }
 
     /**

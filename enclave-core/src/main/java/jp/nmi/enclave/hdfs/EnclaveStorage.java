@@ -125,6 +125,7 @@ public final class EnclaveStorage implements AutoCloseable {
             Files.writeString(tmp, fsUri.toString());
             Files.move(tmp, runFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             runFile.toFile().deleteOnExit();
+            advertised = runFile;
         } catch (IOException e) {
             throw new EnclaveStorageException("cannot write " + runFile + ": " + e.getMessage(), e);
         }
@@ -185,8 +186,17 @@ public final class EnclaveStorage implements AutoCloseable {
         return fsUri;
     }
 
+    private volatile java.nio.file.Path advertised;
+
     @Override
     public void close() {
+        if (advertised != null) {
+            try {
+                Files.deleteIfExists(advertised);
+            } catch (IOException e) {
+                // a stale run file is recognised as stale
+            }
+        }
         try {
             fs.close();
         } catch (IOException e) {

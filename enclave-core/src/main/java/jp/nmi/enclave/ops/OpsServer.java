@@ -58,6 +58,16 @@ public final class OpsServer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    static {
+        // a client that connects and says nothing must not hold one of the few threads (JDK server: seconds)
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", "10");
+        }
+        if (System.getProperty("sun.net.httpserver.maxRspTime") == null) {
+            System.setProperty("sun.net.httpserver.maxRspTime", "30");
+        }
+    }
+
     private final HttpServer server;
 
     private OpsServer(HttpServer server) {
@@ -80,13 +90,21 @@ public final class OpsServer implements AutoCloseable {
             throw new EnclaveStorageException("cannot serve the " + service + " health and metrics on 127.0.0.1:" + port + ": "
                     + e.getMessage(), e);
         }
-        server.setExecutor(Executors.newFixedThreadPool(2, r -> {
+        server.setExecutor(Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, service + "-ops");
             t.setDaemon(true);
             return t;
         }));
+        int bound = server.getAddress().getPort();
+        java.util.Set<String> hosts = java.util.Set.of("127.0.0.1:" + bound, "localhost:" + bound);
         server.createContext("/", exchange -> {
             try (exchange) {
+                // a page elsewhere reaching this port by DNS rebinding names another host
+                String host = exchange.getRequestHeaders().getFirst("Host");
+                if (host == null || !hosts.contains(host.toLowerCase(java.util.Locale.ROOT))) {
+                    send(exchange, 421, "text/plain; charset=utf-8", "misdirected: ask for 127.0.0.1:" + bound + "\n");
+                    return;
+                }
                 if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
                     send(exchange, 405, "text/plain; charset=utf-8", "only GET\n");
                     return;

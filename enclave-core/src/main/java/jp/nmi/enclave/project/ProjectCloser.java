@@ -103,7 +103,9 @@ public final class ProjectCloser {
         // 1. revoke: from the next statement on, no policy grants anything in the project
         store.writeState(new ProjectState(ProjectState.FORMAT, projectId, ProjectState.CLOSED, spec, state.specSha256(), state.appliedAt(),
                 state.appliedBy(), state.extract(), now, operator, null));
-        store.writeMembers(ProjectReconciler.members(spec, ProjectState.CLOSED));
+        ProjectStore.Members open = ProjectReconciler.members(spec, ProjectState.CLOSED);
+        store.writeMembers(new ProjectStore.Members(open.project(), open.status(), open.start(), open.end(), open.disclosureProfile(),
+                open.members(), now));
         store.deletePolicies(projectId);
         publisher.publish(store.activePolicies());
 

@@ -34,8 +34,18 @@ public final class ProjectStore {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     /** What the services read about a project's members. */
+    /** A project's member list as services read it. {@code closedAt}: when it was closed (an instant), or null. */
     public record Members(String project, ProjectStatus status, String start, String end, String disclosureProfile,
-            List<ProjectSpec.Member> members) {}
+            List<ProjectSpec.Member> members, String closedAt) {
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public Members {
+        }
+
+        public Members(String project, ProjectStatus status, String start, String end, String disclosureProfile,
+                List<ProjectSpec.Member> members) {
+            this(project, status, start, end, disclosureProfile, members, null);
+        }
+    }
 
     private static final org.apache.hadoop.fs.permission.AclEntry SERVICE_READ = new org.apache.hadoop.fs.permission.AclEntry.Builder()
             .setScope(org.apache.hadoop.fs.permission.AclEntryScope.ACCESS).setType(org.apache.hadoop.fs.permission.AclEntryType.USER)

@@ -49,6 +49,10 @@ final class ServeCommand implements Callable<Integer> {
                     + " reverse proxy (default: ${DEFAULT-VALUE}; 0 picks a free one; -1: none).")
     int metricsPort;
 
+    @Option(names = "--no-print-passwords", hidden = true,
+            description = "Say where the demo users' passwords are instead of printing them (./enclave up: its log is a file).")
+    boolean noPrintPasswords;
+
     @Option(names = "--stop-with", paramLabel = "PID", hidden = true,
             description = "Stop when this process ends (./enclave up passes its own, so that nothing outlives it).")
     Long stopWith;
@@ -110,6 +114,9 @@ final class ServeCommand implements Callable<Integer> {
             }
             if (loginSettings.isLdap()) {
                 out.println("login: LDAP bind against " + ldapUrl + " (" + ldapUserDnPattern + "); roles from the enclave's directory");
+            } else if (!demoUsers.isEmpty() && noPrintPasswords) {
+                out.println("demo users " + String.join(", ", demoUsers.keySet()) + "; their passwords are in "
+                        + DirectoryStore.demoUsersFile(dir));
             } else if (!demoUsers.isEmpty()) {
                 out.println("demo users (user password; also in " + DirectoryStore.demoUsersFile(dir) + "):");
                 demoUsers.forEach((u, p) -> out.printf("  %-7s %s%n", u, p));

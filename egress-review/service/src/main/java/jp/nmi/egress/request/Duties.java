@@ -47,6 +47,10 @@ public final class Duties {
             throw new AccessDeniedException(actor.user() + " is not the author of " + r.id() + "; only its author can change, submit"
                     + " or withdraw it");
         }
+        Optional<String> frozen = frozen(r);
+        if (frozen.isPresent()) {
+            throw new AccessDeniedException(r.id() + " is " + frozen.get() + ": nothing can be done with it any more");
+        }
         if (!isMember(r, actor.user())) {
             throw new AccessDeniedException(actor.user() + " is no longer a member of " + r.project());
         }
@@ -79,9 +83,38 @@ public final class Duties {
         }
     }
 
-    /** Authors, members of the project and independent stewards see a request; nobody else. */
+    /**
+     * Authors, members of the project and independent stewards see a request; nobody else. A closed
+     * project's requests stay readable, frozen, by their author and by the stewards who could have
+     * reviewed them (never by its former members or operators).
+     */
     public boolean canView(Actor actor, ExportRequest r) {
-        return actor.user().equals(r.author()) || isMember(r, actor.user()) || canSteward(actor, r);
+        return actor.user().equals(r.author()) || isMember(r, actor.user()) || canSteward(actor, r) || canSeeFrozen(actor, r);
+    }
+
+    private boolean canSeeFrozen(Actor actor, ExportRequest r) {
+        if (!actor.isSteward() || actor.isOperator()) {
+            return false;
+        }
+        return projects.members(r.project()).filter(m -> m.status() == jp.nmi.enclave.project.ProjectStatus.CLOSED)
+                .map(m -> m.members().stream().noneMatch(x -> x.user().equals(actor.user()))).orElse(false);
+    }
+
+    /**
+     * Why nothing can be done with the request any more, if so: {@code frozen: project P closed on
+     * DATE} (in Japan) for a closed project, or a project whose member list is gone.
+     */
+    public Optional<String> frozen(ExportRequest r) {
+        if (!isProjectClosed(r)) {
+            return Optional.empty();
+        }
+        Optional<ProjectStore.Members> m = projects.members(r.project());
+        if (m.isPresent() && m.get().closedAt() != null) {
+            String day = java.time.LocalDate.ofInstant(java.time.Instant.parse(m.get().closedAt()), jp.nmi.egress.project.ProjectMembers.ZONE)
+                    .toString();
+            return Optional.of("frozen: project " + r.project() + " closed on " + day);
+        }
+        return Optional.of("frozen: project " + r.project() + (m.isPresent() ? " is closed" : " has no member list"));
     }
 
     /** @throws NotFoundException (not "denied": the request's existence is not theirs to learn) */

@@ -145,6 +145,20 @@ public class RequestRepository {
                 .params(requestId, round).query(REVIEW).list();
     }
 
+    /** Records a steward's message to the author; one per round and kind. */
+    public void addMessage(RequestMessage m) {
+        jdbc.sql("INSERT INTO request_message (request_id, round, kind, sender, message, sent_at) VALUES (?, ?, ?, ?, ?, ?)")
+                .params(m.requestId(), m.round(), m.kind().label(), m.sender(), m.message(), ts(m.sentAt())).update();
+    }
+
+    /** The stewards' messages to the author, oldest first. */
+    public List<RequestMessage> messages(String requestId) {
+        return jdbc.sql("SELECT * FROM request_message WHERE request_id = ? ORDER BY round, sent_at").param(requestId)
+                .query((rs, n) -> new RequestMessage(rs.getString("request_id"), rs.getInt("round"),
+                        RequestMessage.Kind.of(rs.getString("kind")), rs.getString("sender"), rs.getString("message"),
+                        rs.getTimestamp("sent_at").toInstant())).list();
+    }
+
     public void upsertReview(Review r) {
         jdbc.sql("INSERT INTO review (request_id, round, file_name, reviewer, decision, public_comment, private_comment, decided_at)"
                         + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id, round, file_name, reviewer) DO UPDATE SET"

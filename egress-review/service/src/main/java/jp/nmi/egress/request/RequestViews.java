@@ -20,9 +20,9 @@ public final class RequestViews {
     public record ReviewView(int round, String reviewer, String decision, String publicComment, String privateComment,
             String decidedAt) {}
 
-    /** The whole request. */
+    /** The whole request. {@code frozen}: why nothing can be done with it any more, or null. */
     public record RequestView(ExportRequest request, String verdict, List<FileView> files, List<String> actions,
-            List<String> reviewersThisRound) {}
+            List<String> reviewersThisRound, List<RequestMessage> messages, String frozen) {}
 
     private final RequestRepository repo;
     private final Reviews reviews;
@@ -37,14 +37,17 @@ public final class RequestViews {
     public RequestView view(Actor actor, ExportRequest r) {
         duties.checkCanView(actor, r);
         boolean steward = duties.canSteward(actor, r);
-        Map<String, FileDecision> decisions = reviews.fileDecisions(r);
+        java.util.Set<String> fileNames = new java.util.LinkedHashSet<>(repo.files(r.id()).stream().map(RequestFile::name).toList());
+        java.util.function.Predicate<Review> visible = visibleReviews(actor, r, steward,
+                Reviews.completeReviewers(repo.reviews(r.id(), r.round()), fileNames));
+        Map<String, FileDecision> decisions = reviews.fileDecisionsOf(r, visible);
         List<Review> all = repo.reviews(r.id());
         List<FileView> files = new ArrayList<>();
         String verdict = "pass";
         for (RequestFile f : repo.files(r.id())) {
             List<ReviewView> rv = new ArrayList<>();
             for (Review x : all) {
-                if (x.fileName().equals(f.name())) {
+                if (x.fileName().equals(f.name()) && visible.test(x)) {
                     rv.add(new ReviewView(x.round(), x.reviewer(), x.decision().label(), x.publicComment(), steward ? x.privateComment() : null,
                             x.decidedAt().toString()));
                 }
@@ -55,7 +58,31 @@ public final class RequestViews {
         }
         List<String> reviewers = new ArrayList<>(Reviews.completeReviewers(repo.reviews(r.id(), r.round()),
                 new java.util.LinkedHashSet<>(files.stream().map(FileView::name).toList())));
-        return new RequestView(r, verdict, files, actions(actor, r, steward, reviewers, decisions), reviewers);
+        String frozen = duties.frozen(r).orElse(null);
+        List<String> actions = frozen != null ? List.of() : actions(actor, r, steward, reviewers, decisions);
+        return new RequestView(r, verdict, files, actions, reviewers, repo.messages(r.id()), frozen);
+    }
+
+    /**
+     * Which reviews {@code actor} may read. Reviews are blind while a round is under review: a
+     * steward sees no other steward's decisions or notes of the round until their own review covers
+     * every file (or the round has its two reviews), and nobody else sees the round's reviews until
+     * the stewards have concluded it (returned, approved or rejected the request). Earlier rounds
+     * are concluded and readable.
+     */
+    static java.util.function.Predicate<Review> visibleReviews(Actor actor, ExportRequest r, boolean steward,
+            java.util.Set<String> completeThisRound) {
+        boolean underReview = Transitions.allows(r.status(), Capability.REVIEW);
+        if (!underReview) {
+            return x -> true;
+        }
+        if (steward && (completeThisRound.contains(actor.user()) || completeThisRound.size() >= 2)) {
+            return x -> true; // their own review is in, or the round's two are: nothing left to influence
+        }
+        if (steward) {
+            return x -> x.round() != r.round() || x.reviewer().equals(actor.user());
+        }
+        return x -> x.round() != r.round();
     }
 
     private List<String> actions(Actor actor, ExportRequest r, boolean steward, List<String> reviewers, Map<String, FileDecision> decisions) {
@@ -116,6 +143,18 @@ public final class RequestViews {
         m.put("released_at", r.releasedAt() == null ? null : r.releasedAt().toString());
         m.put("reviewers", v.reviewersThisRound());
         m.put("actions", v.actions());
+        m.put("frozen", v.frozen());
+        List<Map<String, Object>> messages = new ArrayList<>();
+        for (RequestMessage x : v.messages()) {
+            Map<String, Object> mm = new LinkedHashMap<>();
+            mm.put("round", x.round());
+            mm.put("kind", x.kind().label());
+            mm.put("from", x.sender());
+            mm.put("message", x.message());
+            mm.put("sent_at", x.sentAt().toString());
+            messages.add(mm);
+        }
+        m.put("messages", messages);
         List<Map<String, Object>> files = new ArrayList<>();
         for (FileView f : v.files()) {
             Map<String, Object> fm = new LinkedHashMap<>();

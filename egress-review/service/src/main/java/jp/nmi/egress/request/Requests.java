@@ -234,12 +234,21 @@ public final class Requests {
     }
 
     private ExportRequest stewardMove(Actor actor, String id, RequestStatus to, String message) {
+        if (message.isEmpty()) {
+            throw new ValidationException(to == RequestStatus.RETURNED ? "say in the message what the author should change"
+                    : "say in the message why it cannot leave");
+        }
+        if (message.length() > MAX_TEXT) {
+            throw new ValidationException("the message is " + message.length() + " characters; at most " + MAX_TEXT + " are allowed");
+        }
         return tx.execute(s -> {
             ExportRequest r = repo.lock(id);
             duties.checkCanSteward(actor, r);
             Transitions.Move move = Transitions.checkTransition(id, r.status(), to, Party.STEWARD);
             ExportRequest updated = with(r, to, clock.instant());
             repo.update(updated);
+            repo.addMessage(new RequestMessage(id, r.round(), to == RequestStatus.RETURNED ? RequestMessage.Kind.RETURN
+                    : RequestMessage.Kind.REJECT, actor.user(), message, clock.instant()));
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("request", id);
             d.put("from", r.status().label());

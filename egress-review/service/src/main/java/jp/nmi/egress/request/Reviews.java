@@ -146,8 +146,13 @@ public final class Reviews {
 
     /** Each file's decision in the current round, counting only the reviews of stewards for whom {@code counts} holds. */
     public Map<String, FileDecision> fileDecisions(ExportRequest r, java.util.function.Predicate<String> counts) {
+        return fileDecisionsOf(r, x -> counts.test(x.reviewer()));
+    }
+
+    /** Each file's decision in the current round, from the reviews for which {@code counts} holds (what a viewer may see). */
+    public Map<String, FileDecision> fileDecisionsOf(ExportRequest r, java.util.function.Predicate<Review> counts) {
         List<RequestFile> files = repo.files(r.id());
-        List<Review> round = repo.reviews(r.id(), r.round()).stream().filter(x -> counts.test(x.reviewer())).toList();
+        List<Review> round = repo.reviews(r.id(), r.round()).stream().filter(counts).toList();
         Map<String, FileDecision> out = new TreeMap<>();
         for (RequestFile f : files) {
             List<Decision> ds = round.stream().filter(x -> x.fileName().equals(f.name())).map(Review::decision).toList();

@@ -158,7 +158,8 @@ public class WebController {
         model.addAttribute("v", v);
         model.addAttribute("r", r);
         model.addAttribute("viewers", viewers);
-        model.addAttribute("owner", Transitions.owner(r.status()).map(p -> p.name().toLowerCase(java.util.Locale.ROOT)).orElse("nobody"));
+        model.addAttribute("owner", v.frozen() != null ? "nobody (" + v.frozen() + ")"
+                : Transitions.owner(r.status()).map(p -> p.name().toLowerCase(java.util.Locale.ROOT)).orElse("nobody"));
         if (v.actions().contains("files")) {
             model.addAttribute("outbox", store.outboxFiles(r.project()));
         }

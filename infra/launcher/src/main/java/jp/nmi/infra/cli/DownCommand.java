@@ -15,7 +15,7 @@ final class DownCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "enclave-data", description = "Its data directory (default: ${DEFAULT-VALUE}).")
     Path dir;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
             description = "How long to wait for a clean stop before stopping forcibly (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 

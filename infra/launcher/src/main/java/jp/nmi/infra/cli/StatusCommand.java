@@ -35,7 +35,7 @@ final class StatusCommand implements Callable<Integer> {
             throw new ValidationException("--format must be text or json, got '" + format + "'");
         }
         Optional<RunState> state = RunState.read(dir);
-        boolean running = state.map(RunState::supervisorAlive).orElse(false);
+        boolean running = state.isPresent() && RunState.running(dir);
         List<Map<String, Object>> services = new ArrayList<>();
         boolean allReady = running;
         if (running) {

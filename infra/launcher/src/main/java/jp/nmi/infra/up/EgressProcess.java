@@ -34,6 +34,7 @@ final class EgressProcess implements AutoCloseable {
             throw new EnclaveStorageException("the egress service is not built (" + jar + "): run ./enclave up from the checkout, which builds it");
         }
         Path log = EnclaveUp.logs(options.dir()).resolve("egress.log");
+        EnclaveUp.ownerOnlyFile(log);
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("@" + root.resolve("infra/jvm/java17.options"));
@@ -47,7 +48,7 @@ final class EgressProcess implements AutoCloseable {
         }
         cmd.addAll(List.of("jp.nmi.egress.cli.EgressCli", "serve", "--embedded", options.dir().toAbsolutePath().toString(), "--port",
                 Integer.toString(ports.egress()), "--metrics-port", Integer.toString(ports.egressMetrics()), "--stop-with",
-                Long.toString(ProcessHandle.current().pid())));
+                Long.toString(ProcessHandle.current().pid()), "--no-print-passwords"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().remove("JAVA_TOOL_OPTIONS");
         try {

@@ -21,8 +21,9 @@ import org.apache.hadoop.fs.FsStatus;
  * The enclave's own health and metrics, served by the process of {@code ./enclave up}: whether
  * each service answers, the governed statements and their outcomes (allowed, denied, error) and
  * every other audited action, read from the audit log as it grows (whichever process appended,
- * the notebook interpreters included), and the HDFS's capacity and use. Counts only: projects are
- * labels, users and statements never are.
+ * the notebook interpreters included), and the HDFS's capacity and use. Counts over the whole
+ * enclave only: no project, user or statement is ever a label (a project's activity over time
+ * would be its few members').
  */
 public final class EnclaveMonitor implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -118,11 +119,11 @@ public final class EnclaveMonitor implements AutoCloseable {
             String action = e.path("action").asText("unknown");
             String outcome = e.path("outcome").asText("unknown");
             String bounded = OUTCOMES.contains(outcome) ? outcome : "other";
-            String project = e.path("project").isTextual() ? e.path("project").asText() : "none";
+            // no project label: with few members per project, its activity over time would be a person's
             if ("sql.statement".equals(action)) {
-                registry.counter("enclave.sql.statements", "project", project, "outcome", bounded).increment();
+                registry.counter("enclave.sql.statements", "outcome", bounded).increment();
                 if ("denied".equals(outcome)) {
-                    registry.counter("enclave.sql.denials", "project", project).increment();
+                    registry.counter("enclave.sql.denials").increment();
                 }
             } else {
                 registry.counter("enclave.audit.events", "action", action.replaceAll("[^a-z0-9._-]", "_"), "outcome", bounded).increment();

@@ -87,20 +87,46 @@ public final class EnclaveUp implements AutoCloseable {
      */
     public EnclaveUp start() {
         lock();
+        starting = Thread.currentThread();
         try {
             bringUp();
             return this;
         } catch (RuntimeException e) {
+            if (cancelled) {
+                Thread.interrupted(); // stopping must not be interrupted in turn
+            }
             out.println("enclave up: " + oneLine(e) + "; stopping what was started ...");
             close();
             out.println("enclave up: nothing is left running. Logs: " + logs(options.dir()));
             throw e;
+        } finally {
+            starting = null;
         }
     }
 
-    /** Stops the start in progress at its next step (Ctrl-C during a first start). */
+    /** Stops the start in progress (Ctrl-C or ./enclave down during a start): the step under way is interrupted. */
     public void cancel() {
         cancelled = true;
+        Thread t = starting;
+        if (t != null) {
+            t.interrupt();
+        }
+    }
+
+    private volatile Thread starting;
+
+    /** Creates {@code file} readable by its owner only, if it does not exist (a log others must not read). */
+    static void ownerOnlyFile(Path file) {
+        try {
+            if (!Files.exists(file)) {
+                Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            } else {
+                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            }
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot create " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private void lock() {
@@ -120,8 +146,10 @@ public final class EnclaveUp implements AutoCloseable {
             throw new ValidationException("an enclave is already running from " + dir + who + ": see ./enclave status --data-dir " + dir
                     + ", stop it with ./enclave down --data-dir " + dir);
         }
-        // A supervisor that died without stopping its services left them behind: stop them first.
+        // A supervisor that died without stopping its services left them behind: stop them first, and
+        // forget run files that point at ports nobody serves (never those of a process that does).
         RunState.read(dir).ifPresent(old -> Down.stopLeftovers(old, out));
+        Down.removeStaleRunFiles(dir, true); // this process holds the lock: the state file is stale
         List<String> taken = new ArrayList<>();
         for (UpPorts.Wanted w : options.ports().all()) {
             if (!Probe.free(w.port())) {
@@ -144,6 +172,7 @@ public final class EnclaveUp implements AutoCloseable {
         save();
         try {
             Files.createDirectories(logs(dir));
+            Files.setPosixFilePermissions(logs(dir), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         } catch (IOException e) {
             throw new EnclaveStorageException("cannot create " + logs(dir) + ": " + e.getMessage(), e);
         }
@@ -155,7 +184,7 @@ public final class EnclaveUp implements AutoCloseable {
                         + "): stop it first");
             }
             storage.advertise(dir);
-            add(new RunState.Service("hdfs", storage.fileSystemUri().toString(), "tcp://127.0.0.1:" + storage.fileSystemUri().getPort(),
+            add(RunState.Service.of("hdfs", storage.fileSystemUri().toString(), "tcp://127.0.0.1:" + storage.fileSystemUri().getPort(),
                     null, ProcessHandle.current().pid()));
             return storage.fileSystemUri().toString();
         });
@@ -165,8 +194,8 @@ public final class EnclaveUp implements AutoCloseable {
             if (!db.isOwner()) {
                 throw new ValidationException("another process already runs the PostgreSQL of " + dir + ": stop it first");
             }
-            add(new RunState.Service("postgres", "postgresql://127.0.0.1:" + db.port() + "/postgres", "tcp://127.0.0.1:" + db.port(), null,
-                    ProcessHandle.current().pid()));
+            add(RunState.Service.of("postgres", "postgresql://127.0.0.1:" + db.port() + "/postgres", "tcp://127.0.0.1:" + db.port(), null,
+                    postmaster(dir)));
             return "postgresql://127.0.0.1:" + db.port();
         });
         firstStart = new DatasetRegistryStore(storage).read().isEmpty();
@@ -184,7 +213,7 @@ public final class EnclaveUp implements AutoCloseable {
         step("egress service", () -> {
             EgressProcess egress = EgressProcess.start(options, ports);
             started.push(egress);
-            add(new RunState.Service("egress", "http://127.0.0.1:" + ports.egress() + "/", "http://127.0.0.1:" + ports.egressMetrics()
+            add(RunState.Service.of("egress", "http://127.0.0.1:" + ports.egress() + "/", "http://127.0.0.1:" + ports.egressMetrics()
                     + "/health", "http://127.0.0.1:" + ports.egressMetrics() + "/metrics", egress.pid()));
             egress.awaitReady(options.timeout());
             return "http://127.0.0.1:" + ports.egress() + "/";
@@ -195,7 +224,7 @@ public final class EnclaveUp implements AutoCloseable {
                     new NotebookServer.InterpreterSettings(dir, "http://127.0.0.1:" + ports.egress(), options.interpreterHeap()), storage);
             started.push(server);
             server.start(options.timeout());
-            add(new RunState.Service("zeppelin", server.url().toString(), server.url().resolve("api/version").toString(), null,
+            add(RunState.Service.of("zeppelin", server.url().toString(), server.url().resolve("api/version").toString(), null,
                     server.pid()));
             return server.url().toString();
         });
@@ -205,12 +234,21 @@ public final class EnclaveUp implements AutoCloseable {
                     watched);
             started.push(monitor);
             String base = "http://127.0.0.1:" + monitor.port();
-            add(new RunState.Service("monitor", base + "/health", base + "/metrics", base + "/metrics", ProcessHandle.current().pid()));
+            add(RunState.Service.of("monitor", base + "/health", base + "/metrics", base + "/metrics", ProcessHandle.current().pid()));
             return base + "/metrics";
         });
         readyMillis = (System.nanoTime() - t0) / 1_000_000;
         state = state.in("ready", services);
         save();
+    }
+
+    /** The PostgreSQL server's own process (pg_ctl starts it apart from this one), from its pid file. */
+    private static long postmaster(Path dir) {
+        try {
+            return Long.parseLong(Files.readAllLines(EgressDatabase.dataDirectory(dir).resolve("postmaster.pid")).get(0).strip());
+        } catch (IOException | RuntimeException e) {
+            throw new EnclaveStorageException("PostgreSQL started but its pid file cannot be read: " + e.getMessage(), e);
+        }
     }
 
     private interface Step {
@@ -240,9 +278,11 @@ public final class EnclaveUp implements AutoCloseable {
         save();
     }
 
+    /** Records a service as soon as its process exists, so that down finds it even during the start. */
     private void add(RunState.Service s) {
         services.add(s);
         state = state.in(state.phase(), services);
+        save();
     }
 
     private void save() {
@@ -295,10 +335,10 @@ public final class EnclaveUp implements AutoCloseable {
                 out.println("enclave: while stopping: " + oneLine(e));
             }
         }
-        Path run = options.dir().toAbsolutePath().resolve("run");
-        for (String f : List.of("enclave.json", "hdfs.uri", "egress-db.port")) {
+        // only what this process wrote: another process's run files stay (the database and HDFS remove their own)
+        if (state != null) {
             try {
-                Files.deleteIfExists(run.resolve(f));
+                Files.deleteIfExists(RunState.file(options.dir()));
             } catch (IOException e) {
                 // a stale run file is recognised as stale
             }

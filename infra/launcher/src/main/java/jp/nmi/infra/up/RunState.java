@@ -20,7 +20,21 @@ public record RunState(long pid, String phase, String started, String dataDir, S
      * One service. {@code health}: an http(s) URL answering 200 when ready, or tcp://HOST:PORT for a
      * server that speaks no HTTP. {@code pid}: its process (the supervisor's for those in it).
      */
-    public record Service(String name, String url, String health, String metrics, long pid) {}
+    public record Service(String name, String url, String health, String metrics, long pid, long pidStarted) {
+        /** A service in process {@code pid} (its start time is recorded, so that a reused pid is never taken for it). */
+        public static Service of(String name, String url, String health, String metrics, long pid) {
+            return new Service(name, url, health, metrics, pid, startOf(pid));
+        }
+
+        /** Its process, if that very process still runs. */
+        public java.util.Optional<ProcessHandle> process() {
+            return ProcessHandle.of(pid).filter(p -> p.isAlive() && startOf(pid) == pidStarted);
+        }
+    }
+
+    static long startOf(long pid) {
+        return ProcessHandle.of(pid).flatMap(p -> p.info().startInstant()).map(java.time.Instant::toEpochMilli).orElse(-1L);
+    }
 
     /** Phases: starting (services come up one by one), ready, stopping. */
     public RunState in(String newPhase, List<Service> newServices) {
@@ -54,8 +68,27 @@ public record RunState(long pid, String phase, String started, String dataDir, S
         Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Whether the supervisor that wrote this still runs. */
-    public boolean supervisorAlive() {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    /**
+     * Whether an up runs from {@code dir}: it holds {@code DIR/run/up.lock} for as long as it runs
+     * (a pid alone may have been reused). Never to be asked by the process that holds the lock:
+     * closing a channel of the file releases a POSIX lock held by the same process.
+     */
+    public static boolean running(Path dir) {
+        Path lock = dir.toAbsolutePath().resolve("run").resolve("up.lock");
+        if (!Files.exists(lock)) {
+            return false;
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.channels.FileLock l = ch.tryLock();
+            if (l == null) {
+                return true;
+            }
+            l.release();
+            return false;
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return true; // held by this very process
+        } catch (IOException e) {
+            return false;
+        }
     }
 }

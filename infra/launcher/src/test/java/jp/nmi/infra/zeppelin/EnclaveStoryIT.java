@@ -180,6 +180,33 @@ class EnclaveStoryIT {
         }
         assertThat(http.send(HttpRequest.newBuilder(URI.create(egressMetrics)).build(), HttpResponse.BodyHandlers.ofString()).body())
                 .contains("egress_requests{state=\"submitted\"}").contains("egress_release_latency_seconds_count");
+        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + monitorPort + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("enclave_service_ready{service=\"egress\"} 1.0").contains("enclave_hdfs_used_bytes")
+                .contains("enclave_audit_events_total{action=\"project.apply\",outcome=\"ok\"}")
+                .doesNotContain("project=").doesNotContain("alice").doesNotContain("user=");
+        // a page elsewhere that reaches the port by DNS rebinding names another host, and is refused
+        String rebound;
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", monitorPort)) {
+            socket.getOutputStream().write(("GET /metrics HTTP/1.1\r\nHost: attacker.example:" + monitorPort
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            rebound = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertThat(rebound).startsWith("HTTP/1.1 421").doesNotContain("enclave_");
+
+        // the demo passwords are in the owner-only file, never in a log
+        Path logs = dir.resolve("logs");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(logs))).isEqualTo("rwx------");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(logs.resolve("egress.log"))))
+                .isEqualTo("rw-------");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("demo-users.txt"))))
+                .isEqualTo("rw-------");
+        String egressLog = Files.readString(logs.resolve("egress.log"));
+        for (String password : passwords.values()) {
+            assertThat(egressLog).doesNotContain(password);
+            assertThat(log).doesNotContain(password);
+        }
+        assertThat(egressLog).contains("their passwords are in " + dir.resolve("demo-users.txt"));
     }
 
     @Order(2)
@@ -400,14 +427,61 @@ class EnclaveStoryIT {
         assertThat(down.exit()).as(down.out()).isZero();
         assertThat(down.out()).contains("stopping the enclave in " + dir).contains("stopped");
         assertThat(up.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        for (long pid : pids) {
-            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("process %d", pid).isFalse();
-        }
+        awaitGone(pids);
         Run after = launcher("status", "--data-dir", dir.toString(), "--format", "json");
         assertThat(after.exit()).isEqualTo(3);
         assertThat(JSON.readTree(after.out().substring(after.out().indexOf('{'))).path("running").asBoolean()).isFalse();
         Run again = launcher("down", "--data-dir", dir.toString());
         assertThat(again.exit()).isZero();
         assertThat(again.out()).contains("no enclave runs from " + dir);
+        assertThat(dir.resolve("run/enclave.json")).doesNotExist();
+        assertThat(dir.resolve("run/hdfs.uri")).doesNotExist();
+        assertThat(dir.resolve("run/egress-db.port")).doesNotExist();
+    }
+
+    /** Started again it keeps everything; killed outright, down still stops every process it left behind. */
+    @Order(5)
+    @Test
+    void aRestartKeepsEverythingAndDownCleansUpAfterAKilledUp() throws Exception {
+        List<String> args = new ArrayList<>(List.of("up", "--data-dir", dir.toString()));
+        int rpc = NotebookEnclave.freeRange(20);
+        args.addAll(ports(Integer.toString(NotebookEnclave.freePort()), Integer.toString(NotebookEnclave.freePort()),
+                Integer.toString(egressPort), Integer.toString(NotebookEnclave.freePort()), Integer.toString(monitorPort),
+                Integer.toString(notebookPort), rpc + "-" + (rpc + 19)));
+        Path log = work.resolve("up-again.log");
+        Process again = java("jp.nmi.infra.cli.LauncherCli", args).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+        while (!Files.readString(log).contains("The enclave is ready")) {
+            if (!again.isAlive() || System.nanoTime() > deadline) {
+                again.destroyForcibly();
+                throw new AssertionError("the second up did not come up: " + Files.readString(log));
+            }
+            Thread.sleep(500);
+        }
+        assertThat(Files.readString(log)).contains("demo world").contains("kept from the last start").doesNotContain("first start");
+        Run status = launcher("status", "--data-dir", dir.toString(), "--format", "json");
+        assertThat(status.exit()).as(status.out()).isZero();
+        List<Long> pids = new ArrayList<>();
+        JSON.readTree(status.out().substring(status.out().indexOf('{'))).path("services").forEach(x -> pids.add(x.path("pid").asLong()));
+
+        again.destroyForcibly(); // kill -9: no chance to stop anything
+        assertThat(again.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        Run down = launcher("down", "--data-dir", dir.toString());
+        assertThat(down.exit()).as(down.out()).isZero();
+        assertThat(down.out()).contains("no enclave runs from " + dir).contains("left behind");
+        awaitGone(pids);
+        assertThat(jp.nmi.infra.up.Probe.free(egressPort)).isTrue();
+        assertThat(jp.nmi.infra.up.Probe.free(notebookPort)).isTrue();
+    }
+
+    /** Every process of {@code pids} ends within 30 s (PostgreSQL finishes its shutdown after the supervisor is gone). */
+    static void awaitGone(List<Long> pids) throws InterruptedException {
+        for (long pid : pids) {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < until) {
+                Thread.sleep(200);
+            }
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("process %d after down", pid).isFalse();
+        }
     }
 }
