@@ -119,13 +119,13 @@ class SqlCommandIT {
                 json = in.readAllBytes();
             }
             assertThat(storage.fs().getFileStatus(new org.apache.hadoop.fs.Path(outbox, "age-bands.csv")).getOwner()).isEqualTo("alice");
-            assertThat(new String(csv, java.nio.charset.StandardCharsets.UTF_8)).startsWith("index,count\n");
+            assertThat(new String(csv, java.nio.charset.StandardCharsets.UTF_8)).startsWith("age_band,count\n");
             byte[] key = jp.nmi.enclave.pseudonym.KeyStoreFile.openOrCreate(jp.nmi.enclave.pseudonym.KeyStoreFile.embeddedPath(demo))
                     .key(jp.nmi.enclave.pseudonym.KeyStoreFile.OUTPUT_SIGNING_ALIAS).orElseThrow().getEncoded();
             jp.nmi.egress.disclosure.OutputRecord record = jp.nmi.egress.disclosure.OutputRecord.parse(json);
             assertThat(record.verify(key, "DEMO-1", "age-bands.csv", csv)).isNull();
             assertThat(record.createdBy()).isEqualTo("alice");
-            assertThat(record.verify(key, "DEMO-1", "age-bands.csv", "index,count\n20-29,1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+            assertThat(record.verify(key, "DEMO-1", "age-bands.csv", "age_band,count\n20-29,1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                     .startsWith("the file was changed after it was checked");
             // the record names contributors only as salted 16-byte hashes, never the (32-byte) pseudonyms
             assertThat(record.cells()).isNotEmpty();

@@ -89,24 +89,45 @@ public record OutputRecord(int format, String project, String file, String sha25
         return unsigned.withSignature(hmacHex(key, unsigned.canonicalWithoutSignature()));
     }
 
-    /** The table of {@code report} as the CSV the enclave writes for it: label columns, then one column per column label. */
+    /** What a suppressed cell reads in a written table: never a blank that passes for a zero or a missing value. */
+    public static final String SUPPRESSED = "suppressed";
+
+    /**
+     * The table of {@code report} as the CSV the enclave writes for it: label columns named by the
+     * spec's row variables, then one column per column label ({@code variable=value} when the spec
+     * names column variables; margins as labelled). Suppressed cells read {@value #SUPPRESSED}.
+     */
     public static byte[] csv(Report report) {
         Table t = report.table();
         StringWriter w = new StringWriter();
         int levels = t.rowLabels().isEmpty() ? 1 : t.rowLabels().get(0).size();
+        List<String> rowNames = report.spec() == null ? List.of() : report.spec().index();
+        List<String> columnNames = report.spec() == null ? List.of() : report.spec().columns();
         List<String> header = new ArrayList<>();
         for (int i = 0; i < levels; i++) {
-            header.add(levels == 1 ? "index" : "index_" + (i + 1));
+            header.add(rowNames.size() == levels ? rowNames.get(i) : levels == 1 ? "index" : "index_" + (i + 1));
         }
-        for (List<String> l : t.columnLabels()) {
-            header.add(String.join("/", l));
+        for (int c = 0; c < t.columns(); c++) {
+            List<String> l = t.columnLabels().get(c);
+            if (!columnNames.isEmpty() && l.size() == columnNames.size() && !t.isMarginColumn(c)) {
+                List<String> named = new ArrayList<>();
+                for (int k = 0; k < l.size(); k++) {
+                    named.add(columnNames.get(k) + "=" + l.get(k));
+                }
+                header.add(String.join("/", named));
+            } else {
+                header.add(String.join("/", l));
+            }
         }
         w.write(csvLine(header));
+        Set<String> hidden = new HashSet<>();
+        report.suppressed().forEach(x -> hidden.add(x[0] + "," + x[1]));
         for (int r = 0; r < t.rows(); r++) {
             List<String> row = new ArrayList<>(t.rowLabels().get(r));
             for (int c = 0; c < t.columns(); c++) {
                 Double v = t.value(r, c);
-                row.add(v == null || v.isNaN() ? "" : v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString(v.longValue()) : v.toString());
+                row.add(hidden.contains(r + "," + c) ? SUPPRESSED : v == null || v.isNaN() ? ""
+                        : v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString(v.longValue()) : v.toString());
             }
             w.write(csvLine(row));
         }

@@ -31,7 +31,9 @@ class TestOutputRecord {
         Report report = DisclosureChecker.check(Profile.named("acro"), rows(), "crosstab index=region columns=sex",
                 new DisclosureChecker.Options(true, null, null, null));
         byte[] csv = OutputRecord.csv(report);
-        assertThat(new String(csv, StandardCharsets.UTF_8)).isEqualTo("index,F,M\nKanto,30,25\nKinki,20,18\nShikoku,,\n");
+        // the variables' names as headers, suppressed cells marked as such
+        assertThat(new String(csv, StandardCharsets.UTF_8)).isEqualTo("region,sex=F,sex=M\nKanto,30,25\nKinki,20,18\n"
+                + "Shikoku,suppressed,suppressed\n");
         OutputRecord r = OutputRecord.create(KEY, "DEMO-1", "t.csv", csv, "alice", report);
         assertThat(r.verify(KEY, "DEMO-1", "t.csv", csv)).isNull();
         // the two Shikoku cells are suppressed: they are published nowhere, so they are not recorded
