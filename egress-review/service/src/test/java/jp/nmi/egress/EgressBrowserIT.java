@@ -116,7 +116,7 @@ class EgressBrowserIT {
 
     static void review(WebDriver d, String id, String comment) {
         d.get(svc.url("/requests/" + id));
-        for (WebElement fieldset : d.findElements(By.cssSelector("#review-form fieldset"))) {
+        for (WebElement fieldset : d.findElements(By.cssSelector("fieldset.review"))) {
             fieldset.findElement(By.cssSelector("input[value=approve]")).click();
             fieldset.findElements(By.tagName("textarea")).get(1).sendKeys(comment);
         }

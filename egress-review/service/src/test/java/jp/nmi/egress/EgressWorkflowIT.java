@@ -307,6 +307,8 @@ class EgressWorkflowIT {
         JsonNode r = ok(svc.call(STEWARD_SATO, "GET", "/api/requests/" + id, null));
         assertThat(r.get("files").get(0).get("decision").asText()).isEqualTo("conflicted");
         assertThat(r.get("actions").toString()).doesNotContain("release").contains("return");
+        assertThat(r.get("unavailable").get("release").asText()).startsWith("every file needs the approval of both stewards: ")
+                .contains(" is conflicted");
         HttpResponse<String> rel = svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/release", null);
         assertThat(rel.statusCode()).isEqualTo(409);
         assertThat(json(rel).get("message").asText()).contains("every file needs the approval of two stewards").contains("(conflicted)");
@@ -742,6 +744,49 @@ class EgressWorkflowIT {
         assertThat(both.get("files").get(0).get("decision").asText()).isEqualTo("conflicted");
         assertThat(both.toString()).contains("differencing risk").contains("fine as it is");
         assertThat(both.get("actions").toString()).doesNotContain("release");
+    }
+
+    /** Issue 14: a refused review keeps what was typed and says why; a saved review is filled in beside each file. */
+    @Order(20)
+    @Test
+    void theReviewFormKeepsWhatWasTypedAndIsFilledInWithSavedDecisions() throws Exception {
+        String id = createRequestAtStatus("submitted");
+        String file = ok(svc.call(STEWARD_SATO, "GET", "/api/requests/" + id, null)).get("files").get(0).get("name").asText();
+        var sato = webSession(STEWARD_SATO);
+        var page = sato.get("/requests/" + id);
+        assertThat(page.body()).contains("class=\"review\"").contains("Release is not available: a request is released after two"
+                + " stewards have reviewed every file (0 of 2 so far)");
+        var m = java.util.regex.Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(page.body());
+        assertThat(m.find()).isTrue();
+        String csrf = m.group(1);
+        java.util.function.Function<String, HttpResponse<String>> post = form -> {
+            try {
+                return sato.http().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url("/requests/" + id + "/review")))
+                        .header("Content-Type", "application/x-www-form-urlencoded").POST(java.net.http.HttpRequest.BodyPublishers
+                                .ofString(form + "&_csrf=" + java.net.URLEncoder.encode(csrf, StandardCharsets.UTF_8))).build(),
+                        HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        String enc = java.net.URLEncoder.encode(file, StandardCharsets.UTF_8);
+        // "request changes" without a word for the author is refused: the page says why and keeps the stewards-only note
+        HttpResponse<String> refused = post.apply("decision%3A" + enc + "=changes&private%3A" + enc + "=my+careful+note+on+cell+3");
+        assertThat(refused.statusCode()).isEqualTo(302);
+        var again = sato.get("/requests/" + id);
+        assertThat(again.body()).contains("id=\"review-error\"").contains("say in the public comment what the author should change")
+                .contains("my careful note on cell 3").containsPattern("value=\"changes\"\\s+checked");
+        assertThat(status(id)).isEqualTo("submitted");
+        // saved: filled in next time
+        assertThat(post.apply("decision%3A" + enc + "=approve&public%3A" + enc + "=fine+as+it+is").statusCode()).isEqualTo(302);
+        var saved = sato.get("/requests/" + id);
+        assertThat(saved.body()).containsPattern("value=\"approve\"\\s+checked").contains(">fine as it is</textarea>")
+                .doesNotContain("id=\"review-error\"");
+        // an unknown address: the service's own page, not the framework's
+        var unknown = sato.http().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url("/no-such-page")))
+                .header("Accept", "text/html,application/xhtml+xml").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).contains("id=\"error-title\">Page not found").doesNotContain("Whitelabel").doesNotContain("Exception");
     }
 
     /** Issue 14: the stewards' message to the author reaches the author, per round, on the page and in the API. */

@@ -20,9 +20,26 @@ public final class RequestViews {
     public record ReviewView(int round, String reviewer, String decision, String publicComment, String privateComment,
             String decidedAt) {}
 
-    /** The whole request. {@code frozen}: why nothing can be done with it any more, or null. */
+    /**
+     * The whole request. {@code frozen}: why nothing can be done with it any more, or null;
+     * {@code unavailable}: for the actions this viewer's role has but may not take now, why not.
+     */
     public record RequestView(ExportRequest request, String verdict, List<FileView> files, List<String> actions,
-            List<String> reviewersThisRound, List<RequestMessage> messages, String frozen) {}
+            List<String> reviewersThisRound, List<RequestMessage> messages, String frozen, Map<String, String> unavailable) {
+        /** The viewer's own decision on {@code file} in the current round, if saved. */
+        public ReviewView mine(String file, String viewer) {
+            for (FileView f : files) {
+                if (f.name().equals(file)) {
+                    for (ReviewView x : f.reviews()) {
+                        if (x.round() == request.round() && x.reviewer().equals(viewer)) {
+                            return x;
+                        }
+                    }
+                }
+            }
+            return null;
+        }
+    }
 
     private final RequestRepository repo;
     private final Reviews reviews;
@@ -60,7 +77,8 @@ public final class RequestViews {
                 new java.util.LinkedHashSet<>(files.stream().map(FileView::name).toList())));
         String frozen = duties.frozen(r).orElse(null);
         List<String> actions = frozen != null ? List.of() : actions(actor, r, steward, reviewers, decisions);
-        return new RequestView(r, verdict, files, actions, reviewers, repo.messages(r.id()), frozen);
+        return new RequestView(r, verdict, files, actions, reviewers, repo.messages(r.id()), frozen,
+                frozen != null ? Map.of() : unavailable(actor, r, steward, reviewers, decisions, actions));
     }
 
     /**
@@ -83,6 +101,37 @@ public final class RequestViews {
             return x -> x.round() != r.round() || x.reviewer().equals(actor.user());
         }
         return x -> x.round() != r.round();
+    }
+
+    /** Why a steward may not review or release now, when the request's state is one where stewards act. */
+    private static Map<String, String> unavailable(Actor actor, ExportRequest r, boolean steward, List<String> reviewers,
+            Map<String, FileDecision> decisions, List<String> actions) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (!steward) {
+            return out;
+        }
+        if (Transitions.allows(r.status(), Capability.REVIEW) && !actions.contains("review")) {
+            out.put("review", String.join(" and ", reviewers) + " have reviewed this round: two independent reviews are all a request takes");
+        }
+        if (!actions.contains("release") && r.status() != RequestStatus.RELEASED && !r.status().isTerminal()) {
+            if (r.status() == RequestStatus.REVIEWED) {
+                List<String> open = new ArrayList<>();
+                decisions.forEach((file, d) -> {
+                    if (d != FileDecision.APPROVED) {
+                        open.add(file + " is " + d.label().replace('_', ' '));
+                    }
+                });
+                out.put("release", "every file needs the approval of both stewards: " + String.join(", ", open));
+            } else if (r.status() == RequestStatus.APPROVED) {
+                out.put("release", "a release of this request is under way");
+            } else if (Transitions.allows(r.status(), Capability.REVIEW)) {
+                out.put("release", "a request is released after two stewards have reviewed every file (" + reviewers.size()
+                        + " of 2 so far)");
+            } else {
+                out.put("release", "the request is " + r.status().label().replace('_', ' ') + "; its author has the next move");
+            }
+        }
+        return out;
     }
 
     private List<String> actions(Actor actor, ExportRequest r, boolean steward, List<String> reviewers, Map<String, FileDecision> decisions) {
@@ -144,6 +193,7 @@ public final class RequestViews {
         m.put("reviewers", v.reviewersThisRound());
         m.put("actions", v.actions());
         m.put("frozen", v.frozen());
+        m.put("unavailable", v.unavailable());
         List<Map<String, Object>> messages = new ArrayList<>();
         for (RequestMessage x : v.messages()) {
             Map<String, Object> mm = new LinkedHashMap<>();

@@ -232,7 +232,17 @@ public class WebController {
                 decisions.put(f.name(), new Reviews.FileReview(d, form.get("public:" + f.name()), form.get("private:" + f.name())));
             }
         }
-        ExportRequest r = reviews.review(current.of(auth), id, decisions);
+        ExportRequest r;
+        try {
+            r = reviews.review(current.of(auth), id, decisions);
+        } catch (jp.nmi.enclave.error.ValidationException e) {
+            // back to the page with what was typed, and what to fix
+            Map<String, String> draft = new LinkedHashMap<>(form);
+            draft.remove("_csrf");
+            flash.addFlashAttribute("reviewError", e.getMessage());
+            flash.addFlashAttribute("draft", draft);
+            return "redirect:/requests/" + id;
+        }
         flash.addFlashAttribute("notice", "Review saved; the request is " + r.status().label().replace('_', ' ') + ".");
         return "redirect:/requests/" + id;
     }

@@ -63,9 +63,14 @@ class EnclaveStoryIT {
     record Run(int exit, String out) {}
 
     static ProcessBuilder java(String mainClass, List<String> args) {
+        return java(List.of(), mainClass, args);
+    }
+
+    static ProcessBuilder java(List<String> jvmArgs, String mainClass, List<String> args) {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "@" + root.resolve("infra/jvm/java17.options"), "-Xmx2g", "-Denclave.root=" + root, "-cp",
-                System.getProperty("java.class.path"), mainClass));
+                "@" + root.resolve("infra/jvm/java17.options"), "-Xmx2g", "-Denclave.root=" + root));
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
@@ -278,7 +283,7 @@ class EnclaveStoryIT {
 
     static void approve(WebDriver d, String id, String comment) {
         d.get("http://127.0.0.1:" + egressPort + "/requests/" + id);
-        for (WebElement fieldset : d.findElements(By.cssSelector("#review-form fieldset"))) {
+        for (WebElement fieldset : d.findElements(By.cssSelector("fieldset.review"))) {
             fieldset.findElement(By.cssSelector("input[value=approve]")).click();
             fieldset.findElements(By.tagName("textarea")).get(1).sendKeys(comment);
         }
@@ -472,6 +477,43 @@ class EnclaveStoryIT {
         awaitGone(pids);
         assertThat(jp.nmi.infra.up.Probe.free(egressPort)).isTrue();
         assertThat(jp.nmi.infra.up.Probe.free(notebookPort)).isTrue();
+    }
+
+    /** A service that does not come up stops everything started before it, and says which and why. */
+    @Order(6)
+    @Test
+    void aHalfStartedEnclaveStopsWhatItStartedAndSaysWhy() throws Exception {
+        Path half = work.resolve("half");
+        Path brokenHome = Files.createDirectories(work.resolve("no-zeppelin-home"));
+        int pg = NotebookEnclave.freePort();
+        int egress = NotebookEnclave.freePort();
+        int egressMetrics = NotebookEnclave.freePort();
+        int rpc = NotebookEnclave.freeRange(20);
+        List<String> args = new ArrayList<>(List.of("up", "--data-dir", half.toString(), "--participants", "100"));
+        args.addAll(ports(Integer.toString(NotebookEnclave.freePort()), Integer.toString(pg), Integer.toString(egress),
+                Integer.toString(egressMetrics), Integer.toString(NotebookEnclave.freePort()), Integer.toString(NotebookEnclave.freePort()),
+                rpc + "-" + (rpc + 19)));
+        Path out = work.resolve("half.log");
+        Process p = java(List.of("-Denclave.zeppelin.home=" + brokenHome), "jp.nmi.infra.cli.LauncherCli", args)
+                .redirectOutput(out.toFile()).start();
+        assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        String log = Files.readString(out);
+        assertThat(p.exitValue()).as(log).isEqualTo(1);
+        assertThat(log).contains("[4/6] egress service").contains("the Zeppelin home " + brokenHome + " is incomplete")
+                .contains("stopping what was started").contains("nothing is left running");
+        Run status = launcher("status", "--data-dir", half.toString(), "--format", "json");
+        assertThat(status.exit()).isEqualTo(3);
+        assertThat(JSON.readTree(status.out().substring(status.out().indexOf('{'))).path("running").asBoolean()).isFalse();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!(jp.nmi.infra.up.Probe.free(pg) && jp.nmi.infra.up.Probe.free(egress) && jp.nmi.infra.up.Probe.free(egressMetrics))
+                && System.nanoTime() < until) {
+            Thread.sleep(200);
+        }
+        assertThat(jp.nmi.infra.up.Probe.free(egress)).as("the egress service's port").isTrue();
+        assertThat(jp.nmi.infra.up.Probe.free(egressMetrics)).as("the egress service's metrics port").isTrue();
+        assertThat(jp.nmi.infra.up.Probe.free(pg)).as("PostgreSQL's port").isTrue();
+        assertThat(ProcessHandle.allProcesses().filter(x -> x.info().commandLine().map(c -> c.contains(half.toString())).orElse(false))
+                .map(ProcessHandle::pid).toList()).as("processes of " + half).isEmpty();
     }
 
     /** Every process of {@code pids} ends within 30 s (PostgreSQL finishes its shutdown after the supervisor is gone). */
