@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -124,6 +125,19 @@ class EgressBrowserIT {
         waitFor(d).until(x -> !x.findElements(By.id("notice")).isEmpty());
     }
 
+    /** A review without the mouse: each decision beside its file, chosen, commented and saved by keys alone. */
+    static void reviewByKeyboard(WebDriver d, String id, String comment) {
+        d.get(svc.url("/requests/" + id));
+        for (WebElement fieldset : d.findElements(By.cssSelector("fieldset.review"))) {
+            WebElement approve = fieldset.findElement(By.cssSelector("input[value=approve]"));
+            approve.sendKeys(Keys.SPACE);
+            assertThat(approve.isSelected()).isTrue();
+            fieldset.findElements(By.tagName("textarea")).get(1).sendKeys(comment);
+        }
+        d.findElement(By.id("save-review")).sendKeys(Keys.ENTER);
+        waitFor(d).until(x -> !x.findElements(By.id("notice")).isEmpty());
+    }
+
     @Test
     void anAnalystSubmitsTwoStewardsReviewTheAnalystDownloads() throws Exception {
         byte[] table = "sex,count\nF,120\nM,4\n".getBytes(StandardCharsets.UTF_8);
@@ -171,6 +185,12 @@ class EgressBrowserIT {
         WebElement flagged = sato.findElement(By.cssSelector(".file[data-file='browser-sex.csv'] td.flag-fail"));
         assertThat(flagged.getText()).isEqualTo("4");
         assertThat(flagged.getAttribute("title")).contains("threshold (fail)");
+        // the rule behind a flagged cell is written out, not only in a tooltip, and the cell is reachable by keyboard
+        assertThat(flagged.getAttribute("tabindex")).isEqualTo("0");
+        assertThat(flagged.getAttribute("aria-label")).contains("threshold (fail)").contains("row ");
+        assertThat(sato.findElement(By.cssSelector(".file[data-file='browser-sex.csv'] ul.flags")).getText())
+                .containsPattern("row [0-9]+ \\([A-Za-z]+\\), .*threshold \\(fail\\)");
+        assertThat(sato.findElement(By.cssSelector(".file[data-file='browser-sex.csv'] .legend")).getText()).contains("a check failed");
         assertThat(sato.findElement(By.cssSelector(".file[data-file='browser-region.csv'] .check")).getText()).isEqualTo("checks: pass");
         screenshot(sato, "steward-request.png");
         review(sato, id, "synthetic demo data; the small cell is acceptable here");
@@ -179,7 +199,7 @@ class EgressBrowserIT {
         // the second steward, in another session
         WebDriver suzuki = browser();
         login(suzuki, STEWARD_SUZUKI);
-        review(suzuki, id, "agree with sato");
+        reviewByKeyboard(suzuki, id, "agree with sato");
         assertThat(suzuki.findElement(By.id("status")).getText()).isEqualTo("reviewed");
         suzuki.findElement(By.id("release")).click();
         waitFor(suzuki).until(x -> x.findElement(By.id("status")).getText().equals("released"));

@@ -563,6 +563,7 @@ class EgressWorkflowIT {
                 "/api/requests/{id}/submit", List.of("post"),
                 "/api/requests/{id}/reviews", List.of("post"),
                 "/api/requests/{id}/return", List.of("post"),
+                "/api/requests/{id}/description", List.of("post"),
                 "/api/requests/{id}/withdraw", List.of("post"),
                 "/api/requests/{id}/release", List.of("post"),
                 "/api/requests/{id}/files/{name}", List.of("get"),
@@ -808,8 +809,28 @@ class EgressWorkflowIT {
         assertThat(m.get("from").asText()).isEqualTo("sato");
         assertThat(m.get("message").asText()).isEqualTo("add the margins, please");
         assertThat(mine.get("actions").toString()).contains("resubmit");
+        // the author changes what it is and resubmits; the stewards of the new round see what changed, and the history
+        HttpResponse<String> empty = svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/description",
+                body(Map.of("context", " ", "controls", "x")));
+        assertThat(empty.statusCode()).isEqualTo(400);
+        assertThat(json(empty).get("message").asText()).isEqualTo("context is missing: say what the outputs are and which cohort they"
+                + " describe");
+        HttpResponse<String> notHers = svc.call(ANALYST_KENJI, "POST", "/api/requests/" + id + "/description",
+                body(Map.of("context", "mine now", "controls", "none")));
+        assertThat(notHers.statusCode()).isEqualTo(403);
+        ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/description",
+                body(Map.of("context", "sex by region, margins added", "controls", "margins added as asked"))));
+        ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null));
+        JsonNode round2 = ok(svc.call(STEWARD_SUZUKI, "GET", "/api/requests/" + id, null));
+        assertThat(round2.get("round").asInt()).isEqualTo(2);
+        assertThat(round2.get("context").asText()).isEqualTo("sex by region, margins added");
+        assertThat(round2.get("changes").toString()).contains("alice changed what it is from")
+                .contains("to \u201csex by region, margins added\u201d").contains("alice changed the controls applied");
+        assertThat(round2.get("history").findValuesAsText("action")).containsSubsequence("request.create", "request.submit",
+                "request.return", "request.edit", "request.resubmit");
+        assertThat(round2.get("history").toString()).doesNotContain("add the margins, please").doesNotContain("decision");
         var page = webSession(ANALYST_ALICE).get("/requests/" + id);
-        assertThat(page.body()).contains("id=\"messages\"").contains("add the margins, please").contains("Returned to you");
+        assertThat(page.body()).contains("id=\"history\"").contains("add the margins, please").contains("Returned to you");
     }
 
     /**

@@ -125,7 +125,7 @@ public final class History {
                         int difference = differenceIfNested(mine, theirs);
                         if (difference > 0 && difference < minCount) {
                             cells.add(new int[] {r, c});
-                            findings.add("[" + r + "," + c + "] (" + t.label(r, c) + ") differs by " + difference
+                            findings.add(Rules.cell(r, c, t.label(r, c)) + " differs by " + difference
                                     + " contributor(s) from cell " + old.label() + " of release " + release.release());
                             break search;
                         }

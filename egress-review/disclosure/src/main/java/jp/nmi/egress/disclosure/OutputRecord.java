@@ -285,7 +285,7 @@ public record OutputRecord(int format, String project, String file, String sha25
                     int d = History.differenceIfNested(a, new HashSet<>(old.contributors()));
                     if (d > 0 && d < minCount) {
                         flagged.add(new int[] {mine.row(), mine.column()});
-                        findings.add("[" + mine.row() + "," + mine.column() + "] (" + mine.label() + ") differs by " + d
+                        findings.add(Rules.cell(mine.row(), mine.column(), mine.label()) + " differs by " + d
                                 + " contributor(s) from cell " + old.label() + " of " + release.getKey());
                         break search;
                     }

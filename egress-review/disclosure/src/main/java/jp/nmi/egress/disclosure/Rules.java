@@ -197,6 +197,15 @@ final class Rules {
         return s;
     }
 
+    /**
+     * A cell as people read it: one-based row and column of the table (label columns not counted)
+     * and its labels, e.g. {@code row 3, column 1 (Shikoku x F)}. The reports' {@code cells} stay
+     * zero-based {@code [row, column]} for programs.
+     */
+    static String cell(int row, int column, String label) {
+        return "row " + (row + 1) + ", column " + (column + 1) + " (" + label + ")";
+    }
+
     private static String pct(double v) {
         return Math.round(v * 100) + "%";
     }
@@ -204,7 +213,7 @@ final class Rules {
     static String describe(Table t, List<int[]> cells) {
         List<String> out = new ArrayList<>();
         for (int[] c : cells.subList(0, Math.min(cells.size(), 10))) {
-            out.add("[" + c[0] + "," + c[1] + "] (" + t.label(c[0], c[1]) + ")");
+            out.add(cell(c[0], c[1], t.label(c[0], c[1])));
         }
         return String.join(", ", out) + (cells.size() > 10 ? ", ..." : "");
     }

@@ -53,7 +53,7 @@ class TestDisclosureRules {
                 DisclosureChecker.Options.REPORT_ONLY);
         assertThat(r.status()).isEqualTo(Status.FAIL);
         assertThat(cells(r.check(RuleId.THRESHOLD))).containsExactly(List.of(2, 0), List.of(2, 1), List.of(2, 2));
-        assertThat(r.check(RuleId.THRESHOLD).detail()).startsWith("3 cell(s) with 1 to 9 contributors: [2,0] (a3 x b1)");
+        assertThat(r.check(RuleId.THRESHOLD).detail()).startsWith("3 cell(s) with 1 to 9 contributors: row 3, column 1 (a3 x b1)");
         assertThat(r.toMap().get("table")).isEqualTo(Map.of("index", List.of("a1", "a2", "a3"), "columns", List.of("b1", "b2", "b3"),
                 "values", List.of(List.of(20L, 20L, 20L), List.of(20L, 20L, 20L), List.of(5L, 5L, 5L))));
         // the same table passes NDB's rule only where counts are 10 or more, and zero is fine there
@@ -78,7 +78,7 @@ class TestDisclosureRules {
         assertThat(cells(r.check(RuleId.P_RATIO))).containsExactly(List.of(1, 1));
         assertThat(r.check(RuleId.THRESHOLD).status()).isEqualTo(Status.PASS);
         assertThat(r.status()).isEqualTo(Status.FAIL);
-        assertThat(r.check(RuleId.NK).detail()).startsWith("1 cell(s) where the 2 largest contributions exceed 90% of the total: [1,1] (M x y)");
+        assertThat(r.check(RuleId.NK).detail()).startsWith("1 cell(s) where the 2 largest contributions exceed 90% of the total: row 2, column 2 (M x y)");
     }
 
     @ParameterizedTest
@@ -247,7 +247,7 @@ class TestDisclosureRules {
                 new DisclosureChecker.Options(false, null, history, null));
         assertThat(r.check(RuleId.DIFFERENCING).status()).isEqualTo(Status.FAIL);
         assertThat(r.check(RuleId.DIFFERENCING).detail())
-                .isEqualTo("[0,0] (F x count) differs by 3 contributor(s) from cell F x count of release REQ-1");
+                .isEqualTo("row 1, column 1 (F x count) differs by 3 contributor(s) from cell F x count of release REQ-1");
         assertThat(r.status()).isEqualTo(Status.FAIL);
         // other people altogether: nothing to subtract
         Data others = data("participant_id,sex", repeat(37, "q", "F"));
@@ -350,7 +350,7 @@ class TestDisclosureRules {
                 List.of("M", "south"));
         assertThat(r.table().value(1, 0)).isEqualTo(3.0);
         assertThat(cells(r.check(RuleId.THRESHOLD))).containsExactly(List.of(1, 0));
-        assertThat(r.check(RuleId.THRESHOLD).detail()).startsWith("1 cell(s) with 1 to 9 contributors: [1,0] (F/south x x)");
+        assertThat(r.check(RuleId.THRESHOLD).detail()).startsWith("1 cell(s) with 1 to 9 contributors: row 2, column 1 (F/south x x)");
     }
 
     @Test

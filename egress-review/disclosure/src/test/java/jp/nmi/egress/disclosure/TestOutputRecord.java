@@ -77,7 +77,7 @@ class TestOutputRecord {
         Check c = OutputRecord.differencing(List.of(nested, unrelated), Map.of("R-000007 a.csv", List.of(released)), 10);
         assertThat(c.status()).isEqualTo(Status.FAIL);
         assertThat(c.cells()).containsExactly(new int[] {0, 0});
-        assertThat(c.detail()).isEqualTo("[0,0] (F) differs by 2 contributor(s) from cell F of R-000007 a.csv");
+        assertThat(c.detail()).isEqualTo("row 1, column 1 (F) differs by 2 contributor(s) from cell F of R-000007 a.csv");
         Check none = OutputRecord.differencing(List.of(nested), Map.of(), 10);
         assertThat(none.status()).isEqualTo(Status.PASS);
         assertThat(none.detail()).isEqualTo("no earlier release of the project to compare with");

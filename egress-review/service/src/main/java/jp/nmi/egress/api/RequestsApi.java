@@ -81,6 +81,14 @@ public class RequestsApi {
         return idStatus(requests.addFiles(current.of(auth), id, body.files()));
     }
 
+    /** What the request says its outputs are, and the controls applied (the author, while it is a draft or returned). */
+    public record Description(String context, String controls) {}
+
+    @PostMapping("/requests/{id}/description")
+    public Map<String, Object> describe(@PathVariable String id, @RequestBody Description body, Authentication auth) {
+        return idStatus(requests.describe(current.of(auth), id, body.context(), body.controls()));
+    }
+
     @PostMapping("/requests/{id}/submit")
     public Map<String, Object> submit(@PathVariable String id, Authentication auth) {
         return idStatus(requests.submit(current.of(auth), id));

@@ -8,6 +8,7 @@ package jp.nmi.egress.request;
 public enum AuditAction {
     REQUEST_CREATE("request.create"),
     REQUEST_FILES("request.files"),
+    REQUEST_EDIT("request.edit"),
     REQUEST_SUBMIT("request.submit"),
     REQUEST_RESUBMIT("request.resubmit"),
     REQUEST_WITHDRAW("request.withdraw"),

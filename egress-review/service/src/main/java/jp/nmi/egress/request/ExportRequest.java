@@ -36,6 +36,12 @@ public record ExportRequest(String id, String project, String author, RequestSta
                 releaseStartedAt, releaseStartedBy, releasedAt, releasedBy);
     }
 
+    /** This request with a new description and controls, as of {@code now}. */
+    public ExportRequest described(String newContext, String newControls, Instant now) {
+        return new ExportRequest(id, project, author, status, round, newContext, newControls, profile, createdAt, now, submittedAt,
+                releaseStartedAt, releaseStartedBy, releasedAt, releasedBy);
+    }
+
     /** Approved, its release started at {@code now} by {@code by}. */
     public ExportRequest withReleaseStarted(Instant now, String by) {
         return new ExportRequest(id, project, author, RequestStatus.APPROVED, round, context, controls, profile, createdAt, now,

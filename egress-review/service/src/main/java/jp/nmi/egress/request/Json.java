@@ -28,6 +28,14 @@ final class Json {
         }
     }
 
+    static com.fasterxml.jackson.databind.JsonNode node(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored JSON is not valid: " + e.getMessage(), e);
+        }
+    }
+
     static List<OutputRecord.RecordedCell> cells(String json) {
         if (json == null) {
             return List.of();

@@ -145,6 +145,16 @@ public class RequestRepository {
                 .params(requestId, round).query(REVIEW).list();
     }
 
+    /** One audit event of a request, as its history lists it. */
+    public record Event(long seq, String at, String actor, String action, String details) {}
+
+    /** The request's audit events, oldest first (their details as recorded: callers show only what the viewer may see). */
+    public List<Event> events(String requestId) {
+        return jdbc.sql("SELECT seq, at, actor, action, details FROM audit_event WHERE details::jsonb ->> 'request' = ? ORDER BY seq")
+                .param(requestId)
+                .query((rs, n) -> new Event(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5))).list();
+    }
+
     /** Records a steward's message to the author; one per round and kind. */
     public void addMessage(RequestMessage m) {
         jdbc.sql("INSERT INTO request_message (request_id, round, kind, sender, message, sent_at) VALUES (?, ?, ?, ?, ?, ?)")

@@ -16,6 +16,21 @@ public final class RequestViews {
     public record FileView(String name, String sha256, long size, String type, String checkStatus, String metadata, String checkReport,
             String decision, List<ReviewView> reviews) {}
 
+    /** One event of the request's history: when, who, what (never a decision or a comment). */
+    public record HistoryEntry(String at, String actor, String action) {
+        private static final java.time.format.DateTimeFormatter SHOWN = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")
+                .withZone(jp.nmi.egress.project.ProjectMembers.ZONE);
+
+        /** When, as the pages show every time: Japan's time, to the minute. */
+        public String shownAt() {
+            try {
+                return SHOWN.format(java.time.Instant.parse(at)) + " JST";
+            } catch (java.time.format.DateTimeParseException e) {
+                return at;
+            }
+        }
+    }
+
     /** One review of one file. Private comments are null for viewers who are not stewards. */
     public record ReviewView(int round, String reviewer, String decision, String publicComment, String privateComment,
             String decidedAt) {}
@@ -25,7 +40,8 @@ public final class RequestViews {
      * {@code unavailable}: for the actions this viewer's role has but may not take now, why not.
      */
     public record RequestView(ExportRequest request, String verdict, List<FileView> files, List<String> actions,
-            List<String> reviewersThisRound, List<RequestMessage> messages, String frozen, Map<String, String> unavailable) {
+            List<String> reviewersThisRound, List<RequestMessage> messages, String frozen, Map<String, String> unavailable,
+            List<HistoryEntry> history, List<String> changes) {
         /** The viewer's own decision on {@code file} in the current round, if saved. */
         public ReviewView mine(String file, String viewer) {
             for (FileView f : files) {
@@ -77,8 +93,10 @@ public final class RequestViews {
                 new java.util.LinkedHashSet<>(files.stream().map(FileView::name).toList())));
         String frozen = duties.frozen(r).orElse(null);
         List<String> actions = frozen != null ? List.of() : actions(actor, r, steward, reviewers, decisions);
+        List<RequestRepository.Event> events = repo.events(r.id());
+        List<HistoryEntry> history = events.stream().map(e -> new HistoryEntry(e.at(), e.actor(), e.action())).toList();
         return new RequestView(r, verdict, files, actions, reviewers, repo.messages(r.id()), frozen,
-                frozen != null ? Map.of() : unavailable(actor, r, steward, reviewers, decisions, actions));
+                frozen != null ? Map.of() : unavailable(actor, r, steward, reviewers, decisions, actions), history, changes(events));
     }
 
     /**
@@ -101,6 +119,47 @@ public final class RequestViews {
             return x -> x.round() != r.round() || x.reviewer().equals(actor.user());
         }
         return x -> x.round() != r.round();
+    }
+
+    /**
+     * What the author changed since the request was last returned (files added or replaced, the
+     * description or the controls edited), for the stewards of the new round; empty before any return.
+     */
+    static List<String> changes(List<RequestRepository.Event> events) {
+        int lastReturn = -1;
+        for (int i = 0; i < events.size(); i++) {
+            if (events.get(i).action().equals(AuditAction.REQUEST_RETURN.label())) {
+                lastReturn = i;
+            }
+        }
+        List<String> out = new ArrayList<>();
+        if (lastReturn < 0) {
+            return out;
+        }
+        for (RequestRepository.Event e : events.subList(lastReturn + 1, events.size())) {
+            com.fasterxml.jackson.databind.JsonNode d = Json.node(e.details());
+            if (e.action().equals(AuditAction.REQUEST_FILES.label())) {
+                java.util.Set<String> replaced = new java.util.HashSet<>();
+                d.path("replaced").forEach(x -> replaced.add(x.asText()));
+                d.path("files").properties().forEach(f -> {
+                    String name = f.getKey();
+                    out.add(e.actor() + (replaced.contains(name) ? " replaced " : " added ") + name + " (SHA-256 "
+                            + abbreviate(f.getValue().path("sha256").asText()) + ", checks: " + f.getValue().path("check").asText("?") + ")");
+                });
+            } else if (e.action().equals(AuditAction.REQUEST_EDIT.label())) {
+                for (String field : List.of("context", "controls")) {
+                    if (d.has(field)) {
+                        out.add(e.actor() + " changed " + (field.equals("context") ? "what it is" : "the controls applied") + " from \u201c"
+                                + d.path(field).path("from").asText() + "\u201d to \u201c" + d.path(field).path("to").asText() + "\u201d");
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String abbreviate(String sha256) {
+        return sha256.length() > 12 ? sha256.substring(0, 12) + "…" : sha256;
     }
 
     /** Why a steward may not review or release now, when the request's state is one where stewards act. */
@@ -194,6 +253,8 @@ public final class RequestViews {
         m.put("actions", v.actions());
         m.put("frozen", v.frozen());
         m.put("unavailable", v.unavailable());
+        m.put("changes", v.changes());
+        m.put("history", v.history().stream().map(h -> Map.of("at", h.at(), "actor", h.actor(), "action", h.action())).toList());
         List<Map<String, Object>> messages = new ArrayList<>();
         for (RequestMessage x : v.messages()) {
             Map<String, Object> mm = new LinkedHashMap<>();

@@ -175,6 +175,37 @@ public final class Requests {
         }
     }
 
+    /**
+     * The author changes what the request says its outputs are ({@code context}) and which controls
+     * were applied, while it is a draft or returned; audited with both versions, so the stewards see
+     * what changed between rounds.
+     */
+    public ExportRequest describe(Actor actor, String id, String context, String controls) {
+        String newContext = text("context", context, "say what the outputs are and which cohort they describe");
+        String newControls = text("controls", controls, "say which disclosure controls were applied (or 'none')");
+        return tx.execute(s -> {
+            ExportRequest r = repo.lock(id);
+            duties.checkCanAuthor(actor, r);
+            Transitions.checkAllows(id, r.status(), Capability.CHANGE_FILES, "what it is can be changed");
+            if (r.context().equals(newContext) && r.controls().equals(newControls)) {
+                return r;
+            }
+            ExportRequest updated = r.described(newContext, newControls, clock.instant());
+            repo.update(updated);
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("request", id);
+            d.put("round", r.status() == RequestStatus.RETURNED ? r.round() + 1 : r.round());
+            if (!r.context().equals(newContext)) {
+                d.put("context", Map.of("from", r.context(), "to", newContext));
+            }
+            if (!r.controls().equals(newControls)) {
+                d.put("controls", Map.of("from", r.controls(), "to", newControls));
+            }
+            audit.record(actor.user(), r.project(), AuditAction.REQUEST_EDIT, "ok", d);
+            return updated;
+        });
+    }
+
     /** Removes what a refused change put in the request's quarantine: every copy no file of the request refers to. */
     private void discardUnreferenced(String id) {
         Set<String> referenced = new HashSet<>();

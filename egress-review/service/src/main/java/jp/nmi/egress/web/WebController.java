@@ -209,6 +209,14 @@ public class WebController {
         return "redirect:/requests/" + id;
     }
 
+    @PostMapping("/requests/{id}/description")
+    public String describe(@PathVariable String id, @RequestParam(required = false) String context,
+            @RequestParam(required = false) String controls, Authentication auth, RedirectAttributes flash) {
+        requests.describe(current.of(auth), id, context, controls);
+        flash.addFlashAttribute("notice", "Description saved.");
+        return "redirect:/requests/" + id;
+    }
+
     @PostMapping("/requests/{id}/submit")
     public String submit(@PathVariable String id, Authentication auth, RedirectAttributes flash) {
         requests.submit(current.of(auth), id);
