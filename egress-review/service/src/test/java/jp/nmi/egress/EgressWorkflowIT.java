@@ -732,6 +732,8 @@ class EgressWorkflowIT {
         assertThat(blind.get("actions").toString()).contains("review");
         var page = webSession(STEWARD_SUZUKI).get("/requests/" + id);
         assertThat(page.body()).doesNotContain("round the counts").doesNotContain("differencing risk");
+        // not even when, or how often, sato decided
+        assertThat(blind.get("history").findValuesAsText("action")).doesNotContain("review.decide");
         // the author sees nothing of the round either
         assertThat(ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null)).toString()).doesNotContain("round the counts");
         // sato sees her own
@@ -745,6 +747,67 @@ class EgressWorkflowIT {
         assertThat(both.get("files").get(0).get("decision").asText()).isEqualTo("conflicted");
         assertThat(both.toString()).contains("differencing risk").contains("fine as it is");
         assertThat(both.get("actions").toString()).doesNotContain("release");
+        assertThat(both.get("history").findValuesAsText("action")).contains("review.decide");
+        assertThat(both.get("files").get(0).get("reviews").findValuesAsText("revised_after_reveal")).containsOnly("false");
+
+        // a change once both reviews were in (each could read the other's) is marked, for everyone who reads the reviews
+        ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/reviews", body(Map.of("files", Map.of(file, Map.of("decision",
+                "approve", "public_comment", "", "private_comment", "sato: agreed after reading suzuki"))))));
+        JsonNode revised = ok(svc.call(STEWARD_SUZUKI, "GET", "/api/requests/" + id, null));
+        for (JsonNode review : revised.get("files").get(0).get("reviews")) {
+            assertThat(review.get("revised_after_reveal").asBoolean()).as(review.toString())
+                    .isEqualTo(review.get("reviewer").asText().equals("sato"));
+        }
+        assertThat(webSession(STEWARD_SUZUKI).get("/requests/" + id).body()).contains("revised after both reviews were in");
+    }
+
+    /** Issue 14, red team: a one-sided placeholder review reveals nothing; a withdrawal does not conclude a round. */
+    @Order(21)
+    @Test
+    void neitherAPlaceholderReviewNorAWithdrawalRevealsTheOtherReview() throws Exception {
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "two-a.csv", "sex,count\nF,40\nM,30\n".getBytes(StandardCharsets.UTF_8));
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "two-b.csv", "sex,count\nF,41\nM,31\n".getBytes(StandardCharsets.UTF_8));
+        String id = create(ANALYST_ALICE, "DEMO-1", List.of("two-a.csv", "two-b.csv"));
+        ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null));
+        // suzuki has decided one file of two, with a note; sato approves everything blindly to see it
+        ok(svc.call(STEWARD_SUZUKI, "POST", "/api/requests/" + id + "/reviews", body(Map.of("files", Map.of("two-a.csv", Map.of(
+                "decision", "reject", "public_comment", "too fine", "private_comment", "suzuki: looks like a differencing attack"))))));
+        ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/reviews", body(Map.of("files", Map.of(
+                "two-a.csv", Map.of("decision", "approve", "public_comment", "", "private_comment", "x"),
+                "two-b.csv", Map.of("decision", "approve", "public_comment", "", "private_comment", "x"))))));
+        JsonNode sato = ok(svc.call(STEWARD_SATO, "GET", "/api/requests/" + id, null));
+        assertThat(sato.toString()).doesNotContain("differencing attack").doesNotContain("too fine");
+        // the author withdraws mid-round: the round was never concluded, so its reviews stay unread
+        ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/withdraw", null));
+        JsonNode mine = ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null));
+        assertThat(mine.get("status").asText()).isEqualTo("withdrawn");
+        assertThat(mine.toString()).doesNotContain("too fine").doesNotContain("differencing attack");
+        assertThat(mine.get("files").get(0).get("reviews")).isEmpty();
+    }
+
+    /** Issue 14, red team: whoever may not see a request learns nothing of it through the review form. */
+    @Order(22)
+    @Test
+    void theReviewFormTellsAnOutsiderNothing() throws Exception {
+        String id = createRequestAtStatus("submitted");
+        String file = ok(svc.call(STEWARD_SATO, "GET", "/api/requests/" + id, null)).get("files").get(0).get("name").asText();
+        var bob = webSession(ANALYST_BOB);
+        var m = java.util.regex.Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(bob.get("/requests").body());
+        assertThat(m.find()).isTrue();
+        java.util.function.BiFunction<String, String, Integer> post = (target, form) -> {
+            try {
+                return bob.http().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url(target)))
+                        .header("Content-Type", "application/x-www-form-urlencoded").POST(java.net.http.HttpRequest.BodyPublishers
+                                .ofString(form + "&_csrf=" + java.net.URLEncoder.encode(m.group(1), StandardCharsets.UTF_8))).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        String real = "decision%3A" + java.net.URLEncoder.encode(file, StandardCharsets.UTF_8) + "=approve";
+        assertThat(post.apply("/requests/" + id + "/review", real)).isEqualTo(404);
+        assertThat(post.apply("/requests/" + id + "/review", "decision%3Anot-a-file.csv=approve")).isEqualTo(404);
+        assertThat(post.apply("/requests/R-999999/review", real)).isEqualTo(404);
     }
 
     /** Issue 14: a refused review keeps what was typed and says why; a saved review is filled in beside each file. */

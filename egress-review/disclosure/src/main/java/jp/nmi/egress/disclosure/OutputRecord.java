@@ -119,11 +119,11 @@ public record OutputRecord(int format, String project, String file, String sha25
                 header.add(String.join("/", l));
             }
         }
-        w.write(csvLine(header));
+        w.write(csvLine(header.stream().map(OutputRecord::inert).toList()));
         Set<String> hidden = new HashSet<>();
         report.suppressed().forEach(x -> hidden.add(x[0] + "," + x[1]));
         for (int r = 0; r < t.rows(); r++) {
-            List<String> row = new ArrayList<>(t.rowLabels().get(r));
+            List<String> row = new ArrayList<>(t.rowLabels().get(r).stream().map(OutputRecord::inert).toList());
             for (int c = 0; c < t.columns(); c++) {
                 Double v = t.value(r, c);
                 row.add(hidden.contains(r + "," + c) ? SUPPRESSED : v == null || v.isNaN() ? ""
@@ -134,10 +134,27 @@ public record OutputRecord(int format, String project, String file, String sha25
         return w.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * A label or header as a spreadsheet will not run it: text starting with {@code = + - @}, a tab
+     * or a carriage return gets a leading apostrophe, unless it is a number.
+     */
+    static String inert(String field) {
+        if (field.isEmpty() || "=+-@\t\r".indexOf(field.charAt(0)) < 0) {
+            return field;
+        }
+        try {
+            Double.parseDouble(field);
+            return field;
+        } catch (NumberFormatException e) {
+            return "'" + field;
+        }
+    }
+
     private static String csvLine(List<String> fields) {
         List<String> quoted = new ArrayList<>();
         for (String f : fields) {
-            quoted.add(f.contains(",") || f.contains("\"") || f.contains("\n") ? "\"" + f.replace("\"", "\"\"") + "\"" : f);
+            quoted.add(f.contains(",") || f.contains("\"") || f.contains("\n") || f.contains("\r")
+                    ? "\"" + f.replace("\"", "\"\"") + "\"" : f);
         }
         return String.join(",", quoted) + "\n";
     }

@@ -49,6 +49,23 @@ class TestOutputRecord {
     }
 
     @Test
+    void labelsAndHeadersThatASpreadsheetWouldRunAreWrittenInert() {
+        assertThat(OutputRecord.inert("=HYPERLINK(\"http://x\")")).isEqualTo("'=HYPERLINK(\"http://x\")");
+        assertThat(OutputRecord.inert("+1+cmd")).isEqualTo("'+1+cmd");
+        assertThat(OutputRecord.inert("@SUM(A1)")).isEqualTo("'@SUM(A1)");
+        assertThat(OutputRecord.inert("\tx")).isEqualTo("'\tx");
+        assertThat(OutputRecord.inert("-5")).isEqualTo("-5");
+        assertThat(OutputRecord.inert("Kanto")).isEqualTo("Kanto");
+        List<String[]> rows = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            rows.add(new String[] {"p" + i, "=1+2"});
+        }
+        Report report = DisclosureChecker.check(Profile.named("acro"), new Data(List.of("participant_id", "region"), rows),
+                "crosstab index=region", DisclosureChecker.Options.REPORT_ONLY);
+        assertThat(new String(OutputRecord.csv(report), StandardCharsets.UTF_8)).isEqualTo("region,count\n'=1+2,12\n");
+    }
+
+    @Test
     void aRecordThatDoesNotFitIsRefusedWithTheReason() {
         Report report = DisclosureChecker.check(Profile.named("acro"), rows(), "crosstab index=region columns=sex",
                 DisclosureChecker.Options.REPORT_ONLY);

@@ -68,6 +68,8 @@ public final class Duties {
             throw new AccessDeniedException(actor.user() + " is not a steward: only stewards review, return, reject and release"
                     + " exports" + (actor.isOperator() ? " (operators provision projects and never approve their outputs)" : ""));
         }
+        // a steward who may not see the request (a former member of its closed project) learns nothing of it
+        checkCanView(actor, r);
         if (actor.isOperator()) {
             throw new AccessDeniedException(actor.user() + " is an operator: operators never approve outputs");
         }

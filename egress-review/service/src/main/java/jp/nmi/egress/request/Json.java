@@ -28,11 +28,12 @@ final class Json {
         }
     }
 
-    static com.fasterxml.jackson.databind.JsonNode node(String json) {
+    /** The stored JSON, or an empty object when it is not valid (a history must not fail on one bad event). */
+    static com.fasterxml.jackson.databind.JsonNode nodeOrEmpty(String json) {
         try {
             return JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored JSON is not valid: " + e.getMessage(), e);
+        } catch (JsonProcessingException | RuntimeException e) {
+            return JSON.createObjectNode();
         }
     }
 

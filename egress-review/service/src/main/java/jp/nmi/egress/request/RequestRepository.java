@@ -30,7 +30,7 @@ public class RequestRepository {
             instant(rs, "added_at"));
     private static final RowMapper<Review> REVIEW = (rs, n) -> new Review(rs.getString("request_id"), rs.getInt("round"),
             rs.getString("file_name"), rs.getString("reviewer"), Decision.of(rs.getString("decision")), rs.getString("public_comment"),
-            rs.getString("private_comment"), instant(rs, "decided_at"));
+            rs.getString("private_comment"), instant(rs, "decided_at"), rs.getBoolean("revised_after_reveal"));
 
     /** One released cell: which file of which request published it, and its contributors' salted hashes. */
     public record ReleasedCell(String requestId, String fileName, String label, List<String> contributors) {}
@@ -150,7 +150,9 @@ public class RequestRepository {
 
     /** The request's audit events, oldest first (their details as recorded: callers show only what the viewer may see). */
     public List<Event> events(String requestId) {
-        return jdbc.sql("SELECT seq, at, actor, action, details FROM audit_event WHERE details::jsonb ->> 'request' = ? ORDER BY seq")
+        // the expression the index audit_event_request is built on (V3); the newest 500 at most
+        return jdbc.sql("SELECT * FROM (SELECT seq, at, actor, action, details FROM audit_event WHERE details::jsonb ->> 'request' = ?"
+                        + " ORDER BY seq DESC LIMIT 500) newest ORDER BY seq")
                 .param(requestId)
                 .query((rs, n) -> new Event(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5))).list();
     }
@@ -170,12 +172,13 @@ public class RequestRepository {
     }
 
     public void upsertReview(Review r) {
-        jdbc.sql("INSERT INTO review (request_id, round, file_name, reviewer, decision, public_comment, private_comment, decided_at)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id, round, file_name, reviewer) DO UPDATE SET"
-                        + " decision = EXCLUDED.decision, public_comment = EXCLUDED.public_comment,"
-                        + " private_comment = EXCLUDED.private_comment, decided_at = EXCLUDED.decided_at")
+        jdbc.sql("INSERT INTO review (request_id, round, file_name, reviewer, decision, public_comment, private_comment, decided_at,"
+                        + " revised_after_reveal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id, round, file_name, reviewer)"
+                        + " DO UPDATE SET decision = EXCLUDED.decision, public_comment = EXCLUDED.public_comment,"
+                        + " private_comment = EXCLUDED.private_comment, decided_at = EXCLUDED.decided_at,"
+                        + " revised_after_reveal = review.revised_after_reveal OR EXCLUDED.revised_after_reveal")
                 .params(r.requestId(), r.round(), r.fileName(), r.reviewer(), r.decision().label(), r.publicComment(), r.privateComment(),
-                        ts(r.decidedAt()))
+                        ts(r.decidedAt()), r.revisedAfterReveal())
                 .update();
     }
 

@@ -33,7 +33,7 @@ public final class RequestViews {
 
     /** One review of one file. Private comments are null for viewers who are not stewards. */
     public record ReviewView(int round, String reviewer, String decision, String publicComment, String privateComment,
-            String decidedAt) {}
+            String decidedAt, boolean revisedAfterReveal) {}
 
     /**
      * The whole request. {@code frozen}: why nothing can be done with it any more, or null;
@@ -82,7 +82,7 @@ public final class RequestViews {
             for (Review x : all) {
                 if (x.fileName().equals(f.name()) && visible.test(x)) {
                     rv.add(new ReviewView(x.round(), x.reviewer(), x.decision().label(), x.publicComment(), steward ? x.privateComment() : null,
-                            x.decidedAt().toString()));
+                            x.decidedAt().toString(), x.revisedAfterReveal()));
                 }
             }
             files.add(new FileView(f.name(), f.sha256(), f.size(), f.type(), f.checkStatus(), f.metadata(), f.checkReport(),
@@ -94,26 +94,35 @@ public final class RequestViews {
         String frozen = duties.frozen(r).orElse(null);
         List<String> actions = frozen != null ? List.of() : actions(actor, r, steward, reviewers, decisions);
         List<RequestRepository.Event> events = repo.events(r.id());
-        List<HistoryEntry> history = events.stream().map(e -> new HistoryEntry(e.at(), e.actor(), e.action())).toList();
+        boolean seesRound = CONCLUDED.contains(r.status()) || (steward && Reviews.completeReviewers(repo.reviews(r.id(), r.round()),
+                fileNames).size() >= 2);
+        List<HistoryEntry> history = events.stream()
+                // while blind, not even when, or how often, someone else decided in this round
+                .filter(e -> seesRound || !e.action().equals(AuditAction.REVIEW_DECIDE.label()) || e.actor().equals(actor.user())
+                        || round(e) != r.round())
+                .map(e -> new HistoryEntry(toMinute(e.at()), e.actor(), e.action())).toList();
         return new RequestView(r, verdict, files, actions, reviewers, repo.messages(r.id()), frozen,
                 frozen != null ? Map.of() : unavailable(actor, r, steward, reviewers, decisions, actions), history, changes(events));
     }
 
+    /** States in which the stewards have concluded the current round (and its reviews may be read by all who see the request). */
+    private static final java.util.Set<RequestStatus> CONCLUDED = java.util.EnumSet.of(RequestStatus.RETURNED, RequestStatus.APPROVED,
+            RequestStatus.REJECTED, RequestStatus.RELEASED);
+
     /**
-     * Which reviews {@code actor} may read. Reviews are blind while a round is under review: a
-     * steward sees no other steward's decisions or notes of the round until their own review covers
-     * every file (or the round has its two reviews), and nobody else sees the round's reviews until
-     * the stewards have concluded it (returned, approved or rejected the request). Earlier rounds
-     * are concluded and readable.
+     * Which reviews {@code actor} may read. Reviews are blind until the round has both: a steward
+     * sees only their own decisions and notes of the current round until two stewards' reviews cover
+     * every file (a placeholder review of one's own reveals nothing), and nobody else sees the
+     * round's reviews until the stewards have concluded it (returned, approved, rejected or
+     * released; never by a withdrawal or a closure). Earlier rounds were concluded and are readable.
      */
     static java.util.function.Predicate<Review> visibleReviews(Actor actor, ExportRequest r, boolean steward,
             java.util.Set<String> completeThisRound) {
-        boolean underReview = Transitions.allows(r.status(), Capability.REVIEW);
-        if (!underReview) {
+        if (CONCLUDED.contains(r.status())) {
             return x -> true;
         }
-        if (steward && (completeThisRound.contains(actor.user()) || completeThisRound.size() >= 2)) {
-            return x -> true; // their own review is in, or the round's two are: nothing left to influence
+        if (steward && completeThisRound.size() >= 2) {
+            return x -> true; // both are in: consolidated; a later change is marked as revised after the reveal
         }
         if (steward) {
             return x -> x.round() != r.round() || x.reviewer().equals(actor.user());
@@ -137,7 +146,7 @@ public final class RequestViews {
             return out;
         }
         for (RequestRepository.Event e : events.subList(lastReturn + 1, events.size())) {
-            com.fasterxml.jackson.databind.JsonNode d = Json.node(e.details());
+            com.fasterxml.jackson.databind.JsonNode d = Json.nodeOrEmpty(e.details());
             if (e.action().equals(AuditAction.REQUEST_FILES.label())) {
                 java.util.Set<String> replaced = new java.util.HashSet<>();
                 d.path("replaced").forEach(x -> replaced.add(x.asText()));
@@ -156,6 +165,19 @@ public final class RequestViews {
             }
         }
         return out;
+    }
+
+    private static int round(RequestRepository.Event e) {
+        com.fasterxml.jackson.databind.JsonNode d = Json.nodeOrEmpty(e.details());
+        return d.path("round").asInt(-1);
+    }
+
+    private static String toMinute(String at) {
+        try {
+            return java.time.Instant.parse(at).truncatedTo(java.time.temporal.ChronoUnit.MINUTES).toString();
+        } catch (java.time.format.DateTimeParseException e) {
+            return at;
+        }
     }
 
     private static String abbreviate(String sha256) {
@@ -288,6 +310,7 @@ public final class RequestViews {
                     x.put("private_comment", rv.privateComment());
                 }
                 x.put("decided_at", rv.decidedAt());
+                x.put("revised_after_reveal", rv.revisedAfterReveal());
                 reviews.add(x);
             }
             fm.put("reviews", reviews);

@@ -66,6 +66,8 @@ public final class Reviews {
                         + " already; two independent reviews are all a request takes");
             }
             Instant now = clock.instant();
+            // both reviews of the round are in: each steward has been able to read the other's, so a change now is marked
+            boolean revealed = completeReviewers(round, byName.keySet()).size() >= 2;
             Map<String, Object> logged = new LinkedHashMap<>();
             List<Review> toWrite = new ArrayList<>();
             for (Map.Entry<String, FileReview> e : decisions.entrySet()) {
@@ -86,7 +88,7 @@ public final class Reviews {
                     throw new ValidationException("'" + f.name() + "': say in the public comment what the author should change"
                             + (d == Decision.REJECT ? " or why it cannot leave" : ""));
                 }
-                toWrite.add(new Review(id, r.round(), f.name(), actor.user(), d, pub, priv, now));
+                toWrite.add(new Review(id, r.round(), f.name(), actor.user(), d, pub, priv, now, revealed));
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("decision", d.label());
                 m.put("sha256", f.sha256());
@@ -99,6 +101,9 @@ public final class Reviews {
             details.put("request", id);
             details.put("round", r.round());
             details.put("decisions", logged);
+            if (revealed) {
+                details.put("revised_after_reveal", true);
+            }
             audit.record(actor.user(), r.project(), AuditAction.REVIEW_DECIDE, "ok", details);
 
             Set<String> nowComplete = completeReviewers(repo.reviews(id, r.round()), byName.keySet());

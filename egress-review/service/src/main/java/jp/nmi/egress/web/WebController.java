@@ -233,6 +233,8 @@ public class WebController {
     @PostMapping("/requests/{id}/review")
     public String review(@PathVariable String id, @RequestParam Map<String, String> form, Authentication auth,
             RedirectAttributes flash) {
+        // who may not see the request learns nothing of it, its files included
+        requests.view(current.of(auth), id);
         Map<String, Reviews.FileReview> decisions = new LinkedHashMap<>();
         for (var f : repo.files(id)) {
             String d = form.get("decision:" + f.name());
