@@ -307,7 +307,7 @@ class EgressWorkflowIT {
         JsonNode r = ok(svc.call(STEWARD_SATO, "GET", "/api/requests/" + id, null));
         assertThat(r.get("files").get(0).get("decision").asText()).isEqualTo("conflicted");
         assertThat(r.get("actions").toString()).doesNotContain("release").contains("return");
-        assertThat(r.get("unavailable").get("release").asText()).startsWith("every file needs the approval of both stewards: ")
+        assertThat(r.get("unavailable").get("release").asText()).startsWith("every file needs the approval of both stewards (or a settled conflict): ")
                 .contains(" is conflicted");
         HttpResponse<String> rel = svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/release", null);
         assertThat(rel.statusCode()).isEqualTo(409);
@@ -759,6 +759,47 @@ class EgressWorkflowIT {
                     .isEqualTo(review.get("reviewer").asText().equals("sato"));
         }
         assertThat(webSession(STEWARD_SUZUKI).get("/requests/" + id).body()).contains("revised after both reviews were in");
+    }
+
+    /** Issue 14: a conflict is settled by a further decision with the discussion behind it, before release. */
+    @Order(23)
+    @Test
+    void aConflictIsSettledByAFurtherDecisionWithItsDiscussionBeforeRelease() {
+        String id = createRequestAtStatus("partially_reviewed");
+        reviewAll(id, STEWARD_SUZUKI, "changes");
+        String file = ok(svc.call(STEWARD_SATO, "GET", "/api/requests/" + id, null)).get("files").get(0).get("name").asText();
+        JsonNode before = ok(svc.call(STEWARD_SATO, "GET", "/api/requests/" + id, null));
+        assertThat(before.get("files").get(0).get("decision").asText()).isEqualTo("conflicted");
+        assertThat(before.get("actions").toString()).contains("resolve").doesNotContain("release");
+        // no discussion, no settlement
+        HttpResponse<String> silent = svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/resolutions",
+                body(Map.of("files", Map.of(file, Map.of("decision", "approve", "note", " ")))));
+        assertThat(silent.statusCode()).isEqualTo(400);
+        assertThat(json(silent).get("message").asText()).contains("say in the discussion note how the two stewards' disagreement was"
+                + " settled");
+        // the author cannot settle anything
+        HttpResponse<String> author = svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/resolutions",
+                body(Map.of("files", Map.of(file, Map.of("decision", "approve", "note", "fine")))));
+        assertThat(author.statusCode()).isEqualTo(403);
+        ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/resolutions", body(Map.of("files", Map.of(file, Map.of("decision",
+                "approve", "note", "talked with suzuki: the cells are all above 10, rounding is not needed"))))));
+        JsonNode after = ok(svc.call(STEWARD_SUZUKI, "GET", "/api/requests/" + id, null));
+        assertThat(after.get("files").get(0).get("decision").asText()).isEqualTo("approved");
+        assertThat(after.get("files").get(0).get("resolution").get("resolver").asText()).isEqualTo("sato");
+        assertThat(after.get("files").get(0).get("resolution").get("note").asText()).contains("talked with suzuki");
+        assertThat(after.get("actions").toString()).contains("release").doesNotContain("resolve");
+        // settled once: nothing left to settle
+        HttpResponse<String> again = svc.call(STEWARD_SUZUKI, "POST", "/api/requests/" + id + "/resolutions",
+                body(Map.of("files", Map.of(file, Map.of("decision", "reject", "note", "no")))));
+        assertThat(again.statusCode()).isEqualTo(400);
+        assertThat(json(again).get("message").asText()).contains("is approved, not in conflict");
+        assertThat(ok(svc.call(STEWARD_SUZUKI, "POST", "/api/requests/" + id + "/release", null)).get("status").asText())
+                .isEqualTo("released");
+        // the author reads the outcome, not the stewards' discussion
+        JsonNode mine = ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null));
+        assertThat(mine.get("files").get(0).get("resolution").get("decision").asText()).isEqualTo("approve");
+        assertThat(mine.get("files").get(0).get("resolution").get("note").isNull()).isTrue();
+        assertThat(mine.toString()).doesNotContain("talked with suzuki");
     }
 
     /** Issue 14, red team: a one-sided placeholder review reveals nothing; a withdrawal does not conclude a round. */

@@ -81,6 +81,14 @@ public class RequestsApi {
         return idStatus(requests.addFiles(current.of(auth), id, body.files()));
     }
 
+    /** Settlements of conflicted files, by file name. */
+    public record ResolutionBody(Map<String, Reviews.FileResolution> files) {}
+
+    @PostMapping("/requests/{id}/resolutions")
+    public Map<String, Object> resolve(@PathVariable String id, @RequestBody ResolutionBody body, Authentication auth) {
+        return idStatus(reviews.resolve(current.of(auth), id, body.files()));
+    }
+
     /** What the request says its outputs are, and the controls applied (the author, while it is a draft or returned). */
     public record Description(String context, String controls) {}
 

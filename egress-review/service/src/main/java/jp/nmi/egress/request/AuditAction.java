@@ -19,6 +19,7 @@ public enum AuditAction {
     REQUEST_REJECT("request.reject"),
     REQUEST_RELEASE("request.release"),
     REVIEW_DECIDE("review.decide"),
+    REVIEW_RESOLVE("review.resolve"),
     RELEASE_RETRY("release.retry"),
     RELEASE_ROLLED_BACK("release.rolled_back"),
     FILE_DOWNLOAD("file.download");

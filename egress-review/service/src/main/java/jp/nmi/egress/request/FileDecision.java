@@ -14,6 +14,15 @@ public enum FileDecision {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** A settled conflict: the decision of the resolution. */
+    public static FileDecision resolved(Decision d) {
+        return switch (d) {
+            case APPROVE -> APPROVED;
+            case CHANGES -> CHANGES_REQUESTED;
+            case REJECT -> REJECTED;
+        };
+    }
+
     /** The decision of a file from the reviews of the current round (one per steward). */
     public static FileDecision of(List<Decision> decisions) {
         if (decisions.size() < 2) {

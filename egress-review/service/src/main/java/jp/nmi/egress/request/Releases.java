@@ -243,8 +243,9 @@ public final class Releases {
 
     private void checkAllApproved(ExportRequest r) {
         // A review counts only while its steward is still a steward independent of the project.
-        Map<String, FileDecision> decisions = reviews.fileDecisions(r,
-                reviewer -> actors.apply(reviewer).map(a -> duties.canSteward(a, r)).orElse(false));
+        java.util.function.Predicate<String> independent = user -> actors.apply(user).map(a -> duties.canSteward(a, r)).orElse(false);
+        Map<String, FileDecision> decisions = reviews.fileDecisionsOf(r, x -> independent.test(x.reviewer()),
+                x -> independent.test(x.resolver()));
         List<String> notApproved = new ArrayList<>();
         decisions.forEach((name, d) -> {
             if (d != FileDecision.APPROVED) {

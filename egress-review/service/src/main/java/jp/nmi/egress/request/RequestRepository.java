@@ -157,6 +157,21 @@ public class RequestRepository {
                 .query((rs, n) -> new Event(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5))).list();
     }
 
+    /** Records how a conflict on a file was settled (once per file and round). */
+    public void addResolution(Resolution x) {
+        jdbc.sql("INSERT INTO file_resolution (request_id, round, file_name, resolver, decision, note, resolved_at)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?)")
+                .params(x.requestId(), x.round(), x.fileName(), x.resolver(), x.decision().label(), x.note(), ts(x.resolvedAt())).update();
+    }
+
+    /** How the conflicts of a round were settled. */
+    public List<Resolution> resolutions(String requestId, int round) {
+        return jdbc.sql("SELECT * FROM file_resolution WHERE request_id = ? AND round = ? ORDER BY file_name").params(requestId, round)
+                .query((rs, n) -> new Resolution(rs.getString("request_id"), rs.getInt("round"), rs.getString("file_name"),
+                        rs.getString("resolver"), Decision.of(rs.getString("decision")), rs.getString("note"),
+                        rs.getTimestamp("resolved_at").toInstant())).list();
+    }
+
     /** Records a steward's message to the author; one per round and kind. */
     public void addMessage(RequestMessage m) {
         jdbc.sql("INSERT INTO request_message (request_id, round, kind, sender, message, sent_at) VALUES (?, ?, ?, ?, ?, ?)")

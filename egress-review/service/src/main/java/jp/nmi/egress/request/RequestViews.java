@@ -14,7 +14,7 @@ import jp.nmi.egress.security.Actor;
 public final class RequestViews {
     /** One file with its automatic verdict, its decision this round and the reviews the viewer may read. */
     public record FileView(String name, String sha256, long size, String type, String checkStatus, String metadata, String checkReport,
-            String decision, List<ReviewView> reviews) {}
+            String decision, List<ReviewView> reviews, Resolution resolution) {}
 
     /** One event of the request's history: when, who, what (never a decision or a comment). */
     public record HistoryEntry(String at, String actor, String action) {
@@ -41,7 +41,12 @@ public final class RequestViews {
      */
     public record RequestView(ExportRequest request, String verdict, List<FileView> files, List<String> actions,
             List<String> reviewersThisRound, List<RequestMessage> messages, String frozen, Map<String, String> unavailable,
-            List<HistoryEntry> history, List<String> changes) {
+            List<HistoryEntry> history, List<String> changes, boolean stewardView) {
+        /** Whether the viewer reads the stewards' own notes (private comments, discussion notes). */
+        public boolean showsNotes() {
+            return stewardView;
+        }
+
         /** The viewer's own decision on {@code file} in the current round, if saved. */
         public ReviewView mine(String file, String viewer) {
             for (FileView f : files) {
@@ -73,7 +78,13 @@ public final class RequestViews {
         java.util.Set<String> fileNames = new java.util.LinkedHashSet<>(repo.files(r.id()).stream().map(RequestFile::name).toList());
         java.util.function.Predicate<Review> visible = visibleReviews(actor, r, steward,
                 Reviews.completeReviewers(repo.reviews(r.id(), r.round()), fileNames));
-        Map<String, FileDecision> decisions = reviews.fileDecisionsOf(r, visible);
+        boolean roundVisible = CONCLUDED.contains(r.status()) || (steward && Reviews.completeReviewers(repo.reviews(r.id(), r.round()),
+                fileNames).size() >= 2);
+        Map<String, Resolution> resolutions = new java.util.HashMap<>();
+        if (roundVisible) {
+            repo.resolutions(r.id(), r.round()).forEach(x -> resolutions.put(x.fileName(), x));
+        }
+        Map<String, FileDecision> decisions = reviews.fileDecisionsOf(r, visible, x -> roundVisible);
         List<Review> all = repo.reviews(r.id());
         List<FileView> files = new ArrayList<>();
         String verdict = "pass";
@@ -86,7 +97,7 @@ public final class RequestViews {
                 }
             }
             files.add(new FileView(f.name(), f.sha256(), f.size(), f.type(), f.checkStatus(), f.metadata(), f.checkReport(),
-                    decisions.getOrDefault(f.name(), FileDecision.INCOMPLETE).label(), rv));
+                    decisions.getOrDefault(f.name(), FileDecision.INCOMPLETE).label(), rv, resolutions.get(f.name())));
             verdict = worse(verdict, f.checkStatus());
         }
         List<String> reviewers = new ArrayList<>(Reviews.completeReviewers(repo.reviews(r.id(), r.round()),
@@ -94,15 +105,14 @@ public final class RequestViews {
         String frozen = duties.frozen(r).orElse(null);
         List<String> actions = frozen != null ? List.of() : actions(actor, r, steward, reviewers, decisions);
         List<RequestRepository.Event> events = repo.events(r.id());
-        boolean seesRound = CONCLUDED.contains(r.status()) || (steward && Reviews.completeReviewers(repo.reviews(r.id(), r.round()),
-                fileNames).size() >= 2);
+        boolean seesRound = roundVisible;
         List<HistoryEntry> history = events.stream()
                 // while blind, not even when, or how often, someone else decided in this round
                 .filter(e -> seesRound || !e.action().equals(AuditAction.REVIEW_DECIDE.label()) || e.actor().equals(actor.user())
                         || round(e) != r.round())
                 .map(e -> new HistoryEntry(toMinute(e.at()), e.actor(), e.action())).toList();
         return new RequestView(r, verdict, files, actions, reviewers, repo.messages(r.id()), frozen,
-                frozen != null ? Map.of() : unavailable(actor, r, steward, reviewers, decisions, actions), history, changes(events));
+                frozen != null ? Map.of() : unavailable(actor, r, steward, reviewers, decisions, actions), history, changes(events), steward);
     }
 
     /** States in which the stewards have concluded the current round (and its reviews may be read by all who see the request). */
@@ -202,7 +212,7 @@ public final class RequestViews {
                         open.add(file + " is " + d.label().replace('_', ' '));
                     }
                 });
-                out.put("release", "every file needs the approval of both stewards: " + String.join(", ", open));
+                out.put("release", "every file needs the approval of both stewards (or a settled conflict): " + String.join(", ", open));
             } else if (r.status() == RequestStatus.APPROVED) {
                 out.put("release", "a release of this request is under way");
             } else if (Transitions.allows(r.status(), Capability.REVIEW)) {
@@ -231,6 +241,9 @@ public final class RequestViews {
         if (steward) {
             if (Transitions.allows(r.status(), Capability.REVIEW) && (reviewers.size() < 2 || reviewers.contains(actor.user()))) {
                 out.add("review");
+            }
+            if (r.status() == RequestStatus.REVIEWED && decisions.containsValue(FileDecision.CONFLICTED)) {
+                out.add("resolve");
             }
             if (r.status() == RequestStatus.REVIEWED) {
                 boolean allApproved = !decisions.isEmpty() && decisions.values().stream().allMatch(d -> d == FileDecision.APPROVED);
@@ -314,6 +327,15 @@ public final class RequestViews {
                 reviews.add(x);
             }
             fm.put("reviews", reviews);
+            if (f.resolution() != null) {
+                Map<String, Object> res = new LinkedHashMap<>();
+                res.put("resolver", f.resolution().resolver());
+                res.put("decision", f.resolution().decision().label());
+                // the discussion is between stewards: the author reads its outcome, not the note
+                res.put("note", v.showsNotes() ? f.resolution().note() : null);
+                res.put("resolved_at", f.resolution().resolvedAt().toString());
+                fm.put("resolution", res);
+            }
             files.add(fm);
         }
         m.put("files", files);

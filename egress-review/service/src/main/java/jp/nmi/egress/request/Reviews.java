@@ -26,6 +26,10 @@ public final class Reviews {
             @com.fasterxml.jackson.annotation.JsonProperty("public_comment") String publicComment,
             @com.fasterxml.jackson.annotation.JsonProperty("private_comment") String privateComment) {}
 
+    /** How one conflicted file is settled: the decision and the discussion that led to it. */
+    public record FileResolution(@com.fasterxml.jackson.annotation.JsonProperty("decision") String decision,
+            @com.fasterxml.jackson.annotation.JsonProperty("note") String note) {}
+
     private final RequestRepository repo;
     private final Duties duties;
     private final EgressAudit audit;
@@ -156,14 +160,80 @@ public final class Reviews {
 
     /** Each file's decision in the current round, from the reviews for which {@code counts} holds (what a viewer may see). */
     public Map<String, FileDecision> fileDecisionsOf(ExportRequest r, java.util.function.Predicate<Review> counts) {
+        return fileDecisionsOf(r, counts, x -> true);
+    }
+
+    /**
+     * Each file's decision in the current round from the reviews for which {@code counts} holds; a
+     * conflict settled by a resolution for which {@code resolutionCounts} holds takes its decision.
+     */
+    public Map<String, FileDecision> fileDecisionsOf(ExportRequest r, java.util.function.Predicate<Review> counts,
+            java.util.function.Predicate<Resolution> resolutionCounts) {
         List<RequestFile> files = repo.files(r.id());
         List<Review> round = repo.reviews(r.id(), r.round()).stream().filter(counts).toList();
+        Map<String, Resolution> settled = new java.util.HashMap<>();
+        repo.resolutions(r.id(), r.round()).stream().filter(resolutionCounts).forEach(x -> settled.put(x.fileName(), x));
         Map<String, FileDecision> out = new TreeMap<>();
         for (RequestFile f : files) {
             List<Decision> ds = round.stream().filter(x -> x.fileName().equals(f.name())).map(Review::decision).toList();
-            out.put(f.name(), FileDecision.of(ds));
+            FileDecision d = FileDecision.of(ds);
+            if (d == FileDecision.CONFLICTED && settled.containsKey(f.name())) {
+                d = FileDecision.resolved(settled.get(f.name()).decision());
+            }
+            out.put(f.name(), d);
         }
         return out;
+    }
+
+    /**
+     * Settles conflicts between the two reviews of the round, file by file: a decision and the
+     * discussion that led to it (required), by either reviewing steward or a third independent one,
+     * once per file and round, only on a reviewed request's conflicted files.
+     *
+     * @throws ValidationException for a file that is not in conflict, an unknown decision or a missing note
+     * @throws InvalidStateTransitionException if the request is not reviewed
+     */
+    public ExportRequest resolve(Actor actor, String id, Map<String, FileResolution> decisions) {
+        if (decisions == null || decisions.isEmpty()) {
+            throw new ValidationException("a resolution needs a decision on at least one conflicted file");
+        }
+        return tx.execute(s -> {
+            ExportRequest r = repo.lock(id);
+            duties.checkCanSteward(actor, r);
+            if (r.status() != RequestStatus.REVIEWED) {
+                throw new InvalidStateTransitionException("request " + id + " is " + r.status().label() + ": conflicts are settled once"
+                        + " both reviews are in (reviewed)");
+            }
+            Map<String, FileDecision> current = fileDecisions(r);
+            Instant now = clock.instant();
+            Map<String, Object> logged = new LinkedHashMap<>();
+            for (Map.Entry<String, FileResolution> e : decisions.entrySet()) {
+                FileDecision d = current.get(e.getKey());
+                if (d == null) {
+                    throw new ValidationException("request " + id + " has no file '" + e.getKey() + "'");
+                }
+                if (d != FileDecision.CONFLICTED) {
+                    throw new ValidationException("'" + e.getKey() + "' is " + d.label().replace('_', ' ') + ", not in conflict: there is"
+                            + " nothing to settle");
+                }
+                Decision decision = Decision.of(e.getValue().decision() == null ? "" : e.getValue().decision().strip());
+                String note = comment("discussion note", e.getValue().note());
+                if (note.isEmpty()) {
+                    throw new ValidationException("'" + e.getKey() + "': say in the discussion note how the two stewards' disagreement"
+                            + " was settled");
+                }
+                repo.addResolution(new Resolution(id, r.round(), e.getKey(), actor.user(), decision, note, now));
+                logged.put(e.getKey(), Map.of("decision", decision.label(), "note", note));
+            }
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("request", id);
+            details.put("round", r.round());
+            details.put("resolutions", logged);
+            audit.record(actor.user(), r.project(), AuditAction.REVIEW_RESOLVE, "ok", details);
+            ExportRequest updated = r.touched(now);
+            repo.update(updated);
+            return updated;
+        });
     }
 
     private static String comment(String what, String text) {

@@ -257,6 +257,21 @@ public class WebController {
         return "redirect:/requests/" + id;
     }
 
+    @PostMapping("/requests/{id}/resolve")
+    public String resolve(@PathVariable String id, @RequestParam Map<String, String> form, Authentication auth, RedirectAttributes flash) {
+        requests.view(current.of(auth), id);
+        Map<String, Reviews.FileResolution> decisions = new LinkedHashMap<>();
+        for (var f : repo.files(id)) {
+            String d = form.get("resolve:" + f.name());
+            if (d != null && !d.isBlank()) {
+                decisions.put(f.name(), new Reviews.FileResolution(d, form.get("note:" + f.name())));
+            }
+        }
+        reviews.resolve(current.of(auth), id, decisions);
+        flash.addFlashAttribute("notice", "Conflict settled.");
+        return "redirect:/requests/" + id;
+    }
+
     @PostMapping("/requests/{id}/return")
     public String returnToAuthor(@PathVariable String id, @RequestParam(required = false) String message, Authentication auth) {
         requests.returnToAuthor(current.of(auth), id, message);
