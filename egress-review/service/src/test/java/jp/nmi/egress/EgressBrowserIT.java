@@ -204,6 +204,17 @@ class EgressBrowserIT {
         suzuki.findElement(By.id("release")).click();
         waitFor(suzuki).until(x -> x.findElement(By.id("status")).getText().equals("released"));
 
+        // a phone's width: the request page and the queue do not scroll sideways
+        suzuki.manage().window().setSize(new Dimension(420, 900));
+        for (String page : List.of("/requests/" + id, "/queue")) {
+            suzuki.get(svc.url(page));
+            Object overflow = ((org.openqa.selenium.JavascriptExecutor) suzuki).executeScript(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+            assertThat(((Number) overflow).intValue()).as("sideways scroll of %s at 420 px", page).isLessThanOrEqualTo(0);
+        }
+        screenshot(suzuki, "steward-queue-phone.png");
+        suzuki.manage().window().setSize(new Dimension(1280, 1000));
+
         // the analyst sees the public outcome and downloads exactly the reviewed bytes
         alice.get(svc.url("/requests/" + id));
         assertThat(alice.findElement(By.id("status")).getText()).isEqualTo("released");
