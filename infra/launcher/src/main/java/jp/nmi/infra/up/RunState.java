@@ -88,7 +88,8 @@ public record RunState(long pid, String phase, String started, String dataDir, S
         } catch (java.nio.channels.OverlappingFileLockException e) {
             return true; // held by this very process
         } catch (IOException e) {
-            return false;
+            // cannot tell: taken as running, so that down never treats a live enclave's services as left behind
+            return true;
         }
     }
 }
