@@ -52,7 +52,7 @@ class AuditChainIT {
             while (rs.next()) {
                 seen.append(rs.getString(1)).append(' ').append(rs.getString(2)).append(';');
             }
-            assertThat(seen.toString()).isEqualTo("request.create alice;request.submit alice;request.withdraw alice;");
+            assertThat(seen.toString()).isEqualTo("request.create alice;file.checked alice;request.submit alice;request.withdraw alice;");
         }
         JsonNode v = JSON.readTree(svc.call(STEWARD_SATO, "GET", "/api/audit/verify", null).body());
         assertThat(v.get("intact").asBoolean()).isTrue();

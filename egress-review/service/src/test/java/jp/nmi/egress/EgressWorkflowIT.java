@@ -970,4 +970,204 @@ class EgressWorkflowIT {
         assertThat(svc.call(ANALYST_KENJI, "GET", "/api/requests", null).statusCode()).isEqualTo(200);
         assertThat(svc.call(ANALYST_ALICE, "GET", "/api/requests", null).statusCode()).isEqualTo(200);
     }
+
+    // ---------------------------------------------------------------- issue 14: intake, removal, forms that keep what was typed
+
+    static HttpResponse<String> callPreferring(String user, String method, String path, String json, String prefer) throws Exception {
+        var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url(path))).header("Authorization", fx.basic(user))
+                .header("Prefer", prefer);
+        b = json == null ? b.method(method, java.net.http.HttpRequest.BodyPublishers.noBody())
+                : b.header("Content-Type", "application/json").method(method, java.net.http.HttpRequest.BodyPublishers.ofString(json));
+        return java.net.http.HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonNode awaitTakenIn(String user, String id) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            JsonNode j = ok(svc.call(user, "GET", "/api/requests/" + id, null));
+            boolean waiting = false;
+            for (JsonNode x : j.get("intake")) {
+                waiting |= x.get("state").asText().equals("checking");
+            }
+            if (!waiting) {
+                return j;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the files of " + id + " were not taken in within 10 s");
+    }
+
+    /** Asks for a file as if the service had stopped before its intake worker took it (a row in file_intake only). */
+    static void askWithoutTaking(String id, String name, int round) throws Exception {
+        try (Connection c = fx.db.dataSource().getConnection(); var ps = c.prepareStatement("INSERT INTO file_intake (request_id, name,"
+                + " round, token, requested_by, requested_at) VALUES (?, ?, ?, ?, 'alice', now())")) {
+            ps.setString(1, id);
+            ps.setString(2, name);
+            ps.setInt(3, round);
+            ps.setString(4, java.util.UUID.randomUUID().toString());
+            ps.executeUpdate();
+        }
+    }
+
+    /** Issue 14, load: a client that prefers not to wait gets 202 at once; the checks come later, and submit waits for them. */
+    @Order(24)
+    @Test
+    void aFileIsTakenInInTheBackgroundAndTheRequestIsSubmittedOnlyOnceItIsChecked() throws Exception {
+        String name = safeOutput();
+        HttpResponse<String> r = callPreferring(ANALYST_ALICE, "POST", "/api/requests", body(Map.of("project", "DEMO-1", "files",
+                List.of(name), "context", "sex by region", "controls", "none needed")), "respond-async");
+        JsonNode created = ok(r);
+        String id = created.get("id").asText();
+        if (r.statusCode() == 202) {
+            assertThat(r.headers().firstValue("Preference-Applied")).hasValue("respond-async");
+            assertThat(r.headers().firstValue("Location")).hasValue("/api/requests/" + id);
+            assertThat(created.get("intake").get(0).get("name").asText()).isEqualTo(name);
+            assertThat(created.get("intake").get(0).get("state").asText()).isEqualTo("checking");
+        } else {
+            assertThat(r.statusCode()).as("taken in before the answer was written").isEqualTo(201);
+            assertThat(created.get("intake")).isEmpty();
+        }
+        JsonNode done = awaitTakenIn(ANALYST_ALICE, id);
+        assertThat(done.get("files").get(0).get("check").asText()).isEqualTo("pass");
+        assertThat(done.get("files").get(0).get("sha256").asText()).isEqualTo(EgressStore.sha256(fx.readOutbox("DEMO-1", name)));
+
+        // a file still on its way (the service stopped before taking it): submit is refused and says why
+        String late = safeOutput();
+        askWithoutTaking(id, late, 1);
+        HttpResponse<String> early = svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null);
+        assertThat(early.statusCode()).isEqualTo(409);
+        assertThat(json(early).get("message").asText()).isEqualTo("request " + id + " has 1 file still being copied into quarantine"
+                + " and checked (" + late + "): submit when the checks are done");
+        JsonNode page = ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null));
+        assertThat(page.get("actions").toString()).doesNotContain("submit");
+        assertThat(page.get("unavailable").get("submit").asText()).isEqualTo("1 file is still being checked");
+        // at the next start every file left asked for is taken in
+        assertThat(svc.bean(jp.nmi.egress.request.FileIntake.class).recover()).isEqualTo(1);
+        JsonNode after = awaitTakenIn(ANALYST_ALICE, id);
+        assertThat(after.get("files")).hasSize(2);
+        assertThat(after.get("intake")).isEmpty();
+        assertThat(after.get("history").toString()).contains("file.checked");
+        assertThat(ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null)).get("status").asText())
+                .isEqualTo("submitted");
+    }
+
+    /** Issue 14: a file that cannot be taken in is listed with the reason; the request cannot leave until it is removed. */
+    @Order(25)
+    @Test
+    void aFileThatCannotBeTakenInStopsTheSubmissionUntilItIsRemoved() throws Exception {
+        String id = create(ANALYST_ALICE, "DEMO-1", List.of(safeOutput()));
+        askWithoutTaking(id, "vanished.csv", 1);
+        svc.bean(jp.nmi.egress.request.FileIntake.class).recover();
+        JsonNode j = awaitTakenIn(ANALYST_ALICE, id);
+        JsonNode failed = j.get("intake").get(0);
+        assertThat(failed.get("state").asText()).isEqualTo("failed");
+        assertThat(failed.get("failure").asText()).isEqualTo("'vanished.csv' does not exist");
+        HttpResponse<String> refused = svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null);
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(json(refused).get("message").asText()).isEqualTo("request " + id + " has files that could not be taken in:"
+                + " 'vanished.csv' ('vanished.csv' does not exist). Remove them or add them again, then submit");
+        // only the author removes; an unknown name is said to be unknown
+        assertThat(svc.call(ANALYST_KENJI, "DELETE", "/api/requests/" + id + "/files/vanished.csv", null).statusCode()).isEqualTo(403);
+        HttpResponse<String> unknown = svc.call(ANALYST_ALICE, "DELETE", "/api/requests/" + id + "/files/nothing.csv", null);
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(json(unknown).get("message").asText()).isEqualTo("request " + id + " has no file 'nothing.csv'");
+        ok(svc.call(ANALYST_ALICE, "DELETE", "/api/requests/" + id + "/files/vanished.csv", null));
+        assertThat(ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null)).get("intake")).isEmpty();
+        assertThat(ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null)).get("status").asText())
+                .isEqualTo("submitted");
+    }
+
+    /** Issue 14, the loop: the author removes a file from a returned request; the stewards see it among the changes. */
+    @Order(26)
+    @Test
+    void theAuthorRemovesAFileFromAReturnedRequestAndTheStewardsSeeIt() throws Exception {
+        String keep = safeOutput();
+        String drop = safeOutput();
+        String id = create(ANALYST_ALICE, "DEMO-1", List.of(keep, drop));
+        ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null));
+        for (String steward : List.of(STEWARD_SATO, STEWARD_SUZUKI)) {
+            ok(svc.call(steward, "POST", "/api/requests/" + id + "/reviews", body(Map.of("files", Map.of(
+                    keep, Map.of("decision", "approve", "public_comment", "", "private_comment", ""),
+                    drop, Map.of("decision", "changes", "public_comment", "this one is not needed", "private_comment", ""))))));
+        }
+        // while it is with the stewards, nothing can be removed
+        HttpResponse<String> locked = svc.call(ANALYST_ALICE, "DELETE", "/api/requests/" + id + "/files/" + drop, null);
+        assertThat(locked.statusCode()).isEqualTo(409);
+        assertThat(json(locked).get("message").asText()).contains("files can be removed");
+        ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/return", body(Map.of("message", "drop the second table"))));
+        ok(svc.call(ANALYST_ALICE, "DELETE", "/api/requests/" + id + "/files/" + drop, null));
+        JsonNode mine = ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null));
+        assertThat(mine.get("files")).hasSize(1);
+        assertThat(mine.get("files").get(0).get("name").asText()).isEqualTo(keep);
+        ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null));
+        JsonNode sato = ok(svc.call(STEWARD_SATO, "GET", "/api/requests/" + id, null));
+        assertThat(sato.get("round").asInt()).isEqualTo(2);
+        assertThat(sato.get("changes").toString()).contains("alice removed " + drop);
+        assertThat(sato.get("files")).hasSize(1);
+        // the earlier round's reviews of the removed file stay in the record
+        try (Connection c = fx.db.dataSource().getConnection(); var ps = c.prepareStatement(
+                "SELECT count(*) FROM review WHERE request_id = ? AND file_name = ? AND round = 1")) {
+            ps.setString(1, id);
+            ps.setString(2, drop);
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(2);
+            }
+        }
+        // round 2 is decided on the file that is left, and only what is left is released
+        for (String steward : List.of(STEWARD_SATO, STEWARD_SUZUKI)) {
+            ok(svc.call(steward, "POST", "/api/requests/" + id + "/reviews", body(Map.of("files", Map.of(
+                    keep, Map.of("decision", "approve", "public_comment", "", "private_comment", ""))))));
+        }
+        assertThat(ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/release", null)).get("status").asText())
+                .isEqualTo("released");
+        assertThat(svc.download(ANALYST_ALICE, "/api/requests/" + id + "/files/" + drop).statusCode()).isEqualTo(404);
+        assertThat(svc.download(ANALYST_ALICE, "/api/requests/" + id + "/files/" + keep).statusCode()).isEqualTo(200);
+    }
+
+    /** Issue 14: a refused description, return or rejection comes back with what was typed and why. */
+    @Order(27)
+    @Test
+    void refusedFormsKeepWhatWasTyped() throws Exception {
+        String id = create(ANALYST_ALICE, "DEMO-1", List.of(safeOutput()));
+        var alice = webSession(ANALYST_ALICE);
+        var page = alice.get("/requests/" + id);
+        var m = java.util.regex.Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(page.body());
+        assertThat(m.find()).isTrue();
+        String csrf = java.net.URLEncoder.encode(m.group(1), StandardCharsets.UTF_8);
+        var refused = alice.http().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url("/requests/" + id + "/description")))
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "context=&controls=rounded+to+base+5+and+suppressed+below+10&_csrf=" + csrf)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(302);
+        var again = alice.get("/requests/" + id);
+        assertThat(again.body()).contains("id=\"description-error\"").contains("context is missing: say what the outputs are")
+                .contains(">rounded to base 5 and suppressed below 10</textarea>");
+        assertThat(ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null)).get("controls").asText())
+                .isEqualTo("none needed: every cell at least 10");
+        // a reload shows the saved text again, not the refused one
+        assertThat(alice.get("/requests/" + id).body()).doesNotContain("rounded to base 5").doesNotContain("id=\"description-error\"");
+    }
+
+    /** Issue 14: rules that do not apply are told apart from passes, everywhere; times are shown one way. */
+    @Order(28)
+    @Test
+    void rulesThatDoNotApplyAreNotShownAsPassesAndTimesAreShownOneWay() throws Exception {
+        String id = create(ANALYST_ALICE, "DEMO-1", List.of(safeOutput()));
+        ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null));
+        JsonNode file = ok(svc.call(STEWARD_SATO, "GET", "/api/requests/" + id, null)).get("files").get(0);
+        Map<String, JsonNode> byRule = new java.util.HashMap<>();
+        file.get("checks").get("checks").forEach(c -> byRule.put(c.get("rule").asText(), c));
+        // a count table: N-K dominance is for magnitudes, and says so; the threshold rule applies
+        assertThat(byRule.get("nk").get("applies").asBoolean()).isFalse();
+        assertThat(byRule.get("nk").get("detail").asText()).isEqualTo("not a magnitude table");
+        assertThat(byRule.get("threshold").has("applies")).as("applied rules carry no flag").isFalse();
+        assertThat(file.get("checks").get("metadata_detail").asText())
+                .matches("checked at creation by alice at \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} JST.*");
+        var page = webSession(STEWARD_SATO).get("/requests/" + id).body();
+        assertThat(page).contains("Rules that do not apply to this file (")
+                .containsPattern("<span class=\"badge na\">n/a</span> <strong>nk</strong>: <span>not a magnitude table</span>")
+                .doesNotContainPattern("<span class=\"badge\s+pass\">pass</span>\\s*<strong>nk</strong>")
+                // an ISO instant only where machines read it (<time datetime=...>), never in the text people read
+                .doesNotContainPattern("(?<!datetime=\")\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}");
+    }
 }

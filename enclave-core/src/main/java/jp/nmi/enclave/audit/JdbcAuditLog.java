@@ -84,26 +84,29 @@ public final class JdbcAuditLog implements AuditLog {
                 r.details(), previous, null);
         AuditEvent event = new AuditEvent(seq, draft.at(), r.actor(), r.project(), r.action(), r.outcome(), r.details(), previous,
                 AuditHashing.hash(draft));
-        try (PreparedStatement insert = c.prepareStatement("INSERT INTO audit_event (seq, at, actor, project, action, outcome,"
-                + " details, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            insert.setLong(1, event.seq());
-            insert.setString(2, event.at());
-            insert.setString(3, event.actor());
-            insert.setString(4, event.project());
-            insert.setString(5, event.action());
-            insert.setString(6, event.outcome());
-            insert.setString(7, canonical(event.details()));
-            insert.setString(8, event.previousHash());
-            insert.setString(9, event.hash());
-            insert.executeUpdate();
+        // One statement for the event, the head and the anchor: the head's row lock is held until the
+        // commit, and every round trip under it is one more for each writer queued behind.
+        try (PreparedStatement write = c.prepareStatement("WITH event AS (INSERT INTO audit_event (seq, at, actor, project, action,"
+                + " outcome, details, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)),"
+                + " head AS (UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1) "
+                + JdbcAuditAnchor.INSERT)) {
+            write.setLong(1, event.seq());
+            write.setString(2, event.at());
+            write.setString(3, event.actor());
+            write.setString(4, event.project());
+            write.setString(5, event.action());
+            write.setString(6, event.outcome());
+            write.setString(7, canonical(event.details()));
+            write.setString(8, event.previousHash());
+            write.setString(9, event.hash());
+            write.setLong(10, event.seq());
+            write.setString(11, event.hash());
+            // in the same transaction, where the service's role can add but never change or remove
+            write.setString(12, ANCHOR_NAME);
+            write.setLong(13, event.seq());
+            write.setString(14, event.hash());
+            write.executeUpdate();
         }
-        try (PreparedStatement update = c.prepareStatement("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")) {
-            update.setLong(1, event.seq());
-            update.setString(2, event.hash());
-            update.executeUpdate();
-        }
-        // in the same transaction, where the service's role can add but never change or remove
-        JdbcAuditAnchor.insert(c, ANCHOR_NAME, event.seq(), event.hash());
         return event;
     }
 

@@ -5,9 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -58,6 +56,10 @@ public final class DirectoryStore {
         }
     }
 
+    /** Read at every login, parsed again only when the file changed. */
+    private static final jp.nmi.enclave.hdfs.FreshFiles<Users> FRESH = new jp.nmi.enclave.hdfs.FreshFiles<>(
+            in -> JSON.readValue(in, Users.class), 16);
+
     private final EnclaveStorage storage;
 
     public DirectoryStore(EnclaveStorage storage) {
@@ -69,10 +71,8 @@ public final class DirectoryStore {
     }
 
     public List<DirectoryUser> users() {
-        try (InputStream in = storage.fs().open(file())) {
-            return JSON.readValue(in, Users.class).users();
-        } catch (FileNotFoundException e) {
-            return List.of();
+        try {
+            return FRESH.read(storage.fs(), file()).map(Users::users).orElse(List.of());
         } catch (IOException e) {
             throw new EnclaveStorageException("cannot read the directory " + file() + ": " + e.getMessage(), e);
         }

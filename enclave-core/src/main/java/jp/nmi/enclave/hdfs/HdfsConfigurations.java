@@ -15,6 +15,8 @@ final class HdfsConfigurations {
         conf.setInt("dfs.replication", 1);
         // Nothing the enclave writes is for "other": new files 640, directories 750.
         conf.set("fs.permissions.umask-mode", "027");
+        conf.setInt("dfs.client.block.write.locateFollowingBlock.initial.delay.ms", 20);
+        conf.setInt("dfs.client.block.write.locateFollowingBlock.retries", 10);
         return conf;
     }
 }

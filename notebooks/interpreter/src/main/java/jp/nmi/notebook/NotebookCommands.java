@@ -203,7 +203,7 @@ public final class NotebookCommands {
             }
             for (Report rep : List.of(n, mean, sd)) {
                 for (Check c : rep.checks()) {
-                    checks.add(new Check(c.rule(), c.status(), c.cells(), v + ": " + c.detail()));
+                    checks.add(new Check(c.rule(), c.status(), c.cells(), v + ": " + c.detail(), c.applies()));
                 }
             }
         }
@@ -318,8 +318,9 @@ public final class NotebookCommands {
             case FAIL -> " (fix what is marked before exporting)";
         });
         for (Check c : checks) {
-            sb.append('\n').append(c.status().label().toUpperCase(Locale.ROOT)).append(' ').append(c.rule().label()).append(": ")
-                    .append(c.detail());
+            // as the stewards' page shows it: a rule that does not apply is not a pass
+            sb.append('\n').append(c.applies() ? c.status().label().toUpperCase(Locale.ROOT) : "N/A").append(' ').append(c.rule().label())
+                    .append(": ").append(c.detail());
             if (c.status() != Status.PASS) {
                 sb.append("\n  How to fix: ").append(c.rule().hint(Locale.ENGLISH));
             }

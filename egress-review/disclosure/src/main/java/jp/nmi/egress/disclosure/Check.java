@@ -9,10 +9,24 @@ import java.util.List;
  * @param status pass, review or fail
  * @param cells the cells concerned, as [row, column]
  * @param detail what was found, with the numbers
+ * @param applies false for a rule that is not part of the profile or does not apply to this kind of
+ *     output: it passes (it cannot fail) and says why, and pages list it apart from the rules that were applied
  */
-public record Check(RuleId rule, Status status, List<int[]> cells, String detail) {
+public record Check(RuleId rule, Status status, List<int[]> cells, String detail, boolean applies) {
     public Check {
         cells = List.copyOf(cells);
+        if (!applies && status != Status.PASS) {
+            throw new IllegalArgumentException("a rule that does not apply passes: " + rule.label() + " is " + status.label());
+        }
+    }
+
+    public Check(RuleId rule, Status status, List<int[]> cells, String detail) {
+        this(rule, status, cells, detail, true);
+    }
+
+    /** A rule that does not apply here, and why. */
+    public static Check notApplicable(RuleId rule, String why) {
+        return new Check(rule, Status.PASS, List.of(), why, false);
     }
 
     /** As reports show it: rule, status, cells as [row, column] pairs, detail. */
@@ -22,6 +36,9 @@ public record Check(RuleId rule, Status status, List<int[]> cells, String detail
         m.put("status", status.label());
         m.put("cells", cells.stream().map(x -> List.of(x[0], x[1])).toList());
         m.put("detail", detail);
+        if (!applies) {
+            m.put("applies", false); // only when false: records signed before this field existed read back unchanged
+        }
         return m;
     }
 }

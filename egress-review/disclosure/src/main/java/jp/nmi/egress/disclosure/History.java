@@ -104,7 +104,7 @@ public final class History {
     Check differencing(Table t, int minCount) {
         List<Release> releases = releases();
         if (releases.isEmpty()) {
-            return new Check(RuleId.DIFFERENCING, Status.PASS, List.of(), "no earlier release of the project to compare with");
+            return Check.notApplicable(RuleId.DIFFERENCING, "no earlier release of the project to compare with");
         }
         List<int[]> cells = new ArrayList<>();
         List<String> findings = new ArrayList<>();

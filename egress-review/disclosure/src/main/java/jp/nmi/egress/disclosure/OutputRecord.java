@@ -221,7 +221,7 @@ public record OutputRecord(int format, String project, String file, String sha25
                     cells.add(new int[] {rc.get(0).intValue(), rc.get(1).intValue()});
                 }
                 out.add(new Check(RuleId.of((String) m.get("rule")), Status.valueOf(((String) m.get("status")).toUpperCase(java.util.Locale.ROOT)),
-                        cells, (String) m.get("detail")));
+                        cells, (String) m.get("detail"), !Boolean.FALSE.equals(m.get("applies"))));
             }
         }
         return out;
@@ -287,7 +287,7 @@ public record OutputRecord(int format, String project, String file, String sha25
      */
     public static Check differencing(List<RecordedCell> cells, Map<String, List<RecordedCell>> released, int minCount) {
         if (released.isEmpty()) {
-            return new Check(RuleId.DIFFERENCING, Status.PASS, List.of(), "no earlier release of the project to compare with");
+            return Check.notApplicable(RuleId.DIFFERENCING, "no earlier release of the project to compare with");
         }
         List<int[]> flagged = new ArrayList<>();
         List<String> findings = new ArrayList<>();

@@ -16,7 +16,7 @@ final class Rules {
     /** A cell with 1 to min_count-1 contributors. */
     static Check threshold(Table t, Profile p) {
         if (t.kind() == Table.Kind.REGRESSION || t.kind() == Table.Kind.SURVIVAL) {
-            return new Check(RuleId.THRESHOLD, Status.PASS, List.of(), "not a cell table");
+            return Check.notApplicable(RuleId.THRESHOLD, "not a cell table");
         }
         List<int[]> cells = new ArrayList<>();
         for (int r = 0; r < t.rows(); r++) {
@@ -35,10 +35,10 @@ final class Rules {
     /** A zero in a frequency table, where the profile says zeros disclose (everyone in the row has some other value). */
     static Check zeros(Table t, Profile p) {
         if (!p.zerosDisclosive()) {
-            return new Check(RuleId.ZEROS, Status.PASS, List.of(), "zeros are not disclosive under " + p.name());
+            return Check.notApplicable(RuleId.ZEROS, "zeros are not disclosive under " + p.name());
         }
         if (t.kind() != Table.Kind.FREQUENCY && t.kind() != Table.Kind.MAGNITUDE) {
-            return new Check(RuleId.ZEROS, Status.PASS, List.of(), "not a frequency or magnitude table");
+            return Check.notApplicable(RuleId.ZEROS, "not a frequency or magnitude table");
         }
         List<int[]> cells = new ArrayList<>();
         for (int r = 0; r < t.rows(); r++) {
@@ -55,10 +55,10 @@ final class Rules {
     /** N-K dominance: the n largest contributions exceed k of the cell's total. */
     static Check nk(Table t, Profile p) {
         if (p.nk() == null) {
-            return new Check(RuleId.NK, Status.PASS, List.of(), "N-K dominance is not part of " + p.name());
+            return Check.notApplicable(RuleId.NK, "N-K dominance is not part of " + p.name());
         }
         if (t.kind() != Table.Kind.MAGNITUDE) {
-            return new Check(RuleId.NK, Status.PASS, List.of(), "not a magnitude table");
+            return Check.notApplicable(RuleId.NK, "not a magnitude table");
         }
         List<int[]> cells = new ArrayList<>();
         for (int r = 0; r < t.rows(); r++) {
@@ -80,10 +80,10 @@ final class Rules {
     /** p%: the total minus the two largest contributions must be at least p of the largest. */
     static Check pRatio(Table t, Profile p) {
         if (p.pRatio() == null) {
-            return new Check(RuleId.P_RATIO, Status.PASS, List.of(), "the p% rule is not part of " + p.name());
+            return Check.notApplicable(RuleId.P_RATIO, "the p% rule is not part of " + p.name());
         }
         if (t.kind() != Table.Kind.MAGNITUDE) {
-            return new Check(RuleId.P_RATIO, Status.PASS, List.of(), "not a magnitude table");
+            return Check.notApplicable(RuleId.P_RATIO, "not a magnitude table");
         }
         List<int[]> cells = new ArrayList<>();
         for (int r = 0; r < t.rows(); r++) {
@@ -108,7 +108,7 @@ final class Rules {
     static Check dof(OutputSpec spec, Data data, Profile p) {
         int dof = Regression.dof(data.size(), spec.regressors().size());
         if (p.minDof() == null) {
-            return new Check(RuleId.DOF, Status.PASS, List.of(), "residual degrees of freedom " + dof + " (no minimum under " + p.name() + ")");
+            return Check.notApplicable(RuleId.DOF, "residual degrees of freedom " + dof + " (no minimum under " + p.name() + ")");
         }
         boolean ok = dof >= p.minDof();
         return new Check(RuleId.DOF, ok ? Status.PASS : Status.FAIL, List.of(), String.format(Locale.ROOT,
@@ -137,10 +137,10 @@ final class Rules {
     /** Counts that should carry the profile's rounding but do not. */
     static Check rounding(Table t, Profile p) {
         if (p.rounding() == null) {
-            return new Check(RuleId.ROUNDING, Status.PASS, List.of(), "no rounding is required under " + p.name());
+            return Check.notApplicable(RuleId.ROUNDING, "no rounding is required under " + p.name());
         }
         if (t.kind() != Table.Kind.FREQUENCY && t.kind() != Table.Kind.HISTOGRAM) {
-            return new Check(RuleId.ROUNDING, Status.PASS, List.of(), "not a count table");
+            return Check.notApplicable(RuleId.ROUNDING, "not a count table");
         }
         List<int[]> cells = new ArrayList<>();
         for (int r = 0; r < t.rows(); r++) {

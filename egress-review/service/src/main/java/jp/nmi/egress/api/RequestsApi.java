@@ -22,10 +22,12 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.Authentication;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -70,15 +72,54 @@ public class RequestsApi {
         this.current = current;
     }
 
+    /**
+     * Creates a request. Its files are copied into quarantine and checked by the intake workers: the
+     * answer waits for them (201) unless the client sends {@code Prefer: respond-async} (RFC 7240),
+     * or they take longer than the service waits; then it is 202 and {@code intake} lists the files
+     * still on their way ({@code GET /api/requests/{id}} shows when they are done).
+     */
     @PostMapping("/requests")
-    public ResponseEntity<Map<String, Object>> create(@RequestBody NewRequest body, Authentication auth) {
-        ExportRequest r = requests.create(current.of(auth), body.project(), body.files(), body.context(), body.controls());
-        return ResponseEntity.status(HttpStatus.CREATED).body(idStatus(r));
+    public ResponseEntity<Map<String, Object>> create(@RequestBody NewRequest body,
+            @RequestHeader(name = "Prefer", required = false) String prefer, Authentication auth) {
+        ExportRequest r = requests.create(current.of(auth), body.project(), body.files(), body.context(), body.controls(),
+                !respondAsync(prefer));
+        return withIntake(r, HttpStatus.CREATED);
     }
 
     @PostMapping("/requests/{id}/files")
-    public Map<String, Object> addFiles(@PathVariable String id, @RequestBody FileList body, Authentication auth) {
-        return idStatus(requests.addFiles(current.of(auth), id, body.files()));
+    public ResponseEntity<Map<String, Object>> addFiles(@PathVariable String id, @RequestBody FileList body,
+            @RequestHeader(name = "Prefer", required = false) String prefer, Authentication auth) {
+        return withIntake(requests.addFiles(current.of(auth), id, body.files(), !respondAsync(prefer)), HttpStatus.OK);
+    }
+
+    /** The author removes a file from a draft or returned request. */
+    @DeleteMapping("/requests/{id}/files/{name}")
+    public Map<String, Object> removeFile(@PathVariable String id, @PathVariable String name, Authentication auth) {
+        return idStatus(requests.removeFile(current.of(auth), id, name));
+    }
+
+    static boolean respondAsync(String prefer) {
+        if (prefer == null) {
+            return false;
+        }
+        for (String p : prefer.split(",")) {
+            if (p.strip().toLowerCase(java.util.Locale.ROOT).startsWith("respond-async")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private ResponseEntity<Map<String, Object>> withIntake(ExportRequest r, HttpStatus done) {
+        Map<String, Object> m = idStatus(r);
+        List<jp.nmi.egress.request.Intake> open = requests.intakes(r.id());
+        m.put("intake", RequestViews.intakeMaps(open));
+        boolean waiting = open.stream().anyMatch(i -> !i.failed());
+        ResponseEntity.BodyBuilder b = ResponseEntity.status(waiting ? HttpStatus.ACCEPTED : done);
+        if (waiting) {
+            b.header("Preference-Applied", "respond-async").header(HttpHeaders.LOCATION, "/api/requests/" + r.id());
+        }
+        return b.body(m);
     }
 
     /** Settlements of conflicted files, by file name. */

@@ -91,7 +91,7 @@ public final class FileChecker {
         }
         // Differencing at creation saw the releases of that moment; these are the releases of now.
         checks.add(OutputRecord.differencing(record.cells(), released, profile.minCount()));
-        return verdict(profile, checks, "verified", "checked at creation by " + record.createdBy() + " at " + record.createdAt()
+        return verdict(profile, checks, "verified", "checked at creation by " + record.createdBy() + " at " + jp.nmi.egress.request.Times.shown(record.createdAt())
                 + " (" + record.report().getOrDefault("spec", "?") + ")", 1, record.indexColumns(), record.cells());
     }
 

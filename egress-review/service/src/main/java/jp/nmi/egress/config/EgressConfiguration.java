@@ -8,6 +8,7 @@ import jp.nmi.egress.check.FileChecker;
 import jp.nmi.egress.project.ProjectMembers;
 import jp.nmi.egress.quarantine.EgressStore;
 import jp.nmi.egress.request.Duties;
+import jp.nmi.egress.request.FileIntake;
 import jp.nmi.egress.request.Releases;
 import jp.nmi.egress.request.RequestRepository;
 import jp.nmi.egress.request.Requests;
@@ -61,10 +62,27 @@ public class EgressConfiguration {
         return new TransactionTemplate(tm);
     }
 
+    @Bean(destroyMethod = "close")
+    FileIntake fileIntake(RequestRepository repo, EgressStore store, Duties duties, EgressAudit audit, TransactionTemplate tx,
+            EgressEnvironment env) {
+        return new FileIntake(repo, store, new FileChecker(env.signingKey()), duties, audit, tx, env.settings(), env.clock());
+    }
+
     @Bean
     Requests requests(RequestRepository repo, EgressStore store, ProjectMembers projects, Duties duties, EgressAudit audit,
-            TransactionTemplate tx, EgressEnvironment env) {
-        return new Requests(repo, store, projects, duties, new FileChecker(env.signingKey()), audit, tx, env.settings(), env.clock());
+            TransactionTemplate tx, EgressEnvironment env, FileIntake intake) {
+        return new Requests(repo, store, projects, duties, intake, audit, tx, env.settings(), env.clock());
+    }
+
+    /** Files a stop left asked for are taken in again. */
+    @Bean
+    SmartInitializingSingleton recoverFileIntake(FileIntake intake) {
+        return () -> {
+            int n = intake.recover();
+            if (n > 0) {
+                LOG.warn("{} file(s) asked for before the last stop are being taken in again", n);
+            }
+        };
     }
 
     @Bean

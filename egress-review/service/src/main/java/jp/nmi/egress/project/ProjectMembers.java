@@ -2,14 +2,13 @@ package jp.nmi.egress.project;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.Optional;
 import jp.nmi.enclave.error.EnclaveStorageException;
 import jp.nmi.enclave.hdfs.EnclaveLayout;
+import jp.nmi.enclave.hdfs.FreshFiles;
 import jp.nmi.enclave.project.ProjectStore;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -17,7 +16,7 @@ import org.apache.hadoop.fs.Path;
 /**
  * Projects as the egress service sees them: the member list that provisioning writes to
  * {@code <root>/projects/<id>/members.json}, read fresh for every decision so that a member removed
- * from a project loses access at once.
+ * from a project loses access at once (parsed again only when the file changed: {@link FreshFiles}).
  */
 public final class ProjectMembers {
     /** The enclave's dates are Japanese dates. */
@@ -26,6 +25,7 @@ public final class ProjectMembers {
 
     private final FileSystem fs;
     private final EnclaveLayout layout;
+    private final FreshFiles<ProjectStore.Members> fresh = new FreshFiles<>(in -> JSON.readValue(in, ProjectStore.Members.class), 4096);
 
     public ProjectMembers(FileSystem fs, EnclaveLayout layout) {
         this.fs = fs;
@@ -37,10 +37,8 @@ public final class ProjectMembers {
             return Optional.empty();
         }
         Path p = new Path(layout.project(project), "members.json");
-        try (InputStream in = fs.open(p)) {
-            return Optional.of(JSON.readValue(in, ProjectStore.Members.class));
-        } catch (FileNotFoundException e) {
-            return Optional.empty();
+        try {
+            return fresh.read(fs, p);
         } catch (org.apache.hadoop.security.AccessControlException e) {
             throw new EnclaveStorageException("the egress service may not read the members of " + project + ": " + e.getMessage(), e);
         } catch (IOException e) {

@@ -322,11 +322,17 @@ public final class EgressStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Marks a request pending: an entry named after it under the project's pending directory. The
+     * entry is an empty directory, made with its parents in one NameNode call (a file would take
+     * three), because it is written on the path of every new request.
+     */
     public void markPending(String project, String requestId) {
         Path p = ProjectCloser.pendingExports(storage, project);
         try {
-            fs.mkdirs(p, new FsPermission((short) 0700));
-            fs.create(new Path(p, requestId), true).close();
+            if (!fs.mkdirs(new Path(p, requestId), new FsPermission((short) 0700))) {
+                throw new IOException("mkdirs returned false");
+            }
         } catch (IOException e) {
             throw new EnclaveStorageException("cannot mark " + requestId + " pending: " + e.getMessage(), e);
         }
@@ -334,6 +340,7 @@ public final class EgressStore implements AutoCloseable {
 
     public void clearPending(String project, String requestId) {
         try {
+            // a directory since this version, a file before it: either is removed (an empty directory needs no recursion)
             fs.delete(new Path(ProjectCloser.pendingExports(storage, project), requestId), false);
         } catch (IOException e) {
             throw new EnclaveStorageException("cannot clear the pending mark of " + requestId + ": " + e.getMessage(), e);

@@ -9,6 +9,8 @@ public enum AuditAction {
     REQUEST_CREATE("request.create"),
     REQUEST_FILES("request.files"),
     REQUEST_EDIT("request.edit"),
+    /** A file taken in (copied into quarantine and checked), or why it could not be (outcome {@code failed}). */
+    FILE_CHECKED("file.checked"),
     REQUEST_SUBMIT("request.submit"),
     REQUEST_RESUBMIT("request.resubmit"),
     REQUEST_WITHDRAW("request.withdraw"),

@@ -32,6 +32,9 @@ public class RequestRepository {
             rs.getString("file_name"), rs.getString("reviewer"), Decision.of(rs.getString("decision")), rs.getString("public_comment"),
             rs.getString("private_comment"), instant(rs, "decided_at"), rs.getBoolean("revised_after_reveal"));
 
+    private static final RowMapper<Intake> INTAKE = (rs, n) -> new Intake(rs.getString("request_id"), rs.getString("name"),
+            rs.getInt("round"), rs.getString("token"), rs.getString("requested_by"), instant(rs, "requested_at"), rs.getString("failure"));
+
     /** One released cell: which file of which request published it, and its contributors' salted hashes. */
     public record ReleasedCell(String requestId, String fileName, String label, List<String> contributors) {}
 
@@ -110,12 +113,75 @@ public class RequestRepository {
                 .query(REQUEST).list();
     }
 
+    /** The request's files now (those removed by the author left out). */
     public List<RequestFile> files(String requestId) {
-        return jdbc.sql("SELECT * FROM request_file WHERE request_id = ? ORDER BY name").param(requestId).query(FILE).list();
+        return jdbc.sql("SELECT * FROM request_file WHERE request_id = ? AND removed_in_round IS NULL ORDER BY name").param(requestId)
+                .query(FILE).list();
     }
 
+    /** A file of the request now (not one the author removed). */
     public Optional<RequestFile> file(String requestId, String name) {
-        return jdbc.sql("SELECT * FROM request_file WHERE request_id = ? AND name = ?").params(requestId, name).query(FILE).optional();
+        return jdbc.sql("SELECT * FROM request_file WHERE request_id = ? AND name = ? AND removed_in_round IS NULL")
+                .params(requestId, name).query(FILE).optional();
+    }
+
+    /** Whether the request ever had a file of this name (removed ones included): adding it again replaces that row. */
+    public boolean hadFile(String requestId, String name) {
+        return jdbc.sql("SELECT count(*) FROM request_file WHERE request_id = ? AND name = ?").params(requestId, name)
+                .query(Long.class).single() > 0;
+    }
+
+    /** Marks a file removed by its author in {@code round}; its row and earlier reviews stay. */
+    public boolean removeFile(String requestId, String name, int round) {
+        return jdbc.sql("UPDATE request_file SET removed_in_round = ? WHERE request_id = ? AND name = ? AND removed_in_round IS NULL")
+                .params(round, requestId, name).update() == 1;
+    }
+
+    /** Files asked for and not yet taken in, or that could not be, by name. */
+    public List<Intake> intakes(String requestId) {
+        return jdbc.sql("SELECT * FROM file_intake WHERE request_id = ? ORDER BY name").param(requestId).query(INTAKE).list();
+    }
+
+    /** Every file still to be taken in (at start-up, what a stop interrupted), oldest first. */
+    public List<Intake> queuedIntakes() {
+        return jdbc.sql("SELECT * FROM file_intake WHERE failure IS NULL ORDER BY requested_at, request_id, name").query(INTAKE).list();
+    }
+
+    /** Asks for a file (a new version of a name replaces one asked for before). */
+    public void upsertIntake(Intake i) {
+        jdbc.sql("INSERT INTO file_intake (request_id, name, round, token, requested_by, requested_at, failure) VALUES (?, ?, ?, ?, ?, ?, NULL)"
+                        + " ON CONFLICT (request_id, name) DO UPDATE SET round = EXCLUDED.round, token = EXCLUDED.token,"
+                        + " requested_by = EXCLUDED.requested_by, requested_at = EXCLUDED.requested_at, failure = NULL")
+                .params(i.requestId(), i.name(), i.round(), i.token(), i.requestedBy(), ts(i.requestedAt())).update();
+    }
+
+    /** Takes the intake of this version off the list; false if it was replaced or removed meanwhile. */
+    public boolean completeIntake(Intake i) {
+        return jdbc.sql("DELETE FROM file_intake WHERE token = ?").param(i.token()).update() == 1;
+    }
+
+    public boolean failIntake(Intake i, String failure) {
+        return jdbc.sql("UPDATE file_intake SET failure = ? WHERE token = ?").params(failure, i.token()).update() == 1;
+    }
+
+    public boolean deleteIntake(String requestId, String name) {
+        return jdbc.sql("DELETE FROM file_intake WHERE request_id = ? AND name = ?").params(requestId, name).update() == 1;
+    }
+
+    public int deleteIntakes(String requestId) {
+        return jdbc.sql("DELETE FROM file_intake WHERE request_id = ?").param(requestId).update();
+    }
+
+    /** Replaces (or brings back) a file's version: its old reviews stay, in their round. */
+    public void upsertFile(RequestFile f) {
+        jdbc.sql("INSERT INTO request_file (request_id, name, sha256, size, type, round, check_status, check_report, metadata, cells,"
+                        + " added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id, name) DO UPDATE SET"
+                        + " sha256 = EXCLUDED.sha256, size = EXCLUDED.size, type = EXCLUDED.type, round = EXCLUDED.round,"
+                        + " check_status = EXCLUDED.check_status, check_report = EXCLUDED.check_report, metadata = EXCLUDED.metadata,"
+                        + " cells = EXCLUDED.cells, added_by = EXCLUDED.added_by, added_at = EXCLUDED.added_at, removed_in_round = NULL")
+                .params(f.requestId(), f.name(), f.sha256(), f.size(), f.type(), f.round(), f.checkStatus(), f.checkReport(), f.metadata(),
+                        f.cells(), f.addedBy(), ts(f.addedAt()))
+                .update();
     }
 
     public void insertFile(RequestFile f) {

@@ -18,16 +18,9 @@ public final class RequestViews {
 
     /** One event of the request's history: when, who, what (never a decision or a comment). */
     public record HistoryEntry(String at, String actor, String action) {
-        private static final java.time.format.DateTimeFormatter SHOWN = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")
-                .withZone(jp.nmi.egress.project.ProjectMembers.ZONE);
-
-        /** When, as the pages show every time: Japan's time, to the minute. */
+        /** When, as the pages show every time. */
         public String shownAt() {
-            try {
-                return SHOWN.format(java.time.Instant.parse(at)) + " JST";
-            } catch (java.time.format.DateTimeParseException e) {
-                return at;
-            }
+            return Times.shown(at);
         }
     }
 
@@ -41,7 +34,12 @@ public final class RequestViews {
      */
     public record RequestView(ExportRequest request, String verdict, List<FileView> files, List<String> actions,
             List<String> reviewersThisRound, List<RequestMessage> messages, String frozen, Map<String, String> unavailable,
-            List<HistoryEntry> history, List<String> changes, boolean stewardView) {
+            List<HistoryEntry> history, List<String> changes, boolean stewardView, List<Intake> intake) {
+        /** Whether some file is still being copied into quarantine and checked. */
+        public boolean checking() {
+            return intake.stream().anyMatch(i -> !i.failed());
+        }
+
         /** Whether the viewer reads the stewards' own notes (private comments, discussion notes). */
         public boolean showsNotes() {
             return stewardView;
@@ -111,8 +109,20 @@ public final class RequestViews {
                 .filter(e -> seesRound || !e.action().equals(AuditAction.REVIEW_DECIDE.label()) || e.actor().equals(actor.user())
                         || round(e) != r.round())
                 .map(e -> new HistoryEntry(toMinute(e.at()), e.actor(), e.action())).toList();
-        return new RequestView(r, verdict, files, actions, reviewers, repo.messages(r.id()), frozen,
-                frozen != null ? Map.of() : unavailable(actor, r, steward, reviewers, decisions, actions), history, changes(events), steward);
+        List<Intake> intake = repo.intakes(r.id());
+        Map<String, String> unavailable = frozen != null ? Map.of() : unavailable(actor, r, steward, reviewers, decisions, actions);
+        if (!intake.isEmpty() && (actions.contains("submit") || actions.contains("resubmit"))) {
+            // the stewards review what the checks saw: not before every file is checked
+            String move = actions.contains("submit") ? "submit" : "resubmit";
+            actions = new ArrayList<>(actions);
+            actions.remove(move);
+            unavailable = new LinkedHashMap<>(unavailable);
+            long failed = intake.stream().filter(Intake::failed).count();
+            unavailable.put(move, failed > 0 ? failed + (failed == 1 ? " file" : " files") + " could not be taken in: remove or add again"
+                    : (intake.size() - failed) + (intake.size() - failed == 1 ? " file is" : " files are") + " still being checked");
+        }
+        return new RequestView(r, verdict, files, actions, reviewers, repo.messages(r.id()), frozen, unavailable, history,
+                changes(events), steward, intake);
     }
 
     /** States in which the stewards have concluded the current round (and its reviews may be read by all who see the request). */
@@ -157,14 +167,16 @@ public final class RequestViews {
         }
         for (RequestRepository.Event e : events.subList(lastReturn + 1, events.size())) {
             com.fasterxml.jackson.databind.JsonNode d = Json.nodeOrEmpty(e.details());
-            if (e.action().equals(AuditAction.REQUEST_FILES.label())) {
-                java.util.Set<String> replaced = new java.util.HashSet<>();
-                d.path("replaced").forEach(x -> replaced.add(x.asText()));
-                d.path("files").properties().forEach(f -> {
-                    String name = f.getKey();
-                    out.add(e.actor() + (replaced.contains(name) ? " replaced " : " added ") + name + " (SHA-256 "
-                            + abbreviate(f.getValue().path("sha256").asText()) + ", checks: " + f.getValue().path("check").asText("?") + ")");
-                });
+            if (e.action().equals(AuditAction.FILE_CHECKED.label())) {
+                String name = d.path("file").asText();
+                if (d.has("failure")) {
+                    out.add(name + " could not be taken in: " + d.path("failure").asText());
+                } else {
+                    out.add(e.actor() + (d.path("replaced").asBoolean() ? " replaced " : " added ") + name + " (SHA-256 "
+                            + abbreviate(d.path("sha256").asText()) + ", checks: " + d.path("check").asText("?") + ")");
+                }
+            } else if (e.action().equals(AuditAction.REQUEST_FILES.label()) && d.has("removed")) {
+                d.path("removed").forEach(x -> out.add(e.actor() + " removed " + x.asText()));
             } else if (e.action().equals(AuditAction.REQUEST_EDIT.label())) {
                 for (String field : List.of("context", "controls")) {
                     if (d.has(field)) {
@@ -339,6 +351,22 @@ public final class RequestViews {
             files.add(fm);
         }
         m.put("files", files);
+        m.put("intake", intakeMaps(v.intake()));
         return m;
+    }
+
+    /** Files asked for and not yet taken in ({@code checking}), or that could not be ({@code failed}, with why). */
+    public static List<Map<String, Object>> intakeMaps(List<Intake> intake) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Intake i : intake) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", i.name());
+            m.put("round", i.round());
+            m.put("state", i.failed() ? "failed" : "checking");
+            m.put("failure", i.failure());
+            m.put("requested_at", i.requestedAt().toString());
+            out.add(m);
+        }
+        return out;
     }
 }

@@ -11,9 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import jp.nmi.egress.audit.EgressAudit;
-import jp.nmi.egress.check.FileChecker;
-import jp.nmi.egress.check.FileVerdict;
 import jp.nmi.egress.config.EgressSettings;
 import jp.nmi.egress.disclosure.FileTypes;
 import jp.nmi.egress.disclosure.OutputRecord;
@@ -44,19 +43,19 @@ public final class Requests {
     private final EgressStore store;
     private final ProjectMembers projects;
     private final Duties duties;
-    private final FileChecker checker;
+    private final FileIntake intake;
     private final EgressAudit audit;
     private final TransactionTemplate tx;
     private final EgressSettings settings;
     private final Clock clock;
 
-    public Requests(RequestRepository repo, EgressStore store, ProjectMembers projects, Duties duties, FileChecker checker,
+    public Requests(RequestRepository repo, EgressStore store, ProjectMembers projects, Duties duties, FileIntake intake,
             EgressAudit audit, TransactionTemplate tx, EgressSettings settings, Clock clock) {
         this.repo = repo;
         this.store = store;
         this.projects = projects;
         this.duties = duties;
-        this.checker = checker;
+        this.intake = intake;
         this.audit = audit;
         this.tx = tx;
         this.settings = settings;
@@ -65,13 +64,14 @@ public final class Requests {
 
     /**
      * Creates a draft request from files of the project's outbox: validates everything first, then
-     * copies each file into quarantine under its SHA-256, runs the automatic checks, and records the
-     * request with its audit event.
+     * records the request and the files asked for with its audit event; the intake workers copy
+     * each file into quarantine under its SHA-256 and run the automatic checks. Waits for them up to
+     * the configured time unless {@code wait} is false.
      *
      * @throws ValidationException for bad input (nothing is written)
      * @throws AccessDeniedException if {@code actor} may not export from {@code project}
      */
-    public ExportRequest create(Actor actor, String project, List<String> fileNames, String context, String controls) {
+    public ExportRequest create(Actor actor, String project, List<String> fileNames, String context, String controls, boolean wait) {
         requireNonNull(actor, "actor is null");
         ProjectStore.Members members = checkCanExport(actor, project);
         String ctx = text("context", context, "say what the outputs are and which cohort they describe");
@@ -81,98 +81,109 @@ public final class Requests {
 
         String id = repo.nextId();
         Instant now = clock.instant();
-        List<RequestFile> files;
-        try {
-            files = quarantine(id, project, names, profile, actor, 1, now);
-        } catch (RuntimeException e) {
-            store.discardQuarantine(id);
-            throw e;
-        }
         ExportRequest r = ExportRequest.draft(id, project, actor.user(), ctx, ctl, profile.name(), now);
+        List<Intake> asked = names.stream().map(n -> new Intake(id, n, 1, UUID.randomUUID().toString(), actor.user(), now, null)).toList();
+        // Marked pending before the commit: a mark without a request only delays a project's closure (which names it),
+        // a request without a mark could let a project close under it.
+        store.markPending(project, id);
         try {
-            checkTotal(files, Map.of());
-            // Marked pending before the commit: a mark without a request only delays a project's closure (which names it),
-            // a request without a mark could let a project close under it.
-            store.markPending(project, id);
             tx.executeWithoutResult(s -> {
                 repo.insert(r);
-                files.forEach(repo::insertFile);
+                asked.forEach(repo::upsertIntake);
                 Map<String, Object> d = new LinkedHashMap<>();
                 d.put("request", id);
-                d.put("files", fileSummary(files));
+                d.put("files", names);
                 d.put("context", ctx);
                 d.put("controls", ctl);
                 d.put("profile", profile.name());
                 audit.record(actor.user(), project, AuditAction.REQUEST_CREATE, "ok", d);
             });
         } catch (RuntimeException e) {
-            // nothing of a refused request stays behind
-            store.discardQuarantine(id);
-            store.clearPending(project, id);
+            store.clearPending(project, id); // nothing of a refused request stays behind
             throw e;
         }
-        return r;
-    }
-
-    /** The bytes actually quarantined must fit the request's limit too (a file may grow between listing and reading). */
-    private void checkTotal(List<RequestFile> added, Map<String, Long> others) {
-        long total = others.values().stream().mapToLong(Long::longValue).sum() + added.stream().mapToLong(RequestFile::size).sum();
-        if (total > settings.maxRequestBytes()) {
-            throw new ValidationException("the files add up to " + total + " bytes, more than the limit of " + settings.maxRequestBytes()
-                    + " bytes per request");
+        List<java.util.concurrent.CompletableFuture<Void>> work = intake.enqueue(asked);
+        if (wait) {
+            FileIntake.await(work, settings.intakeWait());
         }
+        return repo.require(id);
     }
 
-    /** Adds files to, or replaces files of, a draft or returned request (its author only). */
-    public ExportRequest addFiles(Actor actor, String id, List<String> fileNames) {
+    /** {@link #create(Actor, String, List, String, String, boolean)}, waiting for the files to be taken in. */
+    public ExportRequest create(Actor actor, String project, List<String> fileNames, String context, String controls) {
+        return create(actor, project, fileNames, context, controls, true);
+    }
+
+    /** The files of a request asked for and not yet taken in, or that could not be. */
+    public List<Intake> intakes(String id) {
+        return repo.intakes(id);
+    }
+
+    /** Adds files to, or replaces files of, a draft or returned request (its author only); waits for them as create does. */
+    public ExportRequest addFiles(Actor actor, String id, List<String> fileNames, boolean wait) {
         ExportRequest current = repo.require(id);
         duties.checkCanAuthor(actor, current);
         Transitions.checkAllows(id, current.status(), Capability.CHANGE_FILES, "files can be changed");
-        ProjectStore.Members members = checkCanExport(actor, current.project());
+        checkCanExport(actor, current.project());
         Map<String, Long> existingSizes = new LinkedHashMap<>();
         repo.files(id).forEach(f -> existingSizes.put(f.name(), f.size()));
-        Set<String> existing = existingSizes.keySet();
         List<String> names = checkFiles(current.project(), fileNames, existingSizes);
-        Profile profile = Profile.named(members.disclosureProfile());
-        int round = current.status() == RequestStatus.RETURNED ? current.round() + 1 : current.round();
-        List<RequestFile> files;
-        try {
-            files = quarantine(id, current.project(), names, profile, actor, round, clock.instant());
-        } catch (RuntimeException e) {
-            discardUnreferenced(id);
-            throw e;
+        Instant now = clock.instant();
+        List<Intake> asked = tx.execute(s -> {
+            ExportRequest r = repo.lock(id);
+            if (r.status() != current.status()) {
+                throw new InvalidStateTransitionException("request " + id + " changed to " + r.status().label() + " meanwhile");
+            }
+            int round = r.status() == RequestStatus.RETURNED ? r.round() + 1 : r.round();
+            List<Intake> out = names.stream().map(n -> new Intake(id, n, round, UUID.randomUUID().toString(), actor.user(), now, null))
+                    .toList();
+            out.forEach(repo::upsertIntake);
+            repo.update(with(r, r.status(), now));
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("request", id);
+            d.put("round", round);
+            d.put("files", names);
+            audit.record(actor.user(), r.project(), AuditAction.REQUEST_FILES, "ok", d);
+            return out;
+        });
+        List<java.util.concurrent.CompletableFuture<Void>> work = intake.enqueue(asked);
+        if (wait) {
+            FileIntake.await(work, settings.intakeWait());
         }
-        Map<String, Long> kept = new LinkedHashMap<>(existingSizes);
-        files.forEach(f -> kept.remove(f.name()));
-        try {
-            checkTotal(files, kept);
-            return tx.execute(s -> {
-                ExportRequest r = repo.lock(id);
-                if (r.status() != current.status()) {
-                    throw new InvalidStateTransitionException("request " + id + " changed to " + r.status().label() + " meanwhile");
-                }
-                List<String> replaced = new ArrayList<>();
-                for (RequestFile f : files) {
-                    if (existing.contains(f.name())) {
-                        repo.replaceFile(f);
-                        replaced.add(f.name());
-                    } else {
-                        repo.insertFile(f);
-                    }
-                }
-                ExportRequest updated = with(r, r.status(), clock.instant());
-                repo.update(updated);
-                Map<String, Object> d = new LinkedHashMap<>();
-                d.put("request", id);
-                d.put("files", fileSummary(files));
-                d.put("replaced", replaced);
-                audit.record(actor.user(), r.project(), AuditAction.REQUEST_FILES, "ok", d);
-                return updated;
-            });
-        } catch (RuntimeException e) {
-            discardUnreferenced(id);
-            throw e;
-        }
+        return repo.require(id);
+    }
+
+    public ExportRequest addFiles(Actor actor, String id, List<String> fileNames) {
+        return addFiles(actor, id, fileNames, true);
+    }
+
+    /**
+     * The author removes a file from a draft or returned request (or one still being taken in, or
+     * that could not be). Audited; the stewards of the next round see it among the changes.
+     */
+    public ExportRequest removeFile(Actor actor, String id, String fileName) {
+        String name = FileNames.normalise(fileName);
+        ExportRequest out = tx.execute(s -> {
+            ExportRequest r = repo.lock(id);
+            duties.checkCanAuthor(actor, r);
+            Transitions.checkAllows(id, r.status(), Capability.CHANGE_FILES, "files can be removed");
+            int round = r.status() == RequestStatus.RETURNED ? r.round() + 1 : r.round();
+            boolean asked = repo.deleteIntake(id, name);
+            boolean held = repo.removeFile(id, name, round);
+            if (!asked && !held) {
+                throw new NotFoundException("request " + id + " has no file '" + name + "'");
+            }
+            ExportRequest updated = with(r, r.status(), clock.instant());
+            repo.update(updated);
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("request", id);
+            d.put("round", round);
+            d.put("removed", List.of(name));
+            audit.record(actor.user(), r.project(), AuditAction.REQUEST_FILES, "ok", d);
+            return updated;
+        });
+        intake.discardUnreferenced(id);
+        return out;
     }
 
     /**
@@ -206,13 +217,6 @@ public final class Requests {
         });
     }
 
-    /** Removes what a refused change put in the request's quarantine: every copy no file of the request refers to. */
-    private void discardUnreferenced(String id) {
-        Set<String> referenced = new HashSet<>();
-        repo.files(id).forEach(f -> referenced.add(f.sha256()));
-        store.discardUnreferenced(id, referenced);
-    }
-
     public ExportRequest submit(Actor actor, String id) {
         return authorMove(actor, id, RequestStatus.SUBMITTED, Map.of());
     }
@@ -224,6 +228,7 @@ public final class Requests {
     public ExportRequest withdraw(Actor actor, String id) {
         ExportRequest r = authorMove(actor, id, RequestStatus.WITHDRAWN, Map.of());
         store.clearPending(r.project(), id);
+        intake.discardUnreferenced(id);
         return r;
     }
 
@@ -244,10 +249,11 @@ public final class Requests {
             ExportRequest r = repo.lock(id);
             duties.checkCanAuthor(actor, r);
             Transitions.Move move = Transitions.checkTransition(id, r.status(), to, Party.AUTHOR);
+            if (to == RequestStatus.WITHDRAWN) {
+                repo.deleteIntakes(id); // nothing more is taken in for a withdrawn request
+            }
             if (to == RequestStatus.SUBMITTED) {
-                if (repo.files(id).isEmpty()) {
-                    throw new ValidationException("request " + id + " has no files to submit");
-                }
+                checkTakenIn(id);
                 checkCanExport(actor, r.project());
             }
             Instant now = clock.instant();
@@ -262,6 +268,24 @@ public final class Requests {
             audit.record(actor.user(), r.project(), move.auditAction(), "ok", d);
             return updated;
         });
+    }
+
+    /** A request is submitted with every file taken in and checked: the stewards review what the checks saw. */
+    private void checkTakenIn(String id) {
+        List<Intake> open = repo.intakes(id);
+        List<String> failed = open.stream().filter(Intake::failed).map(i -> "'" + i.name() + "' (" + i.failure() + ")").toList();
+        if (!failed.isEmpty()) {
+            throw new ValidationException("request " + id + " has files that could not be taken in: " + String.join("; ", failed)
+                    + ". Remove them or add them again, then submit");
+        }
+        if (!open.isEmpty()) {
+            throw new InvalidStateTransitionException("request " + id + " has " + open.size() + (open.size() == 1 ? " file" : " files")
+                    + " still being copied into quarantine and checked (" + String.join(", ", open.stream().map(Intake::name).toList())
+                    + "): submit when the checks are done");
+        }
+        if (repo.files(id).isEmpty()) {
+            throw new ValidationException("request " + id + " has no files to submit");
+        }
     }
 
     private ExportRequest stewardMove(Actor actor, String id, RequestStatus to, String message) {
@@ -357,40 +381,9 @@ public final class Requests {
         return names;
     }
 
-    private List<RequestFile> quarantine(String id, String project, List<String> names, Profile profile, Actor actor, int round,
-            Instant now) {
-        Map<String, List<OutputRecord.RecordedCell>> released = releasedCells(project);
-        List<RequestFile> files = new ArrayList<>();
-        for (String name : names) {
-            EgressStore.Quarantined q = store.quarantine(id, project, name, settings.maxFileBytes());
-            FileVerdict v = checker.check(project, profile, name, q.bytes(), store.metadata(project, name), released);
-            files.add(new RequestFile(id, name, q.sha256(), q.bytes().length, FileTypes.extension(name), round, v.status().label(),
-                    v.reportJson(), v.metadata(), v.cells().isEmpty() ? null : Json.write(v.cells()), actor.user(), now));
-        }
-        return files;
-    }
-
     /** The project's released cells, grouped by release. */
     public Map<String, List<OutputRecord.RecordedCell>> releasedCells(String project) {
-        Map<String, List<OutputRecord.RecordedCell>> out = new LinkedHashMap<>();
-        for (RequestRepository.ReleasedCell c : repo.releasedCells(project)) {
-            out.computeIfAbsent(c.requestId() + " " + c.fileName(), k -> new ArrayList<>())
-                    .add(new OutputRecord.RecordedCell(-1, -1, c.label(), c.contributors()));
-        }
-        return out;
-    }
-
-    private static Map<String, Object> fileSummary(List<RequestFile> files) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (RequestFile f : files) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("sha256", f.sha256());
-            m.put("size", f.size());
-            m.put("check", f.checkStatus());
-            m.put("metadata", f.metadata());
-            out.put(f.name(), m);
-        }
-        return out;
+        return intake.releasedCells(project);
     }
 
     static String text(String field, String value, String hint) {

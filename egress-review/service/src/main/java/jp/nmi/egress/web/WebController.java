@@ -166,11 +166,23 @@ public class WebController {
         return "request";
     }
 
+    /** A check report for the page: the rules that were applied ({@code checks}) apart from those that do not apply here. */
+    @SuppressWarnings("unchecked")
     private static Map<String, Object> parse(String json) {
         try {
-            return JSON.readValue(json, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
+            Map<String, Object> report = new LinkedHashMap<>(JSON.readValue(json,
+                    new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {}));
+            List<Object> applied = new java.util.ArrayList<>();
+            List<Object> notApplicable = new java.util.ArrayList<>();
+            for (Object c : (List<Object>) report.getOrDefault("checks", List.of())) {
+                (c instanceof Map<?, ?> m && Boolean.FALSE.equals(m.get("applies")) ? notApplicable : applied).add(c);
+            }
+            report.put("checks", applied);
+            report.put("not_applicable", notApplicable);
+            return report;
         } catch (java.io.IOException e) {
-            return Map.of("checks", List.of(), "metadata_detail", "the check report cannot be read: " + e.getMessage());
+            return Map.of("checks", List.of(), "not_applicable", List.of(), "metadata_detail",
+                    "the check report cannot be read: " + e.getMessage());
         }
     }
 
@@ -209,12 +221,35 @@ public class WebController {
         return "redirect:/requests/" + id;
     }
 
+    /** The author removes a file (or one still being taken in) from a draft or returned request. */
+    @PostMapping("/requests/{id}/files/{name}/remove")
+    public String removeFile(@PathVariable String id, @PathVariable String name, Authentication auth, RedirectAttributes flash) {
+        requests.removeFile(current.of(auth), id, name);
+        flash.addFlashAttribute("notice", "Removed " + name + ".");
+        return "redirect:/requests/" + id;
+    }
+
     @PostMapping("/requests/{id}/description")
     public String describe(@PathVariable String id, @RequestParam(required = false) String context,
             @RequestParam(required = false) String controls, Authentication auth, RedirectAttributes flash) {
-        requests.describe(current.of(auth), id, context, controls);
+        try {
+            requests.describe(current.of(auth), id, context, controls);
+        } catch (jp.nmi.enclave.error.ValidationException e) {
+            // back to the page with what was typed, and what to fix
+            flash.addFlashAttribute("formError", Map.of("form", "description", "message", e.getMessage()));
+            flash.addFlashAttribute("typed", typed("context", context, "controls", controls));
+            return "redirect:/requests/" + id + "#description-form";
+        }
         flash.addFlashAttribute("notice", "Description saved.");
         return "redirect:/requests/" + id;
+    }
+
+    private static Map<String, String> typed(String... keyValues) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < keyValues.length; i += 2) {
+            m.put(keyValues[i], keyValues[i + 1] == null ? "" : keyValues[i + 1]);
+        }
+        return m;
     }
 
     @PostMapping("/requests/{id}/submit")
@@ -273,14 +308,28 @@ public class WebController {
     }
 
     @PostMapping("/requests/{id}/return")
-    public String returnToAuthor(@PathVariable String id, @RequestParam(required = false) String message, Authentication auth) {
-        requests.returnToAuthor(current.of(auth), id, message);
+    public String returnToAuthor(@PathVariable String id, @RequestParam(required = false) String message, Authentication auth,
+            RedirectAttributes flash) {
+        try {
+            requests.returnToAuthor(current.of(auth), id, message);
+        } catch (jp.nmi.enclave.error.ValidationException e) {
+            flash.addFlashAttribute("formError", Map.of("form", "return", "message", e.getMessage()));
+            flash.addFlashAttribute("typed", typed("message", message));
+            return "redirect:/requests/" + id + "#return-form";
+        }
         return "redirect:/requests/" + id;
     }
 
     @PostMapping("/requests/{id}/reject")
-    public String reject(@PathVariable String id, @RequestParam(required = false) String reason, Authentication auth) {
-        requests.reject(current.of(auth), id, reason);
+    public String reject(@PathVariable String id, @RequestParam(required = false) String reason, Authentication auth,
+            RedirectAttributes flash) {
+        try {
+            requests.reject(current.of(auth), id, reason);
+        } catch (jp.nmi.enclave.error.ValidationException e) {
+            flash.addFlashAttribute("formError", Map.of("form", "reject", "message", e.getMessage()));
+            flash.addFlashAttribute("typed", typed("reason", reason));
+            return "redirect:/requests/" + id + "#reject-form";
+        }
         return "redirect:/requests/" + id;
     }
 
