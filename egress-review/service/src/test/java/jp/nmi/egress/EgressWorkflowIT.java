@@ -1,6 +1,7 @@
 package jp.nmi.egress;
 
 import static jp.nmi.enclave.testing.Personas.ANALYST_ALICE;
+import static jp.nmi.enclave.testing.Personas.APPROVER_TANAKA;
 import static jp.nmi.enclave.testing.Personas.ANALYST_BOB;
 import static jp.nmi.enclave.testing.Personas.ANALYST_KENJI;
 import static jp.nmi.enclave.testing.Personas.OPERATOR_OPS;
@@ -614,8 +615,7 @@ class EgressWorkflowIT {
         var spec = jp.nmi.enclave.demo.DemoSpecs.spec("DEMO-2");
         // closure rewrites the member list as closed (and keeps it, for the record)
         var open = jp.nmi.enclave.project.ProjectReconciler.members(spec, jp.nmi.enclave.project.ProjectState.CLOSED);
-        store.writeMembers(new jp.nmi.enclave.project.ProjectStore.Members(open.project(), open.status(), open.start(), open.end(),
-                open.disclosureProfile(), open.members(), "2026-11-30T01:00:00Z"));
+        store.writeMembers(open.closed("2026-11-30T01:00:00Z"));
         try {
             HttpResponse<String> review = svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/reviews",
                     "{\"files\":{\"frozen.csv\":{\"decision\":\"approve\"}}}");
@@ -1169,5 +1169,161 @@ class EgressWorkflowIT {
                 .doesNotContainPattern("<span class=\"badge\s+pass\">pass</span>\\s*<strong>nk</strong>")
                 // an ISO instant only where machines read it (<time datetime=...>), never in the text people read
                 .doesNotContainPattern("(?<!datetime=\")\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}");
+    }
+
+    // ---------------------------------------------------------------- issue 14: the regulatory route
+
+    static HttpResponse<String> createRegulatory(String user, String project, List<String> files, String kind, String regulator) {
+        Map<String, Object> b = new java.util.LinkedHashMap<>(Map.of("project", project, "files", files, "context",
+                "participant-level safety data of the DEMO-1 cohort", "controls", "pseudonymized; no free text"));
+        if (kind != null) {
+            b.put("kind", kind);
+        }
+        if (regulator != null) {
+            b.put("regulator", regulator);
+        }
+        return svc.call(user, "POST", "/api/requests", body(b));
+    }
+
+    /** Issue 14: record-level data goes only where a project's spec says, and a bad kind says why. */
+    @Order(29)
+    @Test
+    void aRegulatoryRequestIsRefusedUnlessTheSpecDeclaresItsDestination() throws Exception {
+        fx.writeOutbox(ANALYST_BOB, "DEMO-2", "records.csv", "participant_id,outcome\nP1,1\n".getBytes(StandardCharsets.UTF_8));
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "records.csv", "participant_id,outcome\nP1,1\n".getBytes(StandardCharsets.UTF_8));
+        var before = fx.snapshot();
+        HttpResponse<String> undeclared = createRegulatory(ANALYST_BOB, "DEMO-2", List.of("records.csv"), "regulatory", "PMDA");
+        assertThat(undeclared.statusCode()).isEqualTo(403);
+        assertThat(json(undeclared).get("message").asText()).isEqualTo("Access denied: project DEMO-2 declares no regulatory purpose in its spec:"
+                + " record-level data leaves only for a purpose and a regulator its committee approved (regulatory.purpose and"
+                + " regulatory.destinations)");
+        HttpResponse<String> elsewhere = createRegulatory(ANALYST_ALICE, "DEMO-1", List.of("records.csv"), "regulatory", "FDA");
+        assertThat(elsewhere.statusCode()).isEqualTo(403);
+        assertThat(json(elsewhere).get("message").asText()).isEqualTo("Access denied: FDA is not a destination of project DEMO-1: its spec declares"
+                + " PMDA only");
+        HttpResponse<String> nobody = createRegulatory(ANALYST_ALICE, "DEMO-1", List.of("records.csv"), "regulatory", "ACME");
+        assertThat(nobody.statusCode()).isEqualTo(400);
+        assertThat(json(nobody).get("message").asText()).isEqualTo("'ACME' is not a regulator: record-level data may go to MHLW, PMDA,"
+                + " FDA, MHRA, EMA only, for pharmaceutical approval");
+        HttpResponse<String> unnamed = createRegulatory(ANALYST_ALICE, "DEMO-1", List.of("records.csv"), "regulatory", null);
+        assertThat(json(unnamed).get("message").asText()).isEqualTo("a regulatory request names its regulator (MHLW, PMDA, FDA, MHRA, EMA)");
+        HttpResponse<String> mixed = createRegulatory(ANALYST_ALICE, "DEMO-1", List.of("records.csv"), null, "PMDA");
+        assertThat(json(mixed).get("message").asText()).isEqualTo("regulator is for requests of kind 'regulatory' only");
+        HttpResponse<String> odd = createRegulatory(ANALYST_ALICE, "DEMO-1", List.of("records.csv"), "bulk", null);
+        assertThat(json(odd).get("message").asText()).isEqualTo("unknown kind 'bulk': output or regulatory");
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "SHA256SUMS", "x".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> reserved = createRegulatory(ANALYST_ALICE, "DEMO-1", List.of("SHA256SUMS"), "regulatory", "PMDA");
+        assertThat(reserved.statusCode()).isEqualTo(400);
+        assertThat(fx.snapshot()).as("refused requests leave nothing behind").isEqualTo(before);
+    }
+
+    /** Issue 14: a regulatory submission: a steward and the approver, the exact bytes with a manifest and checksums, audited. */
+    @Order(30)
+    @Test
+    void aRegulatorySubmissionNeedsAStewardAndTheApproverAndLeavesAsAPackage() throws Exception {
+        StringBuilder rows = new StringBuilder("participant_id,age_band,adverse_event\n");
+        for (int i = 0; i < 3; i++) {
+            rows.append("P-").append(i).append(",60-69,").append(i % 2).append('\n');
+        }
+        byte[] data = rows.toString().getBytes(StandardCharsets.UTF_8);
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "safety-records.csv", data);
+        JsonNode created = ok(createRegulatory(ANALYST_ALICE, "DEMO-1", List.of("safety-records.csv"), "regulatory", "PMDA"));
+        String id = created.get("id").asText();
+        JsonNode r = ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null));
+        assertThat(r.get("kind").asText()).isEqualTo("regulatory");
+        assertThat(r.get("regulator").asText()).isEqualTo("PMDA");
+        assertThat(r.get("regulatory_purpose").asText()).startsWith("post-marketing safety study");
+        Map<String, JsonNode> checks = new java.util.HashMap<>();
+        r.get("files").get(0).get("checks").get("checks").forEach(c -> checks.put(c.get("rule").asText(), c));
+        // record-level: three rows would fail any small-count rule; here those rules do not apply and a review is asked for
+        assertThat(checks.get("threshold").get("applies").asBoolean()).isFalse();
+        assertThat(checks.get("manual_review").get("status").asText()).isEqualTo("review");
+        assertThat(r.get("files").get(0).get("check").asText()).isEqualTo("review");
+        ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null));
+
+        // the approver sees it in the queue; an output request is not theirs to see
+        JsonNode queue = ok(svc.call(APPROVER_TANAKA, "GET", "/api/queue", null));
+        List<String> queued = new ArrayList<>();
+        queue.forEach(q -> queued.add(q.get("id").asText() + ":" + q.get("kind").asText()));
+        assertThat(queued).contains(id + ":regulatory").allMatch(q -> q.endsWith(":regulatory"));
+        String output = createRequestAtStatus("submitted");
+        assertThat(svc.call(APPROVER_TANAKA, "GET", "/api/requests/" + output, null).statusCode()).isEqualTo(404);
+
+        Map<String, Object> approve = Map.of("files", Map.of("safety-records.csv", Map.of("decision", "approve", "public_comment", "",
+                "private_comment", "checked against the protocol")));
+        ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/reviews", body(approve)));
+        // a second steward is not the second review: the approver is
+        HttpResponse<String> second = svc.call(STEWARD_SUZUKI, "POST", "/api/requests/" + id + "/reviews", body(approve));
+        assertThat(second.statusCode()).isEqualTo(409);
+        assertThat(json(second).get("message").asText()).isEqualTo("request " + id + " is a regulatory submission to PMDA: one data"
+                + " steward and the provider's approver review it, and sato reviews it as its steward; the other review is the approver's");
+        assertThat(ok(svc.call(APPROVER_TANAKA, "POST", "/api/requests/" + id + "/reviews", body(approve))).get("status").asText())
+                .isEqualTo("reviewed");
+        assertThat(ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/release", null)).get("status").asText())
+                .isEqualTo("released");
+
+        // the package: the exact approved bytes, a manifest naming both approvals, checksums over everything
+        HttpResponse<byte[]> file = svc.download(ANALYST_ALICE, "/api/requests/" + id + "/files/safety-records.csv");
+        assertThat(file.body()).isEqualTo(data);
+        JsonNode manifest = JSON.readTree(svc.download(ANALYST_ALICE, "/api/requests/" + id + "/files/MANIFEST.json").body());
+        assertThat(manifest.get("regulator").asText()).isEqualTo("PMDA");
+        assertThat(manifest.get("kind").asText()).isEqualTo("regulatory");
+        assertThat(manifest.get("files").get(0).get("sha256").asText()).isEqualTo(EgressStore.sha256(data));
+        List<String> roles = new ArrayList<>();
+        manifest.get("files").get(0).get("reviews").forEach(x -> roles.add(x.get("reviewer").asText() + "/" + x.get("role").asText()));
+        assertThat(roles).containsExactlyInAnyOrder("sato/steward", "tanaka/approver");
+        byte[] manifestBytes = svc.download(ANALYST_ALICE, "/api/requests/" + id + "/files/MANIFEST.json").body();
+        String sums = new String(svc.download(ANALYST_ALICE, "/api/requests/" + id + "/files/SHA256SUMS").body(), StandardCharsets.UTF_8);
+        assertThat(sums).isEqualTo(EgressStore.sha256(data) + "  safety-records.csv\n" + EgressStore.sha256(manifestBytes)
+                + "  MANIFEST.json\n");
+        // every step audited, the release with the package's hashes
+        try (Connection c = fx.db.dataSource().getConnection(); var ps = c.prepareStatement(
+                "SELECT action, details FROM audit_event WHERE details::jsonb ->> 'request' = ? ORDER BY seq")) {
+            ps.setString(1, id);
+            List<String> actions = new ArrayList<>();
+            String releaseDetails = null;
+            try (var rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    actions.add(rs.getString(1));
+                    if (rs.getString(1).equals("request.release")) {
+                        releaseDetails = rs.getString(2);
+                    }
+                }
+            }
+            assertThat(actions).containsSubsequence("request.create", "file.checked", "request.submit", "review.decide", "review.decide",
+                    "request.approve", "request.release", "file.download");
+            assertThat(releaseDetails).contains("\"regulator\":\"PMDA\"").contains(EgressStore.sha256(manifestBytes));
+        }
+    }
+
+    /** Issue 14, red team: what is on its way counts toward the limits; one analyst cannot fill the queue; an ended request's bytes go. */
+    @Order(31)
+    @Test
+    void filesOnTheirWayCountTowardTheLimitsAndAnEndedRequestLeavesNoBytes() throws Exception {
+        String id = create(ANALYST_ALICE, "DEMO-1", List.of(safeOutput()));
+        for (int i = 0; i < 4; i++) {
+            askWithoutTaking(id, "waiting-" + i + ".csv", 1);
+        }
+        // five files held or on their way; a sixth is refused although only one is taken in
+        HttpResponse<String> sixth = svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/files", body(Map.of("files",
+                List.of(safeOutput()))));
+        assertThat(sixth.statusCode()).isEqualTo(400);
+        assertThat(json(sixth).get("message").asText()).isEqualTo("6 files in one request (with those still being taken in); at most 5"
+                + " are allowed");
+        for (int i = 4; i < 10; i++) {
+            askWithoutTaking(id, "waiting-" + i + ".csv", 1);
+        }
+        // ten waiting (two full requests' worth): nothing more is queued for alice until they are done
+        HttpResponse<String> queued = svc.call(ANALYST_ALICE, "POST", "/api/requests", body(Map.of("project", "DEMO-1", "files",
+                List.of(safeOutput()), "context", "x", "controls", "y")));
+        assertThat(queued.statusCode()).isEqualTo(409);
+        assertThat(json(queued).get("message").asText()).isEqualTo("alice has 10 files still being copied and checked; at most 10 may"
+                + " wait at once: add more when those are done");
+        // withdrawn: the intakes are dropped and the quarantined bytes destroyed
+        ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/withdraw", null));
+        assertThat(ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null)).get("intake")).isEmpty();
+        assertThat(fx.storage.fs().exists(new Path(fx.storage.layout().quarantine(), id))).isFalse();
+        assertThat(svc.call(ANALYST_ALICE, "POST", "/api/requests", body(Map.of("project", "DEMO-1", "files", List.of(safeOutput()),
+                "context", "x", "controls", "y"))).statusCode()).isEqualTo(201);
     }
 }

@@ -40,7 +40,7 @@ class LdapLoginIT {
         ldap.add("dn: ou=people,dc=provider,dc=jp", "objectClass: top", "objectClass: organizationalUnit", "ou: people");
         person("sato", "ldap-secret-of-sato");
         // in LDAP, but not an account of the enclave
-        person("tanaka", "ldap-secret-of-tanaka");
+        person("yamada", "ldap-secret-of-yamada");
         ldap.startListening();
         fx = EgressFixture.get();
         svc = fx.start(EgressSettings.DEFAULTS, new LoginSettings("ldap", "ldap://127.0.0.1:" + ldap.getListenPort() + "/dc=provider,dc=jp",
@@ -77,7 +77,7 @@ class LdapLoginIT {
         // the directory's own password no longer logs in: LDAP decides
         assertThat(status(STEWARD_SATO, fx.passwords.get(STEWARD_SATO))).isEqualTo(401);
         // an LDAP account the enclave does not know has no roles, and is refused
-        assertThat(status("tanaka", "ldap-secret-of-tanaka")).isEqualTo(401);
+        assertThat(status("yamada", "ldap-secret-of-yamada")).isEqualTo(401);
     }
 
     @Test

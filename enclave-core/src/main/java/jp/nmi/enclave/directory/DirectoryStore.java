@@ -41,6 +41,7 @@ public final class DirectoryStore {
         m.put("kenji", List.of(DirectoryUser.ANALYST));
         m.put("bob", List.of(DirectoryUser.ANALYST));
         m.put("ops", List.of(DirectoryUser.OPERATOR));
+        m.put("tanaka", List.of(DirectoryUser.APPROVER));
         DEMO_USERS = java.util.Collections.unmodifiableMap(m);
     }
 

@@ -12,14 +12,16 @@ import jp.nmi.enclave.error.ValidationException;
  *
  * @param user the login name, as project specs and Ranger policies name it
  * @param roles what the user is: {@code analyst} (works in the projects that name them),
- *     {@code steward} (reviews exports), {@code operator} (provisions projects)
+ *     {@code steward} (reviews exports), {@code operator} (provisions projects), {@code approver} (the
+ *     provider's approver of regulatory submissions, the second review of record-level data for a regulator)
  * @param passwordHash a {@link PasswordHash}, or null for accounts that log in through OIDC or LDAP
  */
 public record DirectoryUser(String user, List<String> roles, String passwordHash) {
     public static final String ANALYST = "analyst";
     public static final String STEWARD = "steward";
     public static final String OPERATOR = "operator";
-    private static final Set<String> ROLES = Set.of(ANALYST, STEWARD, OPERATOR);
+    public static final String APPROVER = "approver";
+    private static final Set<String> ROLES = Set.of(ANALYST, STEWARD, OPERATOR, APPROVER);
 
     public DirectoryUser {
         requireNonNull(user, "user is null");
@@ -29,10 +31,15 @@ public record DirectoryUser(String user, List<String> roles, String passwordHash
         roles = List.copyOf(requireNonNull(roles, "roles is null"));
         for (String r : roles) {
             if (!ROLES.contains(r)) {
-                throw new ValidationException("user " + user + ": unknown role '" + r + "' (known: analyst, steward, operator)");
+                throw new ValidationException("user " + user + ": unknown role '" + r + "' (known: analyst, steward, operator, approver)");
             }
         }
         // Separation of duties: whoever provisions projects never approves what leaves them.
+        // A regulatory submission needs a steward and the provider's approver: two people, never one holding both.
+        if (roles.contains(APPROVER) && (roles.contains(STEWARD) || roles.contains(OPERATOR))) {
+            throw new ValidationException("user " + user + " cannot be approver and " + (roles.contains(STEWARD) ? "steward" : "operator")
+                    + ": a regulatory submission is approved by a steward and the provider's approver, two independent people");
+        }
         if (roles.contains(STEWARD) && roles.contains(OPERATOR)) {
             throw new ValidationException("user " + user + " cannot be both steward and operator: operators provision the projects"
                     + " whose exports stewards approve");
@@ -47,6 +54,11 @@ public record DirectoryUser(String user, List<String> roles, String passwordHash
     @JsonIgnore
     public boolean isOperator() {
         return roles.contains(OPERATOR);
+    }
+
+    @JsonIgnore
+    public boolean isApprover() {
+        return roles.contains(APPROVER);
     }
 
     @JsonIgnore

@@ -104,8 +104,7 @@ public final class ProjectCloser {
         store.writeState(new ProjectState(ProjectState.FORMAT, projectId, ProjectState.CLOSED, spec, state.specSha256(), state.appliedAt(),
                 state.appliedBy(), state.extract(), now, operator, null));
         ProjectStore.Members open = ProjectReconciler.members(spec, ProjectState.CLOSED);
-        store.writeMembers(new ProjectStore.Members(open.project(), open.status(), open.start(), open.end(), open.disclosureProfile(),
-                open.members(), now));
+        store.writeMembers(open.closed(now));
         store.deletePolicies(projectId);
         publisher.publish(store.activePolicies());
 

@@ -321,7 +321,7 @@ public final class ProjectReconciler {
 
     public static ProjectStore.Members members(ProjectSpec spec, ProjectStatus status) {
         return new ProjectStore.Members(spec.id(), status, spec.start().toString(), spec.end().toString(), spec.disclosureProfile(),
-                spec.members());
+                spec.members(), null, spec.regulatory());
     }
 
     private static String fingerprint(ProjectSpec spec, DatasetRegistry registry, Set<String> optedOut, String keyCheck) {

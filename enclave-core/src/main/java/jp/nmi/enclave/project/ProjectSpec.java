@@ -23,7 +23,8 @@ import java.util.Map;
  * @param disclosureProfile the disclosure-check profile for the project's exports
  */
 public record ProjectSpec(String id, String title, Purpose purpose, Approval approval, LocalDate start, LocalDate end,
-        List<Member> members, Map<String, List<String>> datasets, Cohort cohort, List<MaskRule> masks, String disclosureProfile) {
+        List<Member> members, Map<String, List<String>> datasets, Cohort cohort, List<MaskRule> masks, String disclosureProfile,
+        Regulatory regulatory) {
     public ProjectSpec {
         requireNonNull(id, "id is null");
         members = List.copyOf(members);
@@ -37,6 +38,20 @@ public record ProjectSpec(String id, String title, Purpose purpose, Approval app
      * @param commercial whether the use is commercial (then no participant whose consent forbids it enters the extract)
      */
     public record Purpose(String code, String disease, boolean commercial) {}
+
+    /**
+     * The committee approved providing record-level data to named regulators for pharmaceutical
+     * approval (optional in a spec; null when absent): only then does the egress service accept a
+     * regulatory request, and only to these destinations.
+     *
+     * @param purpose what the submission is for, as approved (e.g. the product and the application)
+     * @param destinations regulator codes ({@link Regulator})
+     */
+    public record Regulatory(String purpose, List<String> destinations) {
+        public Regulatory {
+            destinations = List.copyOf(destinations);
+        }
+    }
 
     /** The review committee's reference and date of approval. */
     public record Approval(String reference, LocalDate date) {}

@@ -93,7 +93,7 @@ public final class ProjectSpecParser {
 
     private ProjectSpec spec(JsonNode root) {
         fields(root, "", Set.of("id", "title", "purpose", "approval", "start", "end", "members", "datasets", "cohort", "masks",
-                "disclosure_profile"));
+                "disclosure_profile", "regulatory"));
         String id = text(root, "/id", "id");
         if (!ID.matcher(id).matches()) {
             throw fail("/id", "id", "'" + id + "' is not a project id (upper-case letters, digits and '-', e.g. DEMO-1)");
@@ -130,7 +130,35 @@ public final class ProjectSpecParser {
         List<ProjectSpec.MaskRule> masks = masks(root, datasets, members);
         String profile = oneOf(root, "/disclosure_profile", "disclosure_profile", PROFILES);
         return new ProjectSpec(id, title, new ProjectSpec.Purpose(code, disease, commercial), approval, start, end, members, datasets,
-                cohort, masks, profile);
+                cohort, masks, profile, regulatory(root));
+    }
+
+    /** The optional regulatory section: what the submission is for, and to which regulators. */
+    private ProjectSpec.Regulatory regulatory(JsonNode root) {
+        if (!root.has("regulatory")) {
+            return null;
+        }
+        JsonNode node = object(root, "/regulatory", "regulatory");
+        fields(node, "/regulatory", Set.of("purpose", "destinations"));
+        String purpose = text(node, "/regulatory/purpose", "regulatory.purpose");
+        JsonNode list = array(node, "/regulatory/destinations", "regulatory.destinations");
+        if (list.isEmpty()) {
+            throw fail("/regulatory/destinations", "regulatory.destinations", "name at least one regulator (" + Regulator.codes() + ")");
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            String at = "/regulatory/destinations/" + i;
+            String code = list.get(i).isTextual() ? list.get(i).asText() : "";
+            if (Regulator.of(code).isEmpty()) {
+                throw fail(at, "regulatory.destinations[" + i + "]", "'" + list.get(i).asText() + "' is not a regulator the enclave may"
+                        + " provide data to (one of " + Regulator.codes() + ")");
+            }
+            if (out.contains(code)) {
+                throw fail(at, "regulatory.destinations[" + i + "]", code + " is named twice");
+            }
+            out.add(code);
+        }
+        return new ProjectSpec.Regulatory(purpose, out);
     }
 
     /** Most members a project can have: see {@link #members}. */

@@ -36,14 +36,19 @@ public final class ProjectStore {
     /** What the services read about a project's members. */
     /** A project's member list as services read it. {@code closedAt}: when it was closed (an instant), or null. */
     public record Members(String project, ProjectStatus status, String start, String end, String disclosureProfile,
-            List<ProjectSpec.Member> members, String closedAt) {
+            List<ProjectSpec.Member> members, String closedAt, ProjectSpec.Regulatory regulatory) {
         @com.fasterxml.jackson.annotation.JsonCreator
         public Members {
         }
 
         public Members(String project, ProjectStatus status, String start, String end, String disclosureProfile,
                 List<ProjectSpec.Member> members) {
-            this(project, status, start, end, disclosureProfile, members, null);
+            this(project, status, start, end, disclosureProfile, members, null, null);
+        }
+
+        /** The same, closed at {@code at}. */
+        public Members closed(String at) {
+            return new Members(project, status, start, end, disclosureProfile, members, at, regulatory);
         }
     }
 

@@ -8,6 +8,8 @@ public final class Personas {
     public static final String OPERATOR_OPS = "ops";
     public static final String STEWARD_SATO = "sato";
     public static final String STEWARD_SUZUKI = "suzuki";
+    /** The provider's approver of regulatory submissions (not a steward). */
+    public static final String APPROVER_TANAKA = "tanaka";
     /** Academic member of DEMO-1. */
     public static final String ANALYST_ALICE = "alice";
     /** Industry member of DEMO-1: never sees participants whose consent prohibits commercial use. */

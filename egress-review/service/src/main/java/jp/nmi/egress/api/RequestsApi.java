@@ -39,8 +39,33 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @RequestMapping(path = "/api", produces = MediaType.APPLICATION_JSON_VALUE)
 public class RequestsApi {
-    /** A new request: files of the project's outbox, what they are, which controls were applied. */
-    public record NewRequest(String project, List<String> files, String context, String controls) {}
+    /**
+     * A new request: files of the project's outbox, what they are, which controls were applied; its
+     * {@code kind} is {@code output} (the default: statistical results) or {@code regulatory}
+     * (record-level data for the named {@code regulator}, if the project's spec declares it).
+     */
+    public record NewRequest(String project, List<String> files, String context, String controls, String kind, String regulator) {
+        /** The regulator of a regulatory request, null for an output; bad combinations are refused with the reason. */
+        String regulatorOfKind() {
+            String k = kind == null || kind.isBlank() ? "output" : kind.strip();
+            return switch (k) {
+                case "output" -> {
+                    if (regulator != null && !regulator.isBlank()) {
+                        throw new jp.nmi.enclave.error.ValidationException("regulator is for requests of kind 'regulatory' only");
+                    }
+                    yield null;
+                }
+                case "regulatory" -> {
+                    if (regulator == null || regulator.isBlank()) {
+                        throw new jp.nmi.enclave.error.ValidationException("a regulatory request names its regulator ("
+                                + jp.nmi.enclave.project.Regulator.codes() + ")");
+                    }
+                    yield regulator.strip();
+                }
+                default -> throw new jp.nmi.enclave.error.ValidationException("unknown kind '" + k + "': output or regulatory");
+            };
+        }
+    }
 
     /** Files to add to (or replace in) a draft or returned request. */
     public record FileList(List<String> files) {}
@@ -82,7 +107,7 @@ public class RequestsApi {
     public ResponseEntity<Map<String, Object>> create(@RequestBody NewRequest body,
             @RequestHeader(name = "Prefer", required = false) String prefer, Authentication auth) {
         ExportRequest r = requests.create(current.of(auth), body.project(), body.files(), body.context(), body.controls(),
-                !respondAsync(prefer));
+                body.regulatorOfKind(), !respondAsync(prefer));
         return withIntake(r, HttpStatus.CREATED);
     }
 
@@ -249,6 +274,8 @@ public class RequestsApi {
         m.put("project", r.project());
         m.put("author", r.author());
         m.put("status", r.status().label());
+        m.put("kind", r.kind());
+        m.put("regulator", r.regulator());
         m.put("round", r.round());
         m.put("submitted_at", r.submittedAt() == null ? null : r.submittedAt().toString());
         return m;

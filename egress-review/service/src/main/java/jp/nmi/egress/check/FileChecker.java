@@ -95,6 +95,28 @@ public final class FileChecker {
                 + " (" + record.report().getOrDefault("spec", "?") + ")", 1, record.indexColumns(), record.cells());
     }
 
+    /**
+     * A file of a regulatory submission: record-level data for a regulator, which no statistical
+     * rule could pass and none is meant to. What is checked is what a reader would not see (type and
+     * content); the rest is the review of a data steward and the provider's approver.
+     */
+    public FileVerdict checkRegulatory(Profile profile, String regulator, String name, byte[] bytes) {
+        Check type = FileTypes.check(name);
+        if (type.status() == Status.FAIL) {
+            return verdict(profile, List.of(type), "absent", "", 0, 0, List.of());
+        }
+        List<Check> checks = new ArrayList<>();
+        checks.add(type);
+        checks.add(FileContents.check(name, bytes));
+        checks.add(new Check(RuleId.MANUAL_REVIEW, Status.REVIEW, List.of(), "record-level data for " + regulator + ": a data steward and"
+                + " the provider's approver review it file by file"));
+        String why = "record-level data for a regulator: statistical disclosure rules are not what decides it";
+        checks.add(Check.notApplicable(RuleId.THRESHOLD, why));
+        checks.add(Check.notApplicable(RuleId.DIFFERENCING, why));
+        return verdict(profile, checks, "absent", "a regulatory submission to " + regulator + ": no record of checks applies", 1, 0,
+                List.of());
+    }
+
     private static FileVerdict verdict(Profile profile, List<Check> checks, String metadata, String metadataDetail, int rowOffset,
             int columnOffset, List<OutputRecord.RecordedCell> cells) {
         Status status = Status.worst(checks);

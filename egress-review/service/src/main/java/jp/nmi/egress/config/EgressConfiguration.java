@@ -63,9 +63,9 @@ public class EgressConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    FileIntake fileIntake(RequestRepository repo, EgressStore store, Duties duties, EgressAudit audit, TransactionTemplate tx,
-            EgressEnvironment env) {
-        return new FileIntake(repo, store, new FileChecker(env.signingKey()), duties, audit, tx, env.settings(), env.clock());
+    FileIntake fileIntake(RequestRepository repo, EgressStore store, Duties duties, ProjectMembers projects, EgressAudit audit,
+            TransactionTemplate tx, EgressEnvironment env) {
+        return new FileIntake(repo, store, new FileChecker(env.signingKey()), duties, projects, audit, tx, env.settings(), env.clock());
     }
 
     @Bean
@@ -86,8 +86,8 @@ public class EgressConfiguration {
     }
 
     @Bean
-    Reviews reviews(RequestRepository repo, Duties duties, EgressAudit audit, TransactionTemplate tx, Clock clock) {
-        return new Reviews(repo, duties, audit, tx, clock);
+    Reviews reviews(RequestRepository repo, Duties duties, EgressAudit audit, TransactionTemplate tx, Clock clock, DirectoryStore directory) {
+        return new Reviews(repo, duties, audit, tx, clock, name -> directory.user(name).map(jp.nmi.egress.security.Actor::of));
     }
 
     @Bean

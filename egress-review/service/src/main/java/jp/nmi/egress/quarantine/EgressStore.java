@@ -187,7 +187,16 @@ public final class EgressStore implements AutoCloseable {
      * outbox afterwards.
      */
     public Quarantined quarantine(String requestId, String project, String name, long maxBytes) {
-        byte[] bytes = readBounded(new Path(outbox(project), name), maxBytes, "'" + name + "'");
+        return store(requestId, read(project, name, maxBytes));
+    }
+
+    /** An outbox file's bytes, read once: what is hashed, checked and stored is these bytes, whatever the outbox holds later. */
+    public byte[] read(String project, String name, long maxBytes) {
+        return readBounded(new Path(outbox(project), name), maxBytes, "'" + name + "'");
+    }
+
+    /** Stores bytes in the request's quarantine under their SHA-256 (once: the same bytes are stored once). */
+    public Quarantined store(String requestId, byte[] bytes) {
         String sha = sha256(bytes);
         Path target = quarantined(requestId, sha);
         try {
@@ -207,7 +216,7 @@ public final class EgressStore implements AutoCloseable {
             }
             return new Quarantined(sha, bytes);
         } catch (IOException e) {
-            throw new EnclaveStorageException("cannot quarantine '" + name + "' of " + project + ": " + e.getMessage(), e);
+            throw new EnclaveStorageException("cannot quarantine a file of " + requestId + ": " + e.getMessage(), e);
         }
     }
 

@@ -56,17 +56,26 @@ public final class Duties {
         }
     }
 
-    /** Whether {@code actor} could act as an independent steward on {@code r} now. */
+    /**
+     * Whether {@code actor} reviews in this request's kind: stewards review every request; the
+     * provider's approver reviews regulatory submissions (beside one steward), and nothing else.
+     */
+    private static boolean reviews(Actor actor, ExportRequest r) {
+        return actor.isSteward() || (r.isRegulatory() && actor.isApprover());
+    }
+
+    /** Whether {@code actor} could act as an independent steward on {@code r} now (the approver on a regulatory submission). */
     public boolean canSteward(Actor actor, ExportRequest r) {
-        return actor.isSteward() && !actor.isOperator() && !actor.user().equals(r.author()) && active(r).isPresent()
+        return reviews(actor, r) && !actor.isOperator() && !actor.user().equals(r.author()) && active(r).isPresent()
                 && !isMember(r, actor.user());
     }
 
     public void checkCanSteward(Actor actor, ExportRequest r) {
-        if (!actor.isSteward()) {
+        if (!reviews(actor, r)) {
             checkCanView(actor, r);
             throw new AccessDeniedException(actor.user() + " is not a steward: only stewards review, return, reject and release"
-                    + " exports" + (actor.isOperator() ? " (operators provision projects and never approve their outputs)" : ""));
+                    + " exports" + (actor.isOperator() ? " (operators provision projects and never approve their outputs)"
+                    : actor.isApprover() ? " (the provider's approver reviews regulatory submissions only)" : ""));
         }
         // a steward who may not see the request (a former member of its closed project) learns nothing of it
         checkCanView(actor, r);
@@ -95,7 +104,7 @@ public final class Duties {
     }
 
     private boolean canSeeFrozen(Actor actor, ExportRequest r) {
-        if (!actor.isSteward() || actor.isOperator()) {
+        if (!reviews(actor, r) || actor.isOperator()) {
             return false;
         }
         return projects.members(r.project()).filter(m -> m.status() == jp.nmi.enclave.project.ProjectStatus.CLOSED)

@@ -27,6 +27,7 @@ import jp.nmi.egress.quarantine.EgressStore;
 import jp.nmi.enclave.error.EnclaveStorageException;
 import jp.nmi.enclave.error.NotFoundException;
 import jp.nmi.enclave.error.ValidationException;
+import jp.nmi.enclave.project.ProjectStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -50,15 +51,20 @@ public final class FileIntake implements AutoCloseable {
     private final EgressStore store;
     private final FileChecker checker;
     private final Duties duties;
+    private final jp.nmi.egress.project.ProjectMembers projects;
     private final EgressAudit audit;
     private final TransactionTemplate tx;
     private final EgressSettings settings;
     private final Clock clock;
     private final ExecutorService workers;
+    private final java.util.concurrent.ScheduledExecutorService sweeper;
+    private final Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean closing;
     private final Object[] stripes = new Object[64];
 
-    public FileIntake(RequestRepository repo, EgressStore store, FileChecker checker, Duties duties, EgressAudit audit,
-            TransactionTemplate tx, EgressSettings settings, Clock clock) {
+    public FileIntake(RequestRepository repo, EgressStore store, FileChecker checker, Duties duties,
+            jp.nmi.egress.project.ProjectMembers projects, EgressAudit audit, TransactionTemplate tx, EgressSettings settings, Clock clock) {
+        this.projects = projects;
         this.repo = repo;
         this.store = store;
         this.checker = checker;
@@ -77,13 +83,45 @@ public final class FileIntake implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
+        // a file whose task was lost (its failure could not be recorded, say) is asked for again, not left waiting
+        this.sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "egress-intake-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
+        sweeper.scheduleWithFixedDelay(this::sweep, SWEEP_SECONDS, SWEEP_SECONDS, TimeUnit.SECONDS);
+    }
+
+    static final long SWEEP_SECONDS = 60;
+
+    private void sweep() {
+        try {
+            java.time.Instant settled = clock.instant().minusSeconds(SWEEP_SECONDS);
+            List<Intake> lost = repo.queuedIntakes().stream()
+                    .filter(i -> !inFlight.contains(i.token()) && i.requestedAt().isBefore(settled)).toList();
+            if (!lost.isEmpty()) {
+                LOG.warn("{} file(s) waiting without a worker are taken in again", lost.size());
+                enqueue(lost);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("the intake sweep failed: {}", e.toString());
+        }
     }
 
     /** Hands files already recorded as asked for to the workers; each future completes when its file is taken in or has failed. */
     public List<CompletableFuture<Void>> enqueue(List<Intake> intakes) {
         List<CompletableFuture<Void>> out = new ArrayList<>();
         for (Intake i : intakes) {
-            out.add(CompletableFuture.runAsync(() -> take(i), workers));
+            if (!inFlight.add(i.token())) {
+                continue; // already on its way
+            }
+            out.add(CompletableFuture.runAsync(() -> {
+                try {
+                    take(i);
+                } finally {
+                    inFlight.remove(i.token());
+                }
+            }, workers));
         }
         return out;
     }
@@ -113,51 +151,69 @@ public final class FileIntake implements AutoCloseable {
     void take(Intake i) {
         try {
             ExportRequest r = repo.find(i.requestId()).orElse(null);
-            if (r == null) {
+            // replaced, removed or withdrawn since it was asked for: no bytes are read for it
+            if (r == null || !repo.isIntakeQueued(i)) {
                 return;
             }
-            Profile profile = Profile.named(r.profile());
             for (int attempt = 1; ; attempt++) {
                 try {
-                    takeOnce(i, r, profile);
+                    takeOnce(i, r);
                     return;
                 } catch (EnclaveStorageException e) {
+                    if (closing) {
+                        return; // stopping: it stays asked for and is taken in at the next start
+                    }
                     if (attempt >= STORAGE_ATTEMPTS) {
                         LOG.warn("intake of {} / {} failed after {} attempts", i.requestId(), i.name(), attempt, e);
-                        fail(i, r, "the enclave's storage could not be read or written (" + attempt
+                        fail(i, "the enclave's storage could not be read or written (" + attempt
                                 + " attempts); ask for the file again, or tell the operators if it keeps failing");
                         return;
                     }
                     Thread.sleep(200L * attempt);
                 }
             }
-        } catch (ValidationException | NotFoundException e) {
-            fail(i, null, e.getMessage());
+        } catch (ValidationException | NotFoundException | jp.nmi.enclave.error.AccessDeniedException e) {
+            fail(i, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // stopping: the intake stays asked for and is taken in at the next start
         } catch (RuntimeException e) {
+            if (closing) {
+                return;
+            }
             LOG.error("intake of {} / {} failed", i.requestId(), i.name(), e);
-            fail(i, null, "the automatic checks could not be run on this file (" + e.getClass().getSimpleName()
-                    + "); tell the operators");
+            fail(i, "the automatic checks could not be run on this file (" + e.getClass().getSimpleName() + "); tell the operators");
+        } catch (Error e) {
+            // out of memory, say: the file is not left waiting forever, and the error goes on
+            fail(i, "the automatic checks could not be run on this file (" + e.getClass().getSimpleName() + "); tell the operators");
+            throw e;
         }
     }
 
-    private void takeOnce(Intake i, ExportRequest r, Profile profile) {
+    private void takeOnce(Intake i, ExportRequest r) {
+        // checked against the project as it is now: its current profile, a member still, not closed
+        ProjectStore.Members members = projects.members(r.project())
+                .filter(m -> m.status() == jp.nmi.enclave.project.ProjectStatus.ACTIVE)
+                .orElseThrow(() -> new ValidationException("project " + r.project() + " is closed: nothing more is taken in for " + r.id()));
+        if (members.members().stream().noneMatch(m -> m.user().equals(i.requestedBy()))) {
+            throw new ValidationException(i.requestedBy() + " is no longer a member of " + r.project());
+        }
+        Profile profile = Profile.named(members.disclosureProfile());
+        // read, hashed and checked outside any lock: only storing and recording hold the request's stripe
+        byte[] bytes = store.read(r.project(), i.name(), settings.maxFileBytes());
+        FileVerdict v = r.isRegulatory() ? checker.checkRegulatory(profile, r.regulator(), i.name(), bytes)
+                : checker.check(r.project(), profile, i.name(), bytes, store.metadata(r.project(), i.name()), releasedCells(r.project()));
         synchronized (stripe(i.requestId())) {
-            if (duties.isProjectClosed(r)) {
-                // its quarantine was destroyed with the project: nothing of it is written again
-                throw new ValidationException("project " + r.project() + " is closed: nothing more is taken in for " + r.id());
+            if (!repo.isIntakeQueued(i)) {
+                return; // replaced or removed while it was checked: nothing is stored
             }
-            EgressStore.Quarantined q = store.quarantine(r.id(), r.project(), i.name(), settings.maxFileBytes());
-            FileVerdict v = checker.check(r.project(), profile, i.name(), q.bytes(), store.metadata(r.project(), i.name()),
-                    releasedCells(r.project()));
-            RequestFile f = new RequestFile(r.id(), i.name(), q.sha256(), q.bytes().length, FileTypes.extension(i.name()), i.round(),
+            EgressStore.Quarantined q = store.store(r.id(), bytes);
+            RequestFile f = new RequestFile(r.id(), i.name(), q.sha256(), bytes.length, FileTypes.extension(i.name()), i.round(),
                     v.status().label(), v.reportJson(), v.metadata(), v.cells().isEmpty() ? null : Json.write(v.cells()), i.requestedBy(),
                     clock.instant());
             Boolean kept = tx.execute(s -> {
                 ExportRequest locked = repo.lock(r.id());
-                if (!Transitions.allows(locked.status(), Capability.CHANGE_FILES)) {
-                    repo.completeIntake(i); // the request moved on (withdrawn): nothing more to take in
+                if (!Transitions.allows(locked.status(), Capability.CHANGE_FILES) || duties.isProjectClosed(locked)) {
+                    repo.completeIntake(i); // the request moved on (withdrawn) or its project closed: nothing more to take in
                     return false;
                 }
                 long others = repo.files(r.id()).stream().filter(x -> !x.name().equals(i.name())).mapToLong(RequestFile::size).sum();
@@ -179,19 +235,20 @@ public final class FileIntake implements AutoCloseable {
                 d.put("size", f.size());
                 d.put("check", f.checkStatus());
                 d.put("metadata", f.metadata());
+                d.put("profile", profile.name());
                 d.put("replaced", replaced);
                 audit.record(i.requestedBy(), r.project(), AuditAction.FILE_CHECKED, "ok", d);
                 return true;
             });
-            if (!Boolean.TRUE.equals(kept)) {
-                discardUnreferencedLocked(r.id());
-            } else if (duties.isProjectClosed(r)) {
-                store.discardQuarantine(r.id()); // closed while this file was being checked: its copy goes with the project
+            // what no file refers to any more (a replaced version, a refused one) goes once nothing else is on its way
+            discardUnreferencedLocked(r.id());
+            if (Boolean.TRUE.equals(kept) && duties.isProjectClosed(r)) {
+                store.discardQuarantine(r.id()); // closed just after: its copy goes with the project
             }
         }
     }
 
-    private void fail(Intake i, ExportRequest known, String failure) {
+    private void fail(Intake i, String failure) {
         try {
             tx.executeWithoutResult(s -> {
                 ExportRequest r = repo.lock(i.requestId());
@@ -240,8 +297,17 @@ public final class FileIntake implements AutoCloseable {
         return out;
     }
 
+    /** Removes the request's whole quarantine (a withdrawn or rejected request never leaves), after any worker writing to it. */
+    public void discardAll(String requestId) {
+        synchronized (stripe(requestId)) {
+            store.discardQuarantine(requestId);
+        }
+    }
+
     @Override
     public void close() {
+        closing = true;
+        sweeper.shutdownNow();
         workers.shutdownNow();
         try {
             workers.awaitTermination(10, TimeUnit.SECONDS);

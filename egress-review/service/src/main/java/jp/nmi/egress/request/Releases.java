@@ -117,6 +117,12 @@ public final class Releases {
                 store.writeStaged(id, f.name(), bytes);
                 hooks.at(id, "staged:" + f.name());
             }
+            if (approved.isRegulatory()) {
+                RegulatoryPackage pkg = RegulatoryPackage.of(approved, files, repo.reviews(id, approved.round()),
+                        repo.resolutions(id, approved.round()), user -> actors.apply(user).map(Actor::isApprover).orElse(false));
+                store.writeStaged(id, RegulatoryPackage.MANIFEST, pkg.manifest());
+                store.writeStaged(id, RegulatoryPackage.CHECKSUMS, pkg.checksums());
+            }
             hooks.at(id, "staged");
             store.publishStaged(id);
             hooks.at(id, "published");
@@ -165,6 +171,13 @@ public final class Releases {
         d.put("from", r.status().label());
         d.put("to", RequestStatus.RELEASED.label());
         d.put("files", fileHashes(files));
+        if (r.isRegulatory()) {
+            d.put("kind", r.kind());
+            d.put("regulator", r.regulator());
+            for (String name : RegulatoryPackage.NAMES) {
+                store.readReleased(r.id(), name).ifPresent(b -> d.put(name, EgressStore.sha256(b)));
+            }
+        }
         d.put("recovered", recovered);
         audit.record(actor, r.project(), move.auditAction(), "ok", d);
         return updated;
@@ -229,6 +242,13 @@ public final class Releases {
 
     /** Why a published release directory cannot be trusted, or null if every file is exactly the reviewed bytes. */
     private String publishedProblem(ExportRequest r) {
+        if (r.isRegulatory()) {
+            for (String name : RegulatoryPackage.NAMES) {
+                if (store.readReleased(r.id(), name).isEmpty()) {
+                    return "the package's " + name + " is missing from the release directory";
+                }
+            }
+        }
         for (RequestFile f : repo.files(r.id())) {
             var bytes = store.readReleased(r.id(), f.name());
             if (bytes.isEmpty()) {
@@ -284,6 +304,19 @@ public final class Releases {
         if (!Transitions.allows(r.status(), Capability.DOWNLOAD)) {
             throw new jp.nmi.enclave.error.AccessDeniedException("request " + id + " is " + r.status().label()
                     + ": only released files can be downloaded");
+        }
+        if (r.isRegulatory() && RegulatoryPackage.NAMES.contains(name)) {
+            // the package's manifest and checksums: written at release, their hashes in the release's audit event
+            byte[] part = store.readReleased(id, name)
+                    .orElseThrow(() -> new EnclaveStorageException("the package's " + name + " of " + id + " is missing"));
+            tx.executeWithoutResult(s -> {
+                Map<String, Object> d = new LinkedHashMap<>();
+                d.put("request", id);
+                d.put("file", name);
+                d.put("sha256", EgressStore.sha256(part));
+                audit.record(actor.user(), r.project(), AuditAction.FILE_DOWNLOAD, "ok", d);
+            });
+            return part;
         }
         RequestFile f = repo.file(id, name).orElseThrow(() -> new NotFoundException("request " + id + " has no file '" + name + "'"));
         byte[] bytes = store.readReleased(id, f.name())

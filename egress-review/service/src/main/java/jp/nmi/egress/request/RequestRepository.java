@@ -18,12 +18,12 @@ import org.springframework.stereotype.Repository;
 @Repository
 public class RequestRepository {
     private static final String REQUEST_COLUMNS = "id, project, author, status, round, context, controls, profile, created_at,"
-            + " updated_at, submitted_at, release_started_at, release_started_by, released_at, released_by";
+            + " updated_at, submitted_at, release_started_at, release_started_by, released_at, released_by, regulator, regulatory_purpose";
     private static final RowMapper<ExportRequest> REQUEST = (rs, n) -> new ExportRequest(rs.getString("id"), rs.getString("project"),
             rs.getString("author"), RequestStatus.of(rs.getString("status")), rs.getInt("round"), rs.getString("context"),
             rs.getString("controls"), rs.getString("profile"), instant(rs, "created_at"), instant(rs, "updated_at"),
             instant(rs, "submitted_at"), instant(rs, "release_started_at"), rs.getString("release_started_by"),
-            instant(rs, "released_at"), rs.getString("released_by"));
+            instant(rs, "released_at"), rs.getString("released_by"), rs.getString("regulator"), rs.getString("regulatory_purpose"));
     private static final RowMapper<RequestFile> FILE = (rs, n) -> new RequestFile(rs.getString("request_id"), rs.getString("name"),
             rs.getString("sha256"), rs.getLong("size"), rs.getString("type"), rs.getInt("round"), rs.getString("check_status"),
             rs.getString("check_report"), rs.getString("metadata"), rs.getString("cells"), rs.getString("added_by"),
@@ -50,10 +50,10 @@ public class RequestRepository {
     }
 
     public void insert(ExportRequest r) {
-        jdbc.sql("INSERT INTO export_request (" + REQUEST_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        jdbc.sql("INSERT INTO export_request (" + REQUEST_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .params(r.id(), r.project(), r.author(), r.status().label(), r.round(), r.context(), r.controls(), r.profile(),
                         ts(r.createdAt()), ts(r.updatedAt()), ts(r.submittedAt()), ts(r.releaseStartedAt()), r.releaseStartedBy(),
-                        ts(r.releasedAt()), r.releasedBy())
+                        ts(r.releasedAt()), r.releasedBy(), r.regulator(), r.regulatoryPurpose())
                 .update();
     }
 
@@ -153,6 +153,18 @@ public class RequestRepository {
                         + " ON CONFLICT (request_id, name) DO UPDATE SET round = EXCLUDED.round, token = EXCLUDED.token,"
                         + " requested_by = EXCLUDED.requested_by, requested_at = EXCLUDED.requested_at, failure = NULL")
                 .params(i.requestId(), i.name(), i.round(), i.token(), i.requestedBy(), ts(i.requestedAt())).update();
+    }
+
+    /** Whether this version of the file is still asked for and waiting (not replaced, removed or failed). */
+    public boolean isIntakeQueued(Intake i) {
+        return jdbc.sql("SELECT count(*) FROM file_intake WHERE token = ? AND failure IS NULL").param(i.token()).query(Long.class)
+                .single() > 0;
+    }
+
+    /** Files waiting to be taken in that {@code user} asked for, in every request. */
+    public long queuedIntakesOf(String user) {
+        return jdbc.sql("SELECT count(*) FROM file_intake WHERE requested_by = ? AND failure IS NULL").param(user).query(Long.class)
+                .single();
     }
 
     /** Takes the intake of this version off the list; false if it was replaced or removed meanwhile. */

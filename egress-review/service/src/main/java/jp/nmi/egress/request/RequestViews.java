@@ -288,6 +288,9 @@ public final class RequestViews {
         m.put("project", r.project());
         m.put("author", r.author());
         m.put("status", r.status().label());
+        m.put("kind", r.kind());
+        m.put("regulator", r.regulator());
+        m.put("regulatory_purpose", r.regulatoryPurpose());
         m.put("round", r.round());
         m.put("context", r.context());
         m.put("controls", r.controls());

@@ -72,16 +72,31 @@ public final class Requests {
      * @throws AccessDeniedException if {@code actor} may not export from {@code project}
      */
     public ExportRequest create(Actor actor, String project, List<String> fileNames, String context, String controls, boolean wait) {
+        return create(actor, project, fileNames, context, controls, null, wait);
+    }
+
+    /**
+     * As {@link #create(Actor, String, List, String, String, boolean)}; with a {@code regulator}, a
+     * regulatory submission: record-level data for that regulator, allowed only if the project's
+     * spec declares a regulatory purpose with that destination.
+     */
+    public ExportRequest create(Actor actor, String project, List<String> fileNames, String context, String controls, String regulator,
+            boolean wait) {
         requireNonNull(actor, "actor is null");
         ProjectStore.Members members = checkCanExport(actor, project);
+        String purpose = regulator == null ? null : checkRegulatory(members, regulator);
         String ctx = text("context", context, "say what the outputs are and which cohort they describe");
         String ctl = text("controls", controls, "say which disclosure controls you applied (e.g. suppression, rounding)");
         List<String> names = checkFiles(project, fileNames, Map.of());
+        if (regulator != null) {
+            checkPackageNames(names);
+        }
         Profile profile = Profile.named(members.disclosureProfile());
 
+        checkQueue(actor, names.size());
         String id = repo.nextId();
         Instant now = clock.instant();
-        ExportRequest r = ExportRequest.draft(id, project, actor.user(), ctx, ctl, profile.name(), now);
+        ExportRequest r = ExportRequest.draft(id, project, actor.user(), ctx, ctl, profile.name(), now, regulator, purpose);
         List<Intake> asked = names.stream().map(n -> new Intake(id, n, 1, UUID.randomUUID().toString(), actor.user(), now, null)).toList();
         // Marked pending before the commit: a mark without a request only delays a project's closure (which names it),
         // a request without a mark could let a project close under it.
@@ -93,6 +108,11 @@ public final class Requests {
                 Map<String, Object> d = new LinkedHashMap<>();
                 d.put("request", id);
                 d.put("files", names);
+                d.put("kind", r.kind());
+                if (r.isRegulatory()) {
+                    d.put("regulator", regulator);
+                    d.put("regulatory_purpose", purpose);
+                }
                 d.put("context", ctx);
                 d.put("controls", ctl);
                 d.put("profile", profile.name());
@@ -128,11 +148,23 @@ public final class Requests {
         Map<String, Long> existingSizes = new LinkedHashMap<>();
         repo.files(id).forEach(f -> existingSizes.put(f.name(), f.size()));
         List<String> names = checkFiles(current.project(), fileNames, existingSizes);
+        if (current.isRegulatory()) {
+            checkPackageNames(names);
+        }
         Instant now = clock.instant();
+        checkQueue(actor, names.size());
         List<Intake> asked = tx.execute(s -> {
             ExportRequest r = repo.lock(id);
             if (r.status() != current.status()) {
                 throw new InvalidStateTransitionException("request " + id + " changed to " + r.status().label() + " meanwhile");
+            }
+            // the limit counts what the request holds and what is on its way, under the row lock
+            Set<String> all = new java.util.TreeSet<>(names);
+            repo.files(id).forEach(f -> all.add(f.name()));
+            repo.intakes(id).forEach(x -> all.add(x.name()));
+            if (all.size() > settings.maxFiles()) {
+                throw new ValidationException(all.size() + " files in one request (with those still being taken in); at most "
+                        + settings.maxFiles() + " are allowed");
             }
             int round = r.status() == RequestStatus.RETURNED ? r.round() + 1 : r.round();
             List<Intake> out = names.stream().map(n -> new Intake(id, n, round, UUID.randomUUID().toString(), actor.user(), now, null))
@@ -169,6 +201,7 @@ public final class Requests {
             Transitions.checkAllows(id, r.status(), Capability.CHANGE_FILES, "files can be removed");
             int round = r.status() == RequestStatus.RETURNED ? r.round() + 1 : r.round();
             boolean asked = repo.deleteIntake(id, name);
+            java.util.Optional<RequestFile> version = repo.file(id, name);
             boolean held = repo.removeFile(id, name, round);
             if (!asked && !held) {
                 throw new NotFoundException("request " + id + " has no file '" + name + "'");
@@ -179,6 +212,7 @@ public final class Requests {
             d.put("request", id);
             d.put("round", round);
             d.put("removed", List.of(name));
+            version.ifPresent(v -> d.put("sha256", v.sha256()));
             audit.record(actor.user(), r.project(), AuditAction.REQUEST_FILES, "ok", d);
             return updated;
         });
@@ -228,7 +262,7 @@ public final class Requests {
     public ExportRequest withdraw(Actor actor, String id) {
         ExportRequest r = authorMove(actor, id, RequestStatus.WITHDRAWN, Map.of());
         store.clearPending(r.project(), id);
-        intake.discardUnreferenced(id);
+        intake.discardAll(id); // a withdrawn request never leaves: its quarantined bytes go now, not at the project's closure
         return r;
     }
 
@@ -241,6 +275,7 @@ public final class Requests {
         String why = text("reason", reason, "say why the request is rejected");
         ExportRequest r = stewardMove(actor, id, RequestStatus.REJECTED, why);
         store.clearPending(r.project(), id);
+        intake.discardAll(id); // nor does a rejected one
         return r;
     }
 
@@ -317,6 +352,53 @@ public final class Requests {
 
     static ExportRequest with(ExportRequest r, RequestStatus status, Instant now) {
         return status == r.status() ? r.touched(now) : r.withStatus(status, r.round(), now);
+    }
+
+    /**
+     * The purpose under which {@code project} may provide record-level data to {@code regulator}.
+     *
+     * @throws ValidationException for a code that is no regulator
+     * @throws AccessDeniedException if the project's spec declares no regulatory purpose, or not this destination
+     */
+    private static String checkRegulatory(ProjectStore.Members members, String regulator) {
+        if (jp.nmi.enclave.project.Regulator.of(regulator).isEmpty()) {
+            throw new ValidationException("'" + regulator + "' is not a regulator: record-level data may go to "
+                    + jp.nmi.enclave.project.Regulator.codes() + " only, for pharmaceutical approval");
+        }
+        var declared = members.regulatory();
+        if (declared == null) {
+            throw new AccessDeniedException("project " + members.project() + " declares no regulatory purpose in its spec: record-level"
+                    + " data leaves only for a purpose and a regulator its committee approved (regulatory.purpose and"
+                    + " regulatory.destinations)");
+        }
+        if (!declared.destinations().contains(regulator)) {
+            throw new AccessDeniedException(regulator + " is not a destination of project " + members.project() + ": its spec declares "
+                    + String.join(", ", declared.destinations()) + " only");
+        }
+        return declared.purpose();
+    }
+
+    /**
+     * How many files one analyst may have waiting to be taken in, across requests: enough for two
+     * full requests; more would only make everyone else wait behind one person.
+     */
+    private void checkQueue(Actor actor, int adding) {
+        long waiting = repo.queuedIntakesOf(actor.user());
+        long limit = 2L * settings.maxFiles();
+        if (waiting + adding > limit) {
+            throw new InvalidStateTransitionException(actor.user() + " has " + waiting + " files still being copied and checked; at most "
+                    + limit + " may wait at once: add more when those are done");
+        }
+    }
+
+    /** A regulatory submission's release carries its manifest and checksums: no file of it may take their names. */
+    private static void checkPackageNames(List<String> names) {
+        for (String n : names) {
+            if (RegulatoryPackage.NAMES.contains(n)) {
+                throw new ValidationException("'" + n + "' is the name of the regulatory package's own " + (n.equals(RegulatoryPackage.MANIFEST)
+                        ? "manifest" : "checksum list") + ": rename the file");
+            }
+        }
     }
 
     /** The project's member list if {@code actor} may export from it now. */
@@ -404,7 +486,7 @@ public final class Requests {
 
     /** The stewards' queue: requests waiting for a steward that {@code actor} may review, oldest first. */
     public List<ExportRequest> queue(Actor actor) {
-        if (!actor.isSteward()) {
+        if (!actor.isSteward() && !actor.isApprover()) {
             throw new AccessDeniedException(actor.user() + " is not a steward: the review queue is for stewards");
         }
         return repo.queue().stream().filter(r -> duties.canSteward(actor, r)).toList();

@@ -35,13 +35,20 @@ public final class Reviews {
     private final EgressAudit audit;
     private final TransactionTemplate tx;
     private final Clock clock;
+    private final java.util.function.Function<String, java.util.Optional<Actor>> actors;
 
-    public Reviews(RequestRepository repo, Duties duties, EgressAudit audit, TransactionTemplate tx, Clock clock) {
+    /**
+     * @param actors the accounts of the directory by name: on a regulatory submission, the second
+     *     review must be by the other kind of reviewer (one steward, one approver)
+     */
+    public Reviews(RequestRepository repo, Duties duties, EgressAudit audit, TransactionTemplate tx, Clock clock,
+            java.util.function.Function<String, java.util.Optional<Actor>> actors) {
         this.repo = repo;
         this.duties = duties;
         this.audit = audit;
         this.tx = tx;
         this.clock = clock;
+        this.actors = actors;
     }
 
     /**
@@ -68,6 +75,9 @@ public final class Reviews {
             if (complete.size() >= 2 || (r.status() == RequestStatus.REVIEWED && !reviewedBefore)) {
                 throw new InvalidStateTransitionException("request " + id + " has been reviewed by " + String.join(" and ", complete)
                         + " already; two independent reviews are all a request takes");
+            }
+            if (r.isRegulatory()) {
+                checkOneOfEachKind(actor, r, round);
             }
             Instant now = clock.instant();
             // both reviews of the round are in: each steward has been able to read the other's, so a change now is marked
@@ -132,6 +142,26 @@ public final class Reviews {
             audit.record(actor.user(), r.project(), move.auditAction(), "ok", d);
             return updated;
         });
+    }
+
+    /**
+     * A regulatory submission is approved by one data steward and the provider's approver: whoever
+     * reviews beside someone of their own kind is refused, before either review is complete.
+     */
+    private void checkOneOfEachKind(Actor actor, ExportRequest r, List<Review> round) {
+        boolean approver = actor.isApprover();
+        Set<String> others = new java.util.TreeSet<>();
+        round.forEach(x -> others.add(x.reviewer()));
+        others.remove(actor.user());
+        for (String other : others) {
+            boolean theirs = actors.apply(other).map(Actor::isApprover).orElse(false);
+            if (theirs == approver) {
+                throw new InvalidStateTransitionException("request " + r.id() + " is a regulatory submission to " + r.regulator()
+                        + ": one data steward and the provider's approver review it, and " + other + " reviews it as "
+                        + (approver ? "the approver" : "its steward") + "; the other review is "
+                        + (approver ? "a steward's" : "the approver's"));
+            }
+        }
     }
 
     /** Stewards whose decisions cover every file of the round, in the order they completed. */

@@ -24,6 +24,11 @@ public record Actor(String user, Set<String> roles) {
         return roles.contains(DirectoryUser.OPERATOR);
     }
 
+    /** The provider's approver of regulatory submissions. */
+    public boolean isApprover() {
+        return roles.contains(DirectoryUser.APPROVER);
+    }
+
     public boolean isAnalyst() {
         return roles.contains(DirectoryUser.ANALYST);
     }

@@ -75,7 +75,7 @@ public class WebController {
     @GetMapping("/")
     public String home(Authentication auth) {
         Actor a = current.of(auth);
-        if (a.isSteward()) {
+        if (a.isSteward() || a.isApprover()) {
             return "redirect:/queue";
         }
         if (a.isAnalyst()) {
@@ -126,14 +126,19 @@ public class WebController {
                 throw new AccessDeniedException(a.user() + " is not a member of " + project + " and may not list its outbox");
             }
             model.addAttribute("outbox", store.outboxFiles(project));
+            // the regulators the project's spec declares, if any: only then is a regulatory request offered
+            model.addAttribute("regulators", projects.members(project).map(m -> m.regulatory() == null ? List.<String>of()
+                    : m.regulatory().destinations()).orElse(List.of()));
         }
         return "new-request";
     }
 
     @PostMapping("/requests")
     public String create(@RequestParam String project, @RequestParam(name = "files", required = false) List<String> files,
-            @RequestParam String context, @RequestParam String controls, Authentication auth) {
-        ExportRequest r = requests.create(current.of(auth), project, files == null ? List.of() : files, context, controls);
+            @RequestParam String context, @RequestParam String controls, @RequestParam(required = false) String regulator,
+            Authentication auth) {
+        ExportRequest r = requests.create(current.of(auth), project, files == null ? List.of() : files, context, controls,
+                regulator == null || regulator.isBlank() ? null : regulator, true);
         return "redirect:/requests/" + r.id();
     }
 
@@ -145,7 +150,11 @@ public class WebController {
         Map<String, Object> viewers = new LinkedHashMap<>();
         Map<String, Object> reports = new LinkedHashMap<>();
         // The contents are shown to the independent stewards only: nothing unreleased leaves, not even to its author.
-        boolean inspect = duties.canSteward(a, r);
+        // a withdrawn or rejected request's quarantined bytes were destroyed when it ended: nothing to show
+        boolean destroyed = r.status() == jp.nmi.egress.request.RequestStatus.WITHDRAWN
+                || r.status() == jp.nmi.egress.request.RequestStatus.REJECTED;
+        boolean inspect = duties.canSteward(a, r) && !destroyed;
+        model.addAttribute("destroyed", destroyed);
         for (RequestViews.FileView f : v.files()) {
             if (inspect) {
                 viewers.put(f.name(), viewer(r, f));
