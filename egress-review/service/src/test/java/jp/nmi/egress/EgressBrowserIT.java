@@ -192,6 +192,14 @@ class EgressBrowserIT {
                 .containsPattern("row [0-9]+ \\([A-Za-z]+\\), .*threshold \\(fail\\)");
         assertThat(sato.findElement(By.cssSelector(".file[data-file='browser-sex.csv'] .legend")).getText()).contains("a check failed");
         assertThat(sato.findElement(By.cssSelector(".file[data-file='browser-region.csv'] .check")).getText()).isEqualTo("checks: pass");
+        // the files with their verdicts at the top, each a link to the file; rules that do not apply are told apart
+        List<WebElement> listed = sato.findElements(By.cssSelector("nav.file-list li"));
+        assertThat(listed).extracting(WebElement::getText).containsExactly("browser-region.csv pass incomplete",
+                "browser-sex.csv fail incomplete");
+        String target = sato.findElement(By.cssSelector("nav.file-list li:nth-child(2) a")).getAttribute("href");
+        assertThat(sato.findElement(By.id(target.substring(target.indexOf('#') + 1))).getAttribute("data-file")).isEqualTo("browser-sex.csv");
+        assertThat(sato.findElement(By.cssSelector(".file[data-file='browser-region.csv'] details.not-applicable summary")).getText())
+                .startsWith("Rules that do not apply to this file (");
         screenshot(sato, "steward-request.png");
         review(sato, id, "synthetic demo data; the small cell is acceptable here");
         assertThat(sato.findElement(By.id("status")).getText()).isEqualTo("partially reviewed");

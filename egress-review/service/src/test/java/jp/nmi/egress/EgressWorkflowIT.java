@@ -1211,9 +1211,11 @@ class EgressWorkflowIT {
         assertThat(json(mixed).get("message").asText()).isEqualTo("regulator is for requests of kind 'regulatory' only");
         HttpResponse<String> odd = createRegulatory(ANALYST_ALICE, "DEMO-1", List.of("records.csv"), "bulk", null);
         assertThat(json(odd).get("message").asText()).isEqualTo("unknown kind 'bulk': output or regulatory");
-        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "SHA256SUMS", "x".getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> reserved = createRegulatory(ANALYST_ALICE, "DEMO-1", List.of("SHA256SUMS"), "regulatory", "PMDA");
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "manifest.JSON", "{}".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> reserved = createRegulatory(ANALYST_ALICE, "DEMO-1", List.of("manifest.JSON"), "regulatory", "PMDA");
         assertThat(reserved.statusCode()).isEqualTo(400);
+        assertThat(json(reserved).get("message").asText()).isEqualTo("'manifest.JSON' is the name of the regulatory package's own"
+                + " manifest: rename the file");
         assertThat(fx.snapshot()).as("refused requests leave nothing behind").isEqualTo(before);
     }
 
@@ -1262,18 +1264,25 @@ class EgressWorkflowIT {
         assertThat(ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/release", null)).get("status").asText())
                 .isEqualTo("released");
 
+        // record-level data goes to the regulator through the provider's approver: no analyst downloads it
+        HttpResponse<byte[]> refused = svc.download(ANALYST_ALICE, "/api/requests/" + id + "/files/safety-records.csv");
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(new String(refused.body(), StandardCharsets.UTF_8)).contains("a regulatory submission is delivered to PMDA by the"
+                + " provider's approver, and no member of the project downloads it");
+        assertThat(ok(svc.call(APPROVER_TANAKA, "GET", "/api/requests/" + id, null)).get("actions").toString()).contains("download");
+        assertThat(ok(svc.call(ANALYST_ALICE, "GET", "/api/requests/" + id, null)).get("actions").toString()).doesNotContain("download");
         // the package: the exact approved bytes, a manifest naming both approvals, checksums over everything
-        HttpResponse<byte[]> file = svc.download(ANALYST_ALICE, "/api/requests/" + id + "/files/safety-records.csv");
+        HttpResponse<byte[]> file = svc.download(APPROVER_TANAKA, "/api/requests/" + id + "/files/safety-records.csv");
         assertThat(file.body()).isEqualTo(data);
-        JsonNode manifest = JSON.readTree(svc.download(ANALYST_ALICE, "/api/requests/" + id + "/files/MANIFEST.json").body());
+        JsonNode manifest = JSON.readTree(svc.download(APPROVER_TANAKA, "/api/requests/" + id + "/files/MANIFEST.json").body());
         assertThat(manifest.get("regulator").asText()).isEqualTo("PMDA");
         assertThat(manifest.get("kind").asText()).isEqualTo("regulatory");
         assertThat(manifest.get("files").get(0).get("sha256").asText()).isEqualTo(EgressStore.sha256(data));
         List<String> roles = new ArrayList<>();
         manifest.get("files").get(0).get("reviews").forEach(x -> roles.add(x.get("reviewer").asText() + "/" + x.get("role").asText()));
         assertThat(roles).containsExactlyInAnyOrder("sato/steward", "tanaka/approver");
-        byte[] manifestBytes = svc.download(ANALYST_ALICE, "/api/requests/" + id + "/files/MANIFEST.json").body();
-        String sums = new String(svc.download(ANALYST_ALICE, "/api/requests/" + id + "/files/SHA256SUMS").body(), StandardCharsets.UTF_8);
+        byte[] manifestBytes = svc.download(APPROVER_TANAKA, "/api/requests/" + id + "/files/MANIFEST.json").body();
+        String sums = new String(svc.download(APPROVER_TANAKA, "/api/requests/" + id + "/files/SHA256SUMS").body(), StandardCharsets.UTF_8);
         assertThat(sums).isEqualTo(EgressStore.sha256(data) + "  safety-records.csv\n" + EgressStore.sha256(manifestBytes)
                 + "  MANIFEST.json\n");
         // every step audited, the release with the package's hashes
@@ -1325,5 +1334,45 @@ class EgressWorkflowIT {
         assertThat(fx.storage.fs().exists(new Path(fx.storage.layout().quarantine(), id))).isFalse();
         assertThat(svc.call(ANALYST_ALICE, "POST", "/api/requests", body(Map.of("project", "DEMO-1", "files", List.of(safeOutput()),
                 "context", "x", "controls", "y"))).statusCode()).isEqualTo(201);
+    }
+
+    /** Issue 14, red team: a withdrawn declaration stops a submission in flight; its conflicts are not settled by one side. */
+    @Order(32)
+    @Test
+    void aRegulatorySubmissionStopsWhenItsDeclarationIsWithdrawnAndItsConflictsAreNotSettledByOneSide() throws Exception {
+        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "events.csv", "participant_id,event\nP-1,1\n".getBytes(StandardCharsets.UTF_8));
+        String id = ok(createRegulatory(ANALYST_ALICE, "DEMO-1", List.of("events.csv"), "regulatory", "PMDA")).get("id").asText();
+        ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null));
+        ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/reviews", body(Map.of("files", Map.of("events.csv",
+                Map.of("decision", "approve", "public_comment", "", "private_comment", ""))))));
+        ok(svc.call(APPROVER_TANAKA, "POST", "/api/requests/" + id + "/reviews", body(Map.of("files", Map.of("events.csv",
+                Map.of("decision", "reject", "public_comment", "not what the protocol names", "private_comment", ""))))));
+        HttpResponse<String> settle = svc.call(STEWARD_SUZUKI, "POST", "/api/requests/" + id + "/resolutions", body(Map.of("files",
+                Map.of("events.csv", Map.of("decision", "approve", "note", "I think it is fine")))));
+        assertThat(settle.statusCode()).isEqualTo(409);
+        assertThat(json(settle).get("message").asText()).isEqualTo("request " + id + " is a regulatory submission: a conflict between its"
+                + " steward and the provider's approver is not settled by either of them; return it to the author or reject it");
+        ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/return", body(Map.of("message", "take it up with the approver"))));
+
+        // the committee withdraws the approval: the project is applied again without its regulatory section
+        var store = new jp.nmi.enclave.project.ProjectStore(fx.storage);
+        var spec = jp.nmi.enclave.demo.DemoSpecs.spec("DEMO-1");
+        var declared = jp.nmi.enclave.project.ProjectReconciler.members(spec, jp.nmi.enclave.project.ProjectState.ACTIVE);
+        store.writeMembers(new jp.nmi.enclave.project.ProjectStore.Members(declared.project(), declared.status(), declared.start(),
+                declared.end(), declared.disclosureProfile(), declared.members(), null, null));
+        try {
+            HttpResponse<String> resubmit = svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null);
+            assertThat(resubmit.statusCode()).isEqualTo(403);
+            assertThat(json(resubmit).get("message").asText()).isEqualTo("Access denied: project DEMO-1 no longer declares the regulatory"
+                    + " submission of " + id + " (PMDA, 'post-marketing safety study of a breast cancer therapy, for its approval review')"
+                    + " in its spec: nothing more is done with it; return or reject it, or ask the committee to declare it again");
+            HttpResponse<String> more = svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/files", body(Map.of("files",
+                    List.of("events.csv"))));
+            assertThat(more.statusCode()).isEqualTo(403);
+        } finally {
+            store.writeMembers(declared);
+        }
+        assertThat(ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null)).get("status").asText())
+                .isEqualTo("submitted");
     }
 }

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             IngestCommand.class,
             ProjectCommand.class,
             OptoutCommand.class,
+            UsersCommand.class,
             SqlCommand.class,
             DisclosureCommand.class,
             ExportCommand.class,
@@ -61,16 +62,16 @@ public final class EnclaveCli implements Runnable {
     private static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parseResult) {
         PrintWriter err = cli.getErr();
         if (e instanceof jp.nmi.enclave.error.AccessDeniedException) {
-            err.println("enclave " + cli.getCommandName() + ": " + e.getMessage());
+            err.println(cli.getCommandSpec().qualifiedName(" ") + ": " + e.getMessage());
             err.flush();
             return EXIT_DENIED;
         }
         if (e instanceof ValidationException || e instanceof NotFoundException || e instanceof EnclaveStorageException) {
-            err.println("enclave " + cli.getCommandName() + ": " + e.getMessage());
+            err.println(cli.getCommandSpec().qualifiedName(" ") + ": " + e.getMessage());
             err.flush();
             return EXIT_ERROR;
         }
-        err.println("enclave " + cli.getCommandName() + ": unexpected error: " + e);
+        err.println(cli.getCommandSpec().qualifiedName(" ") + ": unexpected error: " + e);
         e.printStackTrace(err);
         err.flush();
         return EXIT_ERROR;

@@ -52,6 +52,7 @@ final class IngestCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try (EnclaveStorage s = storage.open(); AuditTrail audit = storage.audit()) {
+            String operator = storage.operator(s); // who publishes, known before anything is read
             Ingest.Report r;
             try {
                 r = Ingest.run(s, new Ingest.Request(source, storage.keyStore(), optout, rowsPerFile), new ConsoleProgress(System.err, 2000));
@@ -60,7 +61,7 @@ final class IngestCommand implements Callable<Integer> {
                 failed.put("source", source.toAbsolutePath().toString());
                 failed.put("error", String.valueOf(e.getMessage()));
                 try {
-                    audit.append(new AuditRecord(storage.operator(), null, "ingest.publish", "error", failed));
+                    audit.append(new AuditRecord(operator, null, "ingest.publish", "error", failed));
                 } catch (RuntimeException auditFailure) {
                     e.addSuppressed(auditFailure);
                 }
@@ -75,7 +76,7 @@ final class IngestCommand implements Callable<Integer> {
             details.put("optedOutLeftOut", r.optedOutLeftOut());
             details.put("withoutConsentLeftOut", r.withoutConsentLeftOut());
             details.put("newOptouts", r.newOptouts());
-            audit.append(new AuditRecord(storage.operator(), null, "ingest.publish", "ok", details));
+            audit.append(new AuditRecord(operator, null, "ingest.publish", "ok", details));
             if (r.recoveredFrom() != null) {
                 out.println("Cleaned up after the interrupted ingest " + r.recoveredFrom() + "; its work was never published.");
             }

@@ -11,6 +11,7 @@ import jp.nmi.enclave.project.OptoutApplier;
 import jp.nmi.enclave.pseudonym.KeyStoreFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,16 +39,22 @@ final class OptoutCommand implements Runnable {
         StorageOptions storage;
         @Parameters(paramLabel = "FILE", description = "The opt-out requests.")
         Path file;
+        @Option(names = "--id-format", paramLabel = "REGEX", defaultValue = OptoutApplier.DEFAULT_ID_FORMAT,
+                description = "The provider's patient ID format; an ID that does not match refuses the whole file (default: ${DEFAULT-VALUE}).")
+        String idFormat;
+        @Option(names = "--allow-unknown",
+                description = "Record IDs that match no patient the enclave knows (refused otherwise, with the IDs listed).")
+        boolean allowUnknown;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             try (EnclaveStorage s = storage.open(); AuditTrail audit = storage.audit()) {
                 OptoutApplier.Report r = new OptoutApplier(s, KeyStoreFile.openOrCreate(storage.keyStore()),
-                        storage.policyPublisher(), audit, storage.operator(),
-                        Clock.systemUTC()).apply(file);
-                out.printf(Locale.ROOT, "Recorded %d new opt-out(s) from %d request(s). Hidden from queries now:%n", r.newOptouts(),
-                        r.requests());
+                        storage.policyPublisher(), audit, storage.operator(s),
+                        Clock.systemUTC()).apply(file, idFormat, allowUnknown);
+                out.printf(Locale.ROOT, "Recorded %d new opt-out(s) from %d request(s)%s. Hidden from queries now:%n", r.newOptouts(),
+                        r.requests(), r.unknown() == 0 ? "" : ", " + r.unknown() + " of them matching no known patient (--allow-unknown)");
                 if (r.projects().isEmpty()) {
                     out.println("  (no open project)");
                 }

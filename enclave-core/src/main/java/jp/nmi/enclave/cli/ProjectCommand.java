@@ -10,6 +10,9 @@ import java.util.concurrent.Callable;
 import jp.nmi.enclave.audit.FileAuditLog;
 import jp.nmi.enclave.hdfs.EnclaveStorage;
 import jp.nmi.enclave.io.ConsoleProgress;
+import jp.nmi.enclave.directory.DirectoryStore;
+import jp.nmi.enclave.directory.Identities;
+import jp.nmi.enclave.error.ValidationException;
 import jp.nmi.enclave.project.DestructionCertificate;
 import jp.nmi.enclave.project.ProjectCloser;
 import jp.nmi.enclave.project.ProjectReconciler;
@@ -42,15 +45,33 @@ final class ProjectCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static ProjectReconciler reconciler(EnclaveStorage s, StorageOptions o, AuditTrail audit) {
+    static ProjectReconciler reconciler(EnclaveStorage s, StorageOptions o, AuditTrail audit, String operator) {
         return new ProjectReconciler(s, KeyStoreFile.openOrCreate(o.keyStore()), o.policyPublisher(),
-                audit, o.operator(), Clock.systemUTC(), new ConsoleProgress(System.err, 5000));
+                audit, operator, Clock.systemUTC(), new ConsoleProgress(System.err, 5000));
     }
 
     static void printChanges(PrintWriter out, ProjectReconciler.Plan plan) {
         for (ProjectReconciler.Change c : plan.changes()) {
             out.println("  " + c);
         }
+    }
+
+    /**
+     * The command line as it was typed, with the subcommand {@code from} made {@code to} and the
+     * options {@code drop} left out, quoted for a POSIX shell: the next command, ready to paste.
+     */
+    static String pasteable(CommandSpec spec, String from, String to, List<String> drop) {
+        List<String> args = new java.util.ArrayList<>(spec.root().commandLine().getParseResult().originalArgs());
+        args.removeAll(drop);
+        int at = args.indexOf(from);
+        if (at >= 0) {
+            args.set(at, to);
+        }
+        StringBuilder b = new StringBuilder("./enclave");
+        for (String a : args) {
+            b.append(' ').append(a.matches("[A-Za-z0-9_./:=@%+,-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        return b.toString();
     }
 
     @Command(name = "plan", mixinStandardHelpOptions = true,
@@ -69,14 +90,17 @@ final class ProjectCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             // plan changes nothing and writes nothing to the audit log
             try (EnclaveStorage s = storage.open(); AuditTrail audit = AuditTrail.readOnly(storage.auditLogFile())) {
-                ProjectReconciler.Plan plan = reconciler(s, storage, audit).plan(projectSpec);
+                // the members are people the enclave knows, as analysts: a typo is refused, never made a new person
+                Identities.checkMembers(projectSpec, new DirectoryStore(s).users());
+                ProjectReconciler.Plan plan = reconciler(s, storage, audit, "plan").plan(projectSpec);
                 if (plan.isEmpty()) {
                     out.println("No changes: " + projectSpec.id() + " is as its spec says.");
                 } else {
                     out.println("Plan for " + projectSpec.id() + " (" + projectSpec.title() + "): " + plan.changes().size() + " change"
                             + (plan.changes().size() == 1 ? "" : "s"));
                     printChanges(out, plan);
-                    out.println("Apply them with: ./enclave project apply " + file);
+                    // the next command as it can be pasted: the same enclave, the same identity if one was given
+                    out.println("Apply them with: " + pasteable(spec, "plan", "apply", List.of()));
                 }
             }
             out.flush();
@@ -100,7 +124,9 @@ final class ProjectCommand implements Runnable {
             ProjectSpec projectSpec = ProjectSpecParser.parse(file);
             PrintWriter out = spec.commandLine().getOut();
             try (EnclaveStorage s = storage.open(); AuditTrail audit = storage.audit()) {
-                ProjectReconciler.Plan plan = reconciler(s, storage, audit).apply(projectSpec);
+                String operator = storage.operator(s);
+                Identities.checkMembers(projectSpec, new DirectoryStore(s).users());
+                ProjectReconciler.Plan plan = reconciler(s, storage, audit, operator).apply(projectSpec);
                 if (plan.isEmpty()) {
                     out.println("No changes: " + projectSpec.id() + " is already as its spec says.");
                 } else {
@@ -209,7 +235,8 @@ final class ProjectCommand implements Runnable {
 
     @Command(name = "close", mixinStandardHelpOptions = true,
             description = {"Close a project: revoke access at once, destroy its extract, workspace, outbox and key, and write a",
-                "signed destruction certificate. Refused while export requests are pending, unless overridden (audited)."})
+                "signed destruction certificate. Refused while export requests are pending, unless overridden (audited).",
+                "Irreversible: it asks for the project id to be typed (--yes in scripts); --dry-run shows what it would destroy."})
     static final class Close implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -223,27 +250,91 @@ final class ProjectCommand implements Runnable {
         String reason;
         @Option(names = "--certificate-dir", paramLabel = "DIR", description = "Also write the certificate here (default: the current directory).")
         Path certificateDir;
+        @Option(names = "--dry-run", description = "Show what would be destroyed and change nothing.")
+        boolean dryRun;
+        @Option(names = "--yes", description = "Do not ask for the project id to be typed (for scripts).")
+        boolean yes;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (EnclaveStorage s = storage.open(); AuditTrail audit = storage.audit()) {
-                DestructionCertificate c = new ProjectCloser(s, KeyStoreFile.openOrCreate(storage.keyStore()),
-                        storage.policyPublisher(), audit, storage.operator(),
-                        Clock.systemUTC(), new ConsoleProgress(System.err, 5000))
-                        .close(id, overridePending, reason, certificateDir == null ? Path.of("") : certificateDir);
-                long files = c.deleted().stream().mapToLong(DestructionCertificate.DeletedDirectory::files).sum();
-                long bytes = c.deleted().stream().mapToLong(DestructionCertificate.DeletedDirectory::bytes).sum();
-                out.printf(Locale.ROOT, "Closed %s: access revoked, %,d files (%,d bytes) destroyed, key %s destroyed.%n", id, files, bytes,
-                        c.keyAlias());
-                for (DestructionCertificate.Check check : c.checks()) {
-                    out.println("  " + (check.passed() ? "ok      " : "FAILED  ") + check.what() + ": " + check.detail());
+            ProjectCloser.Preview preview;
+            try (EnclaveStorage s = storage.open(); AuditTrail readOnly = AuditTrail.readOnly(storage.auditLogFile())) {
+                preview = new ProjectCloser(s, KeyStoreFile.openOrCreate(storage.keyStore()), storage.policyPublisher(), readOnly, "preview",
+                        Clock.systemUTC(), new ConsoleProgress(System.err, 5000)).preview(id);
+            }
+            try (EnclaveStorage s = storage.open()) {
+                printPreview(out, preview);
+                if (dryRun) {
+                    out.println("Nothing was changed (--dry-run). Close it with: " + pasteable(spec, "close", "close", List.of("--dry-run")));
+                    out.flush();
+                    return EnclaveCli.EXIT_OK;
                 }
-                out.println("Destruction certificate: " + (certificateDir == null ? Path.of("") : certificateDir).toAbsolutePath()
-                        .resolve(id + "-destruction-certificate.json") + " (signature " + c.signature() + ")");
-                storage.refreshNotebookAccess(s, out);
-                out.flush();
-                return c.allChecksPassed() ? EnclaveCli.EXIT_OK : EnclaveCli.EXIT_ERROR;
+                String operator = storage.operator(s);
+                if (!yes) {
+                    out.print("This cannot be undone. Type the project id (" + id + ") to close it: ");
+                    out.flush();
+                    String typed = readLine();
+                    if (typed == null || !typed.strip().equals(id)) {
+                        throw new ValidationException("not closed: the project id was not typed" + (typed == null
+                                ? " (no terminal to ask on: give --yes in scripts)" : " ('" + typed.strip() + "' is not " + id + ")"));
+                    }
+                }
+                try (AuditTrail audit = storage.audit()) {
+                    return close(s, audit, operator, out);
+                }
+            }
+        }
+
+        private Integer close(EnclaveStorage s, AuditTrail audit, String operator, PrintWriter out) {
+            DestructionCertificate c = new ProjectCloser(s, KeyStoreFile.openOrCreate(storage.keyStore()),
+                    storage.policyPublisher(), audit, operator,
+                    Clock.systemUTC(), new ConsoleProgress(System.err, 5000))
+                    .close(id, overridePending, reason, certificateDir == null ? Path.of("") : certificateDir);
+            long files = c.deleted().stream().mapToLong(DestructionCertificate.DeletedDirectory::files).sum();
+            long bytes = c.deleted().stream().mapToLong(DestructionCertificate.DeletedDirectory::bytes).sum();
+            out.printf(Locale.ROOT, "Closed %s: access revoked, %,d files (%,d bytes) destroyed, key %s destroyed.%n", id, files, bytes,
+                    c.keyAlias());
+            for (DestructionCertificate.Check check : c.checks()) {
+                out.println("  " + (check.passed() ? "ok      " : "FAILED  ") + check.what() + ": " + check.detail());
+            }
+            out.println("Destruction certificate: " + (certificateDir == null ? Path.of("") : certificateDir).toAbsolutePath()
+                    .resolve(id + "-destruction-certificate.json") + " (signature " + c.signature() + ", closed by " + c.closedBy() + ")");
+            storage.refreshNotebookAccess(s, out);
+            out.flush();
+            return c.allChecksPassed() ? EnclaveCli.EXIT_OK : EnclaveCli.EXIT_ERROR;
+        }
+
+        static void printPreview(PrintWriter out, ProjectCloser.Preview p) {
+            out.printf(Locale.ROOT, "Closing %s (%s) would:%n", p.project(), p.title());
+            out.printf(Locale.ROOT, "  revoke   %d Ranger policies: %s lose access from the next statement%n", p.policies(),
+                    String.join(", ", p.members()));
+            for (DestructionCertificate.DeletedDirectory d : p.directories()) {
+                out.printf(Locale.ROOT, "  destroy  %s: %,d files, %,d bytes%n", d.path(), d.files(), d.bytes());
+            }
+            out.printf(Locale.ROOT, "  destroy  key %s (the project's pseudonyms can no longer be linked)%n", p.keyAlias());
+            if (!p.pendingRequests().isEmpty()) {
+                out.printf(Locale.ROOT, "  refused  while %d export request(s) are pending (%s), unless --override-pending --reason TEXT%n",
+                        p.pendingRequests().size(), String.join(", ", p.pendingRequests()));
+            }
+            out.printf(Locale.ROOT, "  total    %,d files, %,d bytes; a signed destruction certificate lists them%n", p.files(), p.bytes());
+        }
+
+        private static String readLine() {
+            java.io.Console console = System.console();
+            if (console != null) {
+                return console.readLine();
+            }
+            try {
+                // no terminal: an answer piped in is read, an open input with nothing in it is not waited for
+                if (System.in.available() <= 0) {
+                    return null;
+                }
+                java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                        java.nio.charset.StandardCharsets.UTF_8));
+                return in.readLine();
+            } catch (java.io.IOException e) {
+                return null;
             }
         }
     }

@@ -61,7 +61,9 @@ public final class StorageOptions {
             description = "The audit log (embedded: DIR/audit/enclave-audit.jsonl; with --target: ~/.enclave/audit/enclave-audit.jsonl).")
     Path auditLog;
 
-    @Option(names = "--operator", paramLabel = "NAME", description = "Who acts, for the audit log (default: $ENCLAVE_OPERATOR or the login name).")
+    @Option(names = {"--as", "--operator"}, paramLabel = "NAME",
+            description = "Who acts, as the enclave's directory knows them (an operator), for the audit log and certificates (default:"
+                    + " $ENCLAVE_OPERATOR; never this machine's login name).")
     String operator;
 
     @Option(names = "--audit-anchor-jdbc", paramLabel = "URL",
@@ -191,12 +193,37 @@ public final class StorageOptions {
                 + " --audit-anchor-jdbc URL (see docs/operators.md), or --audit-unanchored to go without, knowingly");
     }
 
-    public String operator() {
-        if (operator != null && !operator.isBlank()) {
-            return operator;
+    /**
+     * Who acts, checked against the enclave's directory: an operator there (while the directory is
+     * still empty, before its first accounts exist, the name given is taken as it is).
+     *
+     * @throws ValidationException if nobody is named, or the name is not an operator of the directory
+     */
+    public String operator(EnclaveStorage storage) {
+        String name = operator != null && !operator.isBlank() ? operator.strip() : System.getenv("ENCLAVE_OPERATOR");
+        if (name == null || name.isBlank()) {
+            throw new ValidationException("say who acts: --as NAME (an operator of the enclave's directory) or $ENCLAVE_OPERATOR;"
+                    + " the audit log and certificates name people as the enclave knows them, not this machine's login name");
         }
-        String env = System.getenv("ENCLAVE_OPERATOR");
-        return env != null && !env.isBlank() ? env : System.getProperty("user.name", "unknown");
+        String who = name.strip();
+        java.util.List<jp.nmi.enclave.directory.DirectoryUser> users = new jp.nmi.enclave.directory.DirectoryStore(storage).users();
+        if (users.isEmpty()) {
+            return who; // bootstrap: the directory's first accounts are being made
+        }
+        var user = users.stream().filter(u -> u.user().equals(who)).findFirst().orElseThrow(() -> new ValidationException("'" + who
+                + "' is not a user of the enclave's directory" + jp.nmi.enclave.directory.Identities.suggestion(who, users.stream()
+                        .filter(jp.nmi.enclave.directory.DirectoryUser::isOperator).map(jp.nmi.enclave.directory.DirectoryUser::user).toList())
+                + ": --as names an operator"));
+        if (!user.isOperator()) {
+            throw new ValidationException("'" + who + "' is " + String.join(" and ", user.roles()) + " in the enclave's directory, not an"
+                    + " operator: only operators provision projects, record opt-outs and publish data");
+        }
+        return who;
+    }
+
+    /** The options that say where the enclave is, as they would be typed again (for a command printed to be pasted). */
+    public String whereArguments() {
+        return where.embedded != null ? "--embedded " + where.embedded : "--target " + where.target;
     }
 
     public EnclaveStorage open() {

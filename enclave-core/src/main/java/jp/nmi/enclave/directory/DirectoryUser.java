@@ -36,9 +36,10 @@ public record DirectoryUser(String user, List<String> roles, String passwordHash
         }
         // Separation of duties: whoever provisions projects never approves what leaves them.
         // A regulatory submission needs a steward and the provider's approver: two people, never one holding both.
-        if (roles.contains(APPROVER) && (roles.contains(STEWARD) || roles.contains(OPERATOR))) {
-            throw new ValidationException("user " + user + " cannot be approver and " + (roles.contains(STEWARD) ? "steward" : "operator")
-                    + ": a regulatory submission is approved by a steward and the provider's approver, two independent people");
+        // The approver speaks for the provider: never an analyst (whose company may be the one applying), steward or operator.
+        if (roles.contains(APPROVER) && roles.size() > 1) {
+            throw new ValidationException("user " + user + " cannot be approver and " + String.join(" and ", roles.stream()
+                    .filter(r -> !r.equals(APPROVER)).toList()) + ": the provider's approver of regulatory submissions holds no other role");
         }
         if (roles.contains(STEWARD) && roles.contains(OPERATOR)) {
             throw new ValidationException("user " + user + " cannot be both steward and operator: operators provision the projects"

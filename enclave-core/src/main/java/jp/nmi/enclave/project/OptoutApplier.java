@@ -38,7 +38,7 @@ public final class OptoutApplier {
     }
 
     /** What applying the file did. */
-    public record Report(int requests, int newOptouts, List<ProjectImpact> projects) {}
+    public record Report(int requests, int newOptouts, List<ProjectImpact> projects, int unknown) {}
 
     private final EnclaveStorage storage;
     private final KeyStoreFile keys;
@@ -56,12 +56,53 @@ public final class OptoutApplier {
         this.clock = clock;
     }
 
+    /** The provider's patient IDs, as its deliveries write them (the demo world's and the default): PT and eight digits. */
+    public static final String DEFAULT_ID_FORMAT = "PT[0-9]{8}";
+    /** At most this many IDs are listed in a refusal; the count says how many there are. */
+    static final int LISTED = 20;
+
     /** @throws ValidationException if the file is not a valid opt-out list (then nothing is recorded) */
     public Report apply(java.nio.file.Path file) {
+        return apply(file, DEFAULT_ID_FORMAT, false);
+    }
+
+    /**
+     * Records the opt-outs of {@code file}, after checking every ID: each must have the provider's
+     * format ({@code idFormat}, a regular expression) and, unless {@code allowUnknown}, belong to a
+     * patient the enclave knows (a participant of the published datasets, or one who opted out
+     * before). For 提供停止 a silent typo is the worst outcome: the person asked to leave would stay.
+     *
+     * @throws ValidationException if the file or an ID is refused (then nothing is recorded)
+     */
+    public Report apply(java.nio.file.Path file, String idFormat, boolean allowUnknown) {
         List<OptoutRequests.Request> requests = OptoutRequests.read(file);
+        java.util.regex.Pattern format;
+        try {
+            format = java.util.regex.Pattern.compile(idFormat);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new ValidationException("--id-format '" + idFormat + "' is not a regular expression: " + e.getDescription());
+        }
+        String name = file.getFileName().toString();
+        List<String> malformed = requests.stream().filter(r -> !format.matcher(r.patientId()).matches())
+                .map(r -> "line " + r.line() + " '" + r.patientId() + "'").toList();
+        if (!malformed.isEmpty()) {
+            throw new ValidationException(name + ": " + malformed.size() + " patient ID(s) not in the provider's format " + idFormat + ": "
+                    + String.join(", ", malformed.subList(0, Math.min(LISTED, malformed.size()))) + (malformed.size() > LISTED ? ", ..." : "")
+                    + "; nothing was recorded");
+        }
         Pseudonymizer provider = new Pseudonymizer(keys.providerKey(), Pseudonymizer.PARTICIPANT);
         OptoutStore optouts = new OptoutStore(storage);
         OptoutRegistry before = optouts.read();
+        Set<String> known = knownParticipants();
+        known.addAll(before.pseudonyms());
+        List<String> unknown = requests.stream().filter(r -> !known.contains(provider.pseudonym(r.patientId())))
+                .map(r -> "line " + r.line() + " '" + r.patientId() + "'").toList();
+        if (!unknown.isEmpty() && !allowUnknown) {
+            throw new ValidationException(name + ": " + unknown.size() + " patient ID(s) match no patient the enclave knows: "
+                    + String.join(", ", unknown.subList(0, Math.min(LISTED, unknown.size()))) + (unknown.size() > LISTED ? ", ..." : "")
+                    + "; nothing was recorded. Check the IDs with the provider's records, or give --allow-unknown to record them"
+                    + " anyway (a patient not yet delivered is kept out of every later ingest)");
+        }
         String now = clock.instant().toString();
         List<OptoutRegistry.Entry> added = new ArrayList<>();
         for (OptoutRequests.Request r : requests) {
@@ -88,11 +129,28 @@ public final class OptoutApplier {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("requests", requests.size());
         details.put("newOptouts", after.entries().size() - before.entries().size());
+        details.put("unknownRecordedAnyway", unknown.size());
         Map<String, Object> perProject = new LinkedHashMap<>();
         impacts.forEach(i -> perProject.put(i.project(), Map.of("participants", i.participants(), "rows", i.rows())));
         details.put("projects", perProject);
         audit.append(new AuditRecord(operator, null, "optout.apply", "ok", details));
-        return new Report(requests.size(), after.entries().size() - before.entries().size(), impacts);
+        return new Report(requests.size(), after.entries().size() - before.entries().size(), impacts, unknown.size());
+    }
+
+    /** The provider pseudonyms of every participant of the published datasets (empty before the first ingest). */
+    private Set<String> knownParticipants() {
+        Set<String> out = new HashSet<>();
+        var registry = new jp.nmi.enclave.dataset.DatasetRegistryStore(storage).read();
+        if (registry.isEmpty() || registry.get().dataset("participants").isEmpty()) {
+            return out;
+        }
+        try {
+            DatasetReader.scan(storage.configuration(), storage.fileSystemUri().toString(), registry.get().dataset("participants").get(),
+                    List.of("participant_id"), row -> out.add((String) row[0]));
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read the participants to check the opt-outs against: " + e.getMessage(), e);
+        }
+        return out;
     }
 
     private ProjectImpact impact(ProjectState state, Set<String> pending) {

@@ -81,6 +81,56 @@ public final class ProjectCloser {
         }
     }
 
+    /** What a closure would destroy, and what stands in its way: read only, nothing changes. */
+    public record Preview(String project, String title, List<DestructionCertificate.DeletedDirectory> directories, String keyAlias,
+            List<String> pendingRequests, int policies, List<String> members) {
+        public long files() {
+            return directories.stream().mapToLong(DestructionCertificate.DeletedDirectory::files).sum();
+        }
+
+        public long bytes() {
+            return directories.stream().mapToLong(DestructionCertificate.DeletedDirectory::bytes).sum();
+        }
+    }
+
+    /** {@link #close} without closing: the directories, files and bytes that would be destroyed, the key, the pending requests. */
+    public Preview preview(String projectId) {
+        ProjectState state = store.require(projectId);
+        if (!state.isActive() && state.certificate() != null) {
+            throw new ValidationException("project " + projectId + " was already closed on " + state.closedAt() + " by " + state.closedBy());
+        }
+        List<String> pending = pendingRequests(projectId);
+        Path dir = store.projectDir(projectId);
+        List<DestructionCertificate.DeletedDirectory> dirs = new ArrayList<>();
+        for (Path target : List.of(new Path(dir, "extract"), new Path(dir, "workspace"), new Path(dir, "outbox"))) {
+            dirs.add(inventory(target));
+        }
+        for (String request : pending) {
+            dirs.add(inventory(new Path(storage.layout().quarantine(), request)));
+        }
+        return new Preview(projectId, state.spec().title(), dirs, state.spec().keyAlias(), pending, store.policies(projectId).size(),
+                state.spec().members().stream().map(ProjectSpec.Member::user).toList());
+    }
+
+    /** A directory's files and bytes, as a certificate would list them (without their hashes: nothing is read). */
+    private DestructionCertificate.DeletedDirectory inventory(Path target) {
+        long files = 0;
+        long bytes = 0;
+        try {
+            if (storage.fs().exists(target)) {
+                RemoteIterator<LocatedFileStatus> it = storage.fs().listFiles(target, true);
+                while (it.hasNext()) {
+                    LocatedFileStatus f = it.next();
+                    files++;
+                    bytes += f.getLen();
+                }
+            }
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot list " + target + ": " + e.getMessage(), e);
+        }
+        return new DestructionCertificate.DeletedDirectory(plain(target), files, bytes, List.of());
+    }
+
     private DestructionCertificate destroy(String projectId, boolean overridePending, String reason, java.nio.file.Path certificateDir) {
         ProjectState state = store.require(projectId);
         // A closure that stopped part-way (say, Ranger Admin refused the revocation) left the project

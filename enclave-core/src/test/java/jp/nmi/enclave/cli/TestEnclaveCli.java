@@ -76,7 +76,7 @@ class TestEnclaveCli {
                 java.util.List.of("20-29"), "values", java.util.List.of(java.util.List.of(30), java.util.List.of(5))));
         Run bad = run("disclosure", "check", "--profile", "strict", "--data", dir.resolve("data.csv").toString(), "--spec", "crosstab index=sex");
         assertThat(bad.code()).isEqualTo(EnclaveCli.EXIT_ERROR);
-        assertThat(bad.err()).isEqualTo("enclave check: unknown disclosure profile 'strict' (profiles: ndb, acro, opensafely, all-of-us)"
+        assertThat(bad.err()).isEqualTo("enclave disclosure check: unknown disclosure profile 'strict' (profiles: ndb, acro, opensafely, all-of-us)"
                 + System.lineSeparator());
     }
 

@@ -29,6 +29,8 @@ import jp.nmi.enclave.cli.EnclaveCli;
 import jp.nmi.enclave.dataset.DatasetRegistry;
 import jp.nmi.enclave.demo.DemoSpecs;
 import jp.nmi.enclave.demo.DemoWorld;
+import jp.nmi.enclave.directory.DirectoryStore;
+import jp.nmi.enclave.directory.DirectoryUser;
 import jp.nmi.enclave.embedded.DemoEnclave;
 import jp.nmi.enclave.error.ValidationException;
 import jp.nmi.enclave.hdfs.EmbeddedHdfs;
@@ -130,6 +132,9 @@ class ProjectLifecycleIT {
         Root root = new Root(storage, tmp.resolve("keys-" + n + "/keys.p12"), tmp.resolve("policies-" + n + ".json"),
                 tmp.resolve("audit-" + n + ".jsonl"));
         Ingest.run(storage, new Ingest.Request(source, root.keys(), source.resolve("optout.csv")), Progress.NONE);
+        // the demo's people, as the directory knows them: project members are checked against it
+        new DirectoryStore(storage).write(DirectoryStore.DEMO_USERS.entrySet().stream()
+                .map(e -> new DirectoryUser(e.getKey(), e.getValue(), null)).toList());
         return root;
     }
 
@@ -247,7 +252,7 @@ class ProjectLifecycleIT {
         Path bad = specFile("DEMO-1", DemoSpecs.yaml("DEMO-1").replace("    affiliation: industry", "    affiliation: partner"));
         Cli apply = cli(concat(new String[] {"project", "apply", bad.toString()}, rootOptions(r)));
         assertThat(apply.code()).isEqualTo(EnclaveCli.EXIT_ERROR);
-        assertThat(apply.err()).isEqualTo("enclave apply: DEMO-1.yaml line 20: members[1].affiliation: 'partner' is not one of"
+        assertThat(apply.err()).isEqualTo("enclave project apply: DEMO-1.yaml line 20: members[1].affiliation: 'partner' is not one of"
                 + " academic, industry" + System.lineSeparator());
         assertThat(r.storage().fs().open(new org.apache.hadoop.fs.Path(r.store().projectDir("DEMO-1"), "project.json")).readAllBytes())
                 .isEqualTo(state);
@@ -668,8 +673,8 @@ class ProjectLifecycleIT {
             admin.remove(sneaky.getId());
 
             // closing the project removes its policies from Ranger Admin, and the certificate says so
-            Cli close = cli(concat(new String[] {"project", "close", "DEMO-1", "--certificate-dir", tmp.resolve("certs-ranger").toString()},
-                    ranger));
+            Cli close = cli(concat(new String[] {"project", "close", "DEMO-1", "--certificate-dir", tmp.resolve("certs-ranger").toString(),
+                "--yes"}, ranger));
             assertThat(close.code()).as(close.err()).isZero();
             assertThat(admin.policies()).extracting(RangerPolicy::getName).containsExactly(foreign.getName());
             authz.refresh();
@@ -723,5 +728,103 @@ class ProjectLifecycleIT {
     @FunctionalInterface
     interface FsAction<T> {
         T run(FileSystem fs) throws Exception;
+    }
+
+    /** Issue 15: people are checked against the directory; a typo is refused with the nearest name, never made a new person. */
+    @Test
+    void membersAndOperatorsAreCheckedAgainstTheDirectory() throws Exception {
+        Path typo = specFile("DEMO-1", DemoSpecs.yaml("DEMO-1").replace("user: kenji ", "user: kenjii "));
+        Cli plan = cli(concat(new String[] {"project", "plan", typo.toString()}, rootOptions(shared)));
+        assertThat(plan.code()).isEqualTo(EnclaveCli.EXIT_ERROR);
+        assertThat(plan.err()).isEqualTo("enclave project plan: DEMO-1: members[1].user: 'kenjii' is not a user of the enclave's"
+                + " directory (did you mean kenji?)\n");
+        Path steward = specFile("DEMO-1", DemoSpecs.yaml("DEMO-1").replace("user: kenji ", "user: sato "));
+        Cli apply = cli(concat(new String[] {"project", "apply", steward.toString()}, rootOptions(shared)));
+        assertThat(apply.err()).isEqualTo("enclave project apply: DEMO-1: members[1].user: 'sato' is steward in the enclave's directory,"
+                + " not an analyst: only analysts work in projects\n");
+        // who acts is an operator as the directory knows them, never this machine's login name
+        String[] asAlice = rootOptions(shared).clone();
+        asAlice[java.util.Arrays.asList(asAlice).indexOf("--operator") + 1] = "alice";
+        Cli notAnOperator = cli(concat(new String[] {"project", "apply", specFile("DEMO-1", DemoSpecs.yaml("DEMO-1")).toString()}, asAlice));
+        assertThat(notAnOperator.err()).isEqualTo("enclave project apply: 'alice' is analyst in the enclave's directory, not an operator:"
+                + " only operators provision projects, record opt-outs and publish data\n");
+        String[] asOpps = rootOptions(shared).clone();
+        asOpps[java.util.Arrays.asList(asOpps).indexOf("--operator") + 1] = "opps";
+        assertThat(cli(concat(new String[] {"project", "apply", specFile("DEMO-1", DemoSpecs.yaml("DEMO-1")).toString()}, asOpps)).err())
+                .isEqualTo("enclave project apply: 'opps' is not a user of the enclave's directory (did you mean ops?): --as names an"
+                        + " operator\n");
+        // the printed next command can be pasted
+        Path member = specFile("DEMO-1", DemoSpecs.yaml("DEMO-1").replace("members:\n", "members:\n  - user: bob\n    role: analyst\n"
+                + "    affiliation: academic\n"));
+        Cli planned = cli(concat(new String[] {"project", "plan", member.toString()}, rootOptions(shared)));
+        assertThat(planned.out()).contains("Apply them with: ./enclave " + String.join(" ", concat(new String[] {"project", "apply",
+                member.toString()}, rootOptions(shared))) + "\n");
+    }
+
+    /** Issue 15: an opt-out file with a malformed or unknown ID records nothing, and says which. */
+    @Test
+    void optOutIdsAreCheckedBeforeAnythingIsRecorded() throws Exception {
+        var before = new jp.nmi.enclave.optout.OptoutStore(shared.storage()).read().entries().size();
+        Path malformed = tmp.resolve("optout-malformed.csv");
+        Files.writeString(malformed, "patient_id,received_on\nPT00000013,2026-11-23\nPT0000013,2026-11-23\n");
+        Cli refused = cli(concat(new String[] {"optout", "apply", malformed.toString()}, rootOptions(shared)));
+        assertThat(refused.code()).isEqualTo(EnclaveCli.EXIT_ERROR);
+        assertThat(refused.err()).isEqualTo("enclave optout apply: optout-malformed.csv: 1 patient ID(s) not in the provider's format"
+                + " PT[0-9]{8}: line 3 'PT0000013'; nothing was recorded\n");
+        Path unknown = tmp.resolve("optout-unknown.csv");
+        Files.writeString(unknown, "patient_id,received_on\nPT99999999,2026-11-23\n");
+        Cli stopped = cli(concat(new String[] {"optout", "apply", unknown.toString()}, rootOptions(shared)));
+        assertThat(stopped.err()).startsWith("enclave optout apply: optout-unknown.csv: 1 patient ID(s) match no patient the enclave"
+                + " knows: line 2 'PT99999999'; nothing was recorded.");
+        assertThat(new jp.nmi.enclave.optout.OptoutStore(shared.storage()).read().entries()).hasSize(before);
+        Cli allowed = cli(concat(concat(new String[] {"optout", "apply", unknown.toString()}, rootOptions(shared)), "--allow-unknown"));
+        assertThat(allowed.code()).as(allowed.err()).isZero();
+        assertThat(allowed.out()).startsWith("Recorded 1 new opt-out(s) from 1 request(s), 1 of them matching no known patient"
+                + " (--allow-unknown).");
+        assertThat(new jp.nmi.enclave.optout.OptoutStore(shared.storage()).read().entries()).hasSize(before + 1);
+    }
+
+    /** Issue 15: closing is shown before it is done, and done only when the project's id is typed (or --yes). */
+    @Test
+    void closeShowsWhatItWouldDestroyAndWaitsForTheProjectIdToBeTyped() throws Exception {
+        Cli dry = cli(concat(new String[] {"project", "close", "DEMO-1", "--dry-run"}, rootOptions(shared)));
+        assertThat(dry.code()).as(dry.err()).isZero();
+        assertThat(dry.out()).startsWith("Closing DEMO-1 (Germline variants and outcomes in breast cancer) would:\n")
+                .containsPattern("revoke   [0-9]+ Ranger policies: alice, kenji lose access from the next statement")
+                .containsPattern("destroy  /enclave-[0-9]+/projects/DEMO-1/extract: [1-9][0-9,]* files, [1-9][0-9,]* bytes")
+                .contains("destroy  key project-demo-1").contains("Nothing was changed (--dry-run).");
+        // no terminal to type on and no --yes: refused, nothing changed
+        java.io.InputStream stdin = System.in;
+        System.setIn(new java.io.ByteArrayInputStream("DEMO-2\n".getBytes(StandardCharsets.UTF_8)));
+        try {
+            Cli wrong = cli(concat(new String[] {"project", "close", "DEMO-1"}, rootOptions(shared)));
+            assertThat(wrong.code()).isEqualTo(EnclaveCli.EXIT_ERROR);
+            assertThat(wrong.err()).isEqualTo("enclave project close: not closed: the project id was not typed ('DEMO-2' is not DEMO-1)\n");
+        } finally {
+            System.setIn(stdin);
+        }
+        assertThat(shared.store().require("DEMO-1").isActive()).isTrue();
+    }
+
+    /** Issue 15: the directory is managed from the command line, under the same rules. */
+    @Test
+    void usersAreAddedListedAndRemovedByAnOperator() throws Exception {
+        Path password = tmp.resolve("yamada-password");
+        Files.writeString(password, "correct horse battery\n");
+        Cli add = cli(concat(new String[] {"users", "add", "yamada", "--role", "analyst", "--password-file", password.toString()},
+                rootOptions(shared)));
+        assertThat(add.code()).as(add.err()).isZero();
+        assertThat(add.out()).startsWith("Added yamada (analyst) to the enclave's directory.");
+        assertThat(cli(concat(new String[] {"users", "list"}, rootOptions(shared))).out()).containsPattern("(?m)^yamada +analyst +password set$");
+        Cli both = cli(concat(new String[] {"users", "add", "kobayashi", "--role", "approver", "--role", "steward"}, rootOptions(shared)));
+        assertThat(both.err()).isEqualTo("enclave users add: user kobayashi cannot be approver and steward: the provider's approver of"
+                + " regulatory submissions holds no other role\n");
+        Cli again = cli(concat(new String[] {"users", "add", "yamada", "--role", "steward"}, rootOptions(shared)));
+        assertThat(again.err()).isEqualTo("enclave users add: 'yamada' is already a user of the enclave's directory (analyst): remove them"
+                + " first to change their roles\n");
+        assertThat(cli(concat(new String[] {"users", "remove", "yamada"}, rootOptions(shared))).code()).isZero();
+        assertThat(new DirectoryStore(shared.storage()).user("yamada")).isEmpty();
+        assertThat(cli(concat(new String[] {"users", "remove", "ops"}, rootOptions(shared))).err())
+                .isEqualTo("enclave users remove: an operator does not remove themselves: ask another operator\n");
     }
 }

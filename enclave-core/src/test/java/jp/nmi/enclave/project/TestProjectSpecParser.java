@@ -102,4 +102,20 @@ class TestProjectSpecParser {
                 .hasMessageEndingWith("members: has 26 members; a project has at most 25 (HDFS allows 32 entries per ACL and each member"
                         + " is one): split the work into projects");
     }
+
+    @Test
+    void theRegulatorySectionNamesKnownRegulatorsOnly() {
+        ProjectSpec spec = DemoSpecs.spec("DEMO-1");
+        assertThat(spec.regulatory().destinations()).containsExactly("PMDA");
+        assertThat(spec.regulatory().purpose()).startsWith("post-marketing safety study");
+        assertThat(DemoSpecs.spec("DEMO-2").regulatory()).isNull();
+        String yaml = DemoSpecs.yaml("DEMO-1").replace("destinations: [PMDA]", "destinations: [PMDA, CDSCO]");
+        assertThatThrownBy(() -> ProjectSpecParser.parse(yaml, "DEMO-1.yaml"))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageEndingWith("regulatory.destinations[1]: 'CDSCO' is not a regulator the enclave may provide data to (one of MHLW,"
+                        + " PMDA, FDA, MHRA, EMA)");
+        String none = DemoSpecs.yaml("DEMO-1").replace("destinations: [PMDA]", "destinations: []");
+        assertThatThrownBy(() -> ProjectSpecParser.parse(none, "DEMO-1.yaml"))
+                .hasMessageEndingWith("regulatory.destinations: name at least one regulator (MHLW, PMDA, FDA, MHRA, EMA)");
+    }
 }

@@ -86,8 +86,8 @@ public class EgressConfiguration {
     }
 
     @Bean
-    Reviews reviews(RequestRepository repo, Duties duties, EgressAudit audit, TransactionTemplate tx, Clock clock, DirectoryStore directory) {
-        return new Reviews(repo, duties, audit, tx, clock, name -> directory.user(name).map(jp.nmi.egress.security.Actor::of));
+    Reviews reviews(RequestRepository repo, Duties duties, EgressAudit audit, TransactionTemplate tx, Clock clock) {
+        return new Reviews(repo, duties, audit, tx, clock);
     }
 
     @Bean

@@ -128,6 +128,25 @@ public final class Duties {
         return Optional.of("frozen: project " + r.project() + (m.isPresent() ? " is closed" : " has no member list"));
     }
 
+    /**
+     * A regulatory submission goes on only while the project's spec still declares it as it was when
+     * the request was made: the same regulator among its destinations, the same purpose. A committee
+     * that withdraws or changes the approval stops every request in flight.
+     *
+     * @throws AccessDeniedException if the declaration is gone or changed
+     */
+    public void checkRegulatoryStillDeclared(ExportRequest r) {
+        if (!r.isRegulatory()) {
+            return;
+        }
+        var declared = projects.members(r.project()).map(ProjectStore.Members::regulatory).orElse(null);
+        if (declared == null || !declared.destinations().contains(r.regulator()) || !declared.purpose().equals(r.regulatoryPurpose())) {
+            throw new AccessDeniedException("project " + r.project() + " no longer declares the regulatory submission of " + r.id() + " ("
+                    + r.regulator() + ", '" + r.regulatoryPurpose() + "') in its spec: nothing more is done with it; return or reject it,"
+                    + " or ask the committee to declare it again");
+        }
+    }
+
     /** @throws NotFoundException (not "denied": the request's existence is not theirs to learn) */
     public void checkCanView(Actor actor, ExportRequest r) {
         if (!canView(actor, r)) {
@@ -147,9 +166,20 @@ public final class Duties {
         }
     }
 
-    /** Released files go to the project's members: analysts who still belong to it. */
+    /**
+     * Released files go to the project's members: analysts who still belong to it. A regulatory
+     * submission goes to its regulator, through the provider's approver: no analyst downloads
+     * record-level data.
+     */
     public void checkCanDownload(Actor actor, ExportRequest r) {
         checkCanView(actor, r);
+        if (r.isRegulatory()) {
+            if (!actor.isApprover() || !canSteward(actor, r)) {
+                throw new AccessDeniedException(actor.user() + " may not download " + r.id() + ": a regulatory submission is delivered to "
+                        + r.regulator() + " by the provider's approver, and no member of the project downloads it");
+            }
+            return;
+        }
         if (!actor.isAnalyst() || !isMember(r, actor.user())) {
             throw new AccessDeniedException(actor.user() + " may not download the files of " + r.id() + ": released files go to the"
                     + " members of " + r.project() + " only");

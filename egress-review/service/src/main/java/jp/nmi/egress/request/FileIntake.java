@@ -197,6 +197,7 @@ public final class FileIntake implements AutoCloseable {
         if (members.members().stream().noneMatch(m -> m.user().equals(i.requestedBy()))) {
             throw new ValidationException(i.requestedBy() + " is no longer a member of " + r.project());
         }
+        duties.checkRegulatoryStillDeclared(r);
         Profile profile = Profile.named(members.disclosureProfile());
         // read, hashed and checked outside any lock: only storing and recording hold the request's stripe
         byte[] bytes = store.read(r.project(), i.name(), settings.maxFileBytes());

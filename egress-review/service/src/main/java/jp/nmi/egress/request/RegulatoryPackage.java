@@ -9,15 +9,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Predicate;
 import jp.nmi.egress.quarantine.EgressStore;
 import jp.nmi.enclave.project.Regulator;
 
 /**
  * What a regulatory submission's release carries beside the approved bytes: a manifest (what, for
  * whom, why, who approved each file and when) and a checksum list in the format {@code sha256sum -c}
- * reads, covering every file and the manifest. Both are made from the request's records only, so a
- * retried release writes the same bytes.
+ * reads, covering every file and the manifest. Both are made from the request's records only (the
+ * reviews with the role each was made in), so a retried release writes the same bytes, and what is
+ * published or downloaded is compared with them.
  */
 public record RegulatoryPackage(byte[] manifest, byte[] checksums) {
     public static final String MANIFEST = "MANIFEST.json";
@@ -25,10 +25,15 @@ public record RegulatoryPackage(byte[] manifest, byte[] checksums) {
     /** Names a file of a regulatory submission may not have: the package's own. */
     public static final List<String> NAMES = List.of(MANIFEST, CHECKSUMS);
     public static final int FORMAT = 1;
+
+    /** The part of the package called {@code name}. */
+    public byte[] part(String name) {
+        return name.equals(MANIFEST) ? manifest.clone() : checksums.clone();
+    }
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    public static RegulatoryPackage of(ExportRequest r, List<RequestFile> files, List<Review> round, List<Resolution> resolutions,
-            Predicate<String> isApprover) {
+    /** The package of {@code r} from its records: the same records give the same bytes, at release and whenever it is read. */
+    public static RegulatoryPackage of(ExportRequest r, List<RequestFile> files, List<Review> round, List<Resolution> resolutions) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", FORMAT);
         m.put("request", r.id());
@@ -41,8 +46,6 @@ public record RegulatoryPackage(byte[] manifest, byte[] checksums) {
         m.put("description", r.context());
         m.put("controls", r.controls());
         m.put("round", r.round());
-        m.put("release_started_at", String.valueOf(r.releaseStartedAt()));
-        m.put("release_started_by", r.releaseStartedBy());
         List<Map<String, Object>> fileList = new ArrayList<>();
         for (RequestFile f : files) {
             Map<String, Object> x = new LinkedHashMap<>();
@@ -54,7 +57,7 @@ public record RegulatoryPackage(byte[] manifest, byte[] checksums) {
                 if (v.fileName().equals(f.name())) {
                     Map<String, Object> a = new LinkedHashMap<>();
                     a.put("reviewer", v.reviewer());
-                    a.put("role", isApprover.test(v.reviewer()) ? "approver" : "steward");
+                    a.put("role", v.reviewerRole());
                     a.put("decision", v.decision().label());
                     a.put("decided_at", v.decidedAt().toString());
                     approvals.add(a);

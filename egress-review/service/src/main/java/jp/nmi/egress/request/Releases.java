@@ -85,6 +85,11 @@ public final class Releases {
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("request", id);
             d.put("round", r.round());
+            duties.checkRegulatoryStillDeclared(r);
+            if (r.isRegulatory()) {
+                d.put("kind", r.kind());
+                d.put("regulator", r.regulator());
+            }
             if (r.status() == RequestStatus.REVIEWED) {
                 Transitions.Move move = Transitions.checkTransition(id, r.status(), RequestStatus.APPROVED, Party.STEWARD);
                 checkAllApproved(r);
@@ -118,8 +123,7 @@ public final class Releases {
                 hooks.at(id, "staged:" + f.name());
             }
             if (approved.isRegulatory()) {
-                RegulatoryPackage pkg = RegulatoryPackage.of(approved, files, repo.reviews(id, approved.round()),
-                        repo.resolutions(id, approved.round()), user -> actors.apply(user).map(Actor::isApprover).orElse(false));
+                RegulatoryPackage pkg = packageOf(approved);
                 store.writeStaged(id, RegulatoryPackage.MANIFEST, pkg.manifest());
                 store.writeStaged(id, RegulatoryPackage.CHECKSUMS, pkg.checksums());
             }
@@ -241,11 +245,20 @@ public final class Releases {
     }
 
     /** Why a published release directory cannot be trusted, or null if every file is exactly the reviewed bytes. */
+    private RegulatoryPackage packageOf(ExportRequest r) {
+        return RegulatoryPackage.of(r, repo.files(r.id()), repo.reviews(r.id(), r.round()), repo.resolutions(r.id(), r.round()));
+    }
+
     private String publishedProblem(ExportRequest r) {
         if (r.isRegulatory()) {
+            RegulatoryPackage expected = packageOf(r);
             for (String name : RegulatoryPackage.NAMES) {
-                if (store.readReleased(r.id(), name).isEmpty()) {
+                var bytes = store.readReleased(r.id(), name);
+                if (bytes.isEmpty()) {
                     return "the package's " + name + " is missing from the release directory";
+                }
+                if (!java.util.Arrays.equals(bytes.get(), expected.part(name))) {
+                    return "the package's " + name + " in the release directory is not the one its records give";
                 }
             }
         }
@@ -275,6 +288,33 @@ public final class Releases {
         if (decisions.isEmpty() || !notApproved.isEmpty()) {
             throw new InvalidStateTransitionException("request " + r.id() + " cannot be released: every file needs the approval of two"
                     + " stewards, and " + String.join(", ", notApproved) + " has not; return it to the author or reject it");
+        }
+        if (r.isRegulatory()) {
+            checkOneStewardAndTheApprover(r);
+        }
+    }
+
+    /**
+     * A regulatory submission leaves with the complete reviews of exactly one steward and one
+     * approver, each made in that capacity (as recorded) and each reviewer still holding it.
+     */
+    private void checkOneStewardAndTheApprover(ExportRequest r) {
+        List<Review> round = repo.reviews(r.id(), r.round());
+        java.util.Set<String> files = new java.util.TreeSet<>(repo.files(r.id()).stream().map(RequestFile::name).toList());
+        java.util.Set<String> complete = Reviews.completeReviewers(round, files);
+        java.util.Map<String, String> roles = new java.util.TreeMap<>();
+        for (Review x : round) {
+            if (complete.contains(x.reviewer())) {
+                roles.put(x.reviewer(), x.reviewerRole());
+            }
+        }
+        long stewards = roles.values().stream().filter(Review.STEWARD::equals).count();
+        long approvers = roles.values().stream().filter(Review.APPROVER::equals).count();
+        boolean stillSo = roles.entrySet().stream().allMatch(e -> actors.apply(e.getKey())
+                .map(a -> Review.roleOf(a).equals(e.getValue())).orElse(false));
+        if (stewards != 1 || approvers != 1 || roles.size() != 2 || !stillSo) {
+            throw new InvalidStateTransitionException("request " + r.id() + " cannot be released: a regulatory submission needs the"
+                    + " complete reviews of one steward and the provider's approver, each still in that role (reviews: " + roles + ")");
         }
     }
 
@@ -309,6 +349,9 @@ public final class Releases {
             // the package's manifest and checksums: written at release, their hashes in the release's audit event
             byte[] part = store.readReleased(id, name)
                     .orElseThrow(() -> new EnclaveStorageException("the package's " + name + " of " + id + " is missing"));
+            if (!java.util.Arrays.equals(part, packageOf(r).part(name))) {
+                throw new EnclaveStorageException("the package's " + name + " of " + id + " is not the one its records give");
+            }
             tx.executeWithoutResult(s -> {
                 Map<String, Object> d = new LinkedHashMap<>();
                 d.put("request", id);

@@ -30,7 +30,7 @@ public class RequestRepository {
             instant(rs, "added_at"));
     private static final RowMapper<Review> REVIEW = (rs, n) -> new Review(rs.getString("request_id"), rs.getInt("round"),
             rs.getString("file_name"), rs.getString("reviewer"), Decision.of(rs.getString("decision")), rs.getString("public_comment"),
-            rs.getString("private_comment"), instant(rs, "decided_at"), rs.getBoolean("revised_after_reveal"));
+            rs.getString("private_comment"), instant(rs, "decided_at"), rs.getBoolean("revised_after_reveal"), rs.getString("reviewer_role"));
 
     private static final RowMapper<Intake> INTAKE = (rs, n) -> new Intake(rs.getString("request_id"), rs.getString("name"),
             rs.getInt("round"), rs.getString("token"), rs.getString("requested_by"), instant(rs, "requested_at"), rs.getString("failure"));
@@ -266,12 +266,14 @@ public class RequestRepository {
 
     public void upsertReview(Review r) {
         jdbc.sql("INSERT INTO review (request_id, round, file_name, reviewer, decision, public_comment, private_comment, decided_at,"
-                        + " revised_after_reveal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id, round, file_name, reviewer)"
+                        + " revised_after_reveal, reviewer_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                        + " ON CONFLICT (request_id, round, file_name, reviewer)"
                         + " DO UPDATE SET decision = EXCLUDED.decision, public_comment = EXCLUDED.public_comment,"
                         + " private_comment = EXCLUDED.private_comment, decided_at = EXCLUDED.decided_at,"
-                        + " revised_after_reveal = review.revised_after_reveal OR EXCLUDED.revised_after_reveal")
+                        + " revised_after_reveal = review.revised_after_reveal OR EXCLUDED.revised_after_reveal,"
+                        + " reviewer_role = EXCLUDED.reviewer_role")
                 .params(r.requestId(), r.round(), r.fileName(), r.reviewer(), r.decision().label(), r.publicComment(), r.privateComment(),
-                        ts(r.decidedAt()), r.revisedAfterReveal())
+                        ts(r.decidedAt()), r.revisedAfterReveal(), r.reviewerRole())
                 .update();
     }
 

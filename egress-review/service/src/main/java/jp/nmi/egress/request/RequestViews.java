@@ -269,7 +269,9 @@ public final class RequestViews {
                 out.add("release");
             }
         }
-        if (Transitions.allows(r.status(), Capability.DOWNLOAD) && actor.isAnalyst() && duties.canView(actor, r) && !steward) {
+        // a regulatory submission is delivered by the provider's approver; an output goes to the project's analysts
+        if (Transitions.allows(r.status(), Capability.DOWNLOAD) && (r.isRegulatory() ? actor.isApprover() && steward
+                : actor.isAnalyst() && duties.canView(actor, r) && !steward)) {
             out.add("download");
         }
         return out;

@@ -145,6 +145,7 @@ public final class Requests {
         duties.checkCanAuthor(actor, current);
         Transitions.checkAllows(id, current.status(), Capability.CHANGE_FILES, "files can be changed");
         checkCanExport(actor, current.project());
+        duties.checkRegulatoryStillDeclared(current);
         Map<String, Long> existingSizes = new LinkedHashMap<>();
         repo.files(id).forEach(f -> existingSizes.put(f.name(), f.size()));
         List<String> names = checkFiles(current.project(), fileNames, existingSizes);
@@ -288,6 +289,7 @@ public final class Requests {
                 repo.deleteIntakes(id); // nothing more is taken in for a withdrawn request
             }
             if (to == RequestStatus.SUBMITTED) {
+                duties.checkRegulatoryStillDeclared(r);
                 checkTakenIn(id);
                 checkCanExport(actor, r.project());
             }
@@ -300,6 +302,10 @@ public final class Requests {
             d.put("from", r.status().label());
             d.put("to", to.label());
             d.put("round", round);
+            if (r.isRegulatory()) {
+                d.put("kind", r.kind());
+                d.put("regulator", r.regulator());
+            }
             audit.record(actor.user(), r.project(), move.auditAction(), "ok", d);
             return updated;
         });
@@ -394,8 +400,9 @@ public final class Requests {
     /** A regulatory submission's release carries its manifest and checksums: no file of it may take their names. */
     private static void checkPackageNames(List<String> names) {
         for (String n : names) {
-            if (RegulatoryPackage.NAMES.contains(n)) {
-                throw new ValidationException("'" + n + "' is the name of the regulatory package's own " + (n.equals(RegulatoryPackage.MANIFEST)
+            // also in another case: on the regulator's case-insensitive disk it would be the same file
+            if (RegulatoryPackage.NAMES.stream().anyMatch(x -> x.equalsIgnoreCase(n))) {
+                throw new ValidationException("'" + n + "' is the name of the regulatory package's own " + (n.equalsIgnoreCase(RegulatoryPackage.MANIFEST)
                         ? "manifest" : "checksum list") + ": rename the file");
             }
         }

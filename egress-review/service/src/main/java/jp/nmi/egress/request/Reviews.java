@@ -35,20 +35,13 @@ public final class Reviews {
     private final EgressAudit audit;
     private final TransactionTemplate tx;
     private final Clock clock;
-    private final java.util.function.Function<String, java.util.Optional<Actor>> actors;
 
-    /**
-     * @param actors the accounts of the directory by name: on a regulatory submission, the second
-     *     review must be by the other kind of reviewer (one steward, one approver)
-     */
-    public Reviews(RequestRepository repo, Duties duties, EgressAudit audit, TransactionTemplate tx, Clock clock,
-            java.util.function.Function<String, java.util.Optional<Actor>> actors) {
+    public Reviews(RequestRepository repo, Duties duties, EgressAudit audit, TransactionTemplate tx, Clock clock) {
         this.repo = repo;
         this.duties = duties;
         this.audit = audit;
         this.tx = tx;
         this.clock = clock;
-        this.actors = actors;
     }
 
     /**
@@ -65,6 +58,7 @@ public final class Reviews {
             ExportRequest r = repo.lock(id);
             duties.checkCanSteward(actor, r);
             Transitions.checkAllows(id, r.status(), Capability.REVIEW, "files are reviewed");
+            duties.checkRegulatoryStillDeclared(r);
             List<RequestFile> files = repo.files(id);
             Map<String, RequestFile> byName = new TreeMap<>();
             files.forEach(f -> byName.put(f.name(), f));
@@ -102,7 +96,7 @@ public final class Reviews {
                     throw new ValidationException("'" + f.name() + "': say in the public comment what the author should change"
                             + (d == Decision.REJECT ? " or why it cannot leave" : ""));
                 }
-                toWrite.add(new Review(id, r.round(), f.name(), actor.user(), d, pub, priv, now, revealed));
+                toWrite.add(new Review(id, r.round(), f.name(), actor.user(), d, pub, priv, now, revealed, Review.roleOf(actor)));
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("decision", d.label());
                 m.put("sha256", f.sha256());
@@ -115,6 +109,11 @@ public final class Reviews {
             details.put("request", id);
             details.put("round", r.round());
             details.put("decisions", logged);
+            details.put("reviewer_role", Review.roleOf(actor));
+            if (r.isRegulatory()) {
+                details.put("kind", r.kind());
+                details.put("regulator", r.regulator());
+            }
             if (revealed) {
                 details.put("revised_after_reveal", true);
             }
@@ -149,17 +148,14 @@ public final class Reviews {
      * reviews beside someone of their own kind is refused, before either review is complete.
      */
     private void checkOneOfEachKind(Actor actor, ExportRequest r, List<Review> round) {
-        boolean approver = actor.isApprover();
-        Set<String> others = new java.util.TreeSet<>();
-        round.forEach(x -> others.add(x.reviewer()));
-        others.remove(actor.user());
-        for (String other : others) {
-            boolean theirs = actors.apply(other).map(Actor::isApprover).orElse(false);
-            if (theirs == approver) {
+        String mine = Review.roleOf(actor);
+        for (Review other : round) {
+            // the capacity each review was written in, as recorded then: a later change in the directory changes nothing here
+            if (!other.reviewer().equals(actor.user()) && other.reviewerRole().equals(mine)) {
                 throw new InvalidStateTransitionException("request " + r.id() + " is a regulatory submission to " + r.regulator()
-                        + ": one data steward and the provider's approver review it, and " + other + " reviews it as "
-                        + (approver ? "the approver" : "its steward") + "; the other review is "
-                        + (approver ? "a steward's" : "the approver's"));
+                        + ": one data steward and the provider's approver review it, and " + other.reviewer() + " reviews it as "
+                        + (mine.equals(Review.APPROVER) ? "the approver" : "its steward") + "; the other review is "
+                        + (mine.equals(Review.APPROVER) ? "a steward's" : "the approver's"));
             }
         }
     }
@@ -230,6 +226,11 @@ public final class Reviews {
         return tx.execute(s -> {
             ExportRequest r = repo.lock(id);
             duties.checkCanSteward(actor, r);
+            if (r.isRegulatory()) {
+                // one side alone would decide what the other refused: a conflict here goes back to the author, or ends the request
+                throw new InvalidStateTransitionException("request " + id + " is a regulatory submission: a conflict between its steward"
+                        + " and the provider's approver is not settled by either of them; return it to the author or reject it");
+            }
             if (r.status() != RequestStatus.REVIEWED) {
                 throw new InvalidStateTransitionException("request " + id + " is " + r.status().label() + ": conflicts are settled once"
                         + " both reviews are in (reviewed)");

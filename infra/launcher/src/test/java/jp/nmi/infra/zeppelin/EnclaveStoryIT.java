@@ -410,7 +410,11 @@ class EnclaveStoryIT {
 
         // ops closes the project; the certificate verifies
         Path certificates = Files.createDirectories(work.resolve("certificates"));
-        Run close = enclave("project", "close", "DEMO-1", "--embedded", dir.toString(), "--certificate-dir", certificates.toString());
+        Run dryRun = enclave("project", "close", "DEMO-1", "--embedded", dir.toString(), "--dry-run");
+        assertThat(dryRun.exit()).as(dryRun.out()).isZero();
+        assertThat(dryRun.out()).contains("Closing DEMO-1 (").contains("destroy  key project-demo-1").contains("Nothing was changed");
+        Run close = enclave("project", "close", "DEMO-1", "--embedded", dir.toString(), "--certificate-dir", certificates.toString(),
+                "--yes");
         assertThat(close.exit()).as(close.out()).isZero();
         Path certificate;
         try (var files = Files.list(certificates)) {
