@@ -50,9 +50,18 @@ final class OptoutCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             try (EnclaveStorage s = storage.open(); AuditTrail audit = storage.audit()) {
-                OptoutApplier.Report r = new OptoutApplier(s, KeyStoreFile.openOrCreate(storage.keyStore()),
-                        storage.policyPublisher(), audit, storage.operator(s),
-                        Clock.systemUTC()).apply(file, idFormat, allowUnknown);
+                String operator = storage.operator(s);
+                OptoutApplier.Report r;
+                try {
+                    r = new OptoutApplier(s, KeyStoreFile.openOrCreate(storage.keyStore()), storage.policyPublisher(), audit, operator,
+                            Clock.systemUTC()).apply(file, idFormat, allowUnknown);
+                } catch (jp.nmi.enclave.error.ValidationException e) {
+                    // a refused file is an action too; the message names lines, never patient IDs
+                    audit.append(new jp.nmi.enclave.audit.AuditRecord(operator, null, "optout.apply", "refused", java.util.Map.of(
+                            "file", file.getFileName().toString(), "error", e.getMessage(), "idFormat", idFormat, "allowUnknown",
+                            allowUnknown)));
+                    throw e;
+                }
                 out.printf(Locale.ROOT, "Recorded %d new opt-out(s) from %d request(s)%s. Hidden from queries now:%n", r.newOptouts(),
                         r.requests(), r.unknown() == 0 ? "" : ", " + r.unknown() + " of them matching no known patient (--allow-unknown)");
                 if (r.projects().isEmpty()) {

@@ -51,9 +51,43 @@ final class ProjectCommand implements Runnable {
     }
 
     static void printChanges(PrintWriter out, ProjectReconciler.Plan plan) {
-        for (ProjectReconciler.Change c : plan.changes()) {
-            out.println("  " + c);
+        for (String line : plan.lines()) {
+            out.println("  " + line);
         }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+    /** What a saved plan file says it is. */
+    static final String PLAN_KIND = "enclave-project-plan";
+
+    /** A plan for machines, and the content of a saved plan (with the spec it was made from and the world it saw). */
+    static Map<String, Object> planJson(ProjectReconciler.Plan plan, ProjectSpec projectSpec, String yaml, Path file, String world) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("format", 1);
+        m.put("kind", PLAN_KIND);
+        m.put("project", projectSpec.id());
+        m.put("title", projectSpec.title());
+        m.put("spec_file", file.toString());
+        m.put("world", world);
+        List<Map<String, Object>> changes = new java.util.ArrayList<>();
+        for (ProjectReconciler.Change c : plan.changes()) {
+            Map<String, Object> x = new java.util.LinkedHashMap<>();
+            x.put("action", c.action());
+            x.put("target", c.target());
+            x.put("detail", c.detail());
+            x.put("items", c.items());
+            changes.add(x);
+        }
+        m.put("changes", changes);
+        ProjectReconciler.Summary sum = plan.summary();
+        Map<String, Object> summary = new java.util.LinkedHashMap<>();
+        summary.put("add", sum.add());
+        summary.put("change", sum.change());
+        summary.put("destroy", sum.destroy());
+        m.put("summary", summary);
+        m.put("spec_yaml", yaml);
+        return m;
     }
 
     /**
@@ -61,8 +95,27 @@ final class ProjectCommand implements Runnable {
      * options {@code drop} left out, quoted for a POSIX shell: the next command, ready to paste.
      */
     static String pasteable(CommandSpec spec, String from, String to, List<String> drop) {
+        return pasteable(spec, from, to, drop, null, null, null);
+    }
+
+    /** As above; {@code oldFile} replaced by {@code newFile}, and {@code dropWithValue} left out with the value after it. */
+    static String pasteable(CommandSpec spec, String from, String to, List<String> drop, String oldFile, String newFile,
+            String dropWithValue) {
         List<String> args = new java.util.ArrayList<>(spec.root().commandLine().getParseResult().originalArgs());
         args.removeAll(drop);
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals(dropWithValue)) {
+                args.remove(i);
+                if (i < args.size()) {
+                    args.remove(i);
+                }
+                i--;
+            } else if (args.get(i).startsWith(dropWithValue + "=")) {
+                args.remove(i--);
+            } else if (args.get(i).equals(oldFile)) {
+                args.set(i, newFile);
+            }
+        }
         int at = args.indexOf(from);
         if (at >= 0) {
             args.set(at, to);
@@ -75,7 +128,8 @@ final class ProjectCommand implements Runnable {
     }
 
     @Command(name = "plan", mixinStandardHelpOptions = true,
-            description = "Print exactly what apply would change, and change nothing.")
+            description = {"Print exactly what apply would change, before and after, and change nothing. --out saves the plan,",
+                "and apply FILE.plan applies exactly it (refused if the enclave changed since)."})
     static final class Plan implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -83,24 +137,45 @@ final class ProjectCommand implements Runnable {
         StorageOptions storage;
         @Parameters(paramLabel = "FILE", description = "The project spec (YAML).")
         Path file;
+        @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
+        String format;
+        @Option(names = "--out", paramLabel = "FILE", description = "Also save the plan here (a .plan file) for apply to apply exactly it.")
+        Path saveTo;
 
         @Override
-        public Integer call() {
+        public Integer call() throws java.io.IOException {
+            if (!format.equals("text") && !format.equals("json")) {
+                throw new ValidationException("--format " + format + ": text or json");
+            }
+            if (saveTo != null && !saveTo.getFileName().toString().endsWith(".plan")) {
+                throw new ValidationException("--out " + saveTo + ": a saved plan's name ends in .plan (apply tells it from a spec by that)");
+            }
             ProjectSpec projectSpec = ProjectSpecParser.parse(file);
+            String yaml = java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
             PrintWriter out = spec.commandLine().getOut();
             // plan changes nothing and writes nothing to the audit log
             try (EnclaveStorage s = storage.open(); AuditTrail audit = AuditTrail.readOnly(storage.auditLogFile())) {
                 // the members are people the enclave knows, as analysts: a typo is refused, never made a new person
                 Identities.checkMembers(projectSpec, new DirectoryStore(s).users());
-                ProjectReconciler.Plan plan = reconciler(s, storage, audit, "plan").plan(projectSpec);
-                if (plan.isEmpty()) {
+                ProjectReconciler reconciler = reconciler(s, storage, audit, "plan");
+                ProjectReconciler.Plan plan = reconciler.plan(projectSpec);
+                String world = saveTo != null || format.equals("json") ? reconciler.world(projectSpec) : null;
+                if (saveTo != null) {
+                    java.nio.file.Files.writeString(saveTo, JSON.writeValueAsString(planJson(plan, projectSpec, yaml, file, world)));
+                }
+                if (format.equals("json")) {
+                    out.println(JSON.writeValueAsString(planJson(plan, projectSpec, yaml, file, world)));
+                } else if (plan.isEmpty()) {
                     out.println("No changes: " + projectSpec.id() + " is as its spec says.");
                 } else {
                     out.println("Plan for " + projectSpec.id() + " (" + projectSpec.title() + "): " + plan.changes().size() + " change"
                             + (plan.changes().size() == 1 ? "" : "s"));
                     printChanges(out, plan);
+                    out.println("Plan: " + plan.summary() + ".");
                     // the next command as it can be pasted: the same enclave, the same identity if one was given
-                    out.println("Apply them with: " + pasteable(spec, "plan", "apply", List.of()));
+                    out.println(saveTo != null ? "Saved to " + saveTo + ". Apply exactly this plan with: "
+                            + pasteable(spec, "plan", "apply", List.of(), file.toString(), saveTo.toString(), "--out")
+                            : "Apply them with: " + pasteable(spec, "plan", "apply", List.of()));
                 }
             }
             out.flush();
@@ -116,17 +191,46 @@ final class ProjectCommand implements Runnable {
         CommandSpec spec;
         @Mixin
         StorageOptions storage;
-        @Parameters(paramLabel = "FILE", description = "The project spec (YAML).")
+        @Parameters(paramLabel = "FILE", description = "The project spec (YAML), or a plan saved by plan --out (FILE.plan).")
         Path file;
 
+        @SuppressWarnings("unchecked")
+        static Map<String, Object> readPlan(Path file) {
+            Map<String, Object> m;
+            try {
+                m = JSON.readValue(file.toFile(), Map.class);
+            } catch (java.io.IOException e) {
+                throw new ValidationException(file + " is not a saved plan: " + e.getMessage().lines().findFirst().orElse(""));
+            }
+            if (!PLAN_KIND.equals(m.get("kind")) || !Integer.valueOf(1).equals(m.get("format")) || !(m.get("spec_yaml") instanceof String)
+                    || !(m.get("world") instanceof String)) {
+                throw new ValidationException(file + " is not a saved plan of this enclave (made by ./enclave project plan --out FILE.plan)");
+            }
+            return m;
+        }
+
         @Override
-        public Integer call() {
-            ProjectSpec projectSpec = ProjectSpecParser.parse(file);
+        public Integer call() throws java.io.IOException {
+            boolean saved = file.getFileName().toString().endsWith(".plan");
+            Map<String, Object> savedPlan = saved ? readPlan(file) : null;
+            ProjectSpec projectSpec = saved ? ProjectSpecParser.parse((String) savedPlan.get("spec_yaml"), file.getFileName() + " (its spec)")
+                    : ProjectSpecParser.parse(file);
             PrintWriter out = spec.commandLine().getOut();
             try (EnclaveStorage s = storage.open(); AuditTrail audit = storage.audit()) {
                 String operator = storage.operator(s);
-                Identities.checkMembers(projectSpec, new DirectoryStore(s).users());
-                ProjectReconciler.Plan plan = reconciler(s, storage, audit, operator).apply(projectSpec);
+                try {
+                    Identities.checkMembers(projectSpec, new DirectoryStore(s).users());
+                } catch (ValidationException e) {
+                    audit.append(new jp.nmi.enclave.audit.AuditRecord(operator, projectSpec.id(), "project.apply", "refused",
+                            Map.of("error", e.getMessage())));
+                    throw e;
+                }
+                ProjectReconciler reconciler = reconciler(s, storage, audit, operator);
+                if (saved && !reconciler.world(projectSpec).equals(savedPlan.get("world"))) {
+                    throw new ValidationException(file + " was planned against an enclave that has changed since (the project's state,"
+                            + " its members or policies, the datasets, the opt-outs or the key): nothing was applied; plan again");
+                }
+                ProjectReconciler.Plan plan = reconciler.apply(projectSpec);
                 if (plan.isEmpty()) {
                     out.println("No changes: " + projectSpec.id() + " is already as its spec says.");
                 } else {
@@ -266,11 +370,17 @@ final class ProjectCommand implements Runnable {
             try (EnclaveStorage s = storage.open()) {
                 printPreview(out, preview);
                 if (dryRun) {
-                    out.println("Nothing was changed (--dry-run). Close it with: " + pasteable(spec, "close", "close", List.of("--dry-run")));
+                    out.println("Nothing was changed (--dry-run). Close it with: " + pasteable(spec, "close", "close", List.of("--dry-run",
+                            "--yes")));
                     out.flush();
                     return EnclaveCli.EXIT_OK;
                 }
                 String operator = storage.operator(s);
+                if (!preview.pendingRequests().isEmpty() && !overridePending) {
+                    throw new ValidationException("project " + id + " has " + preview.pendingRequests().size() + " export request(s) pending"
+                            + " in the egress service (" + String.join(", ", preview.pendingRequests()) + "); wait until they are decided,"
+                            + " or close with --override-pending --reason TEXT (audited)");
+                }
                 if (!yes) {
                     out.print("This cannot be undone. Type the project id (" + id + ") to close it: ");
                     out.flush();

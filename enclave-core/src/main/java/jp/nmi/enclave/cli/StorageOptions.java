@@ -200,6 +200,11 @@ public final class StorageOptions {
      * @throws ValidationException if nobody is named, or the name is not an operator of the directory
      */
     public String operator(EnclaveStorage storage) {
+        return operator(storage, false);
+    }
+
+    /** As {@link #operator(EnclaveStorage)}; {@code bootstrap}: the directory may be empty (only for adding its first operator). */
+    public String operator(EnclaveStorage storage, boolean bootstrap) {
         String name = operator != null && !operator.isBlank() ? operator.strip() : System.getenv("ENCLAVE_OPERATOR");
         if (name == null || name.isBlank()) {
             throw new ValidationException("say who acts: --as NAME (an operator of the enclave's directory) or $ENCLAVE_OPERATOR;"
@@ -208,7 +213,11 @@ public final class StorageOptions {
         String who = name.strip();
         java.util.List<jp.nmi.enclave.directory.DirectoryUser> users = new jp.nmi.enclave.directory.DirectoryStore(storage).users();
         if (users.isEmpty()) {
-            return who; // bootstrap: the directory's first accounts are being made
+            if (bootstrap) {
+                return who; // the directory's first account is being made, by the operator it names
+            }
+            throw new ValidationException("the enclave's directory has no users: nobody can act as an operator until the first one is"
+                    + " added (./enclave users add NAME --role operator --as NAME)");
         }
         var user = users.stream().filter(u -> u.user().equals(who)).findFirst().orElseThrow(() -> new ValidationException("'" + who
                 + "' is not a user of the enclave's directory" + jp.nmi.enclave.directory.Identities.suggestion(who, users.stream()

@@ -85,8 +85,21 @@ final class UsersCommand implements Runnable {
         public Integer call() throws IOException {
             String hash = null;
             if (passwordFile != null) {
+                if (roles.contains(DirectoryUser.STEWARD) || roles.contains(DirectoryUser.APPROVER)) {
+                    // an operator who set a steward's password could approve the outputs of projects they provision
+                    throw new ValidationException("stewards and approvers log in through LDAP or OIDC: an operator never sets their"
+                            + " password (leave out --password-file)");
+                }
+                try {
+                    var perms = Files.getPosixFilePermissions(passwordFile);
+                    if (perms.stream().anyMatch(x -> x.name().startsWith("GROUP") || x.name().startsWith("OTHERS"))) {
+                        throw new ValidationException(passwordFile + " can be read by others: make it owner-only (chmod 600) first");
+                    }
+                } catch (UnsupportedOperationException e) {
+                    // not a POSIX file system: nothing to check
+                }
                 List<String> lines = Files.readAllLines(passwordFile, StandardCharsets.UTF_8);
-                String password = lines.isEmpty() ? "" : lines.get(0);
+                String password = lines.isEmpty() ? "" : lines.get(0).replace("\uFEFF", "");
                 if (password.length() < 12) {
                     throw new ValidationException("the password in " + passwordFile + " is " + password.length()
                             + " characters; at least 12 are needed");
@@ -97,7 +110,7 @@ final class UsersCommand implements Runnable {
             try (EnclaveStorage s = storage.open(); AuditTrail audit = storage.audit()) {
                 DirectoryStore directory = new DirectoryStore(s);
                 List<DirectoryUser> users = new ArrayList<>(directory.users());
-                String operator = storage.operator(s);
+                String operator = storage.operator(s, true);
                 if (users.stream().anyMatch(u -> u.user().equals(name))) {
                     throw new ValidationException("'" + name + "' is already a user of the enclave's directory (" + String.join(", ",
                             users.stream().filter(u -> u.user().equals(name)).findFirst().orElseThrow().roles())
@@ -142,9 +155,23 @@ final class UsersCommand implements Runnable {
                     throw new ValidationException("an operator does not remove themselves: ask another operator");
                 }
                 List<DirectoryUser> users = new ArrayList<>(directory.users());
-                if (!users.removeIf(u -> u.user().equals(name))) {
+                if (users.stream().noneMatch(u -> u.user().equals(name))) {
                     throw new NotFoundException("'" + name + "' is not a user of the enclave's directory");
                 }
+                // access to data is revoked by the specs (apply), not by the directory: refuse while it would stay
+                jp.nmi.enclave.project.ProjectStore projects = new jp.nmi.enclave.project.ProjectStore(s);
+                List<String> memberOf = projects.ids().stream().filter(id -> projects.members(id).filter(m -> m.status()
+                        == jp.nmi.enclave.project.ProjectStatus.ACTIVE && m.members().stream().anyMatch(x -> x.user().equals(name)))
+                        .isPresent()).toList();
+                if (!memberOf.isEmpty()) {
+                    throw new ValidationException("'" + name + "' is a member of " + String.join(", ", memberOf) + ": remove them from"
+                            + " the spec and apply it first, so that their access to the data ends, then from the directory");
+                }
+                if (users.stream().filter(DirectoryUser::isOperator).count() == 1
+                        && users.stream().anyMatch(u -> u.user().equals(name) && u.isOperator())) {
+                    throw new ValidationException("'" + name + "' is the directory's last operator");
+                }
+                users.removeIf(u -> u.user().equals(name));
                 directory.write(users);
                 audit.append(new AuditRecord(operator, null, "directory.remove", "ok", Map.of("user", name)));
                 spec.commandLine().getOut().println("Removed " + name + " from the enclave's directory.");

@@ -41,6 +41,11 @@ public record DirectoryUser(String user, List<String> roles, String passwordHash
             throw new ValidationException("user " + user + " cannot be approver and " + String.join(" and ", roles.stream()
                     .filter(r -> !r.equals(APPROVER)).toList()) + ": the provider's approver of regulatory submissions holds no other role");
         }
+        // Whoever provisions projects is not one of their analysts either: an operator's own data access would go unreviewed.
+        if (roles.contains(ANALYST) && roles.contains(OPERATOR)) {
+            throw new ValidationException("user " + user + " cannot be both analyst and operator: operators provision the projects"
+                    + " analysts work in");
+        }
         if (roles.contains(STEWARD) && roles.contains(OPERATOR)) {
             throw new ValidationException("user " + user + " cannot be both steward and operator: operators provision the projects"
                     + " whose exports stewards approve");

@@ -20,7 +20,7 @@ public final class Identities {
      * @throws ValidationException naming every member that is not an analyst of the directory, and why
      */
     public static void checkMembers(ProjectSpec spec, List<DirectoryUser> users) {
-        Map<String, DirectoryUser> byName = users.stream().collect(Collectors.toMap(DirectoryUser::user, Function.identity()));
+        Map<String, DirectoryUser> byName = users.stream().collect(Collectors.toMap(DirectoryUser::user, Function.identity(), (a, b) -> a));
         List<String> analysts = users.stream().filter(DirectoryUser::isAnalyst).map(DirectoryUser::user).toList();
         List<String> problems = new ArrayList<>();
         for (int i = 0; i < spec.members().size(); i++) {

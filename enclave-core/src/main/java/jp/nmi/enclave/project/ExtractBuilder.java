@@ -50,13 +50,13 @@ final class ExtractBuilder {
         this.progress = progress;
     }
 
-    Result build(ProjectSpec spec, DatasetRegistry registry, Set<String> optedOut, SecretKey projectKey, Path directory)
-            throws IOException {
-        String fs = storage.fileSystemUri().toString();
-        Pseudonymizer rekey = new Pseudonymizer(projectKey, "project");
-        ProjectSpec.Cohort cohort = spec.cohort();
+    /** Who a spec's extract holds: the participants its purpose and cohort select, with whether each prohibits commercial use. */
+    record Selection(Set<String> eligible, Map<String, Boolean> prohibited, int[] leftOut) {}
 
-        // 1. who is in: consent, opt-outs, cohort criteria on participants
+    /** Reads the participants (and diagnoses, samples as the cohort needs) of the published datasets: what a plan counts. */
+    Selection select(ProjectSpec spec, DatasetRegistry registry, Set<String> optedOut) throws IOException {
+        String fs = storage.fileSystemUri().toString();
+        ProjectSpec.Cohort cohort = spec.cohort();
         Set<String> eligible = new HashSet<>();
         Map<String, Boolean> prohibited = new HashMap<>();
         int[] leftOut = new int[2];
@@ -100,6 +100,21 @@ final class ExtractBuilder {
             });
             eligible.retainAll(sampled);
         }
+
+        return new Selection(eligible, prohibited, leftOut);
+    }
+
+    Result build(ProjectSpec spec, DatasetRegistry registry, Set<String> optedOut, SecretKey projectKey, Path directory)
+            throws IOException {
+        String fs = storage.fileSystemUri().toString();
+        Pseudonymizer rekey = new Pseudonymizer(projectKey, "project");
+        ProjectSpec.Cohort cohort = spec.cohort();
+
+        // 1. who is in: consent, opt-outs, cohort criteria on participants
+        Selection selection = select(spec, registry, optedOut);
+        Set<String> eligible = selection.eligible();
+        Map<String, Boolean> prohibited = selection.prohibited();
+        int[] leftOut = selection.leftOut();
 
         // 2. every approved table, filtered and re-keyed; person-level tables a second time for the
         // industry audience, without the participants whose consent prohibits commercial use

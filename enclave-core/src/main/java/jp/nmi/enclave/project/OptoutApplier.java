@@ -83,8 +83,9 @@ public final class OptoutApplier {
             throw new ValidationException("--id-format '" + idFormat + "' is not a regular expression: " + e.getDescription());
         }
         String name = file.getFileName().toString();
+        // lines, never the IDs themselves: a terminal's scrollback and CI logs are no place for patient identifiers
         List<String> malformed = requests.stream().filter(r -> !format.matcher(r.patientId()).matches())
-                .map(r -> "line " + r.line() + " '" + r.patientId() + "'").toList();
+                .map(r -> "line " + r.line()).toList();
         if (!malformed.isEmpty()) {
             throw new ValidationException(name + ": " + malformed.size() + " patient ID(s) not in the provider's format " + idFormat + ": "
                     + String.join(", ", malformed.subList(0, Math.min(LISTED, malformed.size()))) + (malformed.size() > LISTED ? ", ..." : "")
@@ -96,7 +97,7 @@ public final class OptoutApplier {
         Set<String> known = knownParticipants();
         known.addAll(before.pseudonyms());
         List<String> unknown = requests.stream().filter(r -> !known.contains(provider.pseudonym(r.patientId())))
-                .map(r -> "line " + r.line() + " '" + r.patientId() + "'").toList();
+                .map(r -> "line " + r.line()).toList();
         if (!unknown.isEmpty() && !allowUnknown) {
             throw new ValidationException(name + ": " + unknown.size() + " patient ID(s) match no patient the enclave knows: "
                     + String.join(", ", unknown.subList(0, Math.min(LISTED, unknown.size()))) + (unknown.size() > LISTED ? ", ..." : "")

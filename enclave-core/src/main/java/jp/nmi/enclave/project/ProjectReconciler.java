@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import jp.nmi.enclave.audit.AuditLog;
@@ -46,11 +47,30 @@ import org.apache.ranger.plugin.model.RangerPolicy;
  * leaves the previous extract in force.
  */
 public final class ProjectReconciler {
-    /** One change: what is done to what, and why. */
-    public record Change(String action, String target, String detail) {
+    /**
+     * One change: what is done to what, and why; {@code items} say exactly what, before and after
+     * ({@code + } added, {@code - } removed, {@code ~ } changed).
+     */
+    public record Change(String action, String target, String detail, List<String> items) {
+        public Change {
+            items = List.copyOf(items);
+        }
+
+        public Change(String action, String target, String detail) {
+            this(action, target, detail, List.of());
+        }
+
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "%-8s %s: %s", action, target, detail);
+        }
+    }
+
+    /** How many things a plan adds, changes and destroys, as terraform counts them. */
+    public record Summary(int add, int change, int destroy) {
+        @Override
+        public String toString() {
+            return add + " to add, " + change + " to change, " + destroy + " to destroy";
         }
     }
 
@@ -58,6 +78,42 @@ public final class ProjectReconciler {
     public record Plan(String project, List<Change> changes) {
         public boolean isEmpty() {
             return changes.isEmpty();
+        }
+
+        /** Items count one each by their sign; a change without items counts by its action. */
+        public Summary summary() {
+            int add = 0;
+            int change = 0;
+            int destroy = 0;
+            for (Change c : changes) {
+                if (c.items().isEmpty()) {
+                    switch (c.action()) {
+                        case "create" -> add++;
+                        case "purge" -> destroy++;
+                        default -> change++;
+                    }
+                }
+                for (String i : c.items()) {
+                    if (i.startsWith("+ ")) {
+                        add++;
+                    } else if (i.startsWith("- ")) {
+                        destroy++;
+                    } else if (i.startsWith("~ ")) {
+                        change++;
+                    }
+                }
+            }
+            return new Summary(add, change, destroy);
+        }
+
+        /** The plan as people read it: each change, its items indented below it. */
+        public List<String> lines() {
+            List<String> out = new ArrayList<>();
+            for (Change c : changes) {
+                out.add(c.toString());
+                c.items().forEach(i -> out.add("    " + i));
+            }
+            return out;
         }
     }
 
@@ -87,6 +143,24 @@ public final class ProjectReconciler {
     /** What {@link #apply} would change. Changes nothing. */
     public Plan plan(ProjectSpec spec) {
         return desired(spec).plan;
+    }
+
+    /**
+     * A hash of everything a plan of {@code spec} was made from: the project's state, members and
+     * policies as stored, the published datasets, the opt-outs, the key's existence, and the plan
+     * itself. A saved plan is applied only while this is unchanged.
+     */
+    public String world(ProjectSpec spec) {
+        Map<String, Object> w = new TreeMap<>();
+        w.put("spec", sha256(ProjectStore.json(spec)));
+        w.put("state", store.state(spec.id()).map(ProjectStore::json).orElse("none"));
+        w.put("members", store.members(spec.id()).map(ProjectStore::json).orElse("none"));
+        w.put("policies", String.valueOf(store.policiesJson(spec.id())));
+        w.put("publication", new DatasetRegistryStore(storage).read().map(DatasetRegistry::publication).orElse("none"));
+        w.put("optouts", sha256(String.join(",", new TreeSet<>(new OptoutStore(storage).read().pseudonyms()))));
+        w.put("key", keys.key(spec.keyAlias()).isPresent());
+        w.put("plan", String.join("\n", plan(spec).lines()));
+        return sha256(ProjectStore.json(w));
     }
 
     /**
@@ -181,14 +255,16 @@ public final class ProjectReconciler {
         ProjectState.Extract extract = current.map(ProjectState::extract).orElse(null);
         boolean rebuild = extract == null || !extract.fingerprint().equals(fingerprint);
         if (rebuild) {
-            changes.add(new Change("build", "extract", extractReason(spec, current, registry, optedOut)));
+            changes.add(new Change("build", "extract", extractReason(spec, current, registry, optedOut),
+                    extractItems(spec, current, registry, optedOut)));
         }
         if (current.isEmpty() || !current.get().specSha256().equals(sha256(ProjectStore.json(spec)))) {
             changes.add(new Change(current.isEmpty() ? "create" : "update", "project.json", "the spec as applied (" + spec.title() + ")"));
         }
         if (!store.members(spec.id()).equals(Optional.of(members(spec, ProjectState.ACTIVE)))) {
             changes.add(new Change(store.members(spec.id()).isEmpty() ? "create" : "update", "members.json",
-                    spec.members().stream().map(m -> m.user() + " (" + m.role() + ", " + m.affiliation() + ")").toList().toString()));
+                    spec.members().stream().map(m -> m.user() + " (" + m.role() + ", " + m.affiliation() + ")").toList().toString(),
+                    PlanDetails.members(store.members(spec.id()).map(ProjectStore.Members::members).orElse(List.of()), spec.members())));
         } else if (!store.isMembersReadableByServices(spec.id())) {
             changes.add(new Change("update", "members.json", "readable by the egress service"));
         }
@@ -196,10 +272,12 @@ public final class ProjectReconciler {
         Set<String> pending = rebuild || key.isEmpty() ? Set.of() : pendingOptouts(spec, extract, key.get(), optedOut);
         String policies = ProjectPolicies.toJson(ProjectPolicies.generate(spec, pending));
         if (!policies.equals(store.policiesJson(spec.id()))) {
-            int count = ProjectPolicies.generate(spec, pending).size();
+            List<RangerPolicy> generated = ProjectPolicies.generate(spec, pending);
+            int count = generated.size();
             changes.add(new Change(store.policiesJson(spec.id()) == null ? "create" : "update", "Ranger policies",
                     count + " policies valid " + spec.start() + " to " + spec.end() + (pending.isEmpty() ? ""
-                            : ", filtering " + pending.size() + " participant(s) who opted out since the extract was written")));
+                            : ", filtering " + pending.size() + " participant(s) who opted out since the extract was written"),
+                    PlanDetails.policies(store.policiesJson(spec.id()) == null ? List.of() : store.policies(spec.id()), generated)));
         }
         // what is in force must be what was generated: missing or edited policies are put back
         List<RangerPolicy> inForce = publisher.all();
@@ -336,6 +414,33 @@ public final class ProjectReconciler {
         f.put("optouts", sha256(String.join("\n", new java.util.TreeSet<>(optedOut))));
         f.put("key", keyCheck);
         return sha256(ProjectStore.json(f));
+    }
+
+    /** What a rebuild changes: datasets and columns, cohort, purpose, and the participants it holds before and after. */
+    private List<String> extractItems(ProjectSpec spec, Optional<ProjectState> current, DatasetRegistry registry, Set<String> optedOut) {
+        List<String> items = new ArrayList<>();
+        ProjectState.Extract e = current.map(ProjectState::extract).orElse(null);
+        ProjectSpec before = current.map(ProjectState::spec).orElse(null);
+        items.addAll(PlanDetails.datasets(before == null ? Map.of() : before.datasets(), spec.datasets()));
+        if (before != null && !before.cohort().equals(spec.cohort())) {
+            items.add("~ cohort: " + PlanDetails.cohort(before.cohort()) + " -> " + PlanDetails.cohort(spec.cohort()));
+        }
+        if (before != null && !before.purpose().equals(spec.purpose())) {
+            items.add("~ purpose: " + PlanDetails.purpose(before.purpose()) + " -> " + PlanDetails.purpose(spec.purpose()));
+        }
+        long after;
+        try {
+            after = new ExtractBuilder(storage, Progress.NONE).select(spec, registry, optedOut).eligible().size();
+        } catch (IOException ex) {
+            throw new jp.nmi.enclave.error.EnclaveStorageException("cannot count the cohort of " + spec.id() + ": " + ex.getMessage(), ex);
+        }
+        items.add(e == null ? String.format(Locale.ROOT, "+ participants: %,d", after) : PlanDetails.participants(e.participants(), after));
+        long rows = 0;
+        for (String d : spec.datasets().keySet()) {
+            rows += registry.dataset(d).map(DatasetRegistry.Entry::rowCount).orElse(0L);
+        }
+        items.add(String.format(Locale.ROOT, "  cost: reads %,d rows of %d dataset(s) and writes the cohort's", rows, spec.datasets().size()));
+        return items;
     }
 
     private String extractReason(ProjectSpec spec, Optional<ProjectState> current, DatasetRegistry registry, Set<String> optedOut) {

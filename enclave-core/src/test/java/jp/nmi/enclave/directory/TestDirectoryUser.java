@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class TestDirectoryUser {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
+        "analyst,operator | user u cannot be both analyst and operator: operators provision the projects analysts work in",
         "steward,operator | user u cannot be both steward and operator: operators provision the projects whose exports stewards approve",
         "approver,steward | user u cannot be approver and steward: the provider's approver of regulatory submissions holds no other role",
         "approver,operator | user u cannot be approver and operator: the provider's approver of regulatory submissions holds no other role",
