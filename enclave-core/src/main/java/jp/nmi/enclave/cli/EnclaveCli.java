@@ -55,6 +55,15 @@ public final class EnclaveCli implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new EnclaveCli());
         cli.setExecutionExceptionHandler(EnclaveCli::handle);
+        // a usage error names the one wrong thing and where the help is, not the whole help
+        cli.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            PrintWriter err = c.getErr();
+            err.println(c.getCommandSpec().qualifiedName(" ") + ": " + ex.getMessage().replaceFirst("^Error: ", ""));
+            err.println("See: " + c.getCommandSpec().qualifiedName(" ") + " --help");
+            err.flush();
+            return EXIT_USAGE;
+        });
         cli.setUsageHelpWidth(110);
         return cli;
     }
@@ -66,7 +75,8 @@ public final class EnclaveCli implements Runnable {
             err.flush();
             return EXIT_DENIED;
         }
-        if (e instanceof ValidationException || e instanceof NotFoundException || e instanceof EnclaveStorageException) {
+        if (e instanceof ValidationException || e instanceof NotFoundException || e instanceof EnclaveStorageException
+                || e instanceof jp.nmi.egress.disclosure.DisclosureException) {
             err.println(cli.getCommandSpec().qualifiedName(" ") + ": " + e.getMessage());
             err.flush();
             return EXIT_ERROR;

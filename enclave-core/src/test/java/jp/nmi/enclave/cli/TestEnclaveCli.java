@@ -31,7 +31,7 @@ class TestEnclaveCli {
         Run r = run("--help");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("demo-data", "ingest", "Exit codes: 0 success, 1 error");
-        for (String sub : new String[] {"demo-data", "ingest", "sql", "audit", "project", "optout", "disclosure", "bench"}) {
+        for (String sub : new String[] {"demo-data", "ingest", "sql", "audit", "project", "optout", "users", "disclosure", "bench"}) {
             Run help = run(sub, "--help");
             assertThat(help.code()).isZero();
             assertThat(help.out()).startsWith("Usage: enclave " + sub);
@@ -84,6 +84,17 @@ class TestEnclaveCli {
     void usageErrorsExitWithTwo() {
         Run r = run("ingest", "--source", "x");
         assertThat(r.code()).isEqualTo(EnclaveCli.EXIT_USAGE);
-        assertThat(r.err()).contains("Error: Missing required argument (specify one of these): (--target=URI | --embedded=DIR)");
+        // the one wrong thing and where the help is; not the whole help
+        assertThat(r.err()).isEqualTo("enclave ingest: Missing required argument (specify one of these): (--target=URI | --embedded=DIR)"
+                + System.lineSeparator() + "See: enclave ingest --help" + System.lineSeparator());
+    }
+
+    @Test
+    void aMistakeInAnOutputSpecIsAMessageNotAStackTrace() throws Exception {
+        Files.writeString(dir.resolve("d.csv"), "participant_id,sex\np1,F\n");
+        Run r = run("disclosure", "check", "--profile", "ndb", "--data", dir.resolve("d.csv").toString(), "--spec", "crosstab indx=sex");
+        assertThat(r.code()).isEqualTo(EnclaveCli.EXIT_ERROR);
+        assertThat(r.err()).startsWith("enclave disclosure check: ").doesNotContain("\tat ").doesNotContain("Exception");
+        assertThat(r.err().lines().count()).isEqualTo(1);
     }
 }
