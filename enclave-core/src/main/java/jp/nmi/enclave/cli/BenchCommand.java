@@ -49,7 +49,8 @@ final class BenchCommand implements Runnable {
 
     @Command(name = "apply",
             mixinStandardHelpOptions = true,
-            description = {"project apply (the extract) of DEMO-1 and DEMO-2 over a large demo world, against a full scan of",
+            description = {"Benchmark project apply (building the extract) against a full scan of the same data.",
+                "project apply (the extract) of DEMO-1 and DEMO-2 over a large demo world, against a full scan of",
                 "the datasets each spec approves, in the same run."})
     static final class Apply implements Callable<Integer> {
         @Spec
@@ -79,6 +80,7 @@ final class BenchCommand implements Runnable {
     @Command(name = "sql",
             mixinStandardHelpOptions = true,
             description = {
+                "Benchmark governed SQL against plain Spark on the same data.",
                 "Enforcement cost: the same queries (scan, filter, group by, join) over a multi-million-row Parquet table",
                 "on the embedded HDFS, in plain Spark and through the enclave, phases alternated in one process."})
     static final class Sql implements Callable<Integer> {
@@ -104,6 +106,7 @@ final class BenchCommand implements Runnable {
     @Command(name = "ingest",
             mixinStandardHelpOptions = true,
             description = {
+                "Benchmark ingest against reading the same source files.",
                 "Ingest throughput: generate (or reuse) a demo world, ingest it into a fresh embedded HDFS, and compare",
                 "with copying the same source bytes to the same HDFS."})
     static final class Ingest implements Callable<Integer> {

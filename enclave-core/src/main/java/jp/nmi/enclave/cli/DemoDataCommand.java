@@ -14,6 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "demo-data",
         mixinStandardHelpOptions = true,
         description = {
+            "Write the synthetic demo world as source files.",
             "Write the synthetic demo world as the source files a hospital or biobank would hand over:",
             "participants.csv (with direct identifiers), consents.csv (DUO codes, commercial-use flag), diagnoses.csv",
             "(ICD-10), samples.csv, lab_results.csv, clinical_notes.csv, genotypes.vcf, optout.csv (opt-out requests",

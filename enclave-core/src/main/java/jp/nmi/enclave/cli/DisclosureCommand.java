@@ -30,6 +30,7 @@ final class DisclosureCommand implements Runnable {
 
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = {
+                "Check an output for disclosure, from its row-level data.",
                 "Rebuild an output from its row-level data and check it: threshold, zeros, N-K dominance, p%, degrees of",
                 "freedom, survival counts, rounding, and (with --history) differencing against the project's releases.",
                 "The report's status is pass, review or fail; the command exits 0 whenever the check ran."},

@@ -13,6 +13,7 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "egress",
         description = {
+            "Run the egress service (review and release of outputs).",
             "The egress service: quarantine, automatic disclosure checks, two independent stewards, release of exactly the",
             "reviewed bytes (web pages and REST API). Runs in its own JVM: ./enclave egress --help, ./enclave egress serve."})
 final class EgressCommand implements Callable<Integer> {

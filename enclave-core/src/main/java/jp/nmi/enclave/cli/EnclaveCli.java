@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = EnclaveCli.Version.class,
         description = {
+            "The secure analysis enclave.",
             "The secure analysis enclave: pseudonymized medical and genomic data on HDFS, analysed inside the",
             "provider's environment under Ranger policies, with disclosure-checked egress.",
             "",

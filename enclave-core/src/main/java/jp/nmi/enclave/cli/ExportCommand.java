@@ -22,6 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "export",
         mixinStandardHelpOptions = true,
         description = {
+            "Make an output for export into the project's outbox.",
             "Make an output for export: run a governed query as a project member (its rows must include participant_id),",
             "build the table of --spec from them, run every disclosure check of the project's profile where each cell's",
             "contributors are known, and write the table to the project's outbox with a signed record of the checks. Submit",

@@ -30,7 +30,8 @@ final class OptoutCommand implements Runnable {
     }
 
     @Command(name = "apply", mixinStandardHelpOptions = true,
-            description = {"Record opt-out requests (CSV: patient_id[,received_on]) and hide those participants in every open",
+            description = {"Record opt-out requests (提供停止) and hide those participants at once.",
+                "Record opt-out requests (CSV: patient_id[,received_on]) and hide those participants in every open",
                 "project from the next statement on; the next project apply (and ingest) removes them from the files."})
     static final class Apply implements Callable<Integer> {
         @Spec

@@ -32,6 +32,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "project",
         mixinStandardHelpOptions = true,
         description = {
+            "Provision projects from reviewed YAML specs.",
             "Projects as code: a reviewed YAML spec per project (members, purpose, approved datasets and columns,",
             "cohort, masks, dates) is applied idempotently; closing destroys the project's data, with proof."},
         subcommands = {ProjectCommand.Plan.class, ProjectCommand.Apply.class, ProjectCommand.ListProjects.class,
@@ -128,7 +129,8 @@ final class ProjectCommand implements Runnable {
     }
 
     @Command(name = "plan", mixinStandardHelpOptions = true,
-            description = {"Print exactly what apply would change, before and after, and change nothing. --out saves the plan,",
+            description = {"Print exactly what apply would change, and change nothing.",
+                "Each change is shown before and after, with a summary line. --out saves the plan,",
                 "and apply FILE.plan applies exactly it (refused if the enclave changed since)."})
     static final class Plan implements Callable<Integer> {
         @Spec
@@ -338,7 +340,8 @@ final class ProjectCommand implements Runnable {
     }
 
     @Command(name = "close", mixinStandardHelpOptions = true,
-            description = {"Close a project: revoke access at once, destroy its extract, workspace, outbox and key, and write a",
+            description = {"Close a project and destroy its data, with a signed certificate.",
+                "Close a project: revoke access at once, destroy its extract, workspace, outbox and key, and write a",
                 "signed destruction certificate. Refused while export requests are pending, unless overridden (audited).",
                 "Irreversible: it asks for the project id to be typed (--yes in scripts); --dry-run shows what it would destroy."})
     static final class Close implements Callable<Integer> {

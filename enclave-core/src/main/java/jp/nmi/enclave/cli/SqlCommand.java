@@ -35,6 +35,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "sql",
         mixinStandardHelpOptions = true,
         description = {
+            "Run governed SQL as a project member.",
             "Run governed SQL as a project member: Ranger row filters, column masks and column access apply to every",
             "statement, inside Spark's analyser; anything not allowed is denied with the reason. Every statement is",
             "audited. With --demo, the demo enclave in --demo-dir (default: enclave-data, the one ./enclave up runs): the",

@@ -66,7 +66,8 @@ final class UsersCommand implements Runnable {
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true,
-            description = {"Add a user with their roles. The password is read from a file (its first line), or the user logs in",
+            description = {"Add a user with their roles.",
+                "The password is read from a file (its first line), or the user logs in",
                 "through LDAP or OIDC only. The directory's separation rules apply: nobody is both steward and operator, and",
                 "the provider's approver holds no other role."})
     static final class Add implements Callable<Integer> {

@@ -97,4 +97,20 @@ class TestEnclaveCli {
         assertThat(r.err()).startsWith("enclave disclosure check: ").doesNotContain("\tat ").doesNotContain("Exception");
         assertThat(r.err().lines().count()).isEqualTo(1);
     }
+
+    /** Command lists show the first line of each description: it is a whole sentence, for every command. */
+    @Test
+    void everyCommandsSummaryIsAWholeSentence() {
+        java.util.List<String> cut = new java.util.ArrayList<>();
+        java.util.Deque<CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(EnclaveCli.commandLine()));
+        while (!todo.isEmpty()) {
+            CommandLine c = todo.pop();
+            String[] d = c.getCommandSpec().usageMessage().description();
+            if (d.length == 0 || !d[0].strip().endsWith(".")) {
+                cut.add(c.getCommandSpec().qualifiedName(" ") + ": " + (d.length == 0 ? "(none)" : d[0]));
+            }
+            todo.addAll(c.getSubcommands().values());
+        }
+        assertThat(cut).as("summaries cut mid-sentence").isEmpty();
+    }
 }
