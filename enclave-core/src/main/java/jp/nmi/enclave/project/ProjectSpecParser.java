@@ -68,6 +68,20 @@ public final class ProjectSpecParser {
         return parse(text, path.getFileName().toString());
     }
 
+    /** A YAML syntax error as an operator reads it: file, line and column, the problem; no parser internals. */
+    static String yamlError(String fileName, JsonProcessingException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblemMark() != null) {
+                // where the construct that went wrong starts (a key without its ':'), else where the parser noticed
+                var mark = m.getContextMark() != null ? m.getContextMark() : m.getProblemMark();
+                return fileName + " line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1) + ": not valid YAML: "
+                        + m.getProblem() + (m.getContext() == null ? "" : " (" + m.getContext() + ")");
+            }
+        }
+        String first = String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse("");
+        return fileName + " line " + (e.getLocation() == null ? 1 : e.getLocation().getLineNr()) + ": not valid YAML: " + first;
+    }
+
     public static ProjectSpec parse(String yaml, String fileName) {
         ObjectMapper mapper = new ObjectMapper(new YAMLFactory());
         Map<String, Integer> lines = new HashMap<>();
@@ -81,7 +95,7 @@ public final class ProjectSpecParser {
             }
             root = mapper.readTree(yaml);
         } catch (JsonProcessingException e) {
-            throw new ValidationException(fileName + " line " + e.getLocation().getLineNr() + ": not valid YAML: " + e.getOriginalMessage());
+            throw new ValidationException(yamlError(fileName, e));
         } catch (IOException e) {
             throw new ValidationException(fileName + ": cannot be read: " + e.getMessage());
         }

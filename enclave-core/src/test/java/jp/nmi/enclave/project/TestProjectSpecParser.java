@@ -61,7 +61,7 @@ class TestProjectSpecParser {
                 Arguments.of("disclosure_profile: acro", "disclosure_profile: strict",
                         "DEMO-1.yaml line 39: disclosure_profile: 'strict' is not one of acro, all-of-us, ndb, opensafely"),
                 Arguments.of("title: Germline variants and outcomes in breast cancer", "title: [unclosed",
-                        "DEMO-1.yaml line 6: not valid YAML: while parsing a flow sequence"),
+                        "DEMO-1.yaml line 5, column 8: not valid YAML: expected ',' or ']', but got : (while parsing a flow sequence)"),
                 Arguments.of("  commercial: false         # an academic project; its industry member is still filtered (see below)",
                         "  commercial: maybe", "DEMO-1.yaml line 8: purpose.commercial: 'maybe' is not true or false"),
                 Arguments.of("approval:\n  reference: REC-2026-017   # the committee's decision\n  date: 2026-03-15",
@@ -117,5 +117,12 @@ class TestProjectSpecParser {
         String none = DemoSpecs.yaml("DEMO-1").replace("destinations: [PMDA]", "destinations: []");
         assertThatThrownBy(() -> ProjectSpecParser.parse(none, "DEMO-1.yaml"))
                 .hasMessageEndingWith("regulatory.destinations: name at least one regulator (MHLW, PMDA, FDA, MHRA, EMA)");
+    }
+
+    @Test
+    void aYamlSyntaxErrorSaysWhereAndWhatWithoutParserInternals() {
+        assertThatThrownBy(() -> ProjectSpecParser.parse("id: DEMO-9\ntitle: x\npurpose:\n  code: HMB\n  commercial false\napproval: [\n",
+                "bad.yaml")).isInstanceOf(ValidationException.class)
+                .hasMessage("bad.yaml line 5, column 3: not valid YAML: could not find expected ':' (while scanning a simple key)");
     }
 }
