@@ -43,6 +43,8 @@ final class OptoutCommand implements Runnable {
         @Option(names = "--id-format", paramLabel = "REGEX", defaultValue = OptoutApplier.DEFAULT_ID_FORMAT,
                 description = "The provider's patient ID format; an ID that does not match refuses the whole file (default: ${DEFAULT-VALUE}).")
         String idFormat;
+        @Option(names = "--dry-run", description = "Check the file and show which projects each new opt-out touches; record nothing.")
+        boolean dryRun;
         @Option(names = "--allow-unknown",
                 description = "Record IDs that match no patient the enclave knows (refused otherwise, with the IDs listed).")
         boolean allowUnknown;
@@ -55,15 +57,18 @@ final class OptoutCommand implements Runnable {
                 OptoutApplier.Report r;
                 try {
                     r = new OptoutApplier(s, KeyStoreFile.openOrCreate(storage.keyStore()), storage.policyPublisher(), audit, operator,
-                            Clock.systemUTC()).apply(file, idFormat, allowUnknown);
+                            Clock.systemUTC()).apply(file, idFormat, allowUnknown, dryRun);
                 } catch (jp.nmi.enclave.error.ValidationException e) {
                     // a refused file is an action too; the message names lines, never patient IDs
-                    audit.append(new jp.nmi.enclave.audit.AuditRecord(operator, null, "optout.apply", "refused", java.util.Map.of(
-                            "file", file.getFileName().toString(), "error", e.getMessage(), "idFormat", idFormat, "allowUnknown",
-                            allowUnknown)));
+                    if (!dryRun) {
+                        audit.append(new jp.nmi.enclave.audit.AuditRecord(operator, null, "optout.apply", "refused", java.util.Map.of(
+                                "file", file.getFileName().toString(), "error", e.getMessage(), "idFormat", idFormat, "allowUnknown",
+                                allowUnknown)));
+                    }
                     throw e;
                 }
-                out.printf(Locale.ROOT, "Recorded %d new opt-out(s) from %d request(s)%s. Hidden from queries now:%n", r.newOptouts(),
+                out.printf(Locale.ROOT, dryRun ? "Would record %d new opt-out(s) from %d request(s)%s (--dry-run: nothing recorded). Would"
+                        + " hide from queries:%n" : "Recorded %d new opt-out(s) from %d request(s)%s. Hidden from queries now:%n", r.newOptouts(),
                         r.requests(), r.unknown() == 0 ? "" : ", " + r.unknown() + " of them matching no known patient (--allow-unknown)");
                 if (r.projects().isEmpty()) {
                     out.println("  (no open project)");

@@ -75,6 +75,14 @@ public final class OptoutApplier {
      * @throws ValidationException if the file or an ID is refused (then nothing is recorded)
      */
     public Report apply(java.nio.file.Path file, String idFormat, boolean allowUnknown) {
+        return apply(file, idFormat, allowUnknown, false);
+    }
+
+    /**
+     * As above; with {@code dryRun}, everything is checked and each open project's impact counted,
+     * and nothing is recorded, published or audited: the plan of an opt-out file.
+     */
+    public Report apply(java.nio.file.Path file, String idFormat, boolean allowUnknown, boolean dryRun) {
         List<OptoutRequests.Request> requests = OptoutRequests.read(file);
         java.util.regex.Pattern format;
         try {
@@ -110,7 +118,9 @@ public final class OptoutApplier {
             added.add(new OptoutRegistry.Entry(provider.pseudonym(r.patientId()), r.receivedOn().toString(), now));
         }
         OptoutRegistry after = before.with(added);
-        optouts.publish(after);
+        if (!dryRun) {
+            optouts.publish(after);
+        }
 
         ProjectStore store = new ProjectStore(storage);
         List<ProjectImpact> impacts = new ArrayList<>();
@@ -122,8 +132,13 @@ public final class OptoutApplier {
             SecretKey key = keys.key(state.spec().keyAlias()).orElseThrow(() -> new EnclaveStorageException(
                     "project " + id + " is active but its key " + state.spec().keyAlias() + " is missing"));
             Set<String> pending = ProjectReconciler.pendingOptouts(state.spec(), state.extract(), key, after.pseudonyms());
-            store.writePolicies(id, ProjectPolicies.generate(state.spec(), pending));
+            if (!dryRun) {
+                store.writePolicies(id, ProjectPolicies.generate(state.spec(), pending));
+            }
             impacts.add(impact(state, pending));
+        }
+        if (dryRun) {
+            return new Report(requests.size(), after.entries().size() - before.entries().size(), impacts, unknown.size());
         }
         // in force from the next statement of every session
         publisher.publish(store.activePolicies());

@@ -778,6 +778,13 @@ class ProjectLifecycleIT {
         assertThat(stopped.err()).startsWith("enclave optout apply: optout-unknown.csv: 1 patient ID(s) match no patient the enclave"
                 + " knows: line 2; nothing was recorded.");
         assertThat(new jp.nmi.enclave.optout.OptoutStore(shared.storage()).read().entries()).hasSize(before);
+        // the plan of an opt-out file: checked, each project's impact counted, nothing recorded
+        Cli dry = cli(concat(concat(new String[] {"optout", "apply", unknown.toString()}, rootOptions(shared)), "--allow-unknown",
+                "--dry-run"));
+        assertThat(dry.code()).as(dry.err()).isZero();
+        assertThat(dry.out()).startsWith("Would record 1 new opt-out(s) from 1 request(s), 1 of them matching no known patient"
+                + " (--allow-unknown) (--dry-run: nothing recorded). Would hide from queries:\n").containsPattern("(?m)^  DEMO-1 +0 participant");
+        assertThat(new jp.nmi.enclave.optout.OptoutStore(shared.storage()).read().entries()).hasSize(before);
         Cli allowed = cli(concat(concat(new String[] {"optout", "apply", unknown.toString()}, rootOptions(shared)), "--allow-unknown"));
         assertThat(allowed.code()).as(allowed.err()).isZero();
         assertThat(allowed.out()).startsWith("Recorded 1 new opt-out(s) from 1 request(s), 1 of them matching no known patient"
