@@ -222,6 +222,17 @@ class EgressBrowserIT {
         }
         screenshot(suzuki, "steward-queue-phone.png");
         suzuki.manage().window().setSize(new Dimension(1280, 1000));
+        // 日本語: the switch in the header, remembered on the next page
+        suzuki.get(svc.url("/queue"));
+        suzuki.findElement(By.id("lang-ja")).click();
+        waitFor(suzuki).until(x -> x.findElement(By.tagName("h1")).getText().equals("審査待ち"));
+        suzuki.get(svc.url("/requests/" + id));
+        assertThat(suzuki.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo("ja");
+        assertThat(suzuki.findElement(By.cssSelector("#messages-title, h2")).getText()).isNotBlank();
+        assertThat(suzuki.getPageSource()).contains("自動検査").contains("ファイル");
+        screenshot(suzuki, "steward-request-ja.png");
+        suzuki.findElement(By.id("lang-en")).click();
+        waitFor(suzuki).until(x -> x.findElement(By.tagName("html")).getAttribute("lang").equals("en"));
 
         // the analyst sees the public outcome and downloads exactly the reviewed bytes
         alice.get(svc.url("/requests/" + id));

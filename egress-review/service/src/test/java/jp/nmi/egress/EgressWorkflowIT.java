@@ -1375,4 +1375,32 @@ class EgressWorkflowIT {
         assertThat(ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null)).get("status").asText())
                 .isEqualTo("submitted");
     }
+
+    /** The pages speak Japanese to a Japanese browser and English otherwise; the switch in the header wins and is remembered. */
+    @Order(33)
+    @Test
+    void thePagesSpeakTheReadersLanguageAndTheSwitchIsRemembered() throws Exception {
+        var http = java.net.http.HttpClient.newBuilder().cookieHandler(new java.net.CookieManager()).build();
+        java.util.function.Function<String, HttpResponse<String>> get = path -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url(path)))
+                        .header("Accept-Language", "ja-JP,ja;q=0.9,en;q=0.5").build(), HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        HttpResponse<String> ja = get.apply("/login");
+        assertThat(ja.body()).contains("lang=\"ja\"").contains("<h1>エンクレーブ 持ち出し審査</h1>")
+                .contains("エンクレーブのアカウントでログインしてください。").contains(">ログイン</button>");
+        HttpResponse<String> en = get.apply("/login?lang=en");
+        assertThat(en.body()).contains("lang=\"en\"").contains("Log in with your enclave account.");
+        assertThat(en.headers().allValues("Set-Cookie")).anyMatch(c -> c.startsWith("ENCLAVE_LANG=en") && c.contains("HttpOnly"));
+        // remembered: the Japanese browser now reads English until it switches back
+        assertThat(get.apply("/login").body()).contains("Log in with your enclave account.");
+        assertThat(get.apply("/login?lang=ja").body()).contains("エンクレーブのアカウントでログインしてください。");
+        // a browser in any other language reads English
+        HttpResponse<String> fr = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                svc.url("/login"))).header("Accept-Language", "fr-FR").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(fr.body()).contains("lang=\"en\"").contains("Log in with your enclave account.");
+    }
 }
