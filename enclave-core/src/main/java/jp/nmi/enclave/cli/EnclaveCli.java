@@ -77,7 +77,7 @@ public final class EnclaveCli implements Runnable {
             return EXIT_DENIED;
         }
         if (e instanceof ValidationException || e instanceof NotFoundException || e instanceof EnclaveStorageException
-                || e instanceof jp.nmi.egress.disclosure.DisclosureException) {
+                || e instanceof jp.nmi.egress.disclosure.DisclosureException || e instanceof jp.nmi.enclave.policy.PolicyUnavailableException) {
             err.println(cli.getCommandSpec().qualifiedName(" ") + ": " + e.getMessage());
             err.flush();
             return EXIT_ERROR;
