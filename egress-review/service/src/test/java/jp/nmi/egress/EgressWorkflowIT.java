@@ -1399,6 +1399,9 @@ class EgressWorkflowIT {
         assertThat(get.apply("/login").body()).contains("Log in with your enclave account.");
         assertThat(get.apply("/login?lang=ja").body()).contains("エンクレーブのアカウントでログインしてください。");
         // a browser in any other language reads English
+        // the switch keeps the rest of the address: a notebook's prefilled form survives a change of language
+        String form = webSession(ANALYST_ALICE).get("/requests/new?project=DEMO-1&file=age.csv&lang=en").body();
+        assertThat(form).contains("href=\"?project=DEMO-1&amp;file=age.csv&amp;lang=ja\"");
         HttpResponse<String> fr = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
                 svc.url("/login"))).header("Accept-Language", "fr-FR").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(fr.body()).contains("lang=\"en\"").contains("Log in with your enclave account.");

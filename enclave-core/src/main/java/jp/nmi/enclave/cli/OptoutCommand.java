@@ -54,18 +54,26 @@ final class OptoutCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             try (EnclaveStorage s = storage.open(); AuditTrail audit = storage.audit()) {
                 String operator = storage.operator(s);
+                if (dryRun && !java.nio.file.Files.exists(storage.keyStore())) {
+                    // a dry run creates nothing, a key store at a mistyped path least of all
+                    throw new jp.nmi.enclave.error.ValidationException("no key store at " + storage.keyStore()
+                            + ": a dry run needs the provider's existing key store (--keystore)");
+                }
                 OptoutApplier.Report r;
                 try {
                     r = new OptoutApplier(s, KeyStoreFile.openOrCreate(storage.keyStore()), storage.policyPublisher(), audit, operator,
                             Clock.systemUTC()).apply(file, idFormat, allowUnknown, dryRun);
                 } catch (jp.nmi.enclave.error.ValidationException e) {
                     // a refused file is an action too; the message names lines, never patient IDs
-                    if (!dryRun) {
-                        audit.append(new jp.nmi.enclave.audit.AuditRecord(operator, null, "optout.apply", "refused", java.util.Map.of(
-                                "file", file.getFileName().toString(), "error", e.getMessage(), "idFormat", idFormat, "allowUnknown",
-                                allowUnknown)));
-                    }
+                    audit.append(new jp.nmi.enclave.audit.AuditRecord(operator, null, dryRun ? "optout.plan" : "optout.apply", "refused",
+                            java.util.Map.of("file", file.getFileName().toString(), "error", e.getMessage(), "idFormat", idFormat,
+                                    "allowUnknown", allowUnknown)));
                     throw e;
+                }
+                if (dryRun) {
+                    // a dry run tells what a file would do to each project: on the record, like the apply it stands for
+                    audit.append(new jp.nmi.enclave.audit.AuditRecord(operator, null, "optout.plan", "ok", java.util.Map.of("file",
+                            file.getFileName().toString(), "requests", r.requests(), "newOptouts", r.newOptouts())));
                 }
                 out.printf(Locale.ROOT, dryRun ? "Would record %d new opt-out(s) from %d request(s)%s (--dry-run: nothing recorded). Would"
                         + " hide from queries:%n" : "Recorded %d new opt-out(s) from %d request(s)%s. Hidden from queries now:%n", r.newOptouts(),

@@ -156,14 +156,18 @@ final class ProjectCommand implements Runnable {
             String yaml = java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
             PrintWriter out = spec.commandLine().getOut();
             // plan changes nothing and writes nothing to the audit log
-            try (EnclaveStorage s = storage.open(); AuditTrail audit = AuditTrail.readOnly(storage.auditLogFile())) {
+            try (EnclaveStorage s = storage.open(); AuditTrail audit = storage.audit()) {
+                // a plan counts the cohort it would build: who asked, and what they were told, is on the record
+                String operator = storage.operator(s);
                 // the members are people the enclave knows, as analysts: a typo is refused, never made a new person
                 Identities.checkMembers(projectSpec, new DirectoryStore(s).users());
-                ProjectReconciler reconciler = reconciler(s, storage, audit, "plan");
+                ProjectReconciler reconciler = reconciler(s, storage, audit, operator);
                 ProjectReconciler.Plan plan = reconciler.plan(projectSpec);
                 String world = saveTo != null || format.equals("json") ? reconciler.world(projectSpec) : null;
+                audit.append(new jp.nmi.enclave.audit.AuditRecord(operator, projectSpec.id(), "project.plan", "ok", Map.of("changes",
+                        plan.lines(), "saved", String.valueOf(saveTo))));
                 if (saveTo != null) {
-                    java.nio.file.Files.writeString(saveTo, JSON.writeValueAsString(planJson(plan, projectSpec, yaml, file, world)));
+                    writeOwnerOnly(saveTo, JSON.writeValueAsString(planJson(plan, projectSpec, yaml, file, world)));
                 }
                 if (format.equals("json")) {
                     out.println(JSON.writeValueAsString(planJson(plan, projectSpec, yaml, file, world)));
@@ -182,6 +186,23 @@ final class ProjectCommand implements Runnable {
             }
             out.flush();
             return EnclaveCli.EXIT_OK;
+        }
+    }
+
+    /**
+     * Writes a saved plan owner-only, by a rename over whatever was there: never through a link
+     * planted at the name, never readable by others (it lists members and cohort criteria).
+     */
+    static void writeOwnerOnly(Path target, String content) throws java.io.IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = java.nio.file.Files.createTempFile(dir, ".plan-", ".tmp",
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        try {
+            java.nio.file.Files.writeString(tmp, content, java.nio.charset.StandardCharsets.UTF_8);
+            java.nio.file.Files.move(tmp, target.toAbsolutePath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            java.nio.file.Files.deleteIfExists(tmp);
         }
     }
 
@@ -231,6 +252,12 @@ final class ProjectCommand implements Runnable {
                 if (saved && !reconciler.world(projectSpec).equals(savedPlan.get("world"))) {
                     throw new ValidationException(file + " was planned against an enclave that has changed since (the project's state,"
                             + " its members or policies, the datasets, the opt-outs or the key): nothing was applied; plan again");
+                }
+                // what the file shows a reviewer is what is applied: its changes must be the plan's, word for word
+                if (saved && !JSON.valueToTree(planJson(reconciler.plan(projectSpec), projectSpec, (String) savedPlan.get("spec_yaml"),
+                        Path.of(String.valueOf(savedPlan.get("spec_file"))), (String) savedPlan.get("world"))).equals(JSON.valueToTree(savedPlan))) {
+                    throw new ValidationException(file + " does not show the plan it would apply (its changes, summary or project were"
+                            + " edited after it was made): nothing was applied; plan again");
                 }
                 ProjectReconciler.Plan plan = reconciler.apply(projectSpec);
                 if (plan.isEmpty()) {

@@ -28,8 +28,6 @@ public final class RangerAdminClient {
     private static final TypeReference<List<RangerPolicy>> POLICIES = new TypeReference<>() {};
 
     private final URI baseUri;
-    private final String user;
-    private final String password;
     private final String authorization;
     private final HttpClient http;
 
@@ -37,8 +35,6 @@ public final class RangerAdminClient {
         requireNonNull(baseUri, "baseUri is null");
         String s = baseUri.toString();
         this.baseUri = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
-        this.user = user;
-        this.password = password;
         this.authorization = user == null ? null
                 : "Basic " + Base64.getEncoder().encodeToString((user + ":" + (password == null ? "" : password))
                         .getBytes(StandardCharsets.UTF_8));
@@ -50,19 +46,24 @@ public final class RangerAdminClient {
     }
 
     /**
-     * Every policy of {@code service}, as Ranger Admin keeps them (with ids and labels), through
-     * Ranger's own client. The list is paged (at most {@code ranger.db.maxrows.default}, 200, per
-     * answer): pages are read until one is empty, so that no policy past the first page goes unseen.
+     * Every policy of {@code service}, as Ranger Admin keeps them (with ids and labels). The list is
+     * paged (at most {@code ranger.db.maxrows.default}, 200, per answer): pages are read until one is
+     * empty, so that no policy past the first page goes unseen.
      */
     public List<RangerPolicy> policies(String service) {
         List<RangerPolicy> all = new java.util.ArrayList<>();
         java.util.Set<Long> seen = new java.util.HashSet<>();
         while (true) {
-            java.util.Map<String, String> filter = new java.util.LinkedHashMap<>();
-            filter.put("serviceName", service);
-            filter.put("startIndex", Integer.toString(all.size()));
-            filter.put("pageSize", Integer.toString(PAGE));
-            List<RangerPolicy> page = call("list the policies of service " + service, () -> ranger().findPolicies(filter));
+            HttpResponse<byte[]> r = send("GET", "/service/public/v2/api/service/" + encode(service) + "/policy?startIndex=" + all.size()
+                    + "&pageSize=" + PAGE, null);
+            expect(r, 200, "list the policies of service " + service);
+            List<RangerPolicy> page;
+            try {
+                page = ServicePoliciesJson.JSON.readValue(r.body(), POLICIES);
+            } catch (IOException e) {
+                throw new PolicyUnavailableException("Ranger Admin at " + baseUri + " sent policies of service " + service
+                        + " that cannot be read: " + e.getMessage(), e);
+            }
             if (page == null || page.isEmpty()) {
                 return all;
             }
@@ -83,66 +84,23 @@ public final class RangerAdminClient {
         if (policy.getId() != null) {
             throw new IllegalArgumentException("a policy to create has no id; '" + policy.getName() + "' has " + policy.getId());
         }
-        return call("create policy '" + policy.getName() + "'", () -> ranger().createPolicy(policy));
+        HttpResponse<byte[]> r = send("POST", "/service/public/v2/api/policy", json(policy));
+        expect(r, 200, "create policy '" + policy.getName() + "'");
+        return read(r, "create policy '" + policy.getName() + "'");
     }
 
     /** Replaces the policy with {@code id} by {@code policy}; returns it as stored. */
     public RangerPolicy update(long id, RangerPolicy policy) {
-        return call("update policy '" + policy.getName() + "' (id " + id + ")", () -> ranger().updatePolicy(id, policy));
+        HttpResponse<byte[]> r = send("PUT", "/service/public/v2/api/policy/" + id, json(policy));
+        expect(r, 200, "update policy '" + policy.getName() + "' (id " + id + ")");
+        return read(r, "update policy '" + policy.getName() + "'");
     }
 
     public void delete(long id, String name) {
-        call("delete policy '" + name + "' (id " + id + ")", () -> {
-            ranger().deletePolicy(id);
-            return null;
-        });
-    }
-
-    /** One call of Ranger's client. */
-    @FunctionalInterface
-    private interface RangerCall<T> {
-        T run() throws org.apache.ranger.RangerServiceException;
-    }
-
-    /** Ranger's own Java client ({@code ranger-intg}), made on first use. */
-    private org.apache.ranger.RangerClient ranger() {
-        org.apache.ranger.RangerClient c = client;
-        if (c == null) {
-            synchronized (this) {
-                if (client == null) {
-                    client = new org.apache.ranger.RangerClient(baseUri.toString(), "simple", user, password, null);
-                }
-                c = client;
-            }
+        HttpResponse<byte[]> r = send("DELETE", "/service/public/v2/api/policy/" + id, null);
+        if (r.statusCode() != 200 && r.statusCode() != 204) {
+            throw failure(r, "delete policy '" + name + "' (id " + id + ")");
         }
-        return c;
-    }
-
-    private volatile org.apache.ranger.RangerClient client;
-
-    private <T> T call(String what, RangerCall<T> call) {
-        try {
-            return call.run();
-        } catch (org.apache.ranger.RangerServiceException e) {
-            if (e.getStatus() == null) {
-                Throwable cause = e.getCause() != null ? e.getCause() : e;
-                throw new PolicyUnavailableException("cannot reach Ranger Admin at " + baseUri + ": " + (cause.getMessage() != null
-                        ? cause.getMessage() : cause.getClass().getSimpleName()), e);
-            }
-            String m = String.valueOf(e.getMessage());
-            int at = m.indexOf("response: ");
-            String body = at < 0 ? "" : m.substring(at + "response: ".length());
-            String detail = message(body.getBytes(StandardCharsets.UTF_8));
-            throw new PolicyUnavailableException("Ranger Admin at " + baseUri + " refused to " + what + ": " + e.getStatus().getStatusCode()
-                    + (detail.isEmpty() || detail.equals(" (null)") ? " (" + e.getStatus().getReasonPhrase() + ")" : detail), e);
-        } catch (com.sun.jersey.api.client.ClientHandlerException e) {
-            throw new PolicyUnavailableException("cannot reach Ranger Admin at " + baseUri + ": " + (e.getCause() != null
-                    ? describe(e.getCause()) : e.getMessage()), e);
-        }
-    }
-
-    private static String describe(Throwable e) {
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /**
@@ -211,6 +169,27 @@ public final class RangerAdminClient {
         }
         String text = new String(body, StandardCharsets.UTF_8).strip();
         return text.isEmpty() ? "" : " (" + (text.length() > 200 ? text.substring(0, 200) + "…" : text) + ")";
+    }
+
+    private RangerPolicy read(HttpResponse<byte[]> r, String what) {
+        try {
+            return ServicePoliciesJson.JSON.readValue(r.body(), RangerPolicy.class);
+        } catch (IOException e) {
+            throw new PolicyUnavailableException("Ranger Admin at " + baseUri + " answered " + what + " with what is not a policy: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] json(RangerPolicy policy) {
+        try {
+            return ServicePoliciesJson.JSON.writeValueAsBytes(policy);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write policy '" + policy.getName() + "' as JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static String describe(IOException e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private static String encode(String s) {

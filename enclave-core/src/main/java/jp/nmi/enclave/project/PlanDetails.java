@@ -65,9 +65,18 @@ final class PlanDetails {
         return p.code() + (p.disease() == null ? "" : " " + p.disease()) + (p.commercial() ? ", commercial" : ", non-commercial");
     }
 
+    /** Counts below this are shown as a bound: a plan must not become a way to count a handful of people. */
+    static final int SMALL = 10;
+
+    static String count(long n) {
+        return n > 0 && n < SMALL ? "<" + SMALL : String.format(Locale.ROOT, "%,d", n);
+    }
+
     static String participants(long before, long after) {
         long d = after - before;
-        return String.format(Locale.ROOT, "~ participants: %,d -> %,d (%s%,d)", before, after, d >= 0 ? "+" : "", d);
+        boolean small = (before > 0 && before < SMALL) || (after > 0 && after < SMALL) || (d != 0 && Math.abs(d) < SMALL);
+        return "~ participants: " + count(before) + " -> " + count(after)
+                + (small ? "" : String.format(Locale.ROOT, " (%s%,d)", d >= 0 ? "+" : "", d));
     }
 
     /** Members added, removed and changed; each changes who may use the project's notebooks. */

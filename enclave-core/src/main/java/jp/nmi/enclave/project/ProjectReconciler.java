@@ -434,7 +434,7 @@ public final class ProjectReconciler {
         } catch (IOException ex) {
             throw new jp.nmi.enclave.error.EnclaveStorageException("cannot count the cohort of " + spec.id() + ": " + ex.getMessage(), ex);
         }
-        items.add(e == null ? String.format(Locale.ROOT, "+ participants: %,d", after) : PlanDetails.participants(e.participants(), after));
+        items.add(e == null ? "+ participants: " + PlanDetails.count(after) : PlanDetails.participants(e.participants(), after));
         long rows = 0;
         for (String d : spec.datasets().keySet()) {
             rows += registry.dataset(d).map(DatasetRegistry.Entry::rowCount).orElse(0L);

@@ -914,6 +914,15 @@ class ProjectLifecycleIT {
         assertThat(r.store().require("DEMO-2").spec().datasets().get("lab_results")).contains("unit");
         assertThat(cli(concat(new String[] {"project", "plan", changed.toString(), "--out", saved.toString()}, rootOptions(r))).code())
                 .isZero();
+        assertThat(java.nio.file.Files.getPosixFilePermissions(saved)).containsExactlyInAnyOrder(
+                java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        // what a reviewer reads in the file is what is applied: an edited change list is refused
+        String good = Files.readString(saved);
+        Files.writeString(saved, good.replace("- column lab_results.unit", "~ nothing to see here"));
+        Cli edited = cli(concat(new String[] {"project", "apply", saved.toString()}, rootOptions(r)));
+        assertThat(edited.err()).isEqualTo("enclave project apply: " + saved + " does not show the plan it would apply (its changes,"
+                + " summary or project were edited after it was made): nothing was applied; plan again\n");
+        Files.writeString(saved, good);
         Cli applied = cli(concat(new String[] {"project", "apply", saved.toString()}, rootOptions(r)));
         assertThat(applied.code()).as(applied.err()).isZero();
         assertThat(r.store().require("DEMO-2").spec().datasets().get("lab_results")).doesNotContain("unit");

@@ -117,18 +117,6 @@ public final class RangerAdminStandIn implements AutoCloseable {
                     int size = Math.min(param(q, "pageSize", MAX_ROWS), MAX_ROWS);
                     List<RangerPolicy> all = new ArrayList<>(policies.values());
                     send(x, 200, JSON.writeValueAsBytes(all.subList(Math.min(start, all.size()), Math.min(start + size, all.size()))));
-                } else if (path.equals("/service/public/v2/api/policy") && method.equals("GET")) {
-                    // the search Ranger's own client (RangerClient.findPolicies) calls: filtered by serviceName, paged the same way
-                    String q = x.getRequestURI().getQuery() == null ? "" : x.getRequestURI().getQuery();
-                    Matcher name = Pattern.compile("(?:^|&)serviceName=([^&]*)").matcher(q);
-                    if (name.find() && !java.net.URLDecoder.decode(name.group(1), StandardCharsets.UTF_8).equals(service)) {
-                        send(x, 200, JSON.writeValueAsBytes(List.of()));
-                        return;
-                    }
-                    int start = param(q, "startIndex", 0);
-                    int size = Math.min(param(q, "pageSize", MAX_ROWS), MAX_ROWS);
-                    List<RangerPolicy> all = new ArrayList<>(policies.values());
-                    send(x, 200, JSON.writeValueAsBytes(all.subList(Math.min(start, all.size()), Math.min(start + size, all.size()))));
                 } else if (path.equals("/service/public/v2/api/policy") && method.equals("POST")) {
                     RangerPolicy p = JSON.readValue(x.getRequestBody(), RangerPolicy.class);
                     String problem = p.getId() != null ? "id must not be set for a new policy"
