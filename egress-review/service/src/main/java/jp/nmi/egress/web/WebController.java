@@ -241,15 +241,24 @@ public class WebController {
     @PostMapping("/requests/{id}/description")
     public String describe(@PathVariable String id, @RequestParam(required = false) String context,
             @RequestParam(required = false) String controls, Authentication auth, RedirectAttributes flash) {
-        try {
+        return keepingWhatWasTyped(id, "description", flash, () -> {
             requests.describe(current.of(auth), id, context, controls);
+            flash.addFlashAttribute("notice", "Description saved.");
+        }, "context", context, "controls", controls);
+    }
+
+    /**
+     * Runs a form's action; a refusal of its input goes back to the request's page with the form
+     * ({@code form}) as it was typed ({@code typed}: name, value, ...) and the reason.
+     */
+    private static String keepingWhatWasTyped(String id, String form, RedirectAttributes flash, Runnable action, String... typed) {
+        try {
+            action.run();
         } catch (jp.nmi.enclave.error.ValidationException e) {
-            // back to the page with what was typed, and what to fix
-            flash.addFlashAttribute("formError", Map.of("form", "description", "message", e.getMessage()));
-            flash.addFlashAttribute("typed", typed("context", context, "controls", controls));
-            return "redirect:/requests/" + id + "#description-form";
+            flash.addFlashAttribute("formError", Map.of("form", form, "message", e.getMessage()));
+            flash.addFlashAttribute("typed", typed(typed));
+            return "redirect:/requests/" + id + "#" + form + "-form";
         }
-        flash.addFlashAttribute("notice", "Description saved.");
         return "redirect:/requests/" + id;
     }
 
@@ -319,27 +328,13 @@ public class WebController {
     @PostMapping("/requests/{id}/return")
     public String returnToAuthor(@PathVariable String id, @RequestParam(required = false) String message, Authentication auth,
             RedirectAttributes flash) {
-        try {
-            requests.returnToAuthor(current.of(auth), id, message);
-        } catch (jp.nmi.enclave.error.ValidationException e) {
-            flash.addFlashAttribute("formError", Map.of("form", "return", "message", e.getMessage()));
-            flash.addFlashAttribute("typed", typed("message", message));
-            return "redirect:/requests/" + id + "#return-form";
-        }
-        return "redirect:/requests/" + id;
+        return keepingWhatWasTyped(id, "return", flash, () -> requests.returnToAuthor(current.of(auth), id, message), "message", message);
     }
 
     @PostMapping("/requests/{id}/reject")
     public String reject(@PathVariable String id, @RequestParam(required = false) String reason, Authentication auth,
             RedirectAttributes flash) {
-        try {
-            requests.reject(current.of(auth), id, reason);
-        } catch (jp.nmi.enclave.error.ValidationException e) {
-            flash.addFlashAttribute("formError", Map.of("form", "reject", "message", e.getMessage()));
-            flash.addFlashAttribute("typed", typed("reason", reason));
-            return "redirect:/requests/" + id + "#reject-form";
-        }
-        return "redirect:/requests/" + id;
+        return keepingWhatWasTyped(id, "reject", flash, () -> requests.reject(current.of(auth), id, reason), "reason", reason);
     }
 
     @PostMapping("/requests/{id}/release")
