@@ -90,7 +90,7 @@ class AuditChainIT {
                 assertThat(v.get("broken_at").asLong()).isEqualTo(seq);
                 assertThat(v.get("reason").asText()).startsWith("event " + seq + " was altered after it was written");
                 // ./enclave audit verify reads the same chain
-                var cli = jp.nmi.enclave.audit.JdbcAuditLog.verify(c);
+                var cli = jp.nmi.egress.audit.JdbcAuditLog.verify(c);
                 assertThat(cli.intact()).isFalse();
                 assertThat(cli.brokenAtSeq()).isEqualTo(seq);
             } finally {
@@ -202,7 +202,7 @@ class AuditChainIT {
             assertThatThrownBy(() -> s.execute("CREATE FUNCTION public.f(text, varchar) RETURNS boolean LANGUAGE sql AS 'SELECT false'"))
                     .isInstanceOf(SQLException.class).hasMessageContaining("permission denied for schema public");
         }
-        java.nio.file.Path secrets = jp.nmi.enclave.db.EgressDatabase.secretsDirectory(fx.dir);
+        java.nio.file.Path secrets = jp.nmi.enclave.db.EnclaveDatabase.secretsDirectory(fx.dir);
         assertThat(java.nio.file.Files.getPosixFilePermissions(secrets))
                 .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
                         java.nio.file.attribute.PosixFilePermission.OWNER_WRITE, java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);

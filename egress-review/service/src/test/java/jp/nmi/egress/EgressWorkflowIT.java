@@ -644,7 +644,7 @@ class EgressWorkflowIT {
             JsonNode queue = ok(svc.call(STEWARD_SATO, "GET", "/api/queue", null));
             assertThat(queue.findValuesAsText("id")).doesNotContain(id);
             // recovery at a restart does not mark it pending again (closure removed the marks with the project's data)
-            fx.storage.fs().delete(jp.nmi.enclave.project.ProjectCloser.pendingExports(fx.storage, "DEMO-2"), true);
+            fx.storage.fs().delete(fx.storage.layout().pendingExports("DEMO-2"), true);
             svc.bean(jp.nmi.egress.request.Releases.class).recover();
             assertThat(fx.isPending("DEMO-2", id)).isFalse();
         } finally {

@@ -6,9 +6,9 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Clock;
 import javax.sql.DataSource;
+import jp.nmi.egress.audit.JdbcAuditLog;
 import jp.nmi.enclave.audit.AuditLog;
-import jp.nmi.enclave.audit.JdbcAuditLog;
-import jp.nmi.enclave.db.EgressDatabase;
+import jp.nmi.enclave.db.EnclaveDatabase;
 import jp.nmi.enclave.testing.BaseAuditLogTest;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
@@ -25,12 +25,12 @@ import org.postgresql.ds.PGSimpleDataSource;
 class JdbcAuditLogContractIT extends BaseAuditLogTest {
     @TempDir
     static Path dir;
-    static EgressDatabase db;
+    static EnclaveDatabase db;
     static int databases;
 
     @BeforeAll
     static void start() {
-        db = EgressDatabase.embedded(dir);
+        db = EnclaveDatabase.embedded(dir);
     }
 
     @AfterAll
@@ -51,12 +51,12 @@ class JdbcAuditLogContractIT extends BaseAuditLogTest {
     @Override
     protected AuditLog newLog() throws Exception {
         String name = "contract_" + (++databases);
-        String admin = Files.readString(EgressDatabase.secretsDirectory(dir).resolve(EgressDatabase.ADMIN + ".password")).strip();
-        try (Connection c = as(EgressDatabase.ADMIN, admin, "postgres").getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + name + " OWNER " + EgressDatabase.EGRESS);
+        String admin = Files.readString(EnclaveDatabase.secretsDirectory(dir).resolve(EnclaveDatabase.ADMIN + ".password")).strip();
+        try (Connection c = as(EnclaveDatabase.ADMIN, admin, "postgres").getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name + " OWNER " + EnclaveDatabase.EGRESS);
         }
-        try (Connection c = as(EgressDatabase.ADMIN, admin, name).getConnection(); Statement s = c.createStatement()) {
-            for (String sql : EgressDatabase.anchorSchema()) {
+        try (Connection c = as(EnclaveDatabase.ADMIN, admin, name).getConnection(); Statement s = c.createStatement()) {
+            for (String sql : EnclaveDatabase.anchorSchema()) {
                 s.execute(sql);
             }
         }

@@ -27,7 +27,7 @@ public interface AuditAnchor {
      * Why a chain of {@code events} events (hash of each by number) does not match its anchors, or
      * null if it does: an anchored event must be there with the anchored hash.
      */
-    static String mismatch(SortedMap<Long, String> anchors, java.util.function.LongFunction<String> hashOf, long events,
+    public static String mismatch(SortedMap<Long, String> anchors, java.util.function.LongFunction<String> hashOf, long events,
             String where) {
         if (!anchors.isEmpty() && anchors.lastKey() > events) {
             return "the log ends at event " + events + " but event " + anchors.lastKey() + " was anchored in " + where

@@ -39,6 +39,20 @@ public final class AuditHashing {
         }
     }
 
+    /** Details as canonical JSON text: what is hashed, and what a store keeps (never re-ordered or re-normalised). */
+    public static String canonicalJson(Map<String, Object> details) {
+        try {
+            return CANONICAL.writeValueAsString(details);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("audit details cannot be serialised: " + e.getMessage(), e);
+        }
+    }
+
+    /** Details read back from {@link #canonicalJson} text. */
+    public static Map<String, Object> readDetails(String json) throws java.io.IOException {
+        return CANONICAL.readValue(json, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
+    }
+
     static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));

@@ -5,13 +5,13 @@ package jp.nmi.enclave.audit;
  * sequence number, link to the hash of the one before and hash to what it says. The first event
  * that does not is the broken link.
  */
-final class ChainWalk {
+public final class ChainWalk {
     private String previous = AuditEvent.GENESIS;
     private long expectedSeq = 1;
     private long events;
 
     /** The verification that ends the walk at {@code e} (at {@code position}, 1-based), or null if {@code e} holds. */
-    AuditVerification step(AuditEvent e, int position) {
+    public AuditVerification step(AuditEvent e, int position) {
         if (e.seq() != expectedSeq) {
             return broken(expectedSeq, position, "expected event " + expectedSeq + " but found event " + e.seq()
                     + " (an event was removed or reordered)");
@@ -32,23 +32,23 @@ final class ChainWalk {
     }
 
     /** The walk ends at an entry that cannot even be read. */
-    AuditVerification unreadable(int position, String reason) {
+    public AuditVerification unreadable(int position, String reason) {
         return broken(expectedSeq, position, reason);
     }
 
-    AuditVerification broken(long seq, int position, String reason) {
+    public AuditVerification broken(long seq, int position, String reason) {
         return AuditVerification.broken(events, previous, seq, position, reason);
     }
 
-    AuditVerification intact() {
+    public AuditVerification intact() {
         return AuditVerification.ok(events, previous);
     }
 
-    long events() {
+    public long events() {
         return events;
     }
 
-    String head() {
+    public String head() {
         return previous;
     }
 }

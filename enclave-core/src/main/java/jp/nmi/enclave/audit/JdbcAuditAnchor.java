@@ -13,12 +13,12 @@ import jp.nmi.enclave.error.EnclaveStorageException;
 
 /**
  * Anchors in PostgreSQL ({@code audit_anchor.anchor}, created by the database's administrator; see
- * {@link jp.nmi.enclave.db.EgressDatabase#anchorSchema()}): the role a log's writer connects as may
+ * {@link jp.nmi.enclave.db.EnclaveDatabase#anchorSchema()}): the role a log's writer connects as may
  * insert and select anchors, and a trigger refuses every update and delete. One connection is kept
  * open and reused; appends to one log are serialised by their writer already.
  */
 public final class JdbcAuditAnchor implements AuditAnchor {
-    static final String INSERT = "INSERT INTO audit_anchor.anchor (log, seq, hash) VALUES (?, ?, ?)";
+    public static final String INSERT = "INSERT INTO audit_anchor.anchor (log, seq, hash) VALUES (?, ?, ?)";
 
     private final DataSource dataSource;
     private final String where;
@@ -64,7 +64,19 @@ public final class JdbcAuditAnchor implements AuditAnchor {
         }
     }
 
-    static SortedMap<Long, String> read(Connection c, String log) throws SQLException {
+    /** The names of the logs anchored here, sorted. */
+    public static java.util.List<String> logs(Connection c) throws SQLException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT DISTINCT log FROM audit_anchor.anchor ORDER BY log");
+                ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    public static SortedMap<Long, String> read(Connection c, String log) throws SQLException {
         SortedMap<Long, String> out = new TreeMap<>();
         // ?::text: an exact text = text comparison, which no operator planted in a writable schema can shadow
         try (PreparedStatement s = c.prepareStatement("SELECT seq, hash FROM audit_anchor.anchor WHERE log OPERATOR(pg_catalog.=) ?::text"

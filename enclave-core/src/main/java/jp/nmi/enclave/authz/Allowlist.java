@@ -27,13 +27,14 @@ import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
 final class Allowlist {
     /** The YAML document. Unknown keys are rejected. */
     record Document(Functions functions, List<String> expressions, List<String> planNodes, List<String> settableConfiguration,
-            Map<String, DataSourceRule> dataSources, List<String> metadataCommands, Map<String, String> denialReasons,
+            List<String> controlConfiguration, Map<String, DataSourceRule> dataSources, List<String> metadataCommands, Map<String, String> denialReasons,
             Map<String, String> parserDenied, String defaultDenialReason) {
         @JsonCreator
         Document(@JsonProperty(value = "functions", required = true) Functions functions,
                 @JsonProperty(value = "expressions", required = true) List<String> expressions,
                 @JsonProperty(value = "plan_nodes", required = true) List<String> planNodes,
                 @JsonProperty(value = "settable_configuration", required = true) List<String> settableConfiguration,
+                @JsonProperty(value = "control_configuration", required = true) List<String> controlConfiguration,
                 @JsonProperty(value = "data_sources", required = true) Map<String, DataSourceRule> dataSources,
                 @JsonProperty(value = "metadata_commands", required = true) List<String> metadataCommands,
                 @JsonProperty(value = "denial_reasons", required = true) Map<String, String> denialReasons,
@@ -43,6 +44,7 @@ final class Allowlist {
             this.expressions = List.copyOf(expressions);
             this.planNodes = List.copyOf(planNodes);
             this.settableConfiguration = List.copyOf(settableConfiguration);
+            this.controlConfiguration = List.copyOf(controlConfiguration);
             this.dataSources = Map.copyOf(dataSources);
             this.metadataCommands = List.copyOf(metadataCommands);
             this.denialReasons = Map.copyOf(denialReasons);
@@ -104,6 +106,7 @@ final class Allowlist {
     /** Every registry function's name to its implementation class (simple name). */
     private final Map<String, String> registryClasses = new HashMap<>();
     private final Set<String> settable;
+    private final List<String> controlConfiguration;
     private final Map<String, String> deniedFunctions;
     /** Data source class name to its name in the allowlist and its rule. */
     private final Map<String, Map.Entry<String, DataSourceRule>> dataSourceClasses = new HashMap<>();
@@ -124,6 +127,12 @@ final class Allowlist {
     private Allowlist(Document doc) {
         this.planNodes = Set.copyOf(doc.planNodes());
         this.settable = Set.copyOf(doc.settableConfiguration());
+        this.controlConfiguration = doc.controlConfiguration();
+        for (String key : settable) {
+            if (controlConfiguration.stream().anyMatch(key::startsWith)) {
+                throw new IllegalStateException("the allowlist makes " + key + " settable, but it is one of the controls (control_configuration)");
+            }
+        }
         this.deniedFunctions = Map.copyOf(doc.functions().deny());
         this.metadataCommands = Set.copyOf(doc.metadataCommands());
         this.denialReasons = doc.denialReasons();
@@ -221,11 +230,6 @@ final class Allowlist {
         return denialReasons.getOrDefault(simpleName, defaultDenialReason);
     }
 
-    /** The settable keys, for messages. */
-    Set<String> settableKeys() {
-        return settable;
-    }
-
     /**
      * The allowlist's name and rule of the data source class {@code className} (as Spark resolved
      * a name a statement gave), if it is on the allowlist.
@@ -272,6 +276,12 @@ final class Allowlist {
 
     boolean isSettable(String key) {
         return settable.contains(key);
+    }
+
+    /** Why {@code key} may not be set: it is one of the controls, or simply not among the settable keys. */
+    String configurationDenial(String key) {
+        return controlConfiguration.stream().anyMatch(key::startsWith) ? "it could switch off the enclave's controls"
+                : "only " + String.join(", ", new java.util.TreeSet<>(settable)) + " may be set";
     }
 
     static String simpleName(String className) {

@@ -188,11 +188,7 @@ final class PlanCheck {
             }
             String key = kv.get()._1();
             if (!allowlist.isSettable(key)) {
-                throw AccessDeniedException.denyConfiguration(key, key.startsWith("spark.sql.extensions")
-                        || key.startsWith("spark.sql.optimizer") || key.startsWith("spark.sql.runSQLOnFiles")
-                        || key.startsWith("spark.sql.catalog") || key.startsWith("spark.enclave")
-                        ? "it could switch off the enclave's controls"
-                        : "only " + String.join(", ", new TreeSet<>(allowlist.settableKeys())) + " may be set");
+                throw AccessDeniedException.denyConfiguration(key, allowlist.configurationDenial(key));
             }
             return;
         }

@@ -2,14 +2,25 @@ package jp.nmi.enclave.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import jp.nmi.enclave.api.AuditChain;
 import jp.nmi.enclave.audit.AuditVerification;
 import jp.nmi.enclave.audit.FileAuditLog;
+import jp.nmi.enclave.audit.JdbcAuditAnchor;
+import jp.nmi.enclave.db.EnclaveDatabase;
+import jp.nmi.enclave.error.EnclaveStorageException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code enclave audit}: the hash-chained audit log. */
 @Command(name = "audit",
@@ -81,24 +92,55 @@ final class AuditCommand implements Runnable {
                         + " give --audit-anchor-jdbc to compare it with its anchors");
                 spec.commandLine().getErr().flush();
             }
-            jp.nmi.enclave.db.EgressDatabase db = null;
+            EnclaveDatabase db = null;
             if (egressJdbc != null) {
-                db = jp.nmi.enclave.db.EgressDatabase.connect(egressJdbc, egressDbUser);
-            } else if (where.embedded != null && jp.nmi.enclave.db.EgressDatabase.exists(where.embedded)) {
-                db = jp.nmi.enclave.db.EgressDatabase.embedded(where.embedded);
+                db = EnclaveDatabase.connect(egressJdbc, egressDbUser);
+            } else if (where.embedded != null && EnclaveDatabase.exists(where.embedded)) {
+                db = EnclaveDatabase.embedded(where.embedded);
             }
             if (db != null) {
-                try (jp.nmi.enclave.db.EgressDatabase egress = db) {
-                    if (egress.isMigrated()) {
-                        intact &= report("egress audit " + egress.jdbcUrl(), new jp.nmi.enclave.audit.JdbcAuditLog(egress.dataSource(),
-                                java.time.Clock.systemUTC()).verify(), "position");
-                    } else {
-                        spec.commandLine().getOut().println("egress audit " + egress.jdbcUrl() + ": no egress schema yet (the service has not run)");
-                    }
+                try (EnclaveDatabase egress = db) {
+                    intact &= verifyChains(egress);
                 }
             }
             spec.commandLine().getOut().flush();
             return intact ? EnclaveCli.EXIT_OK : EnclaveCli.EXIT_ERROR;
+        }
+
+        /**
+         * The trails other components keep in the enclave's PostgreSQL (the egress service's), each
+         * verified by its owner ({@link AuditChain}): this command knows no schema. Which trails
+         * exist it learns from the anchors; one without a verifier on the class path fails.
+         */
+        private boolean verifyChains(EnclaveDatabase database) {
+            Map<String, AuditChain> chains = new TreeMap<>();
+            ServiceLoader.load(AuditChain.class).forEach(c -> chains.put(c.anchor(), c));
+            List<String> anchored;
+            try (Connection c = database.dataSource().getConnection()) {
+                anchored = JdbcAuditAnchor.logs(c);
+            } catch (SQLException e) {
+                throw new EnclaveStorageException("cannot read the audit anchors at " + database.jdbcUrl() + ": " + e.getMessage(), e);
+            }
+            boolean intact = true;
+            for (String log : anchored) {
+                if (!log.equals(FileAuditLog.ANCHOR_NAME) && !chains.containsKey(log)) {
+                    spec.commandLine().getErr().println("audit trail '" + log + "' at " + database.jdbcUrl() + ": not verified: no verifier"
+                            + " for it on this class path (run ./enclave audit verify from the checkout)");
+                    spec.commandLine().getErr().flush();
+                    intact = false;
+                }
+            }
+            for (AuditChain chain : chains.values()) {
+                Optional<AuditChain.Report> r = chain.verify(database);
+                if (r.isEmpty()) {
+                    spec.commandLine().getOut().println(chain.name() + " " + database.jdbcUrl() + ": no trail yet (the service has not run)");
+                    continue;
+                }
+                AuditChain.Report v = r.get();
+                intact &= report(chain.name() + " " + database.jdbcUrl(), new AuditVerification(v.intact(), v.events(), v.headHash(),
+                        v.brokenAtSeq(), v.brokenAtPosition(), v.reason()), "position");
+            }
+            return intact;
         }
 
         private boolean report(String what, AuditVerification v, String unit) {

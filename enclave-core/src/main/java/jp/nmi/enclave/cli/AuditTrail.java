@@ -9,7 +9,7 @@ import jp.nmi.enclave.audit.AuditRecord;
 import jp.nmi.enclave.audit.AuditVerification;
 import jp.nmi.enclave.audit.FileAuditLog;
 import jp.nmi.enclave.audit.JdbcAuditAnchor;
-import jp.nmi.enclave.db.EgressDatabase;
+import jp.nmi.enclave.db.EnclaveDatabase;
 
 /**
  * A command's audit log, opened before the command changes anything: the enclave's log file with every event
@@ -21,7 +21,7 @@ final class AuditTrail implements AuditLog, AutoCloseable {
     private final Supplier<Opened> opener;
     private Opened opened;
 
-    private record Opened(FileAuditLog log, EgressDatabase database) {}
+    private record Opened(FileAuditLog log, EnclaveDatabase database) {}
 
     private AuditTrail(Supplier<Opened> opener) {
         this.opener = opener;
@@ -30,7 +30,7 @@ final class AuditTrail implements AuditLog, AutoCloseable {
     /** The log of the embedded enclave in {@code dir}, anchored in its PostgreSQL. */
     static AuditTrail embedded(Path dir, Path file) {
         return new AuditTrail(() -> {
-            EgressDatabase db = EgressDatabase.embedded(dir);
+            EnclaveDatabase db = EnclaveDatabase.embedded(dir);
             return new Opened(new FileAuditLog(file, Clock.systemUTC(), new JdbcAuditAnchor(db.auditAnchorDataSource(),
                     "the enclave's PostgreSQL (audit_anchor.anchor)")), db);
         });

@@ -49,10 +49,10 @@ public final class DemoEnclave implements AutoCloseable {
 
     private final Path dir;
     private final EnclaveStorage storage;
-    private final jp.nmi.enclave.db.EgressDatabase database;
+    private final jp.nmi.enclave.db.EnclaveDatabase database;
     private final FileAuditLog audit;
 
-    private DemoEnclave(Path dir, EnclaveStorage storage, jp.nmi.enclave.db.EgressDatabase database) {
+    private DemoEnclave(Path dir, EnclaveStorage storage, jp.nmi.enclave.db.EnclaveDatabase database) {
         this.dir = dir;
         this.storage = storage;
         this.database = database;
@@ -63,7 +63,7 @@ public final class DemoEnclave implements AutoCloseable {
      * The enclave's audit log in {@code dir}, every event anchored in the embedded PostgreSQL as
      * the audit writer's role, which may add anchors but never change or remove them.
      */
-    public static FileAuditLog anchoredLog(Path dir, jp.nmi.enclave.db.EgressDatabase database) {
+    public static FileAuditLog anchoredLog(Path dir, jp.nmi.enclave.db.EnclaveDatabase database) {
         return new FileAuditLog(dir.toAbsolutePath().resolve("audit").resolve("enclave-audit.jsonl"), Clock.systemUTC(),
                 new jp.nmi.enclave.audit.JdbcAuditAnchor(database.auditAnchorDataSource(), "the enclave's PostgreSQL (audit_anchor.anchor)"));
     }
@@ -84,9 +84,9 @@ public final class DemoEnclave implements AutoCloseable {
     public static DemoEnclave start(Path dir, DemoWorld.Parameters world, Progress progress, Ports ports) {
         requireNonNull(dir, "dir is null");
         EnclaveStorage storage = EnclaveStorage.embedded(dir, ports.hdfs());
-        jp.nmi.enclave.db.EgressDatabase database = null;
+        jp.nmi.enclave.db.EnclaveDatabase database = null;
         try {
-            database = jp.nmi.enclave.db.EgressDatabase.embedded(dir, ports.postgres());
+            database = jp.nmi.enclave.db.EnclaveDatabase.embedded(dir, ports.postgres());
             DemoEnclave enclave = new DemoEnclave(dir, storage, database);
             FileAuditLog audit = enclave.audit();
             Path source = dir.resolve("demo-source");
@@ -222,7 +222,7 @@ public final class DemoEnclave implements AutoCloseable {
     }
 
     /** The embedded PostgreSQL (egress service's database, audit anchors). */
-    public jp.nmi.enclave.db.EgressDatabase database() {
+    public jp.nmi.enclave.db.EnclaveDatabase database() {
         return database;
     }
 

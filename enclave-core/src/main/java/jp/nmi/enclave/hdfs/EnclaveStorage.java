@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
+import jp.nmi.enclave.api.EnclaveLayout;
 import jp.nmi.enclave.error.EnclaveStorageException;
 import jp.nmi.enclave.error.ValidationException;
 import org.apache.hadoop.conf.Configuration;

@@ -15,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.crypto.Mac;
+import jp.nmi.enclave.api.EgressExports;
+import jp.nmi.enclave.api.PendingExports;
 import jp.nmi.enclave.audit.AuditLog;
 import jp.nmi.enclave.audit.AuditRecord;
 import jp.nmi.enclave.error.EnclaveStorageException;
@@ -44,9 +46,17 @@ public final class ProjectCloser {
     private final Clock clock;
     private final Progress progress;
     private final ProjectStore store;
+    private final EgressExports egress;
 
+    /** A closer that asks the egress service through its marks on the same HDFS ({@link PendingExports}). */
     public ProjectCloser(EnclaveStorage storage, KeyStoreFile keys, PolicyPublisher publisher, AuditLog audit, String operator, Clock clock,
             Progress progress) {
+        this(storage, keys, publisher, audit, operator, clock, progress, new PendingExports(storage.fs(), storage.layout()));
+    }
+
+    public ProjectCloser(EnclaveStorage storage, KeyStoreFile keys, PolicyPublisher publisher, AuditLog audit, String operator, Clock clock,
+            Progress progress, EgressExports egress) {
+        this.egress = requireNonNull(egress, "egress is null");
         this.storage = requireNonNull(storage, "storage is null");
         this.keys = keys;
         this.publisher = publisher;
@@ -55,11 +65,6 @@ public final class ProjectCloser {
         this.clock = clock;
         this.progress = progress;
         this.store = new ProjectStore(storage);
-    }
-
-    /** Where the egress service marks a project's pending export requests (one entry per request). */
-    public static Path pendingExports(EnclaveStorage storage, String project) {
-        return storage.layout().pendingExports(project);
     }
 
     /**
@@ -99,14 +104,14 @@ public final class ProjectCloser {
         if (!state.isActive() && state.certificate() != null) {
             throw new ValidationException("project " + projectId + " was already closed on " + state.closedAt() + " by " + state.closedBy());
         }
-        List<String> pending = pendingRequests(projectId);
+        List<String> pending = egress.pendingRequests(projectId);
         Path dir = store.projectDir(projectId);
         List<DestructionCertificate.DeletedDirectory> dirs = new ArrayList<>();
         for (Path target : List.of(new Path(dir, "extract"), new Path(dir, "workspace"), new Path(dir, "outbox"))) {
             dirs.add(inventory(target));
         }
-        for (String request : pending) {
-            dirs.add(inventory(new Path(storage.layout().quarantine(), request)));
+        for (Path held : egress.holdings(projectId, pending)) {
+            dirs.add(inventory(held));
         }
         return new Preview(projectId, state.spec().title(), dirs, state.spec().keyAlias(), pending, store.policies(projectId).size(),
                 state.spec().members().stream().map(ProjectSpec.Member::user).toList());
@@ -138,7 +143,7 @@ public final class ProjectCloser {
         if (!state.isActive() && state.certificate() != null) {
             throw new ValidationException("project " + projectId + " was already closed on " + state.closedAt() + " by " + state.closedBy());
         }
-        List<String> pending = pendingRequests(projectId);
+        List<String> pending = egress.pendingRequests(projectId);
         if (!pending.isEmpty() && !overridePending) {
             throw new ValidationException("project " + projectId + " has " + pending.size() + " export request(s) pending in the egress"
                     + " service (" + String.join(", ", pending) + "); wait until they are decided, or close with --override-pending"
@@ -164,12 +169,7 @@ public final class ProjectCloser {
         List<Path> targets = new ArrayList<>(List.of(new Path(dir, "extract"), new Path(dir, "workspace"), new Path(dir, "outbox")));
         // requests still pending in the egress service (closed with an override): their quarantined
         // copies are the project's data too, and go with it; the service then refuses to release them
-        for (String request : pending) {
-            targets.add(new Path(storage.layout().quarantine(), request));
-        }
-        if (!pending.isEmpty()) {
-            targets.add(pendingExports(storage, projectId));
-        }
+        targets.addAll(egress.holdings(projectId, pending));
         for (Path target : targets) {
             deleted.add(inventoryAndDelete(target));
         }
@@ -286,22 +286,6 @@ public final class ProjectCloser {
         return new DestructionCertificate.DeletedDirectory(plain(target), files.size(), bytes, List.copyOf(files));
     }
 
-    private List<String> pendingRequests(String project) {
-        Path marker = pendingExports(storage, project);
-        List<String> out = new ArrayList<>();
-        try {
-            if (storage.fs().exists(marker)) {
-                for (FileStatus s : storage.fs().listStatus(marker)) {
-                    out.add(s.getPath().getName());
-                }
-            }
-        } catch (IOException e) {
-            // Unknown is not "none": refuse rather than destroy what may still be under review.
-            throw new EnclaveStorageException("cannot tell whether export requests of " + project + " are pending: " + e.getMessage(), e);
-        }
-        out.sort(null);
-        return out;
-    }
 
     private List<String> dataFilesUnder(Path dir) {
         List<String> out = new ArrayList<>();

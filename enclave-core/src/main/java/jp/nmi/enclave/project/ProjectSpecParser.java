@@ -39,8 +39,7 @@ public final class ProjectSpecParser {
     static final Set<String> MASKS = java.util.stream.Stream.concat(jp.nmi.enclave.policy.MaskType.names().stream(),
             java.util.stream.Stream.of(ProjectSpec.MaskRule.DENY)).collect(java.util.stream.Collectors.toUnmodifiableSet());
     static final Set<String> PROFILES = Set.copyOf(jp.nmi.egress.disclosure.Profile.NAMES);
-    static final List<String> AGE_BANDS = List.of("0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89",
-            "90-99", "100+");
+    static final List<String> AGE_BANDS = jp.nmi.enclave.dataset.AgeBands.labels();
     static final List<String> REGIONS = jp.nmi.enclave.dataset.Region.labels();
     static final Set<String> PERSON_TABLES = Set.of("participants", "diagnoses", "samples", "lab_results", "clinical_notes", "genotypes");
     private static final Pattern ID = Pattern.compile("[A-Z][A-Z0-9-]{1,31}");

@@ -29,11 +29,21 @@ class TestAllowlist {
 
     @Test
     void unknownKeysAreRejected() {
-        String yaml = "functions: {groups: [], allow: [], deny: {}}\nexpressions: []\nplan_nodes: []\nsettable_configuration: []\n"
+        String yaml = "functions: {groups: [], allow: [], deny: {}}\nexpressions: []\nplan_nodes: []\nsettable_configuration: []\ncontrol_configuration: []\n"
                 + "data_sources: {}\nmetadata_commands: []\ndenial_reasons: {}\nparser_denied: {}\ndefault_denial_reason: no\nplan_node: [Project]\n";
         assertThatThrownBy(() -> Allowlist.parse(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "test.yaml"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("test.yaml is not a valid allowlist: Unrecognized field \"plan_node\"");
+    }
+
+    @Test
+    void aControlCannotBeMadeSettable() {
+        String yaml = "functions: {groups: [], allow: [], deny: {}}\nexpressions: []\nplan_nodes: []\n"
+                + "settable_configuration: [spark.sql.optimizer.excludedRules]\ncontrol_configuration: [spark.sql.optimizer]\n"
+                + "data_sources: {}\nmetadata_commands: []\ndenial_reasons: {}\nparser_denied: {}\ndefault_denial_reason: no\n";
+        assertThatThrownBy(() -> Allowlist.parse(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "test.yaml"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("the allowlist makes spark.sql.optimizer.excludedRules settable, but it is one of the controls (control_configuration)");
     }
 
     @Test
@@ -73,6 +83,10 @@ class TestAllowlist {
         assertThat(a.deniedFunctions()).containsKey("enclave_pseudonym");
         assertThat(a.isSettable("spark.sql.codegen.wholeStage")).isFalse();
         assertThat(a.isSettable("spark.sql.analyzer.singlePassResolver.enabled")).isFalse();
+        assertThat(a.configurationDenial("spark.sql.extensions")).isEqualTo("it could switch off the enclave's controls");
+        assertThat(a.configurationDenial("spark.enclave.user")).isEqualTo("it could switch off the enclave's controls");
+        assertThat(a.configurationDenial("spark.sql.codegen.wholeStage")).isEqualTo("only spark.sql.ansi.enabled,"
+                + " spark.sql.legacy.timeParserPolicy, spark.sql.session.timeZone, spark.sql.shuffle.partitions may be set");
     }
 
     @Test

@@ -493,7 +493,7 @@ class ProjectLifecycleIT {
         try (var out = r.storage().fs().create(new org.apache.hadoop.fs.Path(dir, "outbox/table1.csv"))) {
             out.write("a,n\nx,12\n".getBytes(StandardCharsets.UTF_8));
         }
-        org.apache.hadoop.fs.Path pending = new org.apache.hadoop.fs.Path(ProjectCloser.pendingExports(r.storage(), "DEMO-2"), "req-42");
+        org.apache.hadoop.fs.Path pending = new org.apache.hadoop.fs.Path(r.storage().layout().pendingExports("DEMO-2"), "req-42");
         r.storage().fs().create(pending).close();
         org.apache.hadoop.fs.Path quarantined = new org.apache.hadoop.fs.Path(r.storage().layout().quarantine(), "req-42/9f2c");
         try (var out = r.storage().fs().create(quarantined)) {

@@ -10,7 +10,7 @@ import java.time.Clock;
 import jp.nmi.enclave.audit.AuditLog;
 import jp.nmi.enclave.audit.FileAuditLog;
 import jp.nmi.enclave.audit.JdbcAuditAnchor;
-import jp.nmi.enclave.db.EgressDatabase;
+import jp.nmi.enclave.db.EnclaveDatabase;
 import jp.nmi.enclave.embedded.DemoEnclave;
 import jp.nmi.enclave.error.ValidationException;
 import jp.nmi.enclave.hdfs.EnclaveStorage;
@@ -71,7 +71,7 @@ public final class NotebookProject implements AutoCloseable {
         if (s.embedded() != null) {
             Path dir = s.embedded().toAbsolutePath();
             return new FileAuditLog(dir.resolve("audit").resolve("enclave-audit.jsonl"), Clock.systemUTC(),
-                    new JdbcAuditAnchor(EgressDatabase.runningAuditAnchor(dir), "the enclave's PostgreSQL (audit_anchor.anchor)"));
+                    new JdbcAuditAnchor(EnclaveDatabase.runningAuditAnchor(dir), "the enclave's PostgreSQL (audit_anchor.anchor)"));
         }
         org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
         ds.setURL(s.anchorJdbc());

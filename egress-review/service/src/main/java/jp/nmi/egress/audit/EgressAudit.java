@@ -8,7 +8,6 @@ import javax.sql.DataSource;
 import jp.nmi.enclave.audit.AuditEvent;
 import jp.nmi.enclave.audit.AuditRecord;
 import jp.nmi.enclave.audit.AuditVerification;
-import jp.nmi.enclave.audit.JdbcAuditLog;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
@@ -35,6 +34,7 @@ public final class EgressAudit {
         if (!TransactionSynchronizationManager.isActualTransactionActive()) {
             throw new IllegalStateException("audit event " + action.label() + " outside a transaction");
         }
+        action.check(details);
         Connection c = DataSourceUtils.getConnection(dataSource);
         try {
             return log.append(c, new AuditRecord(actor, project, action.label(), outcome, details));

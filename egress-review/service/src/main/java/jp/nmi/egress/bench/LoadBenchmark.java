@@ -38,7 +38,7 @@ import jp.nmi.egress.config.EgressSettings;
 import jp.nmi.egress.quarantine.EgressStore;
 import jp.nmi.egress.request.ReleaseHooks;
 import jp.nmi.enclave.audit.FileAuditLog;
-import jp.nmi.enclave.db.EgressDatabase;
+import jp.nmi.enclave.db.EnclaveDatabase;
 import jp.nmi.enclave.demo.DemoSpecs;
 import jp.nmi.enclave.demo.DemoWorld;
 import jp.nmi.enclave.directory.DirectoryStore;
@@ -161,7 +161,7 @@ public final class LoadBenchmark {
                 store.fileSystem().delete(new org.apache.hadoop.fs.Path(storage.layout().egress(), "bench-copy"), true);
             }
 
-            try (EgressDatabase db = EgressDatabase.embedded(dir)) {
+            try (EnclaveDatabase db = EnclaveDatabase.embedded(dir)) {
                 ConfigurableApplicationContext ctx = EgressApplication.start(new EgressEnvironment(storage, db.jdbcUrl(), db.user(), db.password(),
                         keyStore.keyOrCreate(KeyStoreFile.OUTPUT_SIGNING_ALIAS).getEncoded(), EgressSettings.DEFAULTS, Clock.systemUTC(),
                         ReleaseHooks.NONE, jp.nmi.egress.config.LoginSettings.DIRECTORY), 0);

@@ -11,7 +11,7 @@ import jp.nmi.egress.config.EgressEnvironment;
 import jp.nmi.egress.config.EgressSettings;
 import jp.nmi.egress.request.ReleaseHooks;
 import jp.nmi.enclave.cli.StorageOptions;
-import jp.nmi.enclave.db.EgressDatabase;
+import jp.nmi.enclave.db.EnclaveDatabase;
 import jp.nmi.enclave.directory.DirectoryStore;
 import jp.nmi.enclave.error.ValidationException;
 import jp.nmi.enclave.hdfs.EnclaveStorage;
@@ -19,9 +19,9 @@ import jp.nmi.enclave.pseudonym.KeyStoreFile;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code enclave egress serve}: runs the service until Ctrl-C. */
 @Command(name = "serve",
@@ -91,14 +91,14 @@ final class ServeCommand implements Callable<Integer> {
         jp.nmi.egress.config.LoginSettings loginSettings = new jp.nmi.egress.config.LoginSettings(login,
                 "ldap".equals(login) ? ldapUrl : null, "ldap".equals(login) ? ldapUserDnPattern : null);
         EnclaveStorage s = storage.open();
-        EgressDatabase db = null;
+        EnclaveDatabase db = null;
         ConfigurableApplicationContext ctx = null;
         jp.nmi.enclave.ops.OpsServer ops = null;
         try {
             if (dir != null && s.isOwner()) {
                 s.advertise(dir);
             }
-            db = jdbc != null ? EgressDatabase.connect(jdbc, dbUser) : EgressDatabase.embedded(dir);
+            db = jdbc != null ? EnclaveDatabase.connect(jdbc, dbUser) : EnclaveDatabase.embedded(dir);
             byte[] key = KeyStoreFile.openOrCreate(storage.keyStore()).keyOrCreate(KeyStoreFile.OUTPUT_SIGNING_ALIAS).getEncoded();
             Map<String, String> demoUsers = dir == null ? Map.of()
                     : new DirectoryStore(s).ensureDemoUsers(DirectoryStore.demoUsersFile(dir));
@@ -158,7 +158,7 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** Health (database, HDFS) and metrics on their own loopback port. */
-    private jp.nmi.enclave.ops.OpsServer ops(EnclaveStorage s, EgressDatabase db) {
+    private jp.nmi.enclave.ops.OpsServer ops(EnclaveStorage s, EnclaveDatabase db) {
         io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
                 io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
         javax.sql.DataSource ds = db.dataSource();

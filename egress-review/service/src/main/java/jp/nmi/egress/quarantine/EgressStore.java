@@ -13,11 +13,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import jp.nmi.enclave.api.PendingExports;
 import jp.nmi.enclave.error.EnclaveStorageException;
 import jp.nmi.enclave.error.NotFoundException;
 import jp.nmi.enclave.error.ValidationException;
 import jp.nmi.enclave.hdfs.EnclaveStorage;
-import jp.nmi.enclave.project.ProjectCloser;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -50,10 +50,12 @@ public final class EgressStore implements AutoCloseable {
 
     private final EnclaveStorage storage;
     private final FileSystem fs;
+    private final PendingExports pending;
 
     private EgressStore(EnclaveStorage storage, FileSystem fs) {
         this.storage = storage;
         this.fs = fs;
+        this.pending = new PendingExports(fs, storage.layout());
     }
 
     /**
@@ -120,7 +122,7 @@ public final class EgressStore implements AutoCloseable {
     }
 
     Path pendingRoot() {
-        return storage.layout().pendingExports("x").getParent();
+        return storage.layout().pending();
     }
 
     public Path quarantined(String requestId, String sha256) {
@@ -331,37 +333,17 @@ public final class EgressStore implements AutoCloseable {
         }
     }
 
-    /**
-     * Marks a request pending: an entry named after it under the project's pending directory. The
-     * entry is an empty directory, made with its parents in one NameNode call (a file would take
-     * three), because it is written on the path of every new request.
-     */
+    /** Marks a request pending ({@link PendingExports}: what project closure asks before it destroys anything). */
     public void markPending(String project, String requestId) {
-        Path p = ProjectCloser.pendingExports(storage, project);
-        try {
-            if (!fs.mkdirs(new Path(p, requestId), new FsPermission((short) 0700))) {
-                throw new IOException("mkdirs returned false");
-            }
-        } catch (IOException e) {
-            throw new EnclaveStorageException("cannot mark " + requestId + " pending: " + e.getMessage(), e);
-        }
+        pending.mark(project, requestId);
     }
 
     public void clearPending(String project, String requestId) {
-        try {
-            // a directory since this version, a file before it: either is removed (an empty directory needs no recursion)
-            fs.delete(new Path(ProjectCloser.pendingExports(storage, project), requestId), false);
-        } catch (IOException e) {
-            throw new EnclaveStorageException("cannot clear the pending mark of " + requestId + ": " + e.getMessage(), e);
-        }
+        pending.clear(project, requestId);
     }
 
     public boolean isPending(String project, String requestId) {
-        try {
-            return fs.exists(new Path(ProjectCloser.pendingExports(storage, project), requestId));
-        } catch (IOException e) {
-            throw new EnclaveStorageException("cannot read the pending mark of " + requestId + ": " + e.getMessage(), e);
-        }
+        return pending.isMarked(project, requestId);
     }
 
     private byte[] readBounded(Path p, long maxBytes, String what) {

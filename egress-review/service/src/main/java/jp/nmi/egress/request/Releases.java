@@ -178,9 +178,11 @@ public final class Releases {
         if (r.isRegulatory()) {
             d.put("kind", r.kind());
             d.put("regulator", r.regulator());
+            Map<String, String> pkg = new LinkedHashMap<>();
             for (String name : RegulatoryPackage.NAMES) {
-                store.readReleased(r.id(), name).ifPresent(b -> d.put(name, EgressStore.sha256(b)));
+                store.readReleased(r.id(), name).ifPresent(b -> pkg.put(name, EgressStore.sha256(b)));
             }
+            d.put("package", pkg);
         }
         d.put("recovered", recovered);
         audit.record(actor, r.project(), move.auditAction(), "ok", d);

@@ -26,7 +26,7 @@ import jp.nmi.egress.disclosure.Report;
 import jp.nmi.egress.request.ReleaseHooks;
 import jp.nmi.egress.security.Actor;
 import jp.nmi.enclave.audit.FileAuditLog;
-import jp.nmi.enclave.db.EgressDatabase;
+import jp.nmi.enclave.db.EnclaveDatabase;
 import jp.nmi.enclave.demo.DemoSpecs;
 import jp.nmi.enclave.demo.DemoWorld;
 import jp.nmi.enclave.directory.DirectoryStore;
@@ -51,7 +51,7 @@ public final class EgressFixture {
 
     public final Path dir;
     public final EnclaveStorage storage;
-    public final EgressDatabase db;
+    public final EnclaveDatabase db;
     public final byte[] signingKey;
     public final Map<String, String> passwords;
     /** Failures to inject into releases, per request. */
@@ -73,7 +73,7 @@ public final class EgressFixture {
         }
         this.signingKey = keyStore.keyOrCreate(KeyStoreFile.OUTPUT_SIGNING_ALIAS).getEncoded();
         this.passwords = new DirectoryStore(storage).ensureDemoUsers(DirectoryStore.demoUsersFile(dir));
-        this.db = EgressDatabase.embedded(dir);
+        this.db = EnclaveDatabase.embedded(dir);
     }
 
     /** The shared enclave, started on first use and stopped when the JVM exits. */
@@ -202,7 +202,7 @@ public final class EgressFixture {
 
     public boolean isPending(String project, String request) {
         try {
-            return storage.fs().exists(new org.apache.hadoop.fs.Path(jp.nmi.enclave.project.ProjectCloser.pendingExports(storage, project),
+            return storage.fs().exists(new org.apache.hadoop.fs.Path(storage.layout().pendingExports(project),
                     request));
         } catch (IOException e) {
             throw new IllegalStateException(e);

@@ -18,7 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import jp.nmi.enclave.dataset.DatasetRegistryStore;
-import jp.nmi.enclave.db.EgressDatabase;
+import jp.nmi.enclave.db.EnclaveDatabase;
 import jp.nmi.enclave.demo.DemoWorld;
 import jp.nmi.enclave.directory.DirectoryStore;
 import jp.nmi.enclave.embedded.DemoEnclave;
@@ -189,7 +189,7 @@ public final class EnclaveUp implements AutoCloseable {
             return storage.fileSystemUri().toString();
         });
         step("PostgreSQL", () -> {
-            EgressDatabase db = EgressDatabase.embedded(dir, ports.postgres());
+            EnclaveDatabase db = EnclaveDatabase.embedded(dir, ports.postgres());
             started.push(db);
             if (!db.isOwner()) {
                 throw new ValidationException("another process already runs the PostgreSQL of " + dir + ": stop it first");
@@ -245,7 +245,7 @@ public final class EnclaveUp implements AutoCloseable {
     /** The PostgreSQL server's own process (pg_ctl starts it apart from this one), from its pid file. */
     private static long postmaster(Path dir) {
         try {
-            return Long.parseLong(Files.readAllLines(EgressDatabase.dataDirectory(dir).resolve("postmaster.pid")).get(0).strip());
+            return Long.parseLong(Files.readAllLines(EnclaveDatabase.dataDirectory(dir).resolve("postmaster.pid")).get(0).strip());
         } catch (IOException | RuntimeException e) {
             throw new EnclaveStorageException("PostgreSQL started but its pid file cannot be read: " + e.getMessage(), e);
         }

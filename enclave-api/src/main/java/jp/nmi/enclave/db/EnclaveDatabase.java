@@ -43,7 +43,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * logs may insert and read them, never change or delete them, so a log cut short or rewritten no
  * longer matches its anchors. An analyst's session holds none of these passwords.
  */
-public final class EgressDatabase implements AutoCloseable {
+public final class EnclaveDatabase implements AutoCloseable {
     public static final String ADMIN = "postgres";
     public static final String EGRESS = "egress";
     public static final String AUDIT = "enclave_audit";
@@ -55,7 +55,7 @@ public final class EgressDatabase implements AutoCloseable {
     private final Path runFile;
     private final Path secrets;
 
-    private EgressDatabase(String jdbcUrl, String user, String password, EmbeddedPostgres owned, Path runFile, Path secrets) {
+    private EnclaveDatabase(String jdbcUrl, String user, String password, EmbeddedPostgres owned, Path runFile, Path secrets) {
         this.jdbcUrl = jdbcUrl;
         this.user = user;
         this.password = password;
@@ -84,7 +84,7 @@ public final class EgressDatabase implements AutoCloseable {
      * process runs for it, or starts one in this process (and advertises it). A database made by
      * an earlier version, which trusted local connections, is secured on the way.
      */
-    public static EgressDatabase embedded(Path dir) {
+    public static EnclaveDatabase embedded(Path dir) {
         return embedded(dir, 0);
     }
 
@@ -92,7 +92,7 @@ public final class EgressDatabase implements AutoCloseable {
      * As {@link #embedded(Path)}, a server started here listening on {@code port} of 127.0.0.1
      * (0: any free port).
      */
-    public static EgressDatabase embedded(Path dir, int port) {
+    public static EnclaveDatabase embedded(Path dir, int port) {
         requireNonNull(dir, "dir is null");
         Path runFile = dir.toAbsolutePath().resolve("run").resolve("egress-db.port");
         Path secrets = secretsDirectory(dir);
@@ -100,7 +100,7 @@ public final class EgressDatabase implements AutoCloseable {
             try {
                 int running = Integer.parseInt(Files.readString(runFile).trim());
                 if (isListening(running)) {
-                    return new EgressDatabase(url(running), EGRESS, secret(secrets, EGRESS), null, null, secrets);
+                    return new EnclaveDatabase(url(running), EGRESS, secret(secrets, EGRESS), null, null, secrets);
                 }
             } catch (IOException | NumberFormatException e) {
                 // a stale run file from a process that died: start our own
@@ -129,9 +129,9 @@ public final class EgressDatabase implements AutoCloseable {
             Path tmp = runFile.resolveSibling("egress-db.port.tmp");
             Files.writeString(tmp, Integer.toString(pg.getPort()));
             Files.move(tmp, runFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return new EgressDatabase(url(pg.getPort()), EGRESS, secret(secrets, EGRESS), pg, runFile, secrets);
+            return new EnclaveDatabase(url(pg.getPort()), EGRESS, secret(secrets, EGRESS), pg, runFile, secrets);
         } catch (IOException | SQLException | RuntimeException e) {
-            throw new EnclaveStorageException("cannot start the egress database in " + data + ": " + e.getMessage()
+            throw new EnclaveStorageException("cannot start the enclave's PostgreSQL in " + data + ": " + e.getMessage()
                     + " (is another enclave process using this directory?)", e);
         }
     }
@@ -140,12 +140,12 @@ public final class EgressDatabase implements AutoCloseable {
      * Connects to a running PostgreSQL. The password, if any, comes from the environment variable
      * {@code ENCLAVE_EGRESS_DB_PASSWORD}, never from the command line.
      */
-    public static EgressDatabase connect(String jdbcUrl, String user) {
+    public static EnclaveDatabase connect(String jdbcUrl, String user) {
         requireNonNull(jdbcUrl, "jdbcUrl is null");
         if (!jdbcUrl.startsWith("jdbc:postgresql://")) {
             throw new ValidationException("the egress database must be a jdbc:postgresql:// URL, got '" + jdbcUrl + "'");
         }
-        return new EgressDatabase(jdbcUrl, user, System.getenv("ENCLAVE_EGRESS_DB_PASSWORD"), null, null, null);
+        return new EnclaveDatabase(jdbcUrl, user, System.getenv("ENCLAVE_EGRESS_DB_PASSWORD"), null, null, null);
     }
 
     /**
@@ -340,16 +340,6 @@ public final class EgressDatabase implements AutoCloseable {
         return password;
     }
 
-    /** Whether the egress service's schema is there (its migrations have run). */
-    public boolean isMigrated() {
-        try (Connection c = dataSource().getConnection();
-                var rs = c.getMetaData().getTables(null, "public", "audit_event", null)) {
-            return rs.next();
-        } catch (SQLException e) {
-            throw new EnclaveStorageException("cannot read the egress database at " + jdbcUrl + ": " + e.getMessage(), e);
-        }
-    }
-
     @Override
     public void close() {
         if (owned != null) {
@@ -357,7 +347,7 @@ public final class EgressDatabase implements AutoCloseable {
                 Files.deleteIfExists(runFile);
                 owned.close();
             } catch (IOException e) {
-                throw new EnclaveStorageException("cannot stop the egress database: " + e.getMessage(), e);
+                throw new EnclaveStorageException("cannot stop the enclave's PostgreSQL: " + e.getMessage(), e);
             }
         }
     }

@@ -1,9 +1,7 @@
-package jp.nmi.enclave.audit;
+package jp.nmi.egress.audit;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,6 +9,15 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Map;
 import javax.sql.DataSource;
+import jp.nmi.enclave.audit.AuditAnchor;
+import jp.nmi.enclave.audit.AuditEvent;
+import jp.nmi.enclave.audit.AuditHashing;
+import jp.nmi.enclave.audit.AuditLog;
+import jp.nmi.enclave.audit.AuditRecord;
+import jp.nmi.enclave.audit.AuditVerification;
+import jp.nmi.enclave.audit.ChainWalk;
+import jp.nmi.enclave.audit.FileAuditLog;
+import jp.nmi.enclave.audit.JdbcAuditAnchor;
 import jp.nmi.enclave.error.EnclaveStorageException;
 
 /**
@@ -32,8 +39,6 @@ import jp.nmi.enclave.error.EnclaveStorageException;
 public final class JdbcAuditLog implements AuditLog {
     /** The name this chain is anchored under in {@code audit_anchor.anchor}. */
     public static final String ANCHOR_NAME = "egress";
-
-    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
     private final DataSource dataSource;
     private final Clock clock;
@@ -155,8 +160,8 @@ public final class JdbcAuditLog implements AuditLog {
                         AuditEvent e;
                         try {
                             e = new AuditEvent(seq, rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
-                                    AuditHashing.CANONICAL.readValue(rs.getString(7), MAP), rs.getString(8), rs.getString(9));
-                        } catch (JsonProcessingException | RuntimeException ex) {
+                                    AuditHashing.readDetails(rs.getString(7)), rs.getString(8), rs.getString(9));
+                        } catch (java.io.IOException | RuntimeException ex) {
                             return walk.broken(seq, position, "event " + seq + " has unreadable details: " + ex.getMessage());
                         }
                         AuditVerification broken = walk.step(e, position);
@@ -192,10 +197,6 @@ public final class JdbcAuditLog implements AuditLog {
     }
 
     static String canonical(Map<String, Object> details) {
-        try {
-            return AuditHashing.CANONICAL.writeValueAsString(details);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("audit details cannot be serialised: " + e.getMessage(), e);
-        }
+        return AuditHashing.canonicalJson(details);
     }
 }

@@ -1,4 +1,4 @@
-package jp.nmi.enclave.hdfs;
+package jp.nmi.enclave.api;
 
 import static java.util.Objects.requireNonNull;
 
@@ -67,6 +67,11 @@ public record EnclaveLayout(Path root) {
      * request): project closure reads it to refuse closing while exports are pending.
      */
     public Path pendingExports(String project) {
-        return new Path(new Path(egress(), "pending"), project);
+        return new Path(pending(), project);
+    }
+
+    /** The egress service's marks of open requests, per project ({@link PendingExports}). */
+    public Path pending() {
+        return new Path(egress(), "pending");
     }
 }
