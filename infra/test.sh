@@ -25,4 +25,14 @@ if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] || ! [ -d /usr/s
 fi
 export ENCLAVE_REQUIRE_BROWSER=1
 
+# The allele-frequency tests compare the enclave's counts with plink2's on the same cohort
+# (Debian's plink2); they fail, not skip, without it.
+if ! command -v plink2 >/dev/null; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "infra/test.sh: installing plink2 from Debian's packages ..." >&2
+  $SUDO apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq plink2 >/dev/null
+fi
+
 exec mvn -B -ntp verify "$@"

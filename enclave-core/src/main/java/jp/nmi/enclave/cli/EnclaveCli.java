@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             OptoutCommand.class,
             UsersCommand.class,
             SqlCommand.class,
+            AfCommand.class,
             DisclosureCommand.class,
             ExportCommand.class,
             EgressCommand.class,

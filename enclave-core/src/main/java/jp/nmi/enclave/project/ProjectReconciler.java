@@ -307,6 +307,8 @@ public final class ProjectReconciler {
         Path dir = new Path(new Path(store.projectDir(spec.id()), "extract"), build);
         try {
             ExtractBuilder.Result r = new ExtractBuilder(storage, progress).build(spec, d.registry, d.optedOut, key, dir);
+            // the allele-frequency indexes go with the extract they describe: built now, removed with it
+            new jp.nmi.enclave.genomics.AfIndexStore(storage, progress).build(dir, r.tables(), r.audiences());
             Set<String> optedOutInCohort = new HashSet<>(d.optedOut);
             return new ProjectState.Extract(build, d.fingerprint, d.registry.publication(), r.participants(),
                     optedOutInCohort.stream().sorted().toList(), new TreeMap<>(r.tables()), new TreeMap<>(r.audiences()));

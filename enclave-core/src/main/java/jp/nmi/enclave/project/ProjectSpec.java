@@ -21,10 +21,12 @@ import java.util.Map;
  * @param cohort which participants the extract holds
  * @param masks column masks and denials, first matching rule per column and member wins
  * @param disclosureProfile the disclosure-check profile for the project's exports
+ * @param regulatory the approved regulatory route, or null
+ * @param genomics settings of the allele-frequency service, or null for the defaults
  */
 public record ProjectSpec(String id, String title, Purpose purpose, Approval approval, LocalDate start, LocalDate end,
         List<Member> members, Map<String, List<String>> datasets, Cohort cohort, List<MaskRule> masks, String disclosureProfile,
-        Regulatory regulatory) {
+        Regulatory regulatory, Genomics genomics) {
     public ProjectSpec {
         requireNonNull(id, "id is null");
         members = List.copyOf(members);
@@ -51,6 +53,21 @@ public record ProjectSpec(String id, String title, Purpose purpose, Approval app
         public Regulatory {
             destinations = List.copyOf(destinations);
         }
+    }
+
+    /**
+     * The allele-frequency service of a project whose datasets include genotypes.
+     *
+     * @param afQueryBudget strata each member may ask for over the project's life (the defence against
+     *     membership inference by many queries); {@link #DEFAULT_AF_QUERY_BUDGET} when the spec does not say
+     */
+    public record Genomics(int afQueryBudget) {
+        public static final int DEFAULT_AF_QUERY_BUDGET = 500;
+    }
+
+    /** The allele-frequency query budget per member: the spec's, or the default. */
+    public int afQueryBudget() {
+        return genomics == null ? Genomics.DEFAULT_AF_QUERY_BUDGET : genomics.afQueryBudget();
     }
 
     /** The review committee's reference and date of approval. */

@@ -106,7 +106,7 @@ public final class ProjectSpecParser {
 
     private ProjectSpec spec(JsonNode root) {
         fields(root, "", Set.of("id", "title", "purpose", "approval", "start", "end", "members", "datasets", "cohort", "masks",
-                "disclosure_profile", "regulatory"));
+                "disclosure_profile", "regulatory", "genomics"));
         String id = text(root, "/id", "id");
         if (!ID.matcher(id).matches()) {
             throw fail("/id", "id", "'" + id + "' is not a project id (upper-case letters, digits and '-', e.g. DEMO-1)");
@@ -143,7 +143,24 @@ public final class ProjectSpecParser {
         List<ProjectSpec.MaskRule> masks = masks(root, datasets, members);
         String profile = oneOf(root, "/disclosure_profile", "disclosure_profile", PROFILES);
         return new ProjectSpec(id, title, new ProjectSpec.Purpose(code, disease, commercial), approval, start, end, members, datasets,
-                cohort, masks, profile, regulatory(root));
+                cohort, masks, profile, regulatory(root), genomics(root, datasets));
+    }
+
+    /** The optional genomics section: the allele-frequency query budget per member. */
+    private ProjectSpec.Genomics genomics(JsonNode root, Map<String, List<String>> datasets) {
+        if (!root.has("genomics")) {
+            return null;
+        }
+        JsonNode node = object(root, "/genomics", "genomics");
+        fields(node, "/genomics", Set.of("af_query_budget"));
+        if (!datasets.containsKey("genotypes")) {
+            throw fail("/genomics", "genomics", "the project's datasets do not include genotypes");
+        }
+        JsonNode budget = node.get("af_query_budget");
+        if (budget == null || !budget.canConvertToInt() || !budget.isIntegralNumber() || budget.intValue() < 0 || budget.intValue() > 100_000) {
+            throw fail("/genomics/af_query_budget", "genomics.af_query_budget", "is not a whole number from 0 to 100000 (strata per member)");
+        }
+        return new ProjectSpec.Genomics(budget.intValue());
     }
 
     /** The optional regulatory section: what the submission is for, and to which regulators. */

@@ -29,10 +29,19 @@ class TestProjectSpecParser {
         ProjectSpec demo2 = DemoSpecs.spec("DEMO-2");
         assertThat(demo2.purpose()).isEqualTo(new ProjectSpec.Purpose("DS", "MONDO:0001627", false));
         assertThat(demo2.datasets()).doesNotContainKey("clinical_notes");
+        assertThat(demo1.afQueryBudget()).isEqualTo(200);
+        assertThat(demo2.genomics()).isNull();
+        assertThat(demo2.afQueryBudget()).isEqualTo(ProjectSpec.Genomics.DEFAULT_AF_QUERY_BUDGET);
     }
 
     static Stream<Arguments> invalid() {
         return Stream.of(
+                Arguments.of("  af_query_budget: 200", "  af_query_budget: lots",
+                        "DEMO-1.yaml line 44: genomics.af_query_budget: is not a whole number from 0 to 100000 (strata per member)"),
+                Arguments.of("  af_query_budget: 200", "  af_query_budget: 200\n  af_threshold: 5",
+                        "DEMO-1.yaml line 45: genomics.af_threshold: unknown field (expected: af_query_budget)"),
+                Arguments.of("  genotypes: [participant_id, variant_id, alt_count]\n", "",
+                        "DEMO-1.yaml line 42: genomics: the project's datasets do not include genotypes"),
                 Arguments.of("  - user: kenji", "  - user: kenji\n    colour: blue",
                         "DEMO-1.yaml line 19: members[1].colour: unknown field (expected: affiliation, role, user)"),
                 Arguments.of("    affiliation: industry", "    affiliation: indsutry",

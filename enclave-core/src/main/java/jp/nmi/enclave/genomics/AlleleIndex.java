@@ -1,0 +1,378 @@
+package jp.nmi.enclave.genomics;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import jp.nmi.enclave.error.ValidationException;
+
+/**
+ * Genotypes and the four clinical attributes of one cohort, bit-packed so that a stratum's allele
+ * counts over all variants are two population counts per 64 participants and variant, in this
+ * process, without a Spark job.
+ *
+ * <p>Participants are numbered in the order given; each attribute is a bit set over them (one per
+ * age band, sex and region value, one per ICD-10 code present), so a stratum is the AND over
+ * attributes of the OR over its values. Each variant has two bit sets over the participants: one
+ * for heterozygous and one for homozygous-alternative genotypes (reference homozygotes are the
+ * rest: the datasets store no missing calls). Multi-allelic sites come in split, one biallelic
+ * variant per alternative allele.
+ */
+public final class AlleleIndex {
+    /** The file format: magic, then version. */
+    static final int MAGIC = 0x454E4146; // "ENAF"
+    static final int VERSION = 1;
+
+    /** One variant as the datasets name it. */
+    public record Variant(String id, String chrom, int pos, String ref, String alt) {}
+
+    private final int participants;
+    private final String[] participantIds;
+    private final Map<String, Integer> participantIndex;
+    private final int words;
+    private final List<Variant> variants;
+    private final Map<String, Integer> variantIndex;
+    private final Map<Attribute, Map<String, long[]>> attributeBits;
+    private final long[] het;
+    private final long[] hom;
+
+    private AlleleIndex(String[] participantIds, List<Variant> variants, Map<Attribute, Map<String, long[]>> attributeBits, long[] het,
+            long[] hom) {
+        this.participants = participantIds.length;
+        this.participantIds = participantIds;
+        Map<String, Integer> pidx = new HashMap<>();
+        for (int i = 0; i < participantIds.length; i++) {
+            pidx.put(participantIds[i], i);
+        }
+        this.participantIndex = pidx;
+        this.words = wordsFor(participants);
+        this.variants = List.copyOf(variants);
+        this.attributeBits = attributeBits;
+        this.het = het;
+        this.hom = hom;
+        Map<String, Integer> idx = new HashMap<>();
+        for (int i = 0; i < variants.size(); i++) {
+            idx.put(variants.get(i).id(), i);
+        }
+        this.variantIndex = idx;
+    }
+
+    static int wordsFor(int n) {
+        return (n + 63) >>> 6;
+    }
+
+    public int participants() {
+        return participants;
+    }
+
+    public List<Variant> variants() {
+        return variants;
+    }
+
+    /** The variant's position in {@link #variants}, or -1. */
+    public int indexOf(String variantId) {
+        return variantIndex.getOrDefault(variantId, -1);
+    }
+
+    /** The values of an attribute present in the cohort (for disease: the ICD-10 codes), sorted. */
+    public List<String> valuesOf(Attribute a) {
+        return List.copyOf(new java.util.TreeSet<>(attributeBits.get(a).keySet()));
+    }
+
+    /** The participants of a stratum, as a bit set over the index's participants. */
+    public long[] mask(Stratum stratum) {
+        return mask(stratum, java.util.Set.of());
+    }
+
+    /**
+     * The participants of a stratum but those {@code excluded} (project pseudonyms: who opted out
+     * since the extract was written, left out from the next query as every statement leaves them out).
+     */
+    public long[] mask(Stratum stratum, java.util.Set<String> excluded) {
+        long[] mask = new long[words];
+        Arrays.fill(mask, -1L);
+        clearTail(mask);
+        for (Map.Entry<Attribute, List<String>> e : stratum.values().entrySet()) {
+            long[] any = new long[words];
+            Map<String, long[]> bits = attributeBits.get(e.getKey());
+            for (String value : e.getValue()) {
+                if (e.getKey() == Attribute.DISEASE) {
+                    // a code or prefix: every code under it
+                    for (Map.Entry<String, long[]> code : bits.entrySet()) {
+                        if (code.getKey().startsWith(value)) {
+                            or(any, code.getValue());
+                        }
+                    }
+                } else {
+                    long[] b = bits.get(value);
+                    if (b != null) {
+                        or(any, b);
+                    }
+                }
+            }
+            for (int i = 0; i < words; i++) {
+                mask[i] &= any[i];
+            }
+        }
+        for (String id : excluded) {
+            Integer p = participantIndex.get(id);
+            if (p != null) {
+                mask[p >>> 6] &= ~(1L << (p & 63));
+            }
+        }
+        return mask;
+    }
+
+    public static int count(long[] mask) {
+        int n = 0;
+        for (long w : mask) {
+            n += Long.bitCount(w);
+        }
+        return n;
+    }
+
+    /**
+     * Genotype counts of the masked participants for variants {@code from} (inclusive) to {@code to}
+     * (exclusive): {@code out[2 * (v - from)]} heterozygous, {@code out[2 * (v - from) + 1]}
+     * homozygous alternative.
+     */
+    public int[] genotypeCounts(long[] mask, int from, int to) {
+        int[] out = new int[2 * (to - from)];
+        // only the words where the stratum has anyone: small strata skip most of each variant's bits
+        int nonZero = 0;
+        int[] at = new int[words];
+        for (int i = 0; i < words; i++) {
+            if (mask[i] != 0) {
+                at[nonZero++] = i;
+            }
+        }
+        for (int v = from; v < to; v++) {
+            int base = v * words;
+            int h = 0;
+            int a = 0;
+            for (int k = 0; k < nonZero; k++) {
+                int i = at[k];
+                long m = mask[i];
+                h += Long.bitCount(het[base + i] & m);
+                a += Long.bitCount(hom[base + i] & m);
+            }
+            out[2 * (v - from)] = h;
+            out[2 * (v - from) + 1] = a;
+        }
+        return out;
+    }
+
+    private void clearTail(long[] mask) {
+        int rest = participants & 63;
+        if (rest != 0) {
+            mask[words - 1] &= (1L << rest) - 1;
+        }
+    }
+
+    private static void or(long[] into, long[] from) {
+        for (int i = 0; i < into.length; i++) {
+            into[i] |= from[i];
+        }
+    }
+
+    /**
+     * Writes the index. It holds the participants' project pseudonyms (so that opt-outs can be left
+     * out at query time), and so is kept where the extract is: never in an analyst's reach.
+     */
+    public void write(OutputStream out) throws IOException {
+        DataOutputStream d = new DataOutputStream(out);
+        d.writeInt(MAGIC);
+        d.writeInt(VERSION);
+        d.writeInt(participants);
+        d.writeInt(variants.size());
+        for (String id : participantIds) {
+            d.writeUTF(id);
+        }
+        for (Variant v : variants) {
+            d.writeUTF(v.id());
+            d.writeUTF(v.chrom());
+            d.writeInt(v.pos());
+            d.writeUTF(v.ref());
+            d.writeUTF(v.alt());
+        }
+        for (Attribute a : Attribute.values()) {
+            Map<String, long[]> bits = attributeBits.get(a);
+            d.writeInt(bits.size());
+            for (Map.Entry<String, long[]> e : new TreeMap<>(bits).entrySet()) {
+                d.writeUTF(e.getKey());
+                writeLongs(d, e.getValue());
+            }
+        }
+        writeLongs(d, het);
+        writeLongs(d, hom);
+        d.flush();
+    }
+
+    public static AlleleIndex read(InputStream in) throws IOException {
+        DataInputStream d = new DataInputStream(new java.io.BufferedInputStream(in, 1 << 20));
+        if (d.readInt() != MAGIC) {
+            throw new ValidationException("not an allele-frequency index (bad magic number)");
+        }
+        int version = d.readInt();
+        if (version != VERSION) {
+            throw new ValidationException("allele-frequency index version " + version + " is not " + VERSION + "; rebuild it");
+        }
+        int n = d.readInt();
+        int m = d.readInt();
+        String[] ids = new String[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = d.readUTF();
+        }
+        List<Variant> variants = new ArrayList<>(m);
+        for (int i = 0; i < m; i++) {
+            variants.add(new Variant(d.readUTF(), d.readUTF(), d.readInt(), d.readUTF(), d.readUTF()));
+        }
+        int w = wordsFor(n);
+        Map<Attribute, Map<String, long[]>> bits = new java.util.EnumMap<>(Attribute.class);
+        for (Attribute a : Attribute.values()) {
+            int k = d.readInt();
+            Map<String, long[]> values = new HashMap<>();
+            for (int i = 0; i < k; i++) {
+                values.put(d.readUTF(), readLongs(d, w));
+            }
+            bits.put(a, values);
+        }
+        long[] het = readLongs(d, Math.multiplyExact(m, w));
+        long[] hom = readLongs(d, Math.multiplyExact(m, w));
+        return new AlleleIndex(ids, variants, bits, het, hom);
+    }
+
+    private static void writeLongs(DataOutputStream d, long[] values) throws IOException {
+        byte[] buf = new byte[8 * 8192];
+        for (int i = 0; i < values.length; i += 8192) {
+            int len = Math.min(8192, values.length - i);
+            java.nio.ByteBuffer.wrap(buf).asLongBuffer().put(values, i, len);
+            d.write(buf, 0, 8 * len);
+        }
+    }
+
+    private static long[] readLongs(DataInputStream d, int count) throws IOException {
+        long[] out = new long[count];
+        byte[] buf = new byte[8 * 8192];
+        for (int i = 0; i < count; i += 8192) {
+            int len = Math.min(8192, count - i);
+            d.readFully(buf, 0, 8 * len);
+            java.nio.ByteBuffer.wrap(buf, 0, 8 * len).asLongBuffer().get(out, i, len);
+        }
+        return out;
+    }
+
+    /**
+     * Collects participants and variants, then genotypes straight into the bit planes (so that a
+     * cohort of 10^10 genotypes needs no more than the planes themselves), then packs the attributes.
+     */
+    public static final class Builder {
+        private final List<String> participantIds = new ArrayList<>();
+        private final Map<String, Integer> participantIndex = new HashMap<>();
+        private final List<String[]> attributes = new ArrayList<>();
+        private final List<List<String>> diseases = new ArrayList<>();
+        private final List<Variant> variants = new ArrayList<>();
+        private final Map<String, Integer> variantIndex = new HashMap<>();
+        private long[] het;
+        private long[] hom;
+        private int words;
+
+        /** A participant with their age band, sex and region (null if unknown) and ICD-10 codes. */
+        public Builder participant(String id, String ageBand, String sex, String region, java.util.Collection<String> icd10) {
+            requireNonNull(id, "id is null");
+            checkOpen();
+            if (participantIndex.putIfAbsent(id, participantIds.size()) != null) {
+                throw new ValidationException("participant listed twice in the index input");
+            }
+            participantIds.add(id);
+            attributes.add(new String[] {ageBand, sex, region});
+            diseases.add(List.copyOf(icd10));
+            return this;
+        }
+
+        public Builder variant(Variant v) {
+            checkOpen();
+            if (variantIndex.putIfAbsent(v.id(), variants.size()) != null) {
+                throw new ValidationException("variant " + v.id() + " listed twice in the index input");
+            }
+            variants.add(v);
+            return this;
+        }
+
+        /** A non-reference genotype: {@code altCount} 1 (heterozygous) or 2 (homozygous alternative). */
+        public Builder genotype(String participantId, String variantId, int altCount) {
+            Integer p = participantIndex.get(participantId);
+            Integer v = variantIndex.get(variantId);
+            if (p == null || v == null) {
+                return this; // a genotype of someone outside the cohort, or of a variant not indexed: not counted
+            }
+            return genotype(p, v, altCount);
+        }
+
+        /** The same, by the participant's and the variant's numbers in the order they were added. */
+        public Builder genotype(int p, int v, int altCount) {
+            if (het == null) {
+                words = wordsFor(participantIds.size());
+                het = new long[Math.multiplyExact(variants.size(), words)];
+                hom = new long[het.length];
+            }
+            if (altCount != 1 && altCount != 2) {
+                throw new ValidationException("variant " + variants.get(v).id() + ": alt_count must be 1 or 2");
+            }
+            int word = v * words + (p >>> 6);
+            long bit = 1L << (p & 63);
+            if (((het[word] | hom[word]) & bit) != 0) {
+                throw new ValidationException("variant " + variants.get(v).id() + ": a participant has two genotypes in the index input");
+            }
+            (altCount == 1 ? het : hom)[word] |= bit;
+            return this;
+        }
+
+        private void checkOpen() {
+            if (het != null) {
+                throw new IllegalStateException("participants and variants come before genotypes");
+            }
+        }
+
+        public AlleleIndex build() {
+            int n = participantIds.size();
+            int w = wordsFor(n);
+            if (het == null) {
+                het = new long[Math.multiplyExact(variants.size(), w)];
+                hom = new long[het.length];
+            }
+            Map<Attribute, Map<String, long[]>> bits = new java.util.EnumMap<>(Attribute.class);
+            for (Attribute a : Attribute.values()) {
+                bits.put(a, new HashMap<>());
+            }
+            for (int p = 0; p < n; p++) {
+                String[] attrs = attributes.get(p);
+                for (int k = 0; k < 3; k++) {
+                    if (attrs[k] != null) {
+                        set(bits.get(Attribute.values()[k]).computeIfAbsent(attrs[k], x -> new long[w]), p);
+                    }
+                }
+                for (String code : diseases.get(p)) {
+                    set(bits.get(Attribute.DISEASE).computeIfAbsent(code, x -> new long[w]), p);
+                }
+            }
+            AlleleIndex index = new AlleleIndex(participantIds.toArray(String[]::new), variants, bits, het, hom);
+            het = null;
+            hom = null;
+            return index;
+        }
+
+        private static void set(long[] bits, int p) {
+            bits[p >>> 6] |= 1L << (p & 63);
+        }
+    }
+}
