@@ -36,7 +36,7 @@ public final class AfIndexStore {
     /** The index of the project's own tables (an audience's is named after the audience). */
     public static final String PROJECT = "project";
 
-    private record Cached(long modified, long length, AlleleIndex index) {}
+    private record Cached(String file, long modified, long length, AlleleIndex index) {}
 
     private static final Map<String, Cached> CACHE = new ConcurrentHashMap<>();
 
@@ -83,14 +83,16 @@ public final class AfIndexStore {
                 build(buildDir, extract.tables(), extract.audiences());
             }
             FileStatus st = storage.fs().getFileStatus(file);
-            String key = storage.fileSystemUri() + Path.getPathWithoutSchemeAndAuthority(file).toString();
+            // one index per project and audience in memory: the current build's (a new build replaces the old)
+            String key = storage.fileSystemUri() + "/" + projectId + "/" + name;
+            String path = Path.getPathWithoutSchemeAndAuthority(file).toString();
             Cached c = CACHE.get(key);
-            if (c != null && c.modified() == st.getModificationTime() && c.length() == st.getLen()) {
+            if (c != null && c.file().equals(path) && c.modified() == st.getModificationTime() && c.length() == st.getLen()) {
                 return c.index();
             }
             try (InputStream in = storage.fs().open(file)) {
                 AlleleIndex index = AlleleIndex.read(in);
-                CACHE.put(key, new Cached(st.getModificationTime(), st.getLen(), index));
+                CACHE.put(key, new Cached(path, st.getModificationTime(), st.getLen(), index));
                 return index;
             }
         } catch (IOException e) {
@@ -125,7 +127,7 @@ public final class AfIndexStore {
             }
             List<AlleleIndex.Variant> variants = new ArrayList<>();
             scan(t, "variants", List.of("variant_id", "chrom", "pos", "ref", "alt"), row -> variants.add(new AlleleIndex.Variant(
-                    (String) row[0], (String) row[1], Math.toIntExact((Long) row[2]), (String) row[3], (String) row[4])));
+                    (String) row[0], (String) row[1], Math.toIntExact(((Number) row[2]).longValue()), (String) row[3], (String) row[4])));
             variants.sort(Comparator.comparing((AlleleIndex.Variant v) -> chromOrder(v.chrom())).thenComparingInt(AlleleIndex.Variant::pos)
                     .thenComparing(AlleleIndex.Variant::id));
             AlleleIndex.Builder b = new AlleleIndex.Builder();
@@ -138,7 +140,7 @@ public final class AfIndexStore {
             variants.forEach(b::variant);
             try (Progress.Task task = progress.start("allele-frequency index: genotypes", t.get("genotypes").rows())) {
                 scan(t, "genotypes", List.of("participant_id", "variant_id", "alt_count"), row -> {
-                    b.genotype((String) row[0], (String) row[1], (Integer) row[2]);
+                    b.genotype((String) row[0], (String) row[1], ((Number) row[2]).intValue());
                     task.advance(1);
                 });
             }
@@ -156,17 +158,7 @@ public final class AfIndexStore {
         DatasetReader.scan(storage.configuration(), storage.fileSystemUri().toString(), entry, columns, consumer);
     }
 
-    /** 1 … 22, then X, Y, MT, then anything else by name. */
     static String chromOrder(String chrom) {
-        String c = chrom.startsWith("chr") ? chrom.substring(3) : chrom;
-        if (c.matches("[0-9]{1,2}")) {
-            return String.format("%02d", Integer.parseInt(c));
-        }
-        return switch (c) {
-            case "X" -> "23";
-            case "Y" -> "24";
-            case "MT", "M" -> "25";
-            default -> "99" + c;
-        };
+        return Chromosomes.order(chrom);
     }
 }

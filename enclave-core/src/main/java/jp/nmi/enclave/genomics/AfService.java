@@ -71,8 +71,16 @@ public final class AfService {
         return by.isPresent() ? af.byAttribute(user, where, by.get(), variants) : af.query(user, where, variants);
     }
 
+    private static final Pattern PROJECT_ID = Pattern.compile("[A-Z][A-Z0-9-]{1,31}");
+
     private AlleleFrequencies frequencies(String user, Stratum where, Optional<Attribute> by) {
+        if (!PROJECT_ID.matcher(projectId).matches()) {
+            throw new jp.nmi.enclave.error.NotFoundException("no project '" + projectId + "'");
+        }
         ProjectState state = new ProjectStore(storage).require(projectId);
+        if (!projectId.equals(state.id())) {
+            throw new jp.nmi.enclave.error.NotFoundException("no project '" + projectId + "'");
+        }
         if (!state.isActive() || state.extract() == null) {
             throw new AccessDeniedException("project " + projectId + " is " + state.status() + "; it answers no queries");
         }
@@ -86,14 +94,26 @@ public final class AfService {
         ProjectSpec spec = state.spec();
         Optional<String> audience = state.extract().audiences().entrySet().stream()
                 .filter(a -> principal.groups().stream().anyMatch(a.getValue().groups()::contains)).map(Map.Entry::getKey).findFirst();
-        checkAccess(principal, spec.database(), where, by, audience.isPresent());
+        Set<String> filtered = checkAccess(principal, spec.database(), where, by, audience.isPresent());
         AlleleIndex index = new AfIndexStore(storage, Progress.NONE).load(projectId, state.extract(), audience);
-        return new AlleleFrequencies(projectId, index, new AlleleFrequencies.Policy(Profile.named(spec.disclosureProfile()).minCount(),
-                spec.afQueryBudget()), budget, audit, optouts);
+        Supplier<Set<String>> excluded = filtered.isEmpty() ? optouts : () -> {
+            Set<String> all = new java.util.HashSet<>(optouts.get());
+            all.addAll(filtered);
+            return all;
+        };
+        return new AlleleFrequencies(projectId, audience.orElse(AfIndexStore.PROJECT), index,
+                new AlleleFrequencies.Policy(Profile.named(spec.disclosureProfile()).minCount(), spec.afQueryBudget()), budget, audit,
+                excluded);
     }
 
-    /** Every column the answer is drawn from must be readable, unmasked; row filters only as the enclave writes them. */
-    private void checkAccess(Principal principal, String database, Stratum where, Optional<Attribute> by, boolean inAudience) {
+    /**
+     * Every column the answer is drawn from must be readable, unmasked; row filters only as the
+     * enclave writes them.
+     *
+     * @return the participants the member's row filters leave out by name (applied to every stratum)
+     */
+    private Set<String> checkAccess(Principal principal, String database, Stratum where, Optional<Attribute> by, boolean inAudience) {
+        Set<String> filtered = new java.util.HashSet<>();
         Map<String, List<String>> columns = new LinkedHashMap<>();
         columns.put("variants", List.of("variant_id", "chrom", "pos", "ref", "alt"));
         columns.put("genotypes", List.of("participant_id", "variant_id", "alt_count"));
@@ -121,33 +141,50 @@ public final class AfService {
                             + ": allele frequencies drawn from it would show what the mask hides");
                 }
             }
-            if (!t.getKey().equals("variants")) {
-                authorizer.rowFilter(principal, database, t.getKey()).ifPresent(f -> checkFilter(f, database, t.getKey(), inAudience));
+            Optional<RowFilter> filter = authorizer.rowFilter(principal, database, t.getKey());
+            if (filter.isPresent()) {
+                if (t.getKey().equals("variants")) {
+                    throw new AccessDeniedException("a row filter applies to variants (policy " + filter.get().policyId()
+                            + "): allele frequencies cannot honour it, so they are not served; ask the operator");
+                }
+                filtered.addAll(checkFilter(filter.get(), database, t.getKey(), inAudience));
             }
         }
+        return filtered;
     }
 
     private static final Pattern OPTOUT = Pattern.compile("participant_id NOT IN \\('[0-9a-f]{8,128}'(, '[0-9a-f]{8,128}')*\\)");
+    private static final Pattern ID = Pattern.compile("'([0-9a-f]{8,128})'");
 
     /**
      * A row filter is honoured only in the forms {@code ProjectPolicies} writes: the consent filter
      * of industry members (whose audience index holds only those participants), the opt-out filter
      * (applied from the opt-out registry at every query, a superset of it), or both joined by AND.
      */
-    private void checkFilter(RowFilter filter, String database, String table, boolean inAudience) {
+    private Set<String> checkFilter(RowFilter filter, String database, String table, boolean inAudience) {
         String consent = "participant_id IN (SELECT participant_id FROM " + database + "." + jp.nmi.enclave.project.ProjectPolicies.CONSENT_TABLE
                 + " WHERE NOT commercial_use_prohibited)";
         String e = filter.expression() == null ? "" : filter.expression().strip();
         boolean ok;
+        String notIn = "";
         if (e.startsWith(consent)) {
             String rest = e.substring(consent.length());
             ok = inAudience && (rest.isEmpty() || (rest.startsWith(" AND ") && OPTOUT.matcher(rest.substring(5)).matches()));
+            notIn = rest;
         } else {
             ok = OPTOUT.matcher(e).matches();
+            notIn = e;
         }
         if (!ok) {
             throw new AccessDeniedException("a row filter the enclave did not write applies to " + table + " (policy " + filter.policyId()
                     + "): allele frequencies cannot honour it, so they are not served; ask the operator");
         }
+        // whoever the filter names is left out, whether or not the opt-out registry names them too
+        Set<String> out = new java.util.HashSet<>();
+        java.util.regex.Matcher m = ID.matcher(notIn);
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
     }
 }

@@ -30,7 +30,7 @@ import jp.nmi.enclave.error.ValidationException;
 public final class AlleleIndex {
     /** The file format: magic, then version. */
     static final int MAGIC = 0x454E4146; // "ENAF"
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     /** One variant as the datasets name it. */
     public record Variant(String id, String chrom, int pos, String ref, String alt) {}
@@ -44,9 +44,17 @@ public final class AlleleIndex {
     private final Map<Attribute, Map<String, long[]>> attributeBits;
     private final long[] het;
     private final long[] hom;
+    /**
+     * Precomputed counts per attribute value (for disease, per 3-character category), {@code [2v]}
+     * heterozygous and {@code [2v + 1]} homozygous alternative: a stratum of one attribute (the
+     * per-attribute tables) is a sum of these, without touching the genotype planes.
+     */
+    private final Map<Attribute, Map<String, int[]>> valueCounts;
+    /** The same over everyone. */
+    private final int[] totalCounts;
 
     private AlleleIndex(String[] participantIds, List<Variant> variants, Map<Attribute, Map<String, long[]>> attributeBits, long[] het,
-            long[] hom) {
+            long[] hom, Map<Attribute, Map<String, int[]>> valueCounts, int[] totalCounts) {
         this.participants = participantIds.length;
         this.participantIds = participantIds;
         Map<String, Integer> pidx = new HashMap<>();
@@ -59,6 +67,8 @@ public final class AlleleIndex {
         this.attributeBits = attributeBits;
         this.het = het;
         this.hom = hom;
+        this.valueCounts = valueCounts != null ? valueCounts : valueCounts(participantIds.length, variants.size(), attributeBits, het, hom);
+        this.totalCounts = totalCounts != null ? totalCounts : totals(variants.size(), wordsFor(participantIds.length), het, hom);
         Map<String, Integer> idx = new HashMap<>();
         for (int i = 0; i < variants.size(); i++) {
             idx.put(variants.get(i).id(), i);
@@ -76,6 +86,21 @@ public final class AlleleIndex {
 
     public List<Variant> variants() {
         return variants;
+    }
+
+    private volatile long[] participantKeys;
+
+    /** Each participant's key ({@link AnsweredAtoms#key}), by number. */
+    long[] participantKeys() {
+        long[] k = participantKeys;
+        if (k == null) {
+            k = new long[participants];
+            for (int i = 0; i < participants; i++) {
+                k[i] = AnsweredAtoms.key(participantIds[i]);
+            }
+            participantKeys = k;
+        }
+        return k;
     }
 
     /** The variant's position in {@link #variants}, or -1. */
@@ -155,20 +180,167 @@ public final class AlleleIndex {
                 at[nonZero++] = i;
             }
         }
-        for (int v = from; v < to; v++) {
-            int base = v * words;
-            int h = 0;
-            int a = 0;
-            for (int k = 0; k < nonZero; k++) {
-                int i = at[k];
-                long m = mask[i];
-                h += Long.bitCount(het[base + i] & m);
-                a += Long.bitCount(hom[base + i] & m);
+        int k = nonZero;
+        int chunk = 2048;
+        int chunks = (to - from + chunk - 1) / chunk;
+        java.util.stream.IntStream range = java.util.stream.IntStream.range(0, chunks);
+        // in parallel only where it pays: a few thousand word pairs are faster on one thread
+        if ((long) (to - from) * k > 4_000_000L) {
+            range = range.parallel();
+        }
+        range.forEach(c -> {
+            int end = Math.min(to, from + (c + 1) * chunk);
+            for (int v = from + c * chunk; v < end; v++) {
+                int base = v * words;
+                int h = 0;
+                int a = 0;
+                for (int j = 0; j < k; j++) {
+                    int i = at[j];
+                    long m = mask[i];
+                    h += Long.bitCount(het[base + i] & m);
+                    a += Long.bitCount(hom[base + i] & m);
+                }
+                out[2 * (v - from)] = h;
+                out[2 * (v - from) + 1] = a;
             }
-            out[2 * (v - from)] = h;
-            out[2 * (v - from) + 1] = a;
+        });
+        return out;
+    }
+
+    /**
+     * Genotype counts of a stratum but those {@code excluded}, for variants {@code from} to
+     * {@code to} (as {@link #genotypeCounts(long[], int, int)} lays them out): from the precomputed
+     * counts when the stratum is everyone or one attribute (several disjoint values of age band, sex
+     * or region, or one disease category), less the excluded in it; otherwise from the bit planes.
+     */
+    public int[] genotypeCounts(Stratum stratum, java.util.Set<String> excluded, int from, int to) {
+        int[] out = precomputed(stratum, from, to);
+        if (out == null) {
+            return genotypeCounts(mask(stratum, excluded), from, to);
+        }
+        if (!excluded.isEmpty()) {
+            long[] in = mask(stratum);
+            for (String id : excluded) {
+                Integer p = participantIndex.get(id);
+                if (p == null || (in[p >>> 6] & (1L << (p & 63))) == 0) {
+                    continue;
+                }
+                int word = p >>> 6;
+                long bit = 1L << (p & 63);
+                for (int v = from; v < to; v++) {
+                    int at = v * words + word;
+                    if ((het[at] & bit) != 0) {
+                        out[2 * (v - from)]--;
+                    } else if ((hom[at] & bit) != 0) {
+                        out[2 * (v - from) + 1]--;
+                    }
+                }
+            }
         }
         return out;
+    }
+
+    /** The counts from the precomputed ones, or null when the stratum is not one they can give. */
+    private int[] precomputed(Stratum stratum, int from, int to) {
+        if (stratum.values().isEmpty()) {
+            return java.util.Arrays.copyOfRange(totalCounts, 2 * from, 2 * to);
+        }
+        if (stratum.values().size() != 1) {
+            return null;
+        }
+        Map.Entry<Attribute, List<String>> only = stratum.values().entrySet().iterator().next();
+        Map<String, int[]> counts = valueCounts.get(only.getKey());
+        if (only.getKey() == Attribute.DISEASE && (only.getValue().size() != 1 || only.getValue().get(0).length() != 3)) {
+            return null; // codes overlap across categories' sums, and finer codes are not precomputed
+        }
+        int[] out = new int[2 * (to - from)];
+        for (String value : only.getValue()) {
+            int[] c = counts.get(value);
+            if (c != null) {
+                for (int i = 0; i < out.length; i++) {
+                    out[i] += c[2 * from + i];
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Per value of each attribute (diseases by category), each variant's genotype counts. */
+    private static Map<Attribute, Map<String, int[]>> valueCounts(int n, int m, Map<Attribute, Map<String, long[]>> attributeBits,
+            long[] het, long[] hom) {
+        int w = wordsFor(n);
+        List<Attribute> attrs = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        List<long[]> sets = new ArrayList<>();
+        for (Attribute a : Attribute.values()) {
+            Map<String, long[]> bits = attributeBits.get(a);
+            if (a == Attribute.DISEASE) {
+                Map<String, long[]> categories = new TreeMap<>();
+                bits.forEach((code, b) -> {
+                    long[] c = categories.computeIfAbsent(code.length() > 3 ? code.substring(0, 3) : code, k -> new long[w]);
+                    or(c, b);
+                });
+                bits = categories;
+            }
+            for (Map.Entry<String, long[]> e : new TreeMap<>(bits).entrySet()) {
+                attrs.add(a);
+                names.add(e.getKey());
+                sets.add(e.getValue());
+            }
+        }
+        int k = sets.size();
+        int[][] counts = new int[k][2 * m];
+        // variant by variant, each word of genotypes read once and skipped when no one carries the allele there
+        java.util.stream.IntStream.range(0, m).parallel().forEach(v -> {
+            int base = v * w;
+            for (int i = 0; i < w; i++) {
+                long h = het[base + i];
+                long a = hom[base + i];
+                if ((h | a) == 0) {
+                    continue;
+                }
+                for (int j = 0; j < k; j++) {
+                    long s = sets.get(j)[i];
+                    counts[j][2 * v] += Long.bitCount(h & s);
+                    counts[j][2 * v + 1] += Long.bitCount(a & s);
+                }
+            }
+        });
+        Map<Attribute, Map<String, int[]>> out = new java.util.EnumMap<>(Attribute.class);
+        for (Attribute a : Attribute.values()) {
+            out.put(a, new HashMap<>());
+        }
+        for (int j = 0; j < k; j++) {
+            out.get(attrs.get(j)).put(names.get(j), counts[j]);
+        }
+        return out;
+    }
+
+    private static int[] totals(int m, int w, long[] het, long[] hom) {
+        int[] out = new int[2 * m];
+        java.util.stream.IntStream.range(0, m).parallel().forEach(v -> {
+            int h = 0;
+            int a = 0;
+            for (int i = v * w; i < (v + 1) * w; i++) {
+                h += Long.bitCount(het[i]);
+                a += Long.bitCount(hom[i]);
+            }
+            out[2 * v] = h;
+            out[2 * v + 1] = a;
+        });
+        return out;
+    }
+
+    /** Bytes the index takes in memory (and, within a few bytes per name, on disk). */
+    public long sizeBytes() {
+        long b = 16L * het.length + 4L * totalCounts.length;
+        for (Map<String, long[]> bits : attributeBits.values()) {
+            b += 8L * bits.size() * words;
+        }
+        for (Map<String, int[]> c : valueCounts.values()) {
+            b += 4L * c.size() * totalCounts.length;
+        }
+        return b;
     }
 
     private void clearTail(long[] mask) {
@@ -214,6 +386,15 @@ public final class AlleleIndex {
         }
         writeLongs(d, het);
         writeLongs(d, hom);
+        for (Attribute a : Attribute.values()) {
+            Map<String, int[]> counts = valueCounts.get(a);
+            d.writeInt(counts.size());
+            for (Map.Entry<String, int[]> e : new TreeMap<>(counts).entrySet()) {
+                d.writeUTF(e.getKey());
+                writeInts(d, e.getValue());
+            }
+        }
+        writeInts(d, totalCounts);
         d.flush();
     }
 
@@ -248,7 +429,17 @@ public final class AlleleIndex {
         }
         long[] het = readLongs(d, Math.multiplyExact(m, w));
         long[] hom = readLongs(d, Math.multiplyExact(m, w));
-        return new AlleleIndex(ids, variants, bits, het, hom);
+        Map<Attribute, Map<String, int[]>> counts = new java.util.EnumMap<>(Attribute.class);
+        for (Attribute a : Attribute.values()) {
+            int k = d.readInt();
+            Map<String, int[]> values = new HashMap<>();
+            for (int i = 0; i < k; i++) {
+                values.put(d.readUTF(), readInts(d, 2 * m));
+            }
+            counts.put(a, values);
+        }
+        int[] totals = readInts(d, 2 * m);
+        return new AlleleIndex(ids, variants, bits, het, hom, counts, totals);
     }
 
     private static void writeLongs(DataOutputStream d, long[] values) throws IOException {
@@ -258,6 +449,26 @@ public final class AlleleIndex {
             java.nio.ByteBuffer.wrap(buf).asLongBuffer().put(values, i, len);
             d.write(buf, 0, 8 * len);
         }
+    }
+
+    private static void writeInts(DataOutputStream d, int[] values) throws IOException {
+        byte[] buf = new byte[4 * 8192];
+        for (int i = 0; i < values.length; i += 8192) {
+            int len = Math.min(8192, values.length - i);
+            java.nio.ByteBuffer.wrap(buf).asIntBuffer().put(values, i, len);
+            d.write(buf, 0, 4 * len);
+        }
+    }
+
+    private static int[] readInts(DataInputStream d, int count) throws IOException {
+        int[] out = new int[count];
+        byte[] buf = new byte[4 * 8192];
+        for (int i = 0; i < count; i += 8192) {
+            int len = Math.min(8192, count - i);
+            d.readFully(buf, 0, 4 * len);
+            java.nio.ByteBuffer.wrap(buf, 0, 4 * len).asIntBuffer().get(out, i, len);
+        }
+        return out;
     }
 
     private static long[] readLongs(DataInputStream d, int count) throws IOException {
@@ -337,6 +548,29 @@ public final class AlleleIndex {
             return this;
         }
 
+        /**
+         * A whole variant's genotypes at once, as bit sets over the participants in the order they
+         * were added (from a plink .bed, say): far faster than one call per genotype.
+         */
+        public Builder variantPlanes(int v, long[] hetWords, long[] homWords) {
+            if (het == null) {
+                words = wordsFor(participantIds.size());
+                het = new long[Math.multiplyExact(variants.size(), words)];
+                hom = new long[het.length];
+            }
+            if (hetWords.length != words || homWords.length != words) {
+                throw new IllegalArgumentException("a variant's planes have " + words + " words");
+            }
+            for (int i = 0; i < words; i++) {
+                if ((hetWords[i] & homWords[i]) != 0) {
+                    throw new ValidationException("variant " + variants.get(v).id() + ": a participant has two genotypes in the index input");
+                }
+            }
+            System.arraycopy(hetWords, 0, het, v * words, words);
+            System.arraycopy(homWords, 0, hom, v * words, words);
+            return this;
+        }
+
         private void checkOpen() {
             if (het != null) {
                 throw new IllegalStateException("participants and variants come before genotypes");
@@ -365,7 +599,7 @@ public final class AlleleIndex {
                     set(bits.get(Attribute.DISEASE).computeIfAbsent(code, x -> new long[w]), p);
                 }
             }
-            AlleleIndex index = new AlleleIndex(participantIds.toArray(String[]::new), variants, bits, het, hom);
+            AlleleIndex index = new AlleleIndex(participantIds.toArray(String[]::new), variants, bits, het, hom, null, null);
             het = null;
             hom = null;
             return index;

@@ -3,88 +3,162 @@ package jp.nmi.enclave.genomics;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import jp.nmi.enclave.error.EnclaveStorageException;
+import jp.nmi.enclave.error.ValidationException;
 import jp.nmi.enclave.hdfs.EnclaveStorage;
 import jp.nmi.enclave.hdfs.HdfsFiles;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileAlreadyExistsException;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Query budgets kept beside the project on HDFS, {@code projects/<id>/genomics/budget.json}
- * ({@code {"alice": {"used": 12, "answered": ["sex=F", ...]}}}), written atomically; on the
- * operator's side of the enclave, like the rest of the project's state. Spends are serialised in
- * this process; the audit log records every query as well, so the count can be checked against it.
+ * The allele-frequency service's memory of a project, on HDFS beside the project (the operator's
+ * side of the enclave, like the rest of its state): {@code projects/<id>/genomics/budget.json}
+ * ({@code {"alice": 12, ...}}) and {@code atoms-<audience>.bin}, written atomically, under
+ * {@code genomics/lock}, a file created exclusively (HDFS's create without overwrite is atomic), so
+ * that queries from any number of processes are serialised per project.
  */
 public final class HdfsQueryBudget implements QueryBudget {
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** One user's record. */
-    public record Entry(int used, List<String> answered) {
-        public Entry {
-            answered = answered == null ? List.of() : List.copyOf(answered);
-        }
-    }
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** A lock older than this was left by a process that died: queries take well under a second. */
+    static final long STALE_LOCK_MS = 120_000;
+    static final long WAIT_MS = 30_000;
 
     private final EnclaveStorage storage;
+    private final ReentrantLock local = new ReentrantLock();
 
     public HdfsQueryBudget(EnclaveStorage storage) {
         this.storage = storage;
     }
 
-    static Path file(EnclaveStorage storage, String project) {
-        return new Path(new Path(storage.layout().project(project), "genomics"), "budget.json");
+    private Path dir(String project) {
+        return new Path(storage.layout().project(name(project, "project")), "genomics");
     }
 
-    @Override
-    public synchronized Spent spend(String project, String user, int strata, int budget) {
-        TreeMap<String, Entry> all = read(project);
-        Entry e = all.getOrDefault(user, new Entry(0, List.of()));
-        if (e.used() + strata > budget) {
-            throw QueryBudget.exceeded(project, user, e.used(), strata, budget);
+    private static String name(String s, String what) {
+        if (s == null || !NAME.matcher(s).matches() || s.contains("..")) {
+            throw new ValidationException("not a " + what + " name: '" + s + "'");
         }
-        all.put(user, new Entry(e.used() + strata, e.answered()));
-        write(project, all);
-        return new Spent(e.used() + strata, budget - e.used() - strata);
+        return s;
     }
 
     @Override
-    public synchronized int used(String project, String user) {
-        return read(project).getOrDefault(user, new Entry(0, List.of())).used();
-    }
-
-    @Override
-    public synchronized List<String> answered(String project, String user) {
-        return read(project).getOrDefault(user, new Entry(0, List.of())).answered();
-    }
-
-    @Override
-    public synchronized void remember(String project, String user, List<String> strata) {
-        TreeMap<String, Entry> all = read(project);
-        Entry e = all.getOrDefault(user, new Entry(0, List.of()));
-        LinkedHashSet<String> answered = new LinkedHashSet<>(e.answered());
-        if (answered.addAll(strata)) {
-            all.put(user, new Entry(e.used(), new ArrayList<>(answered)));
-            write(project, all);
+    public <T> T locked(String project, Supplier<T> work) {
+        Path lock = new Path(dir(project), "lock");
+        local.lock();
+        try {
+            long deadline = System.currentTimeMillis() + WAIT_MS;
+            while (true) {
+                try (FSDataOutputStream out = storage.fs().create(lock, false)) {
+                    out.writeUTF(java.lang.management.ManagementFactory.getRuntimeMXBean().getName());
+                    break;
+                } catch (IOException e) {
+                    // taken (created and closed, or being created by another thread of this client): wait; anything else fails
+                    if (!(e instanceof FileAlreadyExistsException) && !exists(lock)) {
+                        throw new EnclaveStorageException("cannot lock the allele-frequency records of " + project + ": " + e.getMessage(), e);
+                    }
+                    breakIfStale(lock);
+                }
+                if (System.currentTimeMillis() > deadline) {
+                    throw new EnclaveStorageException("the allele-frequency records of " + project + " stayed locked for "
+                            + WAIT_MS / 1000 + " s (another query, or " + lock + " left behind)");
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new EnclaveStorageException("interrupted while waiting for the allele-frequency records of " + project, e);
+                }
+            }
+            try {
+                return work.get();
+            } finally {
+                try {
+                    storage.fs().delete(lock, false);
+                } catch (IOException e) {
+                    // a lock left behind goes stale and is broken by the next query
+                }
+            }
+        } finally {
+            local.unlock();
         }
     }
 
-    private void write(String project, TreeMap<String, Entry> all) {
-        HdfsFiles.writeAtomically(storage, file(storage, project), out -> JSON.writeValue(out, all));
+    private boolean exists(Path lock) {
+        try {
+            return storage.fs().exists(lock);
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read the allele-frequency lock " + lock + ": " + e.getMessage(), e);
+        }
     }
 
-    private TreeMap<String, Entry> read(String project) {
-        Path f = file(storage, project);
+    private void breakIfStale(Path lock) {
+        try {
+            FileStatus st = storage.fs().getFileStatus(lock);
+            if (System.currentTimeMillis() - st.getModificationTime() > STALE_LOCK_MS) {
+                storage.fs().delete(lock, false);
+            }
+        } catch (java.io.FileNotFoundException gone) {
+            // released meanwhile: try again
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read the allele-frequency lock " + lock + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Spent spend(String project, String user, int strata, int budget) {
+        TreeMap<String, Integer> used = read(project);
+        int before = used.getOrDefault(user, 0);
+        if (before + strata > budget) {
+            throw QueryBudget.exceeded(project, user, before, strata, budget);
+        }
+        used.put(user, before + strata);
+        HdfsFiles.writeAtomically(storage, new Path(dir(project), "budget.json"), out -> JSON.writeValue(out, used));
+        return new Spent(before + strata, budget - before - strata);
+    }
+
+    @Override
+    public int used(String project, String user) {
+        return read(project).getOrDefault(user, 0);
+    }
+
+    @Override
+    public AnsweredAtoms atoms(String project, String audience) {
+        Path f = new Path(dir(project), "atoms-" + name(audience, "audience") + ".bin");
+        try {
+            if (!storage.fs().exists(f)) {
+                return AnsweredAtoms.empty();
+            }
+            try (InputStream in = storage.fs().open(f)) {
+                return AnsweredAtoms.read(in);
+            }
+        } catch (IOException e) {
+            // unknown is not "nothing answered": refuse the query
+            throw new EnclaveStorageException("cannot read what project " + project + " was answered: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void saveAtoms(String project, String audience, AnsweredAtoms atoms) {
+        HdfsFiles.writeAtomically(storage, new Path(dir(project), "atoms-" + name(audience, "audience") + ".bin"), atoms::write);
+    }
+
+    private TreeMap<String, Integer> read(String project) {
+        Path f = new Path(dir(project), "budget.json");
         try {
             if (!storage.fs().exists(f)) {
                 return new TreeMap<>();
             }
             try (InputStream in = storage.fs().open(f)) {
-                return JSON.readValue(in, JSON.getTypeFactory().constructMapType(TreeMap.class, String.class, Entry.class));
+                return JSON.readValue(in, JSON.getTypeFactory().constructMapType(TreeMap.class, String.class, Integer.class));
             }
         } catch (IOException e) {
             // unknown is not "nothing used": refuse the query
@@ -92,36 +166,50 @@ public final class HdfsQueryBudget implements QueryBudget {
         }
     }
 
-    /** An in-memory budget for tests and benchmarks, beside this one. */
+    /** An in-memory memory for tests and benchmarks, beside this one. */
     public static QueryBudget inMemory() {
-        Map<String, Entry> entries = new HashMap<>();
+        Map<String, Integer> used = new HashMap<>();
+        Map<String, byte[]> atoms = new HashMap<>();
         return new QueryBudget() {
             @Override
+            public synchronized <T> T locked(String project, Supplier<T> work) {
+                return work.get();
+            }
+
+            @Override
             public synchronized Spent spend(String project, String user, int strata, int budget) {
-                Entry e = entries.getOrDefault(project + "/" + user, new Entry(0, List.of()));
-                if (e.used() + strata > budget) {
-                    throw QueryBudget.exceeded(project, user, e.used(), strata, budget);
+                int before = used.getOrDefault(project + "/" + user, 0);
+                if (before + strata > budget) {
+                    throw QueryBudget.exceeded(project, user, before, strata, budget);
                 }
-                entries.put(project + "/" + user, new Entry(e.used() + strata, e.answered()));
-                return new Spent(e.used() + strata, budget - e.used() - strata);
+                used.put(project + "/" + user, before + strata);
+                return new Spent(before + strata, budget - before - strata);
             }
 
             @Override
             public synchronized int used(String project, String user) {
-                return entries.getOrDefault(project + "/" + user, new Entry(0, List.of())).used();
+                return used.getOrDefault(project + "/" + user, 0);
             }
 
             @Override
-            public synchronized List<String> answered(String project, String user) {
-                return entries.getOrDefault(project + "/" + user, new Entry(0, List.of())).answered();
+            public synchronized AnsweredAtoms atoms(String project, String audience) {
+                byte[] b = atoms.get(project + "/" + audience);
+                try {
+                    return b == null ? AnsweredAtoms.empty() : AnsweredAtoms.read(new java.io.ByteArrayInputStream(b));
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
             }
 
             @Override
-            public synchronized void remember(String project, String user, List<String> strata) {
-                Entry e = entries.getOrDefault(project + "/" + user, new Entry(0, List.of()));
-                LinkedHashSet<String> answered = new LinkedHashSet<>(e.answered());
-                answered.addAll(strata);
-                entries.put(project + "/" + user, new Entry(e.used(), new ArrayList<>(answered)));
+            public synchronized void saveAtoms(String project, String audience, AnsweredAtoms a) {
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                try {
+                    a.write(out);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+                atoms.put(project + "/" + audience, out.toByteArray());
             }
         };
     }

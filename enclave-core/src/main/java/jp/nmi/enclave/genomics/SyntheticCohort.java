@@ -73,6 +73,16 @@ public final class SyntheticCohort {
         }
     }
 
+    /** The first woman, by number. */
+    public int firstWoman() {
+        for (int p = 0; p < participants; p++) {
+            if (sex[p].equals("F")) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("no woman in the cohort");
+    }
+
     public String participantId(int p) {
         return String.format("P%07d", p);
     }

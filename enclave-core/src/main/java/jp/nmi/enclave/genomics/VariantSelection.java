@@ -16,7 +16,7 @@ public sealed interface VariantSelection {
 
     record All() implements VariantSelection {}
 
-    Pattern REGION = Pattern.compile("(?:chr)?([0-9]{1,2}|X|Y|MT):([0-9]{1,9})-([0-9]{1,9})");
+    Pattern REGION = Pattern.compile("((?:chr)?(?:[0-9]{1,2}|X|Y|M|MT)):([0-9]{1,9})-([0-9]{1,9})", Pattern.CASE_INSENSITIVE);
 
     static VariantSelection region(String text) {
         Matcher m = REGION.matcher(text == null ? "" : text.strip());
@@ -28,10 +28,10 @@ public sealed interface VariantSelection {
         if (start > end) {
             throw new ValidationException("--region: " + text + " starts after it ends");
         }
-        return new Region(m.group(1), start, end);
+        return new Region(Chromosomes.canonical(m.group(1)), start, end);
     }
 
-    /** The indexes of the selected variants in {@code index}, in the index's order; an unknown id is refused. */
+    /** The indexes of the selected variants in {@code index}, in the index's order, each once; an unknown id is refused. */
     default List<Integer> resolve(AlleleIndex index) {
         List<Integer> out = new ArrayList<>();
         List<AlleleIndex.Variant> vs = index.variants();
@@ -43,11 +43,11 @@ public sealed interface VariantSelection {
                 }
                 out.add(i);
             }
+            return out.stream().distinct().sorted().toList();
         } else if (this instanceof Region r) {
             for (int i = 0; i < vs.size(); i++) {
                 AlleleIndex.Variant v = vs.get(i);
-                String c = v.chrom().startsWith("chr") ? v.chrom().substring(3) : v.chrom();
-                if (c.equals(r.chrom()) && v.pos() >= r.start() && v.pos() <= r.end()) {
+                if (Chromosomes.canonical(v.chrom()).equals(r.chrom()) && v.pos() >= r.start() && v.pos() <= r.end()) {
                     out.add(i);
                 }
             }

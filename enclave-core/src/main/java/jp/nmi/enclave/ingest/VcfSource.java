@@ -24,7 +24,8 @@ import jp.nmi.enclave.error.ValidationException;
 import jp.nmi.enclave.io.Progress;
 
 /**
- * Reads a VCF of biallelic sites with htsjdk and hands each site and its non-reference calls to a
+ * Reads a VCF with htsjdk, multi-allelic sites split into one biallelic variant per alternative
+ * allele, and hands each variant and its non-reference calls to a
  * consumer. htsjdk parses and validates the header and every site; the GT field of each sample is
  * read straight from the line, because building a genotype object for each of 100,000 samples per
  * line costs far more than the answer (alt allele count) needs.
@@ -84,6 +85,7 @@ final class VcfSource {
             }
             sampleCheck.check(samples, lineNo);
             byte[] counts = new byte[samples.size()];
+            byte[][] perAlt = new byte[1][counts.length];
             Set<String> seen = new HashSet<>();
             while ((line = reader.readLine()) != null) {
                 lineNo++;
@@ -100,24 +102,33 @@ final class VcfSource {
                 if (vc == null) {
                     continue;
                 }
-                if (vc.getAlternateAlleles().size() != 1) {
-                    throw new ValidationException(name + " line " + lineNo + ": site " + vc.getContig() + ":" + vc.getStart()
-                            + " has " + vc.getAlternateAlleles().size()
-                            + " alternate alleles; only biallelic sites are accepted (split with bcftools norm -m-)");
-                }
-                Allele alt = vc.getAlternateAllele(0);
-                if (alt.isSymbolic() || vc.getReference().isSymbolic()) {
-                    throw new ValidationException(name + " line " + lineNo + ": symbolic allele " + alt.getDisplayString()
-                            + " is not supported");
+                // a multi-allelic site becomes one biallelic variant per alternative allele: each counts
+                // the copies of its own allele, another alternative counts as not this one (as
+                // bcftools norm -m- splits them)
+                int alts = vc.getAlternateAlleles().size();
+                if (alts > MAX_ALTS) {
+                    throw new ValidationException(name + " line " + lineNo + ": site " + vc.getContig() + ":" + vc.getStart() + " has " + alts
+                            + " alternate alleles; at most " + MAX_ALTS + " are accepted");
                 }
                 String ref = vc.getReference().getBaseString();
-                String altBases = alt.getBaseString();
-                String id = vc.getContig() + ":" + vc.getStart() + ":" + ref + ":" + altBases;
-                if (!seen.add(id)) {
-                    throw new ValidationException(name + " line " + lineNo + ": variant " + id + " appears twice");
+                for (Allele alt : vc.getAlternateAlleles()) {
+                    if (alt.isSymbolic() || vc.getReference().isSymbolic()) {
+                        throw new ValidationException(name + " line " + lineNo + ": symbolic allele " + alt.getDisplayString()
+                                + " is not supported");
+                    }
                 }
-                parseGenotypes(line, lineNo, counts);
-                consumer.site(id, vc.getContig(), vc.getStart(), ref, altBases, counts, lineNo);
+                if (perAlt.length < alts) {
+                    perAlt = new byte[alts][counts.length];
+                }
+                parseGenotypes(line, lineNo, perAlt, alts);
+                for (int j = 0; j < alts; j++) {
+                    String altBases = vc.getAlternateAllele(j).getBaseString();
+                    String id = vc.getContig() + ":" + vc.getStart() + ":" + ref + ":" + altBases;
+                    if (!seen.add(id)) {
+                        throw new ValidationException(name + " line " + lineNo + ": variant " + id + " appears twice");
+                    }
+                    consumer.site(id, vc.getContig(), vc.getStart(), ref, altBases, perAlt[j], lineNo);
+                }
             }
             task.advance(0);
             return samples;
@@ -129,7 +140,11 @@ final class VcfSource {
         void check(List<String> samples, int headerLine);
     }
 
-    private void parseGenotypes(String line, int lineNo, byte[] counts) {
+    /** At most this many alternative alleles at one site (the GT parser reads indices up to it). */
+    static final int MAX_ALTS = 64;
+
+    /** Fills {@code perAlt[j][sample]} with the sample's copies of alternative allele j + 1 (0 when missing). */
+    private void parseGenotypes(String line, int lineNo, byte[][] perAlt, int alts) {
         int tab = 0;
         int pos = 0;
         // skip the 8 fixed columns and check FORMAT
@@ -148,19 +163,22 @@ final class VcfSource {
             throw new ValidationException(name + " line " + lineNo + ": FORMAT '" + format + "' does not start with GT");
         }
         pos = tab + 1;
-        Arrays.fill(counts, (byte) 0);
+        int samples = perAlt[0].length;
+        for (int j = 0; j < alts; j++) {
+            Arrays.fill(perAlt[j], (byte) 0);
+        }
         int sample = 0;
         int length = line.length();
         while (pos <= length) {
-            if (sample >= counts.length) {
-                throw new ValidationException(name + " line " + lineNo + ": more sample columns than the " + counts.length
+            if (sample >= samples) {
+                throw new ValidationException(name + " line " + lineNo + ": more sample columns than the " + samples
                         + " samples of the header");
             }
             int end = pos;
             while (end < length && line.charAt(end) != '\t' && line.charAt(end) != ':') {
                 end++;
             }
-            counts[sample] = altCount(line, pos, end, lineNo, sample);
+            alleleCounts(line, pos, end, lineNo, sample, alts, perAlt);
             sample++;
             int next = line.indexOf('\t', end);
             if (next < 0) {
@@ -168,33 +186,53 @@ final class VcfSource {
             }
             pos = next + 1;
         }
-        if (sample != counts.length) {
+        if (sample != samples) {
             throw new ValidationException(name + " line " + lineNo + ": " + sample + " sample columns but the header names "
-                    + counts.length + " samples");
+                    + samples + " samples");
         }
     }
 
-    private byte altCount(String line, int from, int to, int lineNo, int sample) {
-        int alt = 0;
-        boolean missing = false;
+    private void alleleCounts(String line, int from, int to, int lineNo, int sample, int alts, byte[][] perAlt) {
         int alleles = 0;
-        for (int i = from; i < to; i++) {
+        boolean missing = false;
+        int first = -1;
+        int second = -1;
+        int i = from;
+        while (i < to) {
             char c = line.charAt(i);
-            switch (c) {
-                case '0' -> alleles++;
-                case '1' -> {
-                    alleles++;
-                    alt++;
+            if (c == '.') {
+                missing = true;
+                i++;
+            } else if (c >= '0' && c <= '9') {
+                int index = 0;
+                while (i < to && line.charAt(i) >= '0' && line.charAt(i) <= '9') {
+                    index = index * 10 + (line.charAt(i) - '0');
+                    if (index > alts) {
+                        throw new ValidationException(name + " line " + lineNo + ": genotype '" + line.substring(from, to) + "' of sample "
+                                + (sample + 1) + " names allele " + index + " but the site has " + alts + " alternate allele(s)");
+                    }
+                    i++;
                 }
-                case '.' -> {
-                    alleles++;
-                    missing = true;
+                if (alleles == 0) {
+                    first = index;
+                } else {
+                    second = index;
                 }
-                case '/', '|' -> {
-                    // separator
+            } else {
+                throw new ValidationException(name + " line " + lineNo + ": genotype '" + line.substring(from, to)
+                        + "' of sample " + (sample + 1) + " is not a GT (allele numbers or . separated by / or |)");
+            }
+            alleles++;
+            if (i < to) {
+                char sep = line.charAt(i);
+                if (sep != '/' && sep != '|') {
+                    throw new ValidationException(name + " line " + lineNo + ": genotype '" + line.substring(from, to)
+                            + "' of sample " + (sample + 1) + " is not a GT (allele numbers or . separated by / or |)");
                 }
-                default -> throw new ValidationException(name + " line " + lineNo + ": genotype '" + line.substring(from, to)
-                        + "' of sample " + (sample + 1) + " is not a biallelic GT (0, 1, . separated by / or |)");
+                i++;
+                if (i == to) {
+                    alleles = 3; // a trailing separator: malformed
+                }
             }
         }
         if (alleles == 0 || alleles > 2) {
@@ -202,7 +240,15 @@ final class VcfSource {
                     + (sample + 1) + " is not a haploid or diploid GT");
         }
         // A partly missing call is treated as missing: nothing is inferred that was not called.
-        return missing ? 0 : (byte) alt;
+        if (missing) {
+            return;
+        }
+        if (first > 0) {
+            perAlt[first - 1][sample]++;
+        }
+        if (second > 0) {
+            perAlt[second - 1][sample]++;
+        }
     }
 
     private static final class ListLineIterator implements LineIterator {

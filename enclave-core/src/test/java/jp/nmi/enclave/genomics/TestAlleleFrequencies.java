@@ -65,8 +65,11 @@ class TestAlleleFrequencies {
                 assertThat(r.alleleCount().shown()).isEqualTo(Integer.toString(ac));
                 assertThat(r.frequency()).isEqualTo(AlleleFrequencies.format((double) ac / r.alleleNumber()));
             }
-            for (AlleleFrequencies.Count g : List.of(r.homRef(), r.het(), r.homAlt())) {
-                assertThat(g.exact() ? g.value() >= 10 && r.participants() - g.value() >= 10 : g.shown().matches("[<>][0-9]+")).isTrue();
+            List<AlleleFrequencies.Count> cells = List.of(r.homRef(), r.het(), r.homAlt());
+            // the cells are all exact or none is: with the participants and the allele count, two would give the third
+            assertThat(cells.stream().filter(AlleleFrequencies.Count::exact).count()).isIn(0L, 3L);
+            for (AlleleFrequencies.Count g : cells) {
+                assertThat(g.exact() ? g.value() >= 10 && r.participants() - g.value() >= 10 : g.shown().matches("<10|>=10")).isTrue();
             }
         }
         assertThat(sawLow).as("the cohort has rare variants").isTrue();
@@ -78,11 +81,11 @@ class TestAlleleFrequencies {
         AlleleFrequencies.Answer first = af.query("alice", Stratum.parse("sex=F"), new VariantSelection.Ids(List.of("v1")));
         assertThat(first.queriesUsed()).isEqualTo(1);
         assertThat(first.queriesLeft()).isEqualTo(29);
-        // the per-region table: 8 strata at once
+        // the per-region table: 8 strata at once, spent whether answered or withheld
         AlleleFrequencies.Answer table = af.byAttribute("alice", Stratum.ALL, Attribute.REGION, new VariantSelection.Ids(List.of("v1")));
         assertThat(table.queriesUsed()).isEqualTo(9);
         assertThat(table.queriesLeft()).isEqualTo(21);
-        // strata too small for the table are left out, not shown
+        assertThat(table.withheld()).isPositive(); // Kyushu has fewer than 10
         assertThat(table.rows()).allSatisfy(r -> assertThat(r.participants()).isGreaterThanOrEqualTo(10));
         af.byAttribute("alice", Stratum.ALL, Attribute.AGE_BAND, new VariantSelection.Ids(List.of("v1")));  // 11 more: 20 used
         assertThatThrownBy(() -> af.byAttribute("alice", Stratum.ALL, Attribute.AGE_BAND, new VariantSelection.All()))
@@ -91,8 +94,8 @@ class TestAlleleFrequencies {
                         + " needs 11): the budget protects participants against membership inference; the operator can raise it in the"
                         + " project's spec");
         // refused whole for the budget: nothing spent; and another user's budget is their own
-        assertThat(af.query("alice", Stratum.parse("sex=M"), new VariantSelection.Ids(List.of("v2"))).queriesLeft()).isEqualTo(9);
-        assertThat(af.query("kenji", Stratum.parse("sex=M"), new VariantSelection.Ids(List.of("v2"))).queriesLeft()).isEqualTo(29);
+        assertThat(af.query("alice", Stratum.parse("sex=F"), new VariantSelection.Ids(List.of("v2"))).queriesLeft()).isEqualTo(9);
+        assertThat(af.query("kenji", Stratum.parse("sex=F"), new VariantSelection.Ids(List.of("v2"))).queriesLeft()).isEqualTo(29);
         List<String> events = Files.readAllLines(auditFile);
         assertThat(events).hasSize(6);
         assertThat(events.get(2)).contains("\"by\":\"age_band\"").contains("\"outcome\":\"allowed\"");
@@ -100,26 +103,99 @@ class TestAlleleFrequencies {
     }
 
     @Test
-    void aStratumCloseToAnotherThisUserWasAnsweredOrToEveryoneIsRefused() {
+    void aStratumLeavingOutAHandfulOfEveryoneIsRefused() {
         String allButKyushu = "region=Hokkaido|Tohoku|Kanto|Chubu|Kinki|Chugoku|Shikoku";
-        int kyushu = AlleleIndex.count(TestAlleleIndex.INDEX.mask(Stratum.parse("region=Kyushu")));
-        int womenInKyushu = AlleleIndex.count(TestAlleleIndex.INDEX.mask(Stratum.parse("sex=F,region=Kyushu")));
-        assertThat(kyushu).isBetween(1, 9);
-        assertThat(womenInKyushu).isBetween(1, 9);
-        // everyone's frequencies minus these would be Kyushu's few
+        assertThat(AlleleIndex.count(TestAlleleIndex.INDEX.mask(Stratum.parse("region=Kyushu")))).isBetween(1, 9);
         assertThatThrownBy(() -> af.query("alice", Stratum.parse(allButKyushu), new VariantSelection.All()))
                 .isInstanceOf(AccessDeniedException.class)
                 .hasMessage("Access denied: the stratum " + allButKyushu + " leaves out fewer than 10 of the project's participants: with the"
                         + " frequencies of everyone it would describe too few people");
-        af.query("alice", Stratum.parse("sex=F"), new VariantSelection.Ids(List.of("v1")));
-        assertThatThrownBy(() -> af.query("alice", Stratum.parse("sex=F," + allButKyushu), new VariantSelection.All()))
-                .isInstanceOf(AccessDeniedException.class)
-                .hasMessage("Access denied: the stratum sex=F," + allButKyushu + " differs from sex=F, which you were answered before, by"
-                        + " fewer than 10 participants: the two answers together would describe too few people");
-        // another user was not answered sex=F: the same stratum is theirs to ask
-        assertThat(af.query("kenji", Stratum.parse("sex=F," + allButKyushu), new VariantSelection.Ids(List.of("v1"))).rows()).hasSize(1);
         // refusals spend their query: a refusal says something too
-        assertThat(af.query("alice", Stratum.parse("sex=M"), new VariantSelection.Ids(List.of("v1"))).queriesUsed()).isEqualTo(4);
+        assertThat(af.query("alice", Stratum.parse("sex=M"), new VariantSelection.Ids(List.of("v1"))).queriesUsed()).isEqualTo(2);
+    }
+
+    @Test
+    void noCombinationOfAnswersSetsApartFewerThanTheMinimumNotEvenByThreeStrataOrTwoMembers() {
+        String allButKyushu = "region=Hokkaido|Tohoku|Kanto|Chubu|Kinki|Chugoku|Shikoku";
+        // A - B + C: A = women in their 40s; B = women in their 40s or 50s outside Kyushu; C = women in their 50s outside Kyushu.
+        // Every two differ by more than 10, but A - B + C is the women in their 40s in Kyushu: a handful.
+        Stratum a = Stratum.parse("sex=F,age_band=40-49");
+        Stratum b = Stratum.parse("sex=F,age_band=40-49|50-59," + allButKyushu);
+        Stratum c = Stratum.parse("sex=F,age_band=50-59," + allButKyushu);
+        assertThat(AlleleIndex.count(TestAlleleIndex.INDEX.mask(Stratum.parse("sex=F,age_band=40-49,region=Kyushu")))).isBetween(1, 9);
+        af.query("alice", a, new VariantSelection.Ids(List.of("v1")));
+        assertThatThrownBy(() -> af.query("alice", b, new VariantSelection.All())).isInstanceOf(AccessDeniedException.class)
+                .hasMessage("Access denied: the stratum " + b + " would set apart fewer than 10 participants from what the project's members"
+                        + " were answered before: the answers together would describe too few people");
+        // another member of the same audience is told no more: what alice was answered, she could pass on
+        assertThatThrownBy(() -> af.query("kenji", b, new VariantSelection.All())).isInstanceOf(AccessDeniedException.class)
+                .hasMessageContaining("would set apart fewer than 10 participants");
+        assertThat(af.query("kenji", c, new VariantSelection.Ids(List.of("v1"))).rows()).hasSize(1);
+        // the same stratum again cuts nothing
+        assertThat(af.query("alice", a, new VariantSelection.Ids(List.of("v2"))).rows()).hasSize(1);
+    }
+
+    @Test
+    void aPerAttributeTableWithholdsEnoughThatTheBaseMinusTheRestIsNoHandful() {
+        Stratum base = Stratum.parse("sex=F");
+        af.query("alice", base, new VariantSelection.Ids(List.of("v1")));
+        AlleleFrequencies.Answer t = af.byAttribute("alice", base, Attribute.REGION, new VariantSelection.Ids(List.of("v1")));
+        assertThat(t.withheld()).isGreaterThanOrEqualTo(1);
+        int answered = t.rows().stream().mapToInt(AlleleFrequencies.Row::participants).sum();
+        int women = AlleleIndex.count(TestAlleleIndex.INDEX.mask(base));
+        // the women in the withheld regions, all together: at least the minimum, or none
+        assertThat(women - answered).satisfiesAnyOf(d -> assertThat(d).isZero(), d -> assertThat(d).isGreaterThanOrEqualTo(10));
+    }
+
+    @Test
+    void anOptOutDoesNotMakeAStratumAskedAgainTheOnePersonsGenotypes() {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        AlleleFrequencies withOptouts = new AlleleFrequencies("DEMO-1", AfIndexStore.PROJECT, TestAlleleIndex.INDEX,
+                new AlleleFrequencies.Policy(10, 30), HdfsQueryBudget.inMemory(), new FileAuditLog(dir.resolve("audit2.jsonl")), () -> out);
+        Stratum women = Stratum.parse("sex=F");
+        int before = withOptouts.query("alice", women, new VariantSelection.All()).rows().get(0).participants();
+        out.add(COHORT.participantId(COHORT.firstWoman()));
+        assertThatThrownBy(() -> withOptouts.query("alice", women, new VariantSelection.All())).isInstanceOf(AccessDeniedException.class)
+                .hasMessageContaining("would set apart fewer than 10 participants");
+        // a stratum that cuts her atom into large pieces is still answered, without her
+        AlleleFrequencies.Answer older = withOptouts.query("alice", Stratum.parse("sex=F,age_band=20-29|30-39|40-49|50-59"),
+                new VariantSelection.Ids(List.of("v1")));
+        assertThat(older.rows().get(0).participants()).isLessThan(before);
+    }
+
+    @Test
+    void allelesObservedFollowTheChromosome() {
+        assertThat(AlleleFrequencies.alleleNumber("1", 100, 40)).isEqualTo(200);
+        assertThat(AlleleFrequencies.alleleNumber("chrX", 100, 40)).isEqualTo(160);
+        assertThat(AlleleFrequencies.alleleNumber("Y", 100, 40)).isEqualTo(40);
+        assertThat(AlleleFrequencies.alleleNumber("chrM", 100, 40)).isEqualTo(100);
+        assertThat(AlleleFrequencies.alleleNumber("MT", 100, 40)).isEqualTo(100);
+        assertThat(Chromosomes.canonical("chr01")).isEqualTo("1");
+        assertThat(VariantSelection.region("chrM:1-100")).isEqualTo(new VariantSelection.Region("MT", 1, 100));
+    }
+
+    @Test
+    void aRowNeverPinsASmallGenotypeCell() {
+        // every way a row can be: three cells summing to n, the allele count from them
+        for (int n = 10; n <= 40; n++) {
+            for (int het = 0; het <= n; het++) {
+                for (int hom = 0; het + hom <= n; hom++) {
+                    boolean anySmall = n - het - hom < 10 || het < 10 || hom < 10;
+                    AlleleFrequencies.Count ac = AlleleFrequencies.Count.of(het + 2 * hom, 10, 2 * n);
+                    if (anySmall && ac.exact()) {
+                        // with only n and the allele count exact, the cells have at least two solutions
+                        int solutions = 0;
+                        for (int h2 = 0; h2 <= n; h2++) {
+                            int rest = het + 2 * hom - h2;
+                            if (rest >= 0 && rest % 2 == 0 && h2 + rest / 2 <= n) {
+                                solutions++;
+                            }
+                        }
+                        assertThat(solutions).as("n=%d het=%d hom=%d", n, het, hom).isGreaterThan(1);
+                    }
+                }
+            }
+        }
     }
 
     @Test

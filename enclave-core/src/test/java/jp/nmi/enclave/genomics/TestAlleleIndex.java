@@ -44,6 +44,22 @@ class TestAlleleIndex {
     }
 
     @Test
+    void thePrecomputedCountsOfOneAttributeEqualTheBitPlanesWithOrWithoutExclusions() {
+        java.util.Set<String> excluded = java.util.Set.of(COHORT.participantId(3), COHORT.participantId(10), COHORT.participantId(500),
+                "not-a-participant");
+        for (String where : List.of("", "sex=F", "sex=M|F", "age_band=60-69|70-79|100+", "region=Kanto", "disease=C50", "disease=F03",
+                "disease=C50|C34", "disease=C", "disease=C50.1", "region=Kanto,sex=F")) {
+            Stratum s = Stratum.parse(where);
+            for (java.util.Set<String> out : List.of(java.util.Set.<String>of(), excluded)) {
+                assertThat(INDEX.genotypeCounts(s, out, 0, COHORT.variants)).as(where + " " + out)
+                        .isEqualTo(INDEX.genotypeCounts(INDEX.mask(s, out), 0, COHORT.variants));
+                assertThat(INDEX.genotypeCounts(s, out, 17, 42)).as(where + " " + out + " 17..42")
+                        .isEqualTo(INDEX.genotypeCounts(INDEX.mask(s, out), 17, 42));
+            }
+        }
+    }
+
+    @Test
     void aStratumOfNoOneCountsNothing() {
         long[] mask = INDEX.mask(Stratum.parse("age_band=100+"));
         assertThat(AlleleIndex.count(mask)).isZero();
@@ -69,7 +85,7 @@ class TestAlleleIndex {
 
     @Test
     void variantsAreSelectedByIdRegionOrAll() {
-        assertThat(new VariantSelection.Ids(List.of("v3", "v1")).resolve(INDEX)).containsExactly(3, 1);
+        assertThat(new VariantSelection.Ids(List.of("v3", "v1", "v3")).resolve(INDEX)).containsExactly(1, 3);
         assertThatThrownBy(() -> new VariantSelection.Ids(List.of("rs999")).resolve(INDEX)).isInstanceOf(NotFoundException.class)
                 .hasMessage("variant rs999 is not in the project's genotypes");
         AlleleIndex.Variant v5 = COHORT.variant(5);
