@@ -112,9 +112,14 @@ final class AfCommand implements Callable<Integer> {
                     enclave.audit(), new HdfsQueryBudget(enclave.storage()), new ProjectOptouts(enclave.storage(), key));
             AlleleFrequencies.Answer answer = service.query(user, stratum, selection, byAttribute);
             PrintWriter out = spec.commandLine().getOut();
-            out.print(format.equals("json") ? AfOutput.json(project, stratum.toString(), by, answer) : AfOutput.csv(answer));
+            if (format.equals("json")) {
+                AfOutput.json(project, stratum.toString(), by, answer, out);
+            } else {
+                AfOutput.csv(answer, out);
+            }
             out.flush();
-            System.err.println("enclave af: " + answer.rows().size() + " row(s); " + user + " has used " + answer.queriesUsed()
+            System.err.println("enclave af: " + answer.rows().size() + " row(s)" + (answer.withheld() > 0 ? ", " + answer.withheld()
+                    + " strata withheld (too few participants, alone or with earlier answers)" : "") + "; " + user + " has used " + answer.queriesUsed()
                     + " allele-frequency queries of project " + project + ", " + answer.queriesLeft() + " left");
         }
         return EnclaveCli.EXIT_OK;

@@ -14,7 +14,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
         description = "Run a benchmark against a baseline measured in the same process (not part of the tests).",
-        subcommands = {BenchCommand.Ingest.class, BenchCommand.Sql.class, BenchCommand.Apply.class, BenchCommand.Disclosure.class})
+        subcommands = {BenchCommand.Ingest.class, BenchCommand.Sql.class, BenchCommand.Apply.class, BenchCommand.Disclosure.class,
+            BenchCommand.Af.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -22,6 +23,39 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "af",
+            mixinStandardHelpOptions = true,
+            description = {"Allele frequencies by the index against plink2 on the same cohort, in the same run.",
+                "A cohort written as a plink .bed set and indexed from it; one four-attribute stratum over all variants, and the 70",
+                "per-attribute strata, by the index and by plink2 --keep --freq / --loop-cats; every count compared. Needs plink2",
+                "(Debian's package) and a heap of about 10 GB at the defaults (ENCLAVE_HEAP=10g)."})
+    static final class Af implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--participants", defaultValue = "100000", description = "Participants (default: ${DEFAULT-VALUE}).")
+        int participants;
+
+        @Option(names = "--variants", defaultValue = "100000", description = "Variants (default: ${DEFAULT-VALUE}).")
+        int variants;
+
+        @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--plink2", paramLabel = "CMD", defaultValue = "plink2", description = "plink2 (default: ${DEFAULT-VALUE}).")
+        String plink2;
+
+        @Option(names = "--work", paramLabel = "DIR", defaultValue = "bench-results/work", description = "Work directory (default: ${DEFAULT-VALUE}).")
+        Path work;
+
+        @Override
+        public Integer call() throws Exception {
+            jp.nmi.enclave.bench.AfBenchmark.run(participants, variants, seed, work, plink2, new ConsoleProgress(System.err, 10_000),
+                    spec.commandLine().getOut());
+            return EnclaveCli.EXIT_OK;
+        }
     }
 
     @Command(name = "disclosure",

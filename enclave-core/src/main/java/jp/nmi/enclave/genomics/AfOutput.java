@@ -43,36 +43,55 @@ public final class AfOutput {
         return c.exact() ? (Object) c.value() : c.shown();
     }
 
+    /** The answer as CSV, written row by row. */
+    public static void csv(AlleleFrequencies.Answer a, java.io.Writer out) throws IOException {
+        CsvWriter w = new CsvWriter(out);
+        w.writeRow(new ArrayList<>(COLUMNS));
+        for (AlleleFrequencies.Row r : a.rows()) {
+            w.writeRow(values(r));
+        }
+        w.flush();
+    }
+
     public static String csv(AlleleFrequencies.Answer a) throws IOException {
         StringWriter out = new StringWriter();
-        try (CsvWriter w = new CsvWriter(out)) {
-            w.writeRow(new ArrayList<>(COLUMNS));
-            for (AlleleFrequencies.Row r : a.rows()) {
-                w.writeRow(values(r));
-            }
-        }
+        csv(a, out);
         return out.toString();
     }
 
-    public static String json(String project, String where, String by, AlleleFrequencies.Answer a) throws IOException {
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("project", project);
-        doc.put("where", where);
-        if (by != null) {
-            doc.put("by", by);
-        }
-        doc.put("queries_used", a.queriesUsed());
-        doc.put("queries_left", a.queriesLeft());
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (AlleleFrequencies.Row r : a.rows()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            List<Object> vs = values(r);
-            for (int i = 0; i < COLUMNS.size(); i++) {
-                m.put(COLUMNS.get(i), vs.get(i));
+    /** The answer as one JSON document, written row by row. */
+    public static void json(String project, String where, String by, AlleleFrequencies.Answer a, java.io.Writer out) throws IOException {
+        try (com.fasterxml.jackson.core.JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+            g.configure(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+            g.useDefaultPrettyPrinter();
+            g.writeStartObject();
+            g.writeStringField("project", project);
+            g.writeStringField("where", where);
+            if (by != null) {
+                g.writeStringField("by", by);
             }
-            rows.add(m);
+            g.writeNumberField("queries_used", a.queriesUsed());
+            g.writeNumberField("queries_left", a.queriesLeft());
+            g.writeNumberField("strata_withheld", a.withheld());
+            g.writeArrayFieldStart("rows");
+            for (AlleleFrequencies.Row r : a.rows()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                List<Object> vs = values(r);
+                for (int i = 0; i < COLUMNS.size(); i++) {
+                    m.put(COLUMNS.get(i), vs.get(i));
+                }
+                g.writeObject(m);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
         }
-        doc.put("rows", rows);
-        return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc) + "\n";
+        out.write("\n");
+        out.flush();
+    }
+
+    public static String json(String project, String where, String by, AlleleFrequencies.Answer a) throws IOException {
+        StringWriter out = new StringWriter();
+        json(project, where, by, a, out);
+        return out.toString();
     }
 }

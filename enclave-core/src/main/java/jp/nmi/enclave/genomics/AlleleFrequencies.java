@@ -20,10 +20,10 @@ import jp.nmi.enclave.error.ValidationException;
  * <ul>
  *   <li>A stratum with fewer participants than the minimum is refused: its frequencies would
  *       describe a handful of people. So is one that leaves fewer than the minimum of the cohort out.
- *   <li>A stratum that would cut what the project's audience was answered before into a piece
- *       smaller than the minimum is refused ({@link AnsweredAtoms}): then no subtraction or other
- *       combination of answers, by one member or several, across opt-outs and rebuilt extracts,
- *       describes fewer people than the minimum. A per-attribute table leaves such strata out.
+ *   <li>A stratum that, with what the project's audience was answered before, would let the
+ *       frequencies of fewer than the minimum be worked out is refused ({@link AnsweredAtoms}: no
+ *       subtraction or other combination of answers, by one member or several, across opt-outs
+ *       and rebuilt extracts). A per-attribute table leaves such strata out.
  *   <li>An allele count below the minimum, or whose complement (the reference alleles) is, is a
  *       bound ({@code <10}, {@code >90}), and so is the frequency computed from it. The three
  *       genotype counts are shown only when each is at least the minimum; otherwise none is exact
@@ -184,17 +184,35 @@ public final class AlleleFrequencies {
         QueryBudget.Spent spent = budget.spend(project, user, strata.size(), policy.queryBudget());
         details.put("queries_used", spent.used());
         Set<String> out = excluded.get();
-        long[] everyone = index.mask(Stratum.ALL, out);
-        long[] present = keys(everyone);
+        int everyone = AlleleIndex.count(index.mask(Stratum.ALL, out));
+        // on X and Y the allele number counts the men of the stratum: a count of another set, answered as well
+        boolean bySex = selected.stream().map(v -> Chromosomes.of(index.variants().get(v).chrom()))
+                .anyMatch(c -> c == Chromosomes.X || c == Chromosomes.Y);
+        long[] men = index.mask(Stratum.parse("sex=M"), out);
         AnsweredAtoms atoms = budget.atoms(project, audience);
-        List<Row> rows = new ArrayList<>();
+        List<Segment> rows = new ArrayList<>();
         int withheld = 0;
         boolean cut = false;
         for (Stratum s : strata) {
             long[] mask = index.mask(s, out);
             int n = AlleleIndex.count(mask);
             long[] members = keys(mask);
-            String refusal = refusal(s, n, present.length, members, present, atoms);
+            AnsweredAtoms after = null;
+            String refusal = refusal(s, n, everyone);
+            if (refusal == null) {
+                after = atoms.answering(members);
+                if (bySex) {
+                    long[] menHere = and(mask, men);
+                    int m = AlleleIndex.count(menHere);
+                    if (m > 0 && m < n) {
+                        after = after.answering(keys(menHere));
+                    }
+                }
+                if (after.disclosesFewerThan(policy.minCount())) {
+                    refusal = "the stratum " + s + " would, with what the project's members were answered before, give away the"
+                            + " frequencies of fewer than " + policy.minCount() + " participants";
+                }
+            }
             if (refusal != null) {
                 if (!table) {
                     throw new AccessDeniedException(refusal);
@@ -202,18 +220,18 @@ public final class AlleleFrequencies {
                 withheld++;
                 continue; // a per-attribute table leaves such strata out, and says how many
             }
-            rows.addAll(rows(s, mask, n, selected, out));
-            atoms.answered(members);
+            rows.add(rows(s, mask, n, selected, out));
+            atoms = after;
             cut = true;
         }
         if (cut) {
             budget.saveAtoms(project, audience, atoms);
         }
-        return new Answer(rows, spent.used(), spent.left(), withheld);
+        return new Answer(new Rows(rows), spent.used(), spent.left(), withheld);
     }
 
     /** Why a stratum is not answered, or null. Never a count: the reasons are the same for 1 and for 9. */
-    private String refusal(Stratum s, int n, int everyone, long[] members, long[] present, AnsweredAtoms atoms) {
+    private String refusal(Stratum s, int n, int everyone) {
         int min = policy.minCount();
         if (n < min) {
             return "the stratum " + s + " has fewer than " + min + " participants (the project's disclosure profile): its frequencies"
@@ -222,10 +240,6 @@ public final class AlleleFrequencies {
         if (everyone - n > 0 && everyone - n < min) {
             return "the stratum " + s + " leaves out fewer than " + min + " of the project's participants: with the frequencies of"
                     + " everyone it would describe too few people";
-        }
-        if (atoms.wouldSingleOut(members, present, min)) {
-            return "the stratum " + s + " would set apart fewer than " + min + " participants from what the project's members were"
-                    + " answered before: the answers together would describe too few people";
         }
         return null;
     }
@@ -245,11 +259,14 @@ public final class AlleleFrequencies {
         return out;
     }
 
-    private List<Row> rows(Stratum s, long[] mask, int n, List<Integer> selected, Set<String> excluded) {
-        int min = policy.minCount();
-        String name = s.toString();
+    /**
+     * One stratum's answer, counted: the rows are made when read (a table of 70 strata over 100,000
+     * variants is seven million rows, and most callers write them out one by one).
+     */
+    private Segment rows(Stratum s, long[] mask, int n, List<Integer> selected, Set<String> excluded) {
         int men = AlleleIndex.count(and(mask, index.mask(Stratum.parse("sex=M"))));
-        List<Row> out = new ArrayList<>(selected.size());
+        int[] variants = new int[selected.size()];
+        int[] counts = new int[2 * selected.size()];
         // contiguous runs of the selection are counted in one pass each
         int i = 0;
         while (i < selected.size()) {
@@ -259,23 +276,69 @@ public final class AlleleFrequencies {
                 j++;
             }
             int to = selected.get(j) + 1;
-            int[] counts = index.genotypeCounts(s, excluded, from, to);
+            int[] c = index.genotypeCounts(s, excluded, from, to);
             for (int v = from; v < to; v++) {
-                AlleleIndex.Variant variant = index.variants().get(v);
-                int het = counts[2 * (v - from)];
-                int hom = counts[2 * (v - from) + 1];
-                int ac = het + 2 * hom;
-                int an = alleleNumber(variant.chrom(), n, men);
-                Count acShown = Count.of(ac, min, an);
-                int homRef = n - het - hom;
-                boolean cells = homRef >= min && het >= min && hom >= min;
-                out.add(new Row(name, variant, n, acShown, an, frequency(acShown, ac, an, min),
-                        cells ? Count.of(homRef, min, n) : small(homRef, min), cells ? Count.of(het, min, n) : small(het, min),
-                        cells ? Count.of(hom, min, n) : small(hom, min)));
+                variants[i + v - from] = v;
             }
+            System.arraycopy(c, 0, counts, 2 * i, c.length);
             i = j + 1;
         }
-        return out;
+        return new Segment(s.toString(), n, men, variants, counts);
+    }
+
+    private record Segment(String stratum, int n, int men, int[] variants, int[] counts) {}
+
+    /** The rows of several strata, made as they are read. */
+    private final class Rows extends java.util.AbstractList<Row> {
+        private final List<Segment> segments;
+        private final int[] starts;
+        private final int size;
+
+        Rows(List<Segment> segments) {
+            this.segments = segments;
+            this.starts = new int[segments.size()];
+            int total = 0;
+            for (int k = 0; k < segments.size(); k++) {
+                starts[k] = total;
+                total += segments.get(k).variants().length;
+            }
+            this.size = total;
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+
+        @Override
+        public Row get(int i) {
+            if (i < 0 || i >= size) {
+                throw new IndexOutOfBoundsException(i);
+            }
+            int k = java.util.Arrays.binarySearch(starts, i);
+            if (k < 0) {
+                k = -k - 2;
+            }
+            while (k + 1 < starts.length && starts[k + 1] == i) {
+                k++; // skip strata with no rows
+            }
+            Segment seg = segments.get(k);
+            int at = i - starts[k];
+            return row(seg.stratum(), index.variants().get(seg.variants()[at]), seg.n(), seg.men(), seg.counts()[2 * at],
+                    seg.counts()[2 * at + 1]);
+        }
+    }
+
+    private Row row(String stratum, AlleleIndex.Variant variant, int n, int men, int het, int hom) {
+        int min = policy.minCount();
+        int ac = het + 2 * hom;
+        int an = alleleNumber(variant.chrom(), n, men);
+        Count acShown = Count.of(ac, min, an);
+        int homRef = n - het - hom;
+        boolean cells = homRef >= min && het >= min && hom >= min;
+        return new Row(stratum, variant, n, acShown, an, frequency(acShown, ac, an, min),
+                cells ? Count.of(homRef, min, n) : small(homRef, min), cells ? Count.of(het, min, n) : small(het, min),
+                cells ? Count.of(hom, min, n) : small(hom, min));
     }
 
     private static Count small(int value, int min) {
@@ -306,13 +369,22 @@ public final class AlleleFrequencies {
             return "NA";
         }
         if (shown.exact()) {
-            return format((double) ac / an);
+            return format(ac, an);
         }
-        return ac < min ? "<" + format((double) min / an) : ">" + format((double) (an - min) / an);
+        return ac < min ? "<" + format(min, an) : ">" + format(an - min, an);
     }
 
-    static String format(double f) {
-        return String.format(java.util.Locale.ROOT, "%.6f", f);
+    /** {@code a / b} with six decimals, rounded half up, in integers (exact, and far faster than String.format). */
+    static String format(long a, long b) {
+        long x = (a * 2_000_000L + b) / (2 * b);
+        long whole = x / 1_000_000L;
+        long frac = x % 1_000_000L;
+        StringBuilder s = new StringBuilder(10).append(whole).append('.');
+        String f = Long.toString(frac);
+        for (int i = f.length(); i < 6; i++) {
+            s.append('0');
+        }
+        return s.append(f).toString();
     }
 
     private static String describe(VariantSelection v) {

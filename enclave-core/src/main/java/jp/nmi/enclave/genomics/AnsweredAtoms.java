@@ -6,39 +6,53 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import jp.nmi.enclave.error.ValidationException;
 
 /**
- * What a project's answers have told about its participants, as the atoms of the partition that
- * all the strata answered so far cut the participants into: two participants share an atom when
- * every answered stratum holds both or neither. Every count the service answers is a sum over a
- * union of atoms, so whatever can be worked out from the answers together, by subtraction or any
- * other linear combination, is a statistic of an atom or a union of atoms. A new stratum is answered
- * only if it leaves every atom whole or cut into pieces of at least the minimum: then no answer or
- * combination of answers describes fewer people than the minimum.
+ * What a project's answers have told about its participants. The participants fall into atoms:
+ * two share an atom when every stratum answered so far holds both or neither. Every count the
+ * service answers (participants, alleles, genotypes) is a sum over the atoms its stratum holds, so
+ * the answers are linear equations in the atoms' sums, and what can be worked out from them, by
+ * subtraction or any other combination, by one member or several, is whatever lies in the span of
+ * their rows. An atom of fewer than the minimum whose unit vector lies in that span would be
+ * disclosed: such a stratum is refused.
  *
- * <p>Participants are kept by a 64-bit key of their project pseudonym, so that the atoms survive a
- * rebuilt extract: a participant who left (an opt-out) is still in their atom, and asking again a
- * stratum that held them is refused (the difference would be them); one who joined is in no atom
- * yet (atom 0) and is cut out of it like anyone else.
+ * <p>The span is kept as a reduced row echelon form modulo the Mersenne prime 2^61 - 1 (exact
+ * integer arithmetic; a combination that exists over the rationals exists modulo the prime, so
+ * nothing disclosed is missed). A unit vector lies in the span exactly when the reduced form has
+ * it as a row. Marginal tables (every age band, both sexes, every region) leave the cells of their
+ * cross-classification undetermined and are answered; a stratum that, with earlier ones, pins a
+ * handful down (a subtraction, {@code A - B + C}, a table's last cell) is not.
+ *
+ * <p>Participants are kept by a 64-bit key of their project pseudonym, so the atoms survive a
+ * rebuilt extract: who left (an opt-out) stays in their atom, and a stratum that would show the
+ * answers without them is refused; who joined is in no atom yet (the unseen, never a column) and
+ * enters one when a stratum holds them.
  */
 public final class AnsweredAtoms {
-    static final int MAGIC = 0x454E4154; // "ENAT"
+    static final int MAGIC = 0x454E4132; // "ENA2"
+    static final long P = (1L << 61) - 1;
 
     private final Map<Long, Integer> atomOf;
-    private final Map<Integer, Integer> size = new HashMap<>();
-    private int next;
+    /** Members of each atom (column), who left included. */
+    private final List<Integer> size;
+    /** The reduced rows, over the atoms; {@code pivots[i]} is row i's leading column. */
+    private final List<long[]> rows;
+    private final List<Integer> pivots;
 
-    private AnsweredAtoms(Map<Long, Integer> atomOf, int next) {
+    private AnsweredAtoms(Map<Long, Integer> atomOf, List<Integer> size, List<long[]> rows, List<Integer> pivots) {
         this.atomOf = atomOf;
-        this.next = next;
-        atomOf.values().forEach(a -> size.merge(a, 1, Integer::sum));
+        this.size = size;
+        this.rows = rows;
+        this.pivots = pivots;
     }
 
     public static AnsweredAtoms empty() {
-        return new AnsweredAtoms(new HashMap<>(), 1);
+        return new AnsweredAtoms(new HashMap<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     }
 
     /** The key a participant is kept by: the pseudonym's first 64 bits (it is a keyed hash), or a 64-bit hash of another id. */
@@ -54,61 +68,179 @@ public final class AnsweredAtoms {
         return h;
     }
 
-    /**
-     * Whether answering the stratum whose present participants are {@code members} (their keys)
-     * would cut an atom into a piece smaller than {@code min}; {@code present} are all participants
-     * now in the index (those in no atom are atom 0's).
-     */
-    public boolean wouldSingleOut(long[] members, long[] present, int min) {
-        Map<Integer, Integer> in = new HashMap<>();
+    /** The record as it would be after answering the stratum of {@code members} (their keys); this one is unchanged. */
+    public AnsweredAtoms answering(long[] members) {
+        Map<Long, Integer> atomOf = new HashMap<>(this.atomOf);
+        List<Integer> size = new ArrayList<>(this.size);
+        List<long[]> rows = new ArrayList<>(this.rows.size() + 1);
+        for (long[] r : this.rows) {
+            rows.add(r.clone());
+        }
+        List<Integer> pivots = new ArrayList<>(this.pivots);
+        AnsweredAtoms next = new AnsweredAtoms(atomOf, size, rows, pivots);
+
+        // members by atom; -1: unseen
+        Map<Integer, List<Long>> byAtom = new HashMap<>();
         for (long k : members) {
-            in.merge(atomOf.getOrDefault(k, 0), 1, Integer::sum);
+            byAtom.computeIfAbsent(atomOf.getOrDefault(k, -1), x -> new ArrayList<>()).add(k);
         }
-        // atom 0: the present participants in no atom
-        int zero = 0;
-        for (long k : present) {
-            if (!atomOf.containsKey(k)) {
-                zero++;
+        List<Integer> inside = new ArrayList<>();
+        for (Map.Entry<Integer, List<Long>> e : byAtom.entrySet()) {
+            int atom = e.getKey();
+            List<Long> keys = e.getValue();
+            if (atom >= 0 && keys.size() == size.get(atom)) {
+                inside.add(atom); // the whole atom: no cut
+                continue;
             }
+            // a new atom: the unseen who enter, or the part of an atom inside the stratum (a copy of its column)
+            int fresh = next.addColumn(atom);
+            for (long k : keys) {
+                atomOf.put(k, fresh);
+            }
+            size.set(fresh, keys.size());
+            if (atom >= 0) {
+                size.set(atom, size.get(atom) - keys.size());
+            }
+            inside.add(fresh);
         }
-        for (Map.Entry<Integer, Integer> e : in.entrySet()) {
-            int inside = e.getValue();
-            int whole = e.getKey() == 0 ? zero : size.get(e.getKey());
-            int outside = whole - inside; // for an atom, who left the cohort is outside as well
-            if (outside > 0 && (inside < min || outside < min)) {
+        long[] row = new long[size.size()];
+        for (int c : inside) {
+            row[c] = 1;
+        }
+        next.insert(row);
+        return next;
+    }
+
+    /** Whether an atom of 1 to {@code min - 1} participants can be worked out from the answers. */
+    public boolean disclosesFewerThan(int min) {
+        for (int i = 0; i < rows.size(); i++) {
+            int c = pivots.get(i);
+            long[] r = rows.get(i);
+            int s = size.get(c);
+            if (s > 0 && s < min && isUnit(r, c)) {
                 return true;
             }
         }
         return false;
     }
 
-    /** Cuts the atoms by an answered stratum. */
-    public void answered(long[] members) {
-        Map<Integer, Integer> split = new HashMap<>();
-        for (long k : members) {
-            int a = atomOf.getOrDefault(k, 0);
-            int b = split.computeIfAbsent(a, x -> next++);
-            atomOf.put(k, b);
-            size.merge(b, 1, Integer::sum);
-            if (a != 0) {
-                size.merge(a, -1, Integer::sum);
-            }
-        }
-        size.values().removeIf(v -> v == 0);
-    }
-
     public int atoms() {
         return size.size();
+    }
+
+    private static boolean isUnit(long[] r, int c) {
+        for (int j = 0; j < r.length; j++) {
+            if (j != c && r[j] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A new column: a copy of {@code of}'s (zeros for the unseen); its index. */
+    private int addColumn(int of) {
+        int c = size.size();
+        size.add(0);
+        for (int i = 0; i < rows.size(); i++) {
+            long[] r = rows.get(i);
+            long[] wider = java.util.Arrays.copyOf(r, c + 1);
+            wider[c] = of >= 0 ? r[of] : 0;
+            rows.set(i, wider);
+        }
+        return c;
+    }
+
+    /** Adds a row to the span, keeping the form reduced. */
+    private void insert(long[] row) {
+        for (int i = 0; i < rows.size(); i++) {
+            int c = pivots.get(i);
+            if (row[c] != 0) {
+                subtract(row, rows.get(i), row[c]);
+            }
+        }
+        int pivot = -1;
+        for (int j = 0; j < row.length; j++) {
+            if (row[j] != 0) {
+                pivot = j;
+                break;
+            }
+        }
+        if (pivot < 0) {
+            return; // nothing new: the answer was already implied
+        }
+        long inv = inverse(row[pivot]);
+        for (int j = 0; j < row.length; j++) {
+            row[j] = mul(row[j], inv);
+        }
+        for (int i = 0; i < rows.size(); i++) {
+            long[] r = rows.get(i);
+            if (r[pivot] != 0) {
+                subtract(r, row, r[pivot]);
+            }
+        }
+        rows.add(row);
+        pivots.add(pivot);
+    }
+
+    /** {@code a -= f * b}, modulo P. */
+    private static void subtract(long[] a, long[] b, long f) {
+        for (int j = 0; j < a.length; j++) {
+            if (b[j] != 0) {
+                long x = a[j] - mul(f, b[j]);
+                a[j] = x < 0 ? x + P : x;
+            }
+        }
+    }
+
+    static long mul(long a, long b) {
+        long hi = Math.multiplyHigh(a, b);
+        long lo = a * b;
+        long r = (lo & P) + (lo >>> 61) + (hi << 3);
+        r = (r & P) + (r >>> 61);
+        return r >= P ? r - P : r;
+    }
+
+    static long inverse(long a) {
+        long result = 1;
+        long base = a;
+        long e = P - 2;
+        while (e > 0) {
+            if ((e & 1) != 0) {
+                result = mul(result, base);
+            }
+            base = mul(base, base);
+            e >>= 1;
+        }
+        return result;
     }
 
     public void write(OutputStream out) throws IOException {
         DataOutputStream d = new DataOutputStream(new java.io.BufferedOutputStream(out, 1 << 16));
         d.writeInt(MAGIC);
-        d.writeInt(next);
+        d.writeInt(size.size());
+        for (int s : size) {
+            d.writeInt(s);
+        }
         d.writeInt(atomOf.size());
         for (Map.Entry<Long, Integer> e : atomOf.entrySet()) {
             d.writeLong(e.getKey());
             d.writeInt(e.getValue());
+        }
+        d.writeInt(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            d.writeInt(pivots.get(i));
+            long[] r = rows.get(i);
+            int nonZero = 0;
+            for (long x : r) {
+                nonZero += x != 0 ? 1 : 0;
+            }
+            d.writeInt(nonZero);
+            for (int j = 0; j < r.length; j++) {
+                if (r[j] != 0) {
+                    d.writeInt(j);
+                    d.writeLong(r[j]);
+                }
+            }
         }
         d.flush();
     }
@@ -118,12 +250,28 @@ public final class AnsweredAtoms {
         if (d.readInt() != MAGIC) {
             throw new ValidationException("not a record of answered strata (bad magic number)");
         }
-        int next = d.readInt();
+        int columns = d.readInt();
+        List<Integer> size = new ArrayList<>(columns);
+        for (int i = 0; i < columns; i++) {
+            size.add(d.readInt());
+        }
         int n = d.readInt();
         Map<Long, Integer> atomOf = new HashMap<>(Math.max(16, n * 2));
         for (int i = 0; i < n; i++) {
             atomOf.put(d.readLong(), d.readInt());
         }
-        return new AnsweredAtoms(atomOf, next);
+        int r = d.readInt();
+        List<long[]> rows = new ArrayList<>(r);
+        List<Integer> pivots = new ArrayList<>(r);
+        for (int i = 0; i < r; i++) {
+            pivots.add(d.readInt());
+            long[] row = new long[columns];
+            int nonZero = d.readInt();
+            for (int k = 0; k < nonZero; k++) {
+                row[d.readInt()] = d.readLong();
+            }
+            rows.add(row);
+        }
+        return new AnsweredAtoms(atomOf, size, rows, pivots);
     }
 }

@@ -311,8 +311,8 @@ class AlleleFrequencyIT {
         // her SQL leaves her out from the next statement; asking the same stratum again would give her genotypes by subtraction
         assertThat(bySql(ANALYST_ALICE, cohort).get("")[0]).isEqualTo(women - 1);
         assertThatThrownBy(() -> af(ANALYST_ALICE, "disease=C50")).isInstanceOf(AccessDeniedException.class)
-                .hasMessage("Access denied: the stratum disease=C50 would set apart fewer than 10 participants from what the project's"
-                        + " members were answered before: the answers together would describe too few people");
+                .hasMessage("Access denied: the stratum disease=C50 would, with what the project's members were answered before, give away"
+                        + " the frequencies of fewer than 10 participants");
         // the index leaves her out from the next query too
         ProjectState now = store.require("DEMO-1");
         AlleleIndex current = new AfIndexStore(enclave.storage(), Progress.NONE).load("DEMO-1", now.extract(), Optional.empty());

@@ -63,7 +63,7 @@ class TestAlleleFrequencies {
                 assertThat(r.frequency()).startsWith(">");
             } else {
                 assertThat(r.alleleCount().shown()).isEqualTo(Integer.toString(ac));
-                assertThat(r.frequency()).isEqualTo(AlleleFrequencies.format((double) ac / r.alleleNumber()));
+                assertThat(r.frequency()).isEqualTo(String.format(java.util.Locale.ROOT, "%.6f", (double) ac / r.alleleNumber()));
             }
             List<AlleleFrequencies.Count> cells = List.of(r.homRef(), r.het(), r.homAlt());
             // the cells are all exact or none is: with the participants and the allele count, two would give the third
@@ -124,15 +124,41 @@ class TestAlleleFrequencies {
         Stratum c = Stratum.parse("sex=F,age_band=50-59," + allButKyushu);
         assertThat(AlleleIndex.count(TestAlleleIndex.INDEX.mask(Stratum.parse("sex=F,age_band=40-49,region=Kyushu")))).isBetween(1, 9);
         af.query("alice", a, new VariantSelection.Ids(List.of("v1")));
-        assertThatThrownBy(() -> af.query("alice", b, new VariantSelection.All())).isInstanceOf(AccessDeniedException.class)
-                .hasMessage("Access denied: the stratum " + b + " would set apart fewer than 10 participants from what the project's members"
-                        + " were answered before: the answers together would describe too few people");
+        // A and B alone pin nothing down: A - B is the Kyushu women in their 40s minus those outside Kyushu in their 50s
+        af.query("alice", b, new VariantSelection.Ids(List.of("v1")));
+        String refused = "Access denied: the stratum " + c + " would, with what the project's members were answered before, give away the"
+                + " frequencies of fewer than 10 participants";
+        assertThatThrownBy(() -> af.query("alice", c, new VariantSelection.All())).isInstanceOf(AccessDeniedException.class)
+                .hasMessage(refused);
         // another member of the same audience is told no more: what alice was answered, she could pass on
-        assertThatThrownBy(() -> af.query("kenji", b, new VariantSelection.All())).isInstanceOf(AccessDeniedException.class)
-                .hasMessageContaining("would set apart fewer than 10 participants");
-        assertThat(af.query("kenji", c, new VariantSelection.Ids(List.of("v1"))).rows()).hasSize(1);
+        assertThatThrownBy(() -> af.query("kenji", c, new VariantSelection.All())).isInstanceOf(AccessDeniedException.class)
+                .hasMessage(refused);
         // the same stratum again cuts nothing
         assertThat(af.query("alice", a, new VariantSelection.Ids(List.of("v2"))).rows()).hasSize(1);
+    }
+
+    @Test
+    void theMarginalTablesOfEveryAttributeAreAnsweredTheirCrossCellsStayUnknown() {
+        af = new AlleleFrequencies("DEMO-1", TestAlleleIndex.INDEX, new AlleleFrequencies.Policy(10, 1000), HdfsQueryBudget.inMemory(),
+                new FileAuditLog(auditFile));
+        int answered = 0;
+        int withheld = 0;
+        for (Attribute a : Attribute.values()) {
+            AlleleFrequencies.Answer t = af.byAttribute("alice", Stratum.ALL, a, new VariantSelection.Ids(List.of("v1")));
+            answered += t.rows().size();
+            withheld += t.withheld();
+        }
+        // every stratum of at least 10 with at least 10 outside it; none withheld for what the others told
+        int expected = 0;
+        int everyone = AlleleIndex.count(TestAlleleIndex.INDEX.mask(Stratum.ALL));
+        for (Attribute a : Attribute.values()) {
+            for (String v : af.valuesOf(a)) {
+                int n = AlleleIndex.count(TestAlleleIndex.INDEX.mask(Stratum.ALL.with(a, v)));
+                expected += n >= 10 && (everyone - n >= 10 || everyone == n) ? 1 : 0;
+            }
+        }
+        assertThat(answered).isEqualTo(expected);
+        assertThat(answered + withheld).isEqualTo(11 + 2 + 8 + af.valuesOf(Attribute.DISEASE).size());
     }
 
     @Test
@@ -156,11 +182,52 @@ class TestAlleleFrequencies {
         int before = withOptouts.query("alice", women, new VariantSelection.All()).rows().get(0).participants();
         out.add(COHORT.participantId(COHORT.firstWoman()));
         assertThatThrownBy(() -> withOptouts.query("alice", women, new VariantSelection.All())).isInstanceOf(AccessDeniedException.class)
-                .hasMessageContaining("would set apart fewer than 10 participants");
+                .hasMessageContaining("give away the frequencies of fewer than 10 participants");
         // a stratum that cuts her atom into large pieces is still answered, without her
         AlleleFrequencies.Answer older = withOptouts.query("alice", Stratum.parse("sex=F,age_band=20-29|30-39|40-49|50-59"),
                 new VariantSelection.Ids(List.of("v1")));
         assertThat(older.rows().get(0).participants()).isLessThan(before);
+    }
+
+    @Test
+    void frequenciesHaveSixDecimalsRoundedHalfUp() {
+        assertThat(AlleleFrequencies.format(1, 3)).isEqualTo("0.333333");
+        assertThat(AlleleFrequencies.format(2, 3)).isEqualTo("0.666667");
+        assertThat(AlleleFrequencies.format(1, 2_000_000)).isEqualTo("0.000001");
+        assertThat(AlleleFrequencies.format(0, 7)).isEqualTo("0.000000");
+        assertThat(AlleleFrequencies.format(7, 7)).isEqualTo("1.000000");
+        assertThat(AlleleFrequencies.format(5, 256)).isEqualTo("0.019531");
+    }
+
+    @Test
+    void onXTheAlleleNumberCountsTheMenSoTheirFewIsNotToldThere() {
+        AlleleIndex.Builder b = new AlleleIndex.Builder();
+        for (int p = 0; p < 40; p++) {
+            b.participant("p" + p, "60-69", p < 35 ? "F" : "M", "Kanto", List.of("C50.9"));
+        }
+        for (int p = 0; p < 15; p++) {
+            b.participant("q" + p, "60-69", "M", "Kanto", List.of("I10"));
+        }
+        b.variant(new AlleleIndex.Variant("1:100:A:G", "1", 100, "A", "G"));
+        b.variant(new AlleleIndex.Variant("X:100:A:G", "X", 100, "A", "G"));
+        AlleleIndex small = b.build();
+        AlleleFrequencies f = new AlleleFrequencies("DEMO-1", small, new AlleleFrequencies.Policy(10, 100), HdfsQueryBudget.inMemory(),
+                new FileAuditLog(dir.resolve("audit3.jsonl")));
+        // 40 with C50, 5 of them men: on chromosome 1 the stratum is answered, on X its allele number (2 x 35 + 5) would say 5
+        assertThat(f.query("alice", Stratum.parse("disease=C50"), new VariantSelection.Ids(List.of("1:100:A:G"))).rows().get(0)
+                .alleleNumber()).isEqualTo(80);
+        assertThatThrownBy(() -> f.query("alice", Stratum.parse("disease=C50"), new VariantSelection.Ids(List.of("X:100:A:G"))))
+                .isInstanceOf(AccessDeniedException.class)
+                .hasMessage("Access denied: the stratum disease=C50 would, with what the project's members were answered before, give away"
+                        + " the frequencies of fewer than 10 participants");
+        // everyone's men on X, less the I10 stratum (all men), would be the C50 men: refused too
+        assertThatThrownBy(() -> f.query("alice", Stratum.ALL, new VariantSelection.Ids(List.of("X:100:A:G"))))
+                .isInstanceOf(AccessDeniedException.class).hasMessageContaining("give away the frequencies of fewer than 10");
+        // asked first, everyone on X is answered: 35 women and 20 men, both at least 10
+        AlleleFrequencies fresh = new AlleleFrequencies("DEMO-1", small, new AlleleFrequencies.Policy(10, 100), HdfsQueryBudget.inMemory(),
+                new FileAuditLog(dir.resolve("audit4.jsonl")));
+        assertThat(fresh.query("alice", Stratum.ALL, new VariantSelection.Ids(List.of("X:100:A:G"))).rows().get(0).alleleNumber())
+                .isEqualTo(2 * 35 + 20);
     }
 
     @Test

@@ -6,9 +6,12 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import jp.nmi.egress.disclosure.Check;
@@ -21,6 +24,12 @@ import jp.nmi.enclave.error.AccessDeniedException;
 import jp.nmi.enclave.error.EnclaveStorageException;
 import jp.nmi.enclave.error.NotFoundException;
 import jp.nmi.enclave.error.ValidationException;
+import jp.nmi.enclave.genomics.AfOutput;
+import jp.nmi.enclave.genomics.AfService;
+import jp.nmi.enclave.genomics.AlleleFrequencies;
+import jp.nmi.enclave.genomics.Attribute;
+import jp.nmi.enclave.genomics.Stratum;
+import jp.nmi.enclave.genomics.VariantSelection;
 import jp.nmi.enclave.output.OutputExporter;
 import jp.nmi.enclave.sql.EnclaveSession;
 import jp.nmi.enclave.sql.StatementResult;
@@ -64,11 +73,97 @@ public final class NotebookCommands {
                 case SQL -> sql(user, p.head());
                 case EXPORT -> export(user, noteId, p);
                 case SUMMARY -> summary(user, noteId, p);
+                case AF -> af(user, p.head());
                 default -> output(user, noteId, p);
             };
         } catch (AccessDeniedException | ValidationException | NotFoundException | EnclaveStorageException | DisclosureException e) {
             return Output.error(e.getMessage());
         }
+    }
+
+    /** Rows of an allele-frequency answer shown in the paragraph; the chart shows up to {@link #AF_CHART_VARIANTS} variants. */
+    static final int AF_ROWS_SHOWN = 2_000;
+    static final int AF_CHART_VARIANTS = 8;
+
+    /**
+     * {@code af [where=STRATUM] [by=ATTRIBUTE] variants=ID,ID | region=CHR:START-END | all}: the
+     * project's allele frequencies as the member may see them ({@link AfService}),
+     * a table, then the frequencies across strata as a table the page draws as a chart.
+     */
+    private Output af(String user, String head) {
+        String where = "";
+        String by = null;
+        VariantSelection variants = null;
+        String[] tokens = head.strip().split("\\s+");
+        for (int i = 1; i < tokens.length; i++) {
+            String t = tokens[i];
+            String lower = t.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("where=")) {
+                where = t.substring(6);
+            } else if (lower.startsWith("by=")) {
+                by = t.substring(3);
+            } else if (lower.startsWith("variants=") || lower.startsWith("variant=")) {
+                variants = new VariantSelection.Ids(List.of(t.substring(t.indexOf('=') + 1).split(",")));
+            } else if (lower.startsWith("region=")) {
+                variants = VariantSelection.region(t.substring(7));
+            } else if (lower.equals("all")) {
+                variants = new VariantSelection.All();
+            } else {
+                throw new ValidationException("af: '" + t + "' is not an option (" + Paragraph.Command.AF.usage() + ")");
+            }
+        }
+        if (variants == null) {
+            throw new ValidationException("af: name the variants: variants=ID,ID, region=CHR:START-END or all");
+        }
+        String byName = by;
+        Optional<Attribute> attribute = Optional.ofNullable(by)
+                .map(b -> Attribute.of(b).orElseThrow(() -> new ValidationException("af: by=" + byName
+                        + " is not an attribute (age_band, sex, region, disease)")));
+        Stratum stratum = Stratum.parse(where);
+        AlleleFrequencies.Answer a = project.af().query(user, stratum, variants, attribute);
+        List<List<String>> rows = new ArrayList<>();
+        for (int i = 0; i < Math.min(a.rows().size(), AF_ROWS_SHOWN); i++) {
+            rows.add(AfOutput.values(a.rows().get(i)).stream().map(String::valueOf).toList());
+        }
+        Output.Builder b = new Output.Builder().table(AfOutput.COLUMNS, rows);
+        // the chart: strata down, the first variants across, each cell a frequency (a bound is left out of the chart)
+        LinkedHashMap<String, Map<String, String>> byStratum = new LinkedHashMap<>();
+        LinkedHashSet<String> shownVariants = new LinkedHashSet<>();
+        for (AlleleFrequencies.Row r : a.rows()) {
+            if (!shownVariants.contains(r.variant().id()) && shownVariants.size() >= AF_CHART_VARIANTS) {
+                continue;
+            }
+            shownVariants.add(r.variant().id());
+            String f = r.frequency();
+            byStratum.computeIfAbsent(r.stratum(), k -> new LinkedHashMap<>()).put(r.variant().id(),
+                    f.startsWith("<") || f.startsWith(">") || f.equals("NA") ? SUPPRESSED : f);
+        }
+        if (!byStratum.isEmpty()) {
+            List<String> columns = new ArrayList<>();
+            columns.add("stratum");
+            columns.addAll(shownVariants);
+            List<List<String>> chart = new ArrayList<>();
+            byStratum.forEach((s, m) -> {
+                List<String> row = new ArrayList<>();
+                row.add(s);
+                for (String v : shownVariants) {
+                    row.add(m.getOrDefault(v, SUPPRESSED));
+                }
+                chart.add(row);
+            });
+            b.table(columns, chart);
+        }
+        StringBuilder note = new StringBuilder();
+        if (a.rows().size() > AF_ROWS_SHOWN) {
+            note.append("The first ").append(AF_ROWS_SHOWN).append(" of ").append(a.rows().size())
+                    .append(" rows are shown: narrow it with variants= or region=. ");
+        }
+        if (a.withheld() > 0) {
+            note.append(a.withheld()).append(" strata withheld: too few participants, alone or with earlier answers. ");
+        }
+        note.append("Counts under the project's minimum are bounds (<10); a bounded frequency is left out of the chart. You have used ")
+                .append(a.queriesUsed()).append(" allele-frequency queries of this project; ").append(a.queriesLeft()).append(" left.");
+        return b.text(note.toString()).build();
     }
 
     private static Output help() {
@@ -329,7 +424,7 @@ public final class NotebookCommands {
     }
 
     private static List<Check> dedupe(List<Check> checks) {
-        Map<String, Check> out = new java.util.LinkedHashMap<>();
+        Map<String, Check> out = new LinkedHashMap<>();
         for (Check c : checks) {
             out.putIfAbsent(c.rule().label() + "|" + c.status() + "|" + c.detail(), c);
         }

@@ -31,10 +31,12 @@ public final class NotebookProject implements AutoCloseable {
     private final EnclaveSession session;
     private final OutputExporter exporter;
     private final NotebookSettings settings;
+    private final jp.nmi.enclave.genomics.AfService af;
 
     private NotebookProject(String projectId, EnclaveStorage storage, EnclaveSession session, OutputExporter exporter,
-            NotebookSettings settings) {
+            NotebookSettings settings, jp.nmi.enclave.genomics.AfService af) {
         this.projectId = projectId;
+        this.af = af;
         this.storage = storage;
         this.session = session;
         this.exporter = exporter;
@@ -59,8 +61,18 @@ public final class NotebookProject implements AutoCloseable {
             EnclaveSession session = DemoEnclave.open(storage, projectId, policies, audit, keyStore,
                     new EnclaveSession.Settings(settings.sparkMaster(), settings.queryRows(), 4), Clock.systemUTC(),
                     ProjectDirectory.following(new ProjectStore(storage), projectId));
-            byte[] signing = KeyStoreFile.openOrCreate(keyStore).keyOrCreate(KeyStoreFile.OUTPUT_SIGNING_ALIAS).getEncoded();
-            return new NotebookProject(projectId, storage, session, new OutputExporter(session, storage, signing), settings);
+            KeyStoreFile keys = KeyStoreFile.openOrCreate(keyStore);
+            byte[] signing = keys.keyOrCreate(KeyStoreFile.OUTPUT_SIGNING_ALIAS).getEncoded();
+            ProjectStore store = new ProjectStore(storage);
+            javax.crypto.SecretKey projectKey = keys.key(store.require(projectId).spec().keyAlias())
+                    .orElseThrow(() -> new ValidationException("the key of project " + projectId + " is missing"));
+            // allele frequencies: the same policies, members and audit log as the session's statements
+            jp.nmi.enclave.genomics.AfService af = new jp.nmi.enclave.genomics.AfService(storage, projectId,
+                    new jp.nmi.enclave.policy.RangerAuthorizer(new jp.nmi.enclave.policy.FilePolicySource(policies),
+                            jp.nmi.enclave.project.ProjectPolicies.SERVICE, Clock.systemUTC()),
+                    ProjectDirectory.following(store, projectId), audit, new jp.nmi.enclave.genomics.HdfsQueryBudget(storage),
+                    new jp.nmi.enclave.project.ProjectOptouts(storage, projectKey));
+            return new NotebookProject(projectId, storage, session, new OutputExporter(session, storage, signing), settings, af);
         } catch (RuntimeException e) {
             storage.close();
             throw e;
@@ -94,6 +106,11 @@ public final class NotebookProject implements AutoCloseable {
 
     public OutputExporter exporter() {
         return exporter;
+    }
+
+    /** Allele frequencies of the project's strata, for its members. */
+    public jp.nmi.enclave.genomics.AfService af() {
+        return af;
     }
 
     public NotebookSettings settings() {

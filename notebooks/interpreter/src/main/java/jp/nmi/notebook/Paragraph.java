@@ -41,6 +41,9 @@ public record Paragraph(Command command, String head, String query) {
         PROBIT("probit y ~ x1 + x2", "probit regression over the query below"),
         HIST("hist x [bins=10] [suppress]", "a histogram of a numeric column of the query below"),
         KM("km time event [group=g]", "Kaplan-Meier survival curves of the query below"),
+        AF("af [where=age_band=60-69,sex=F,region=Kanto,disease=C50] [by=region] variants=ID,ID | region=CHR:START-END | all",
+                "allele frequencies of a stratum (or of each value of one attribute), with a chart across strata; small strata are"
+                        + " refused, small counts shown as bounds, each stratum spends one query of your budget"),
         EXPORT("export NAME.csv [as \"what it is\"]", "writes your last checked output to the outbox with its signed record"),
         SQL("SELECT ...", "governed Spark SQL (anything that is not a command above)");
 
@@ -113,6 +116,12 @@ public record Paragraph(Command command, String head, String query) {
                     return new Paragraph(Command.SQL, t, "");
                 }
                 return new Paragraph(c, m.group(2), "");
+            }
+            case AF -> {
+                if (!rest.isEmpty()) {
+                    throw new ValidationException("write af on a line of its own: " + c.usage());
+                }
+                return new Paragraph(c, first, "");
             }
             case EXPORT -> {
                 if (!rest.isEmpty() || !EXPORT.matcher(first).matches()) {

@@ -312,6 +312,27 @@ class NotebookIT {
     }
 
     @Test
+    @Order(8)
+    void allelesFrequenciesAreAParagraphWithAChartAcrossStrataAndTheirProtections() {
+        ZeppelinClient.Result af = alice.runText(aliceNote, "%enclave\naf by=age_band region=chr1:1-250000000");
+        assertThat(af.code()).as(af.text()).isEqualTo("SUCCESS");
+        assertThat(af.types()).containsExactly("TABLE", "TABLE", "TEXT");
+        assertThat(af.table().get(0)).containsExactly("stratum", "variant_id", "chrom", "pos", "ref", "alt", "participants", "allele_count",
+                "allele_number", "frequency", "hom_ref", "het", "hom_alt");
+        assertThat(af.table().subList(1, af.table().size())).isNotEmpty().allSatisfy(r -> assertThat(r.get(0)).startsWith("age_band="));
+        // the second table is the chart's: strata down, variants across
+        assertThat(af.data().get(1)).startsWith("stratum\t1:");
+        assertThat(af.data().get(2)).contains("You have used").contains("allele-frequency queries of this project;").endsWith("left.");
+        ZeppelinClient.Result small = alice.runText(aliceNote, "%enclave\naf where=age_band=20-29,region=Shikoku,sex=M all");
+        assertThat(small.code()).isEqualTo("ERROR");
+        assertThat(small.text()).isEqualTo("Access denied: the stratum age_band=20-29,sex=M,region=Shikoku has fewer than 10 participants"
+                + " (the project's disclosure profile): its frequencies would describe too few people");
+        ZeppelinClient.Result wrong = alice.runText(aliceNote, "%enclave\naf where=age=60");
+        assertThat(wrong.code()).isEqualTo("ERROR");
+        assertThat(wrong.text()).isEqualTo("af: name the variants: variants=ID,ID, region=CHR:START-END or all");
+    }
+
+    @Test
     @Order(9)
     void aMemberRemovedFromTheProjectLosesItsNotesAndItsSession() throws Exception {
         String kenjiNote = kenji.createNote("/DEMO-1/kenji before", List.of("%enclave\nSELECT count(*) FROM participants"));
