@@ -20,15 +20,16 @@ import jp.nmi.enclave.error.ValidationException;
  * <ul>
  *   <li>A stratum with fewer participants than the minimum is refused: its frequencies would
  *       describe a handful of people. So is one that leaves fewer than the minimum of the cohort out.
- *   <li>A stratum that, with what the project's audience was answered before, would let the
+ *   <li>A stratum that, with what the project's members (of every audience) were answered before, would let the
  *       frequencies of fewer than the minimum be worked out is refused ({@link AnsweredAtoms}: no
  *       subtraction or other combination of answers, by one member or several, across opt-outs
  *       and rebuilt extracts). A per-attribute table leaves such strata out.
  *   <li>An allele count below the minimum, or whose complement (the reference alleles) is, is a
  *       bound ({@code <10}, {@code >90}), and so is the frequency computed from it. The three
- *       genotype counts are shown only when each is at least the minimum; otherwise none is exact
- *       ({@code <10} for a small one, {@code >=10} for the others), since with the participants and
- *       the allele count two exact cells would give the third.
+ *       genotype counts are shown only when each is at least the minimum; otherwise all three are
+ *       {@code suppressed}: with the participants and the allele count, two exact cells would give
+ *       the third, and even bounds on them can (n = 50, allele count 59, two cells under 10 leaves
+ *       one solution). With only those two numbers exact, every cell keeps several solutions.
  *   <li>Every stratum asked spends one query of the user's budget, answered or refused: the
  *       attacks that tell whether someone is in a cohort from its allele frequencies (Homer et al.
  *       2008) and the beacon re-identification attacks (Shringarpure and Bustamante 2015; Raisaro
@@ -64,9 +65,9 @@ public final class AlleleFrequencies {
             return new Count(value, Integer.toString(value));
         }
 
-        /** Not shown exactly because another cell of its row is small. */
-        static Count withheld(int min) {
-            return new Count(-1, ">=" + min);
+        /** Not shown, because a cell of its row is small: with the participants and the allele count, bounds on the cells can pin them. */
+        static Count suppressed() {
+            return new Count(-1, "suppressed");
         }
 
         public boolean exact() {
@@ -110,7 +111,8 @@ public final class AlleleFrequencies {
     }
 
     /**
-     * @param audience whose answers this index gives ({@link AfIndexStore#PROJECT}, or an audience's name): they share what was answered
+     * @param audience whose participants this index holds ({@link AfIndexStore#PROJECT}, or an audience's name); what
+     *     was answered is recorded once for the project, across audiences
      * @param excluded project pseudonyms left out of every stratum (who opted out since the extract
      *     was written), read at each query
      */
@@ -150,6 +152,9 @@ public final class AlleleFrequencies {
             details.put("by", by.label());
         }
         details.put("variants", describe(variants));
+        if (!audience.equals(AfIndexStore.PROJECT)) {
+            details.put("audience", audience);
+        }
         try {
             if (by != null && base.values().containsKey(by)) {
                 throw new ValidationException("--by " + by.label() + " and --where " + by.label() + "=... together: leave " + by.label()
@@ -189,7 +194,8 @@ public final class AlleleFrequencies {
         boolean bySex = selected.stream().map(v -> Chromosomes.of(index.variants().get(v).chrom()))
                 .anyMatch(c -> c == Chromosomes.X || c == Chromosomes.Y);
         long[] men = index.mask(Stratum.parse("sex=M"), out);
-        AnsweredAtoms atoms = budget.atoms(project, audience);
+        // one record per project, whatever the audience: the audiences' participants are the same people
+        AnsweredAtoms atoms = budget.atoms(project, AfIndexStore.PROJECT);
         List<Segment> rows = new ArrayList<>();
         int withheld = 0;
         boolean cut = false;
@@ -225,7 +231,7 @@ public final class AlleleFrequencies {
             cut = true;
         }
         if (cut) {
-            budget.saveAtoms(project, audience, atoms);
+            budget.saveAtoms(project, AfIndexStore.PROJECT, atoms);
         }
         return new Answer(new Rows(rows), spent.used(), spent.left(), withheld);
     }
@@ -337,13 +343,10 @@ public final class AlleleFrequencies {
         int homRef = n - het - hom;
         boolean cells = homRef >= min && het >= min && hom >= min;
         return new Row(stratum, variant, n, acShown, an, frequency(acShown, ac, an, min),
-                cells ? Count.of(homRef, min, n) : small(homRef, min), cells ? Count.of(het, min, n) : small(het, min),
-                cells ? Count.of(hom, min, n) : small(hom, min));
+                cells ? Count.of(homRef, min, n) : Count.suppressed(), cells ? Count.of(het, min, n) : Count.suppressed(),
+                cells ? Count.of(hom, min, n) : Count.suppressed());
     }
 
-    private static Count small(int value, int min) {
-        return value < min ? new Count(-1, "<" + min) : Count.withheld(min);
-    }
 
     private static long[] and(long[] a, long[] b) {
         long[] out = new long[a.length];

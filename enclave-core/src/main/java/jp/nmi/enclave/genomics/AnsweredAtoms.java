@@ -22,11 +22,13 @@ import jp.nmi.enclave.error.ValidationException;
  * disclosed: such a stratum is refused.
  *
  * <p>The span is kept as a reduced row echelon form modulo the Mersenne prime 2^61 - 1 (exact
- * integer arithmetic; a combination that exists over the rationals exists modulo the prime, so
- * nothing disclosed is missed). A unit vector lies in the span exactly when the reduced form has
- * it as a row. Marginal tables (every age band, both sexes, every region) leave the cells of their
- * cross-classification undetermined and are answered; a stratum that, with earlier ones, pins a
- * handful down (a subtraction, {@code A - B + C}, a table's last cell) is not.
+ * integer arithmetic, pivots on the largest atoms; a combination that exists over the rationals
+ * exists modulo the prime unless the prime divides a pivot, which for 0/1 rows of this size it
+ * does not in practice). A stratum is refused when a row of the form would weigh fewer than the
+ * minimum participants ({@link #disclosesFewerThan}). Marginal tables (every age band, both sexes,
+ * every region) leave the cells of their cross-classification undetermined and are answered; a
+ * stratum that, with earlier ones, pins a handful down (a subtraction, {@code A - B + C}, a table's
+ * last cell, someone who left against someone who joined) is not.
  *
  * <p>Participants are kept by a 64-bit key of their project pseudonym, so the atoms survive a
  * rebuilt extract: who left (an opt-out) stays in their atom, and a stratum that would show the
@@ -103,6 +105,10 @@ public final class AnsweredAtoms {
             }
             inside.add(fresh);
         }
+        if (size.size() > MAX_ATOMS) {
+            throw new jp.nmi.enclave.error.AccessDeniedException("the project's record of allele-frequency answers has reached " + MAX_ATOMS
+                    + " groups of participants; no stratum that cuts it finer is answered (ask the operator)");
+        }
         long[] row = new long[size.size()];
         for (int c : inside) {
             row[c] = 1;
@@ -111,18 +117,32 @@ public final class AnsweredAtoms {
         return next;
     }
 
-    /** Whether an atom of 1 to {@code min - 1} participants can be worked out from the answers. */
+    /**
+     * Whether the answers let something about fewer than {@code min} participants be worked out: a
+     * row of the reduced form whose atoms hold fewer than {@code min} participants in all (one small
+     * atom, a union of small atoms such as a subtraction's remainder, or the difference between
+     * someone who left and someone who joined). Pivots are taken on the largest atoms, so that what
+     * is left on the small ones shows as rows of their own. Every row is a combination of answers, so
+     * nothing flagged is a false alarm; a combination of small weight that no row shows can be
+     * missed (finding the smallest one is NP-hard): the budget and the audit log stand behind it.
+     */
     public boolean disclosesFewerThan(int min) {
-        for (int i = 0; i < rows.size(); i++) {
-            int c = pivots.get(i);
-            long[] r = rows.get(i);
-            int s = size.get(c);
-            if (s > 0 && s < min && isUnit(r, c)) {
+        for (long[] r : rows) {
+            long weight = 0;
+            for (int j = 0; j < r.length && weight < min; j++) {
+                if (r[j] != 0) {
+                    weight += size.get(j);
+                }
+            }
+            if (weight > 0 && weight < min) {
                 return true;
             }
         }
         return false;
     }
+
+    /** Atoms in the record: a member who asks strata only to cut the cohort fine cannot grow it without end. */
+    public static final int MAX_ATOMS = 200_000;
 
     public int atoms() {
         return size.size();
@@ -158,11 +178,11 @@ public final class AnsweredAtoms {
                 subtract(row, rows.get(i), row[c]);
             }
         }
+        // the pivot on the largest atom: what remains on small atoms then shows in rows of its own
         int pivot = -1;
         for (int j = 0; j < row.length; j++) {
-            if (row[j] != 0) {
+            if (row[j] != 0 && (pivot < 0 || size.get(j) > size.get(pivot))) {
                 pivot = j;
-                break;
             }
         }
         if (pivot < 0) {

@@ -28,12 +28,19 @@ import org.apache.hadoop.fs.Path;
 public final class HdfsQueryBudget implements QueryBudget {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-    /** A lock older than this was left by a process that died: queries take well under a second. */
-    static final long STALE_LOCK_MS = 120_000;
+    /**
+     * A lock older than this was left by a process that died: queries take well under a second, and
+     * the margin covers clocks that disagree with the NameNode's by minutes. A holder checks that
+     * the lock is still its own (a token it wrote) before it writes anything, and removes it only then.
+     */
+    static final long STALE_LOCK_MS = 600_000;
     static final long WAIT_MS = 30_000;
 
     private final EnclaveStorage storage;
     private final ReentrantLock local = new ReentrantLock();
+    /** The token of the lock this instance holds (one at a time: {@link #local}), or null. */
+    private String held;
+    private Path heldPath;
 
     public HdfsQueryBudget(EnclaveStorage storage) {
         this.storage = storage;
@@ -56,9 +63,10 @@ public final class HdfsQueryBudget implements QueryBudget {
         local.lock();
         try {
             long deadline = System.currentTimeMillis() + WAIT_MS;
+            String token = java.util.UUID.randomUUID() + " " + java.lang.management.ManagementFactory.getRuntimeMXBean().getName();
             while (true) {
                 try (FSDataOutputStream out = storage.fs().create(lock, false)) {
-                    out.writeUTF(java.lang.management.ManagementFactory.getRuntimeMXBean().getName());
+                    out.writeUTF(token);
                     break;
                 } catch (IOException e) {
                     // taken (created and closed, or being created by another thread of this client): wait; anything else fails
@@ -78,17 +86,42 @@ public final class HdfsQueryBudget implements QueryBudget {
                     throw new EnclaveStorageException("interrupted while waiting for the allele-frequency records of " + project, e);
                 }
             }
+            held = token;
+            heldPath = lock;
             try {
                 return work.get();
             } finally {
                 try {
-                    storage.fs().delete(lock, false);
-                } catch (IOException e) {
+                    if (ours(lock, token)) {
+                        storage.fs().delete(lock, false);
+                    }
+                } catch (IOException | RuntimeException e) {
                     // a lock left behind goes stale and is broken by the next query
+                } finally {
+                    held = null;
+                    heldPath = null;
                 }
             }
         } finally {
             local.unlock();
+        }
+    }
+
+    private boolean ours(Path lock, String token) {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(storage.fs().open(lock))) {
+            return token.equals(in.readUTF());
+        } catch (java.io.FileNotFoundException gone) {
+            return false;
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read the allele-frequency lock " + lock + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Before any write: the lock is still this query's (not broken as stale and taken by another). */
+    private void checkHeld(String project) {
+        if (held == null || !ours(heldPath, held)) {
+            throw new EnclaveStorageException("the allele-frequency records of " + project + " are no longer locked by this query;"
+                    + " nothing was recorded, ask again");
         }
     }
 
@@ -121,6 +154,7 @@ public final class HdfsQueryBudget implements QueryBudget {
             throw QueryBudget.exceeded(project, user, before, strata, budget);
         }
         used.put(user, before + strata);
+        checkHeld(project);
         HdfsFiles.writeAtomically(storage, new Path(dir(project), "budget.json"), out -> JSON.writeValue(out, used));
         return new Spent(before + strata, budget - before - strata);
     }
@@ -148,6 +182,7 @@ public final class HdfsQueryBudget implements QueryBudget {
 
     @Override
     public void saveAtoms(String project, String audience, AnsweredAtoms atoms) {
+        checkHeld(project);
         HdfsFiles.writeAtomically(storage, new Path(dir(project), "atoms-" + name(audience, "audience") + ".bin"), atoms::write);
     }
 
