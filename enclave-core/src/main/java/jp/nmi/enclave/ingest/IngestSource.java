@@ -29,6 +29,7 @@ import jp.nmi.enclave.pseudonym.Pseudonymizer;
 final class IngestSource {
     static final String VCF = "genotypes.vcf";
     static final String VCF_GZ = "genotypes.vcf.gz";
+    static final String BCF = "genotypes.bcf";
     private static final List<String> SEXES = List.of("F", "M");
     private static final List<String> REGIONS = jp.nmi.enclave.dataset.Region.labels();
 
@@ -75,9 +76,10 @@ final class IngestSource {
                         + " (expected: " + String.join(", ", fileNames()) + ")");
             }
         }
-        java.nio.file.Path vcf = Files.isRegularFile(source.resolve(VCF)) ? source.resolve(VCF) : source.resolve(VCF_GZ);
+        java.nio.file.Path vcf = Files.isRegularFile(source.resolve(VCF)) ? source.resolve(VCF)
+                : Files.isRegularFile(source.resolve(VCF_GZ)) ? source.resolve(VCF_GZ) : source.resolve(BCF);
         if (!Files.isRegularFile(vcf)) {
-            throw new ValidationException("--source " + source + " has no " + VCF + " (or " + VCF_GZ + ")");
+            throw new ValidationException("--source " + source + " has no " + VCF + " (or " + VCF_GZ + ", " + BCF + ")");
         }
         List<OptoutRequests.Request> optouts = request.optoutFile() == null ? List.of() : OptoutRequests.read(request.optoutFile());
         return new IngestSource(source, vcf, optouts, providerKey.get(), progress);

@@ -46,6 +46,9 @@ final class VcfSource {
 
     /** The sample names of the #CHROM line, in column order. */
     List<String> read(SampleCheck sampleCheck, SiteConsumer consumer, Progress progress) throws IOException {
+        if (name.endsWith(".bcf")) {
+            return readBcf(sampleCheck, consumer, progress);
+        }
         long size = Files.size(file);
         try (InputStream raw = Files.newInputStream(file);
                 InputStream in = name.endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
@@ -132,6 +135,81 @@ final class VcfSource {
             }
             task.advance(0);
             return samples;
+        }
+    }
+
+    /**
+     * A BCF (binary VCF), through htsjdk's reader: the same sites, split and checked as a VCF's, the
+     * record number standing for the line in messages.
+     */
+    private List<String> readBcf(SampleCheck sampleCheck, SiteConsumer consumer, Progress progress) throws IOException {
+        try (htsjdk.variant.vcf.VCFFileReader reader = new htsjdk.variant.vcf.VCFFileReader(file, false);
+                Progress.Task task = progress.start(name + " (sites)", -1)) {
+            List<String> samples = reader.getFileHeader().getGenotypeSamples();
+            if (samples.isEmpty()) {
+                throw new ValidationException(name + ": the header names no samples");
+            }
+            sampleCheck.check(samples, 0);
+            byte[][] perAlt = new byte[1][samples.size()];
+            Set<String> seen = new HashSet<>();
+            int record = 0;
+            try (htsjdk.samtools.util.CloseableIterator<VariantContext> it = reader.iterator()) {
+                while (it.hasNext()) {
+                    VariantContext vc;
+                    try {
+                        vc = it.next();
+                    } catch (TribbleException | IllegalArgumentException | IllegalStateException e) {
+                        throw new ValidationException(name + " record " + (record + 1) + ": " + e.getMessage());
+                    }
+                    record++;
+                    task.advance(1);
+                    int alts = vc.getAlternateAlleles().size();
+                    if (alts > MAX_ALTS) {
+                        throw new ValidationException(name + " record " + record + ": site " + vc.getContig() + ":" + vc.getStart() + " has "
+                                + alts + " alternate alleles; at most " + MAX_ALTS + " are accepted");
+                    }
+                    for (Allele alt : vc.getAlternateAlleles()) {
+                        if (alt.isSymbolic() || vc.getReference().isSymbolic()) {
+                            throw new ValidationException(name + " record " + record + ": symbolic allele " + alt.getDisplayString()
+                                    + " is not supported");
+                        }
+                    }
+                    if (perAlt.length < alts) {
+                        perAlt = new byte[alts][samples.size()];
+                    }
+                    for (int j = 0; j < alts; j++) {
+                        Arrays.fill(perAlt[j], (byte) 0);
+                    }
+                    for (int i = 0; i < samples.size(); i++) {
+                        htsjdk.variant.variantcontext.Genotype g = vc.getGenotype(i);
+                        if (g == null || g.getPloidy() == 0 || g.getPloidy() > 2) {
+                            throw new ValidationException(name + " record " + record + ": sample " + (i + 1) + " has no haploid or diploid GT");
+                        }
+                        // a partly missing call is treated as missing: nothing is inferred that was not called
+                        if (g.getAlleles().stream().anyMatch(Allele::isNoCall)) {
+                            continue;
+                        }
+                        for (Allele a : g.getAlleles()) {
+                            int index = vc.getAlleleIndex(a);
+                            if (index > 0) {
+                                perAlt[index - 1][i]++;
+                            }
+                        }
+                    }
+                    String ref = vc.getReference().getBaseString();
+                    for (int j = 0; j < alts; j++) {
+                        String altBases = vc.getAlternateAllele(j).getBaseString();
+                        String id = vc.getContig() + ":" + vc.getStart() + ":" + ref + ":" + altBases;
+                        if (!seen.add(id)) {
+                            throw new ValidationException(name + " record " + record + ": variant " + id + " appears twice");
+                        }
+                        consumer.site(id, vc.getContig(), vc.getStart(), ref, altBases, perAlt[j], record);
+                    }
+                }
+            }
+            return samples;
+        } catch (TribbleException e) {
+            throw new ValidationException(name + ": not a readable BCF: " + e.getMessage());
         }
     }
 

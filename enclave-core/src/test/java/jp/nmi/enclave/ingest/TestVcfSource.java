@@ -51,6 +51,36 @@ class TestVcfSource {
     }
 
     @Test
+    void aBcfGivesTheSameVariantsAsItsVcf() throws Exception {
+        String body = "1\t100\t.\tA\tG,T\t.\tPASS\t.\tGT\t0/1\t1/2\t2|2\t./1\n"
+                + "1\t200\t.\tC\tT\t.\tPASS\t.\tGT\t0/0\t0/1\t1/1\t1\n";
+        List<Site> fromVcf = read(body);
+        // the same sites written as BCF by htsjdk
+        Path vcf = dir.resolve("g.vcf");
+        Path bcf = dir.resolve("genotypes.bcf");
+        try (htsjdk.variant.vcf.VCFFileReader in = new htsjdk.variant.vcf.VCFFileReader(vcf, false);
+                htsjdk.variant.variantcontext.writer.VariantContextWriter out = new htsjdk.variant.variantcontext.writer.VariantContextWriterBuilder()
+                        .setOutputFile(bcf.toFile()).setOutputFileType(htsjdk.variant.variantcontext.writer.VariantContextWriterBuilder.OutputType.BCF)
+                        .setReferenceDictionary(in.getFileHeader().getSequenceDictionary())
+                        .unsetOption(htsjdk.variant.variantcontext.writer.Options.INDEX_ON_THE_FLY).build()) {
+            out.writeHeader(in.getFileHeader());
+            for (htsjdk.variant.variantcontext.VariantContext vc : in) {
+                out.add(vc);
+            }
+        }
+        List<Site> fromBcf = new ArrayList<>();
+        new VcfSource(bcf).read((samples, line) -> assertThat(samples).containsExactly("s1", "s2", "s3", "s4"),
+                (id, chrom, pos, ref, alt, counts, line) -> {
+                    List<Byte> c = new ArrayList<>();
+                    for (byte b : counts) {
+                        c.add(b);
+                    }
+                    fromBcf.add(new Site(id, alt, c));
+                }, Progress.NONE);
+        assertThat(fromBcf).isEqualTo(fromVcf);
+    }
+
+    @Test
     void genotypesThatNameAnAlleleTheSiteDoesNotHaveOrAreMalformedAreRefusedWithTheLine() {
         for (String[] c : Arrays.asList(
                 new String[] {"1\t100\t.\tA\tG,T\t.\tPASS\t.\tGT\t0/3\t0/0\t0/0\t0/0\n",
