@@ -19,6 +19,7 @@ import jp.nmi.egress.request.RequestStatus;
 import jp.nmi.egress.request.Requests;
 import jp.nmi.egress.request.Reviews;
 import jp.nmi.egress.testing.EgressFixture;
+import jp.nmi.egress.testing.RequestFixtures;
 import org.apache.hadoop.fs.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,20 +49,7 @@ class ReleaseRecoveryIT {
     }
 
     static String reviewedRequest(String tag) {
-        byte[] a = ("sex,count\nF," + (40 + tag.length()) + "\nM,30\n").getBytes(StandardCharsets.UTF_8);
-        byte[] b = ("region,count\nKanto,25\nKinki,31\n" + tag + ",12\n").getBytes(StandardCharsets.UTF_8);
-        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "a-" + tag + ".csv", a);
-        fx.writeOutbox(ANALYST_ALICE, "DEMO-1", "b-" + tag + ".csv", b);
-        Requests requests = svc.bean(Requests.class);
-        Reviews reviews = svc.bean(Reviews.class);
-        ExportRequest r = requests.create(fx.actor(ANALYST_ALICE), "DEMO-1", List.of("a-" + tag + ".csv", "b-" + tag + ".csv"),
-                "two tables", "none");
-        requests.submit(fx.actor(ANALYST_ALICE), r.id());
-        for (String steward : List.of(STEWARD_SATO, STEWARD_SUZUKI)) {
-            reviews.review(fx.actor(steward), r.id(), Map.of("a-" + tag + ".csv", new Reviews.FileReview("approve", "", ""),
-                    "b-" + tag + ".csv", new Reviews.FileReview("approve", "", "")));
-        }
-        return r.id();
+        return new RequestFixtures(fx, svc).reviewed(tag);
     }
 
     @ParameterizedTest(name = "failure at {0}")
