@@ -417,8 +417,14 @@ public final class AfBenchmark {
         command.addAll(List.of(args));
         // the same two cores, and memory within the machine's share beside this JVM
         command.addAll(List.of("--threads", "2", "--memory", "4000"));
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("plink2.log").toFile()).start();
+        Process p;
+        try {
+            p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("plink2.log").toFile()).start();
+        } catch (IOException e) {
+            throw new jp.nmi.enclave.error.ValidationException("cannot run " + plink2 + " (Debian's plink2: apt-get install plink2, as"
+                    + " infra/test.sh does; or --plink2 PATH): " + e.getMessage());
+        }
         if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
             throw new IllegalStateException("plink2 " + String.join(" ", args) + " failed: " + Files.readString(dir.resolve("plink2.log")));
         }

@@ -105,9 +105,10 @@ public final class AnsweredAtoms {
             }
             inside.add(fresh);
         }
-        if (size.size() > MAX_ATOMS) {
-            throw new jp.nmi.enclave.error.AccessDeniedException("the project's record of allele-frequency answers has reached " + MAX_ATOMS
-                    + " groups of participants; no stratum that cuts it finer is answered (ask the operator)");
+        if (tooLarge(rows.size() + 1, size.size())) {
+            // no size in the message: how many groups there are says which strata cut the cohort
+            throw new jp.nmi.enclave.error.AccessDeniedException("the project's record of allele-frequency answers is full; no stratum"
+                    + " that cuts it finer is answered (ask the operator)");
         }
         long[] row = new long[size.size()];
         for (int c : inside) {
@@ -143,6 +144,13 @@ public final class AnsweredAtoms {
 
     /** Atoms in the record: a member who asks strata only to cut the cohort fine cannot grow it without end. */
     public static final int MAX_ATOMS = 200_000;
+    /** Cells of the reduced form (rows x atoms, 8 bytes each): kept under about 160 MB however the strata come. */
+    public static final long MAX_CELLS = 20_000_000L;
+
+    /** Whether a record of {@code rows} independent answers over {@code atoms} groups is past what it may hold. */
+    static boolean tooLarge(int rows, int atoms) {
+        return atoms > MAX_ATOMS || (long) rows * atoms > MAX_CELLS;
+    }
 
     public int atoms() {
         return size.size();

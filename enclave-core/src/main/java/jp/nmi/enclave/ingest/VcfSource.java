@@ -105,33 +105,12 @@ final class VcfSource {
                 if (vc == null) {
                     continue;
                 }
-                // a multi-allelic site becomes one biallelic variant per alternative allele: each counts
-                // the copies of its own allele, another alternative counts as not this one (as
-                // bcftools norm -m- splits them)
-                int alts = vc.getAlternateAlleles().size();
-                if (alts > MAX_ALTS) {
-                    throw new ValidationException(name + " line " + lineNo + ": site " + vc.getContig() + ":" + vc.getStart() + " has " + alts
-                            + " alternate alleles; at most " + MAX_ALTS + " are accepted");
-                }
-                String ref = vc.getReference().getBaseString();
-                for (Allele alt : vc.getAlternateAlleles()) {
-                    if (alt.isSymbolic() || vc.getReference().isSymbolic()) {
-                        throw new ValidationException(name + " line " + lineNo + ": symbolic allele " + alt.getDisplayString()
-                                + " is not supported");
-                    }
-                }
+                int alts = checkSite(vc, "line " + lineNo);
                 if (perAlt.length < alts) {
                     perAlt = new byte[alts][counts.length];
                 }
                 parseGenotypes(line, lineNo, perAlt, alts);
-                for (int j = 0; j < alts; j++) {
-                    String altBases = vc.getAlternateAllele(j).getBaseString();
-                    String id = vc.getContig() + ":" + vc.getStart() + ":" + ref + ":" + altBases;
-                    if (!seen.add(id)) {
-                        throw new ValidationException(name + " line " + lineNo + ": variant " + id + " appears twice");
-                    }
-                    consumer.site(id, vc.getContig(), vc.getStart(), ref, altBases, perAlt[j], lineNo);
-                }
+                emit(vc, perAlt, seen, consumer, lineNo, "line " + lineNo);
             }
             task.advance(0);
             return samples;
@@ -163,17 +142,7 @@ final class VcfSource {
                     }
                     record++;
                     task.advance(1);
-                    int alts = vc.getAlternateAlleles().size();
-                    if (alts > MAX_ALTS) {
-                        throw new ValidationException(name + " record " + record + ": site " + vc.getContig() + ":" + vc.getStart() + " has "
-                                + alts + " alternate alleles; at most " + MAX_ALTS + " are accepted");
-                    }
-                    for (Allele alt : vc.getAlternateAlleles()) {
-                        if (alt.isSymbolic() || vc.getReference().isSymbolic()) {
-                            throw new ValidationException(name + " record " + record + ": symbolic allele " + alt.getDisplayString()
-                                    + " is not supported");
-                        }
-                    }
+                    int alts = checkSite(vc, "record " + record);
                     if (perAlt.length < alts) {
                         perAlt = new byte[alts][samples.size()];
                     }
@@ -196,15 +165,7 @@ final class VcfSource {
                             }
                         }
                     }
-                    String ref = vc.getReference().getBaseString();
-                    for (int j = 0; j < alts; j++) {
-                        String altBases = vc.getAlternateAllele(j).getBaseString();
-                        String id = vc.getContig() + ":" + vc.getStart() + ":" + ref + ":" + altBases;
-                        if (!seen.add(id)) {
-                            throw new ValidationException(name + " record " + record + ": variant " + id + " appears twice");
-                        }
-                        consumer.site(id, vc.getContig(), vc.getStart(), ref, altBases, perAlt[j], record);
-                    }
+                    emit(vc, perAlt, seen, consumer, record, "record " + record);
                 }
             }
             return samples;
@@ -216,6 +177,38 @@ final class VcfSource {
     /** Checks the VCF's samples before any site is read. */
     interface SampleCheck {
         void check(List<String> samples, int headerLine);
+    }
+
+    /** The site's alternative alleles, checked: not too many, none symbolic. */
+    private int checkSite(VariantContext vc, String where) {
+        int alts = vc.getAlternateAlleles().size();
+        if (alts > MAX_ALTS) {
+            throw new ValidationException(name + " " + where + ": site " + vc.getContig() + ":" + vc.getStart() + " has " + alts
+                    + " alternate alleles; at most " + MAX_ALTS + " are accepted");
+        }
+        for (Allele alt : vc.getAlternateAlleles()) {
+            if (alt.isSymbolic() || vc.getReference().isSymbolic()) {
+                throw new ValidationException(name + " " + where + ": symbolic allele " + alt.getDisplayString() + " is not supported");
+            }
+        }
+        return alts;
+    }
+
+    /**
+     * One biallelic variant per alternative allele: each counts the copies of its own allele, another
+     * alternative counts as not this one (as bcftools norm -m- splits them).
+     */
+    private void emit(VariantContext vc, byte[][] perAlt, Set<String> seen, SiteConsumer consumer, int line, String where)
+            throws IOException {
+        String ref = vc.getReference().getBaseString();
+        for (int j = 0; j < vc.getAlternateAlleles().size(); j++) {
+            String altBases = vc.getAlternateAllele(j).getBaseString();
+            String id = vc.getContig() + ":" + vc.getStart() + ":" + ref + ":" + altBases;
+            if (!seen.add(id)) {
+                throw new ValidationException(name + " " + where + ": variant " + id + " appears twice");
+            }
+            consumer.site(id, vc.getContig(), vc.getStart(), ref, altBases, perAlt[j], line);
+        }
     }
 
     /** At most this many alternative alleles at one site (the GT parser reads indices up to it). */

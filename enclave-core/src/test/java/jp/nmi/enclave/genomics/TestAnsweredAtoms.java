@@ -216,6 +216,15 @@ class TestAnsweredAtoms {
     }
 
     @Test
+    void theRecordIsBoundedInAtomsAndInCells() {
+        assertThat(AnsweredAtoms.tooLarge(10, 200_000)).isFalse();
+        assertThat(AnsweredAtoms.tooLarge(10, 200_001)).isTrue();
+        assertThat(AnsweredAtoms.tooLarge(100, 200_000)).isFalse();
+        assertThat(AnsweredAtoms.tooLarge(101, 200_000)).isTrue();
+        assertThat(AnsweredAtoms.empty().answering(range(0, 50)).atoms()).isEqualTo(1);
+    }
+
+    @Test
     void writtenAndReadBackItIsTheSameRecord() throws Exception {
         AnsweredAtoms a = AnsweredAtoms.empty().answering(range(0, 50)).answering(range(20, 80));
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -81,8 +81,7 @@ public final class NotebookCommands {
         }
     }
 
-    /** Rows of an allele-frequency answer shown in the paragraph; the chart shows up to {@link #AF_CHART_VARIANTS} variants. */
-    static final int AF_ROWS_SHOWN = 2_000;
+    /** Variants the chart of an allele-frequency answer shows (the rows shown follow {@code enclave.results.rows}). */
     static final int AF_CHART_VARIANTS = 8;
 
     /**
@@ -121,8 +120,9 @@ public final class NotebookCommands {
                         + " is not an attribute (age_band, sex, region, disease)")));
         Stratum stratum = Stratum.parse(where);
         AlleleFrequencies.Answer a = project.af().query(user, stratum, variants, attribute);
+        int shown = project.settings().resultRows();
         List<List<String>> rows = new ArrayList<>();
-        for (int i = 0; i < Math.min(a.rows().size(), AF_ROWS_SHOWN); i++) {
+        for (int i = 0; i < Math.min(a.rows().size(), shown); i++) {
             rows.add(AfOutput.values(a.rows().get(i)).stream().map(String::valueOf).toList());
         }
         Output.Builder b = new Output.Builder().table(AfOutput.COLUMNS, rows);
@@ -154,8 +154,8 @@ public final class NotebookCommands {
             b.table(columns, chart);
         }
         StringBuilder note = new StringBuilder();
-        if (a.rows().size() > AF_ROWS_SHOWN) {
-            note.append("The first ").append(AF_ROWS_SHOWN).append(" of ").append(a.rows().size())
+        if (a.rows().size() > shown) {
+            note.append("The first ").append(shown).append(" of ").append(a.rows().size())
                     .append(" rows are shown: narrow it with variants= or region=. ");
         }
         if (a.withheld() > 0) {
