@@ -54,6 +54,11 @@ public record EnclaveLayout(Path root) {
         return new Path(projects(), id);
     }
 
+    /** The discovery service's records of each researcher's queries (budget, what was answered). */
+    public Path discovery() {
+        return new Path(root, "discovery");
+    }
+
     public Path egress() {
         return new Path(root, "egress");
     }

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             UsersCommand.class,
             SqlCommand.class,
             AfCommand.class,
+            DiscoverCommand.class,
             DisclosureCommand.class,
             ExportCommand.class,
             EgressCommand.class,

@@ -356,6 +356,9 @@ final class ProjectCommand implements Runnable {
             append(b, "sex", c.sex());
             append(b, "regions", c.regions());
             append(b, "sample types", c.sampleTypes());
+            if (!c.criteria().isEmpty()) {
+                append(b, "criteria", List.of(c.criteria()));
+            }
             return b.length() == 0 ? "everyone whose consent covers the purpose" : b.toString();
         }
 

@@ -199,6 +199,12 @@ public final class StorageOptions {
      *
      * @throws ValidationException if nobody is named, or the name is not an operator of the directory
      */
+    /** The operator named by --as or $ENCLAVE_OPERATOR, unchecked, if any. */
+    public java.util.Optional<String> operatorNamed() {
+        String name = operator != null && !operator.isBlank() ? operator.strip() : System.getenv("ENCLAVE_OPERATOR");
+        return name == null || name.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(name.strip());
+    }
+
     public String operator(EnclaveStorage storage) {
         return operator(storage, false);
     }

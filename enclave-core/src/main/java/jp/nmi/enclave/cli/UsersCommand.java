@@ -27,7 +27,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code enclave users}: the enclave's directory of people and their roles. */
 @Command(name = "users", mixinStandardHelpOptions = true,
-        description = {"The enclave's directory: who may log in, in which roles (analyst, steward, operator, approver).",
+        description = {"The enclave's directory: who may log in, in which roles (analyst, steward, operator, approver, researcher).",
             "Project specs, the egress service and the notebooks check people against it."},
         subcommands = {UsersCommand.ListUsers.class, UsersCommand.Add.class, UsersCommand.Remove.class})
 final class UsersCommand implements Runnable {
@@ -77,7 +77,7 @@ final class UsersCommand implements Runnable {
         StorageOptions storage;
         @Parameters(paramLabel = "NAME", description = "The login name (lower-case letters, digits, . _ -).")
         String name;
-        @Option(names = "--role", paramLabel = "ROLE", required = true, description = "analyst, steward, operator or approver (repeatable).")
+        @Option(names = "--role", paramLabel = "ROLE", required = true, description = "analyst, steward, operator, approver or researcher (repeatable).")
         List<String> roles;
         @Option(names = "--password-file", paramLabel = "FILE", description = "A file whose first line is the password (at least 12 characters).")
         Path passwordFile;

@@ -13,7 +13,8 @@ import jp.nmi.enclave.error.ValidationException;
  * @param user the login name, as project specs and Ranger policies name it
  * @param roles what the user is: {@code analyst} (works in the projects that name them),
  *     {@code steward} (reviews exports), {@code operator} (provisions projects), {@code approver} (the
- *     provider's approver of regulatory submissions, the second review of record-level data for a regulator)
+ *     provider's approver of regulatory submissions, the second review of record-level data for a regulator),
+ *     {@code researcher} (a registered researcher without a project: cohort discovery only)
  * @param passwordHash a {@link PasswordHash}, or null for accounts that log in through OIDC or LDAP
  */
 public record DirectoryUser(String user, List<String> roles, String passwordHash) {
@@ -21,7 +22,8 @@ public record DirectoryUser(String user, List<String> roles, String passwordHash
     public static final String STEWARD = "steward";
     public static final String OPERATOR = "operator";
     public static final String APPROVER = "approver";
-    private static final Set<String> ROLES = Set.of(ANALYST, STEWARD, OPERATOR, APPROVER);
+    public static final String RESEARCHER = "researcher";
+    private static final Set<String> ROLES = Set.of(ANALYST, STEWARD, OPERATOR, APPROVER, RESEARCHER);
 
     public DirectoryUser {
         requireNonNull(user, "user is null");
@@ -31,7 +33,7 @@ public record DirectoryUser(String user, List<String> roles, String passwordHash
         roles = List.copyOf(requireNonNull(roles, "roles is null"));
         for (String r : roles) {
             if (!ROLES.contains(r)) {
-                throw new ValidationException("user " + user + ": unknown role '" + r + "' (known: analyst, steward, operator, approver)");
+                throw new ValidationException("user " + user + ": unknown role '" + r + "' (known: analyst, steward, operator, approver, researcher)");
             }
         }
         // Separation of duties: whoever provisions projects never approves what leaves them.
@@ -70,5 +72,11 @@ public record DirectoryUser(String user, List<String> roles, String passwordHash
     @JsonIgnore
     public boolean isAnalyst() {
         return roles.contains(ANALYST);
+    }
+
+    /** A registered researcher: may count cohorts before any project (analysts are researchers too). */
+    @JsonIgnore
+    public boolean isResearcher() {
+        return roles.contains(RESEARCHER) || roles.contains(ANALYST);
     }
 }

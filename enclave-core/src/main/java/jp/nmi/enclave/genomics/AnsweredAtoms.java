@@ -59,6 +59,11 @@ public final class AnsweredAtoms {
 
     /** The key a participant is kept by: the pseudonym's first 64 bits (it is a keyed hash), or a 64-bit hash of another id. */
     static long key(String participantId) {
+        return keyOf(participantId);
+    }
+
+    /** The key a participant is kept by (public for the other services that keep such records). */
+    public static long keyOf(String participantId) {
         if (participantId.length() >= 16 && participantId.chars().limit(16).allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
             return Long.parseUnsignedLong(participantId.substring(0, 16), 16);
         }

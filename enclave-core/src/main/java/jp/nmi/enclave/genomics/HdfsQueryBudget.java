@@ -37,17 +37,25 @@ public final class HdfsQueryBudget implements QueryBudget {
     static final long WAIT_MS = 30_000;
 
     private final EnclaveStorage storage;
+    private final java.util.function.Function<String, Path> dirOf;
     private final ReentrantLock local = new ReentrantLock();
     /** The token of the lock this instance holds (one at a time: {@link #local}), or null. */
     private String held;
     private Path heldPath;
 
+    /** The allele-frequency records of each project, in {@code projects/<id>/genomics/}. */
     public HdfsQueryBudget(EnclaveStorage storage) {
+        this(storage, project -> new Path(storage.layout().project(project), "genomics"));
+    }
+
+    /** Records of each scope (a project, a researcher) in the directory {@code dirOf} names for it. */
+    public HdfsQueryBudget(EnclaveStorage storage, java.util.function.Function<String, Path> dirOf) {
         this.storage = storage;
+        this.dirOf = dirOf;
     }
 
     private Path dir(String project) {
-        return new Path(storage.layout().project(name(project, "project")), "genomics");
+        return dirOf.apply(name(project, "project"));
     }
 
     private static String name(String s, String what) {
@@ -71,19 +79,19 @@ public final class HdfsQueryBudget implements QueryBudget {
                 } catch (IOException e) {
                     // taken (created and closed, or being created by another thread of this client): wait; anything else fails
                     if (!(e instanceof FileAlreadyExistsException) && !exists(lock)) {
-                        throw new EnclaveStorageException("cannot lock the allele-frequency records of " + project + ": " + e.getMessage(), e);
+                        throw new EnclaveStorageException("cannot lock the query records of " + project + ": " + e.getMessage(), e);
                     }
                     breakIfStale(lock);
                 }
                 if (System.currentTimeMillis() > deadline) {
-                    throw new EnclaveStorageException("the allele-frequency records of " + project + " stayed locked for "
+                    throw new EnclaveStorageException("the query records of " + project + " stayed locked for "
                             + WAIT_MS / 1000 + " s (another query, or " + lock + " left behind)");
                 }
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new EnclaveStorageException("interrupted while waiting for the allele-frequency records of " + project, e);
+                    throw new EnclaveStorageException("interrupted while waiting for the query records of " + project, e);
                 }
             }
             held = token;
@@ -113,14 +121,14 @@ public final class HdfsQueryBudget implements QueryBudget {
         } catch (java.io.FileNotFoundException gone) {
             return false;
         } catch (IOException e) {
-            throw new EnclaveStorageException("cannot read the allele-frequency lock " + lock + ": " + e.getMessage(), e);
+            throw new EnclaveStorageException("cannot read the query records lock " + lock + ": " + e.getMessage(), e);
         }
     }
 
     /** Before any write: the lock is still this query's (not broken as stale and taken by another). */
     private void checkHeld(String project) {
         if (held == null || !ours(heldPath, held)) {
-            throw new EnclaveStorageException("the allele-frequency records of " + project + " are no longer locked by this query;"
+            throw new EnclaveStorageException("the query records of " + project + " are no longer locked by this query;"
                     + " nothing was recorded, ask again");
         }
     }
@@ -129,7 +137,7 @@ public final class HdfsQueryBudget implements QueryBudget {
         try {
             return storage.fs().exists(lock);
         } catch (IOException e) {
-            throw new EnclaveStorageException("cannot read the allele-frequency lock " + lock + ": " + e.getMessage(), e);
+            throw new EnclaveStorageException("cannot read the query records lock " + lock + ": " + e.getMessage(), e);
         }
     }
 
@@ -142,7 +150,7 @@ public final class HdfsQueryBudget implements QueryBudget {
         } catch (java.io.FileNotFoundException gone) {
             // released meanwhile: try again
         } catch (IOException e) {
-            throw new EnclaveStorageException("cannot read the allele-frequency lock " + lock + ": " + e.getMessage(), e);
+            throw new EnclaveStorageException("cannot read the query records lock " + lock + ": " + e.getMessage(), e);
         }
     }
 

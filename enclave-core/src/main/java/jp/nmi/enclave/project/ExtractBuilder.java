@@ -100,6 +100,11 @@ final class ExtractBuilder {
             });
             eligible.retainAll(sampled);
         }
+        if (!cohort.criteria().isEmpty()) {
+            // the same index and matching cohort discovery counted with: what was counted is what is provisioned
+            eligible.retainAll(jp.nmi.enclave.discovery.DiscoveryIndex.of(storage)
+                    .matching(jp.nmi.enclave.discovery.Criteria.parse(cohort.criteria())));
+        }
 
         return new Selection(eligible, prohibited, leftOut);
     }

@@ -52,6 +52,9 @@ final class PlanDetails {
         add(parts, "sex", c.sex());
         add(parts, "regions", c.regions());
         add(parts, "sample_types", c.sampleTypes());
+        if (!c.criteria().isEmpty()) {
+            parts.add("criteria " + c.criteria());
+        }
         return parts.isEmpty() ? "everyone whose consent covers the purpose" : String.join("; ", parts);
     }
 

@@ -85,9 +85,17 @@ public record ProjectSpec(String id, String title, Purpose purpose, Approval app
         }
     }
 
-    /** Declarative cohort: every given criterion must hold; an empty list means no restriction. */
-    public record Cohort(List<String> icd10, List<String> ageBands, List<String> sex, List<String> regions, List<String> sampleTypes) {
+    /**
+     * Declarative cohort: every given criterion must hold; an empty list means no restriction.
+     *
+     * @param criteria cohort discovery's criteria ({@code icd10=C50,sample_type=dna;...}), as a
+     *     saved discovery result writes them, or empty: the extract selects through the same index
+     *     discovery counted with
+     */
+    public record Cohort(List<String> icd10, List<String> ageBands, List<String> sex, List<String> regions, List<String> sampleTypes,
+            String criteria) {
         public Cohort {
+            criteria = criteria == null ? "" : criteria;
             icd10 = List.copyOf(icd10);
             ageBands = List.copyOf(ageBands);
             sex = List.copyOf(sex);

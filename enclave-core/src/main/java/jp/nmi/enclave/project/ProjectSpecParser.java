@@ -267,12 +267,24 @@ public final class ProjectSpecParser {
     private ProjectSpec.Cohort cohort(JsonNode root) {
         JsonNode node = root.get("cohort");
         if (node == null || node.isNull()) {
-            return new ProjectSpec.Cohort(List.of(), List.of(), List.of(), List.of(), List.of());
+            return new ProjectSpec.Cohort(List.of(), List.of(), List.of(), List.of(), List.of(), "");
         }
         if (!node.isObject()) {
-            throw fail("/cohort", "cohort", "is not a mapping (icd10, age_bands, sex, regions, sample_types)");
+            throw fail("/cohort", "cohort", "is not a mapping (icd10, age_bands, sex, regions, sample_types, criteria)");
         }
-        fields(node, "/cohort", Set.of("icd10", "age_bands", "sex", "regions", "sample_types"));
+        fields(node, "/cohort", Set.of("icd10", "age_bands", "sex", "regions", "sample_types", "criteria"));
+        String criteria = "";
+        JsonNode c = node.get("criteria");
+        if (c != null && !c.isNull()) {
+            if (!c.isTextual()) {
+                throw fail("/cohort/criteria", "cohort.criteria", "is not a string of discovery criteria (e.g. \"icd10=C50,sample_type=dna\")");
+            }
+            try {
+                criteria = jp.nmi.enclave.discovery.Criteria.parse(c.asText()).toString();
+            } catch (ValidationException e) {
+                throw fail("/cohort/criteria", "cohort.criteria", e.getMessage().replaceFirst("^--where: ", ""));
+            }
+        }
         List<String> icd10 = strings(node, "/cohort/icd10", "cohort.icd10");
         for (int i = 0; i < icd10.size(); i++) {
             if (!Icd10.isValidPrefix(icd10.get(i))) {
@@ -292,7 +304,7 @@ public final class ProjectSpecParser {
                 throw fail("/cohort/sample_types/" + i, "cohort.sample_types[" + i + "]", "'" + types.get(i) + "' is not a sample type");
             }
         }
-        return new ProjectSpec.Cohort(icd10, bands, sex, regions, types);
+        return new ProjectSpec.Cohort(icd10, bands, sex, regions, types, criteria);
     }
 
     private List<ProjectSpec.MaskRule> masks(JsonNode root, Map<String, List<String>> datasets, List<ProjectSpec.Member> members) {

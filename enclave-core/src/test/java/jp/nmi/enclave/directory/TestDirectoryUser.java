@@ -17,7 +17,7 @@ class TestDirectoryUser {
         "approver,steward | user u cannot be approver and steward: the provider's approver of regulatory submissions holds no other role",
         "approver,operator | user u cannot be approver and operator: the provider's approver of regulatory submissions holds no other role",
         "analyst,approver | user u cannot be approver and analyst: the provider's approver of regulatory submissions holds no other role",
-        "approver,manager | user u: unknown role 'manager' (known: analyst, steward, operator, approver)"})
+        "approver,manager | user u: unknown role 'manager' (known: analyst, steward, operator, approver, researcher)"})
     void rolesThatMayNotMeetAreRefused(String roles, String message) {
         assertThatThrownBy(() -> new DirectoryUser("u", List.of(roles.split(",")), null))
                 .isInstanceOf(ValidationException.class).hasMessage(message);
