@@ -7,13 +7,10 @@ import static jp.nmi.enclave.testing.Personas.STEWARD_SUZUKI;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,13 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.Keys;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -41,8 +33,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * ENCLAVE_UPDATE_SCREENSHOTS=1.
  */
 class EgressBrowserIT {
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static EgressFixture fx;
     static EgressFixture.Service svc;
     static final List<WebDriver> drivers = new ArrayList<>();
@@ -50,13 +40,7 @@ class EgressBrowserIT {
 
     @BeforeAll
     static void start() throws IOException {
-        boolean required = "1".equals(System.getenv("ENCLAVE_REQUIRE_BROWSER"));
-        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        if (required && !present) {
-            throw new IllegalStateException("Chromium is required for the browser tests: apt-get install chromium chromium-driver"
-                    + " (infra/test.sh does this)");
-        }
-        assumeTrue(present, "Debian's chromium and chromium-driver are not installed (infra/test.sh installs them)");
+        assumeTrue(jp.nmi.egress.testing.Browsers.present(), "Debian's chromium and chromium-driver are not installed (infra/test.sh installs them)");
         fx = EgressFixture.get();
         svc = fx.start();
         downloads = Files.createTempDirectory("egress-downloads-");
@@ -72,18 +56,7 @@ class EgressBrowserIT {
 
     /** A browser of its own (its own cookies, its own session). */
     static WebDriver browser() throws IOException {
-        ChromeOptions o = new ChromeOptions();
-        o.setBinary(CHROMIUM.toFile());
-        // Without the background-networking flags Chromium keeps trying to reach Google's hosts from this closed network.
-        o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                "--window-size=1280,1400", "--user-data-dir=" + Files.createTempDirectory("chromium-"));
-        o.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(), "download.prompt_for_download", false));
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .withLogOutput(java.io.OutputStream.nullOutputStream()).build();
-        WebDriver d = new ChromeDriver(service, o);
-        d.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
-        d.manage().window().setSize(new Dimension(1280, 1400));
+        WebDriver d = jp.nmi.egress.testing.Browsers.open(downloads, "en");
         drivers.add(d);
         return d;
     }
@@ -96,26 +69,12 @@ class EgressBrowserIT {
         waitFor(d).until(x -> !x.getCurrentUrl().contains("/login"));
     }
 
-    /** Waits through page loads: an element found before a navigation goes stale, and is looked up again. */
     static WebDriverWait waitFor(WebDriver d) {
-        WebDriverWait w = new WebDriverWait(d, Duration.ofSeconds(30));
-        w.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
-        // a page replaced while an element of it is read: ChromeDriver 156 reports it as "unknown error: unhandled
-        // inspector error: Node with given id does not belong to the document", not as a stale element; read again
-        w.ignoring(org.openqa.selenium.WebDriverException.class);
-        return w;
+        return jp.nmi.egress.testing.Browsers.waitFor(d);
     }
 
     static void screenshot(WebDriver d, String name) throws IOException {
-        File shot = ((TakesScreenshot) d).getScreenshotAs(OutputType.FILE);
-        Path target = Path.of("target", "screenshots", name);
-        Files.createDirectories(target.getParent());
-        Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
-        if ("1".equals(System.getenv("ENCLAVE_UPDATE_SCREENSHOTS"))) {
-            Path docs = Path.of(System.getProperty("enclave.root", "../.."), "docs", "images", name);
-            Files.createDirectories(docs.getParent());
-            Files.copy(shot.toPath(), docs, StandardCopyOption.REPLACE_EXISTING);
-        }
+        jp.nmi.egress.testing.Browsers.screenshot(d, name);
     }
 
     static void review(WebDriver d, String id, String comment) {

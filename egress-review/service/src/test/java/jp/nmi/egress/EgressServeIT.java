@@ -45,7 +45,7 @@ class EgressServeIT {
         Served first = serve(enclave);
         // a failed assertion must not leave a service holding its ports for the next test
         Runtime.getRuntime().addShutdownHook(new Thread(() -> first.process().destroyForcibly()));
-        assertThat(first.users()).containsOnlyKeys("sato", "suzuki", "alice", "kenji", "bob", "ops", "tanaka");
+        assertThat(first.users()).containsOnlyKeys("sato", "suzuki", "alice", "kenji", "bob", "ops", "tanaka", "mori");
         assertThat(get(first.url(), "/api/requests", "sato", first.users().get("sato"))).isEqualTo(200);
         assertThat(get(first.url(), "/api/requests", "sato", "not-the-password")).isEqualTo(401);
         assertThat(Files.readString(enclave.resolve("demo-users.txt"))).contains("sato").contains(first.users().get("sato"));

@@ -15,7 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
         mixinStandardHelpOptions = true,
         description = "Run a benchmark against a baseline measured in the same process (not part of the tests).",
         subcommands = {BenchCommand.Ingest.class, BenchCommand.Sql.class, BenchCommand.Apply.class, BenchCommand.Disclosure.class,
-            BenchCommand.Af.class})
+            BenchCommand.Af.class, BenchCommand.Discover.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -53,6 +53,35 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             jp.nmi.enclave.bench.AfBenchmark.run(participants, variants, seed, work, plink2, new ConsoleProgress(System.err, 10_000),
+                    spec.commandLine().getOut());
+            return EnclaveCli.EXIT_OK;
+        }
+    }
+
+    @Command(name = "discover",
+            mixinStandardHelpOptions = true,
+            description = {"Cohort discovery against Spark SQL on the same published datasets, in the same run.",
+                "A count with five criteria and a per-biobank breakdown through the warm discovery service, and the same count as a",
+                "Spark SQL query over the Parquet files in a warm local session; every exact count compared."})
+    static final class Discover implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--participants", defaultValue = "100000", description = "Participants (default: ${DEFAULT-VALUE}).")
+        int participants;
+
+        @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--repetitions", defaultValue = "20", description = "Timed runs of each; medians (default: ${DEFAULT-VALUE}).")
+        int repetitions;
+
+        @Option(names = "--work", paramLabel = "DIR", defaultValue = "bench-results/work", description = "Work directory (default: ${DEFAULT-VALUE}).")
+        Path work;
+
+        @Override
+        public Integer call() throws Exception {
+            jp.nmi.enclave.bench.DiscoveryBenchmark.run(participants, seed, repetitions, work, new ConsoleProgress(System.err, 10_000),
                     spec.commandLine().getOut());
             return EnclaveCli.EXIT_OK;
         }

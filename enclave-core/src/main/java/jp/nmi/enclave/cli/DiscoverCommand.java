@@ -9,9 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import jp.nmi.enclave.directory.DirectoryStore;
 import jp.nmi.enclave.directory.DirectoryUser;
-import jp.nmi.enclave.discovery.Criteria;
 import jp.nmi.enclave.discovery.Discovery;
-import jp.nmi.enclave.discovery.DiscoveryPolicy;
 import jp.nmi.enclave.discovery.DraftSpec;
 import jp.nmi.enclave.error.AccessDeniedException;
 import jp.nmi.enclave.error.ValidationException;
@@ -29,8 +27,9 @@ import picocli.CommandLine.Spec;
         description = {
             "Count the provider's participants who meet some criteria, before any project (cohort discovery).",
             "Counts over the published datasets (without those who opted out), in all and per biobank, sample type, sex, region or",
-            "age band: under the disclosure profile's threshold shown as <10, others rounded to 10; a count within 9 people of one",
-            "shown before (to anyone) is shown as that one was. Each query spends one of the researcher's budget and is audited."},
+            "age band: each perturbed by up to 5 (the same for the same people), under the disclosure profile's threshold shown as <10,",
+            "others rounded to 10; a count within 9 people of one shown before (to anyone) is shown as that one was. Each query",
+            "spends one of the researcher's budget and is audited. The policy is the enclave's (/enclave/discovery/policy.yaml)."},
         footer = {"", "Criteria: field=value[|value] (any of), field!=value (none of), joined by ',' (and); groups joined by ';' (or).",
             "Fields: icd10 (a code, any prefix or a range: C50 covers C50.0 ... C50.9; C00-D48 the neoplasms), sample_type, biobank,",
             "age_at_collection (50-59) (the sample terms of a group hold for one sample), age_band, sex, region, duo (a DUO code of",
@@ -65,9 +64,6 @@ final class DiscoverCommand implements Callable<Integer> {
     @Option(names = "--project-id", paramLabel = "ID", description = "The draft spec's project id (with --save-spec).")
     String projectId;
 
-    @Option(names = "--policy", paramLabel = "FILE", description = "The discovery policy (default: the built-in discovery/policy.yaml).")
-    java.nio.file.Path policyFile;
-
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Who asks, in the audit log, when an embedded enclave's own files are counted without --user or --as. */
@@ -84,8 +80,6 @@ final class DiscoverCommand implements Callable<Integer> {
         if (saveSpec != null && java.nio.file.Files.exists(saveSpec)) {
             throw new ValidationException("--save-spec: " + saveSpec + " exists; the draft never overwrites a file");
         }
-        Criteria criteria = Criteria.parse(where);
-        DiscoveryPolicy policy = policyFile == null ? DiscoveryPolicy.builtIn() : DiscoveryPolicy.load(policyFile);
         try (EnclaveStorage s = storage.open(); AuditTrail audit = storage.audit()) {
             String who;
             if (user != null) {
@@ -101,7 +95,7 @@ final class DiscoverCommand implements Callable<Integer> {
             } else {
                 who = storage.operator(s);
             }
-            Discovery.Answer a = new Discovery(s, audit, policy).count(who, criteria, Optional.ofNullable(by));
+            Discovery.Answer a = new Discovery(s, audit).count(who, where, Optional.ofNullable(by));
             PrintWriter out = spec.commandLine().getOut();
             if (format.equals("json")) {
                 Map<String, Object> doc = new LinkedHashMap<>();

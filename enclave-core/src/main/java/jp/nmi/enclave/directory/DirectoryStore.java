@@ -42,6 +42,8 @@ public final class DirectoryStore {
         m.put("bob", List.of(DirectoryUser.ANALYST));
         m.put("ops", List.of(DirectoryUser.OPERATOR));
         m.put("tanaka", List.of(DirectoryUser.APPROVER));
+        // a registered researcher without a project: cohort discovery only
+        m.put("mori", List.of(DirectoryUser.RESEARCHER));
         DEMO_USERS = java.util.Collections.unmodifiableMap(m);
     }
 

@@ -1,10 +1,14 @@
 package jp.nmi.enclave.discovery;
 
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,41 +20,63 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Every count discovery has shown, to anyone: the set of participants it counted (their keys,
- * sorted) and what was shown. A new count whose set differs from an earlier one's by fewer than the
+ * Every count discovery has shown, to anyone, under one policy: the set of participants it counted
+ * and what was shown. A new count whose set differs from an earlier one's by fewer than the
  * threshold is shown as that earlier one was ({@link #earlierWithin}), so two overlapping queries
- * that differ in 1 to threshold-1 people answer exactly as two queries that differ in none: their
- * difference says nothing below the threshold. Kept for all researchers together, so that two
- * accounts cannot split a differencing pair between them.
+ * that differ in 1 to threshold-1 people answer exactly as two queries that differ in none. Kept
+ * for all researchers together, so that two accounts cannot split a differencing pair.
  *
- * <p>On HDFS: one file per query under {@code discovery/answered/} (written under the records' lock,
- * named by sequence), read once per process and then only what is new.
+ * <p>A set is kept as the sorted upper 32 bits of its members' keys (keys are keyed hashes: two
+ * people sharing 32 bits only ever make two sets look closer, never further apart). On HDFS, one
+ * file per query under {@code discovery/answered-<policy>/}, numbered in the order written (under
+ * the records' lock), delta-encoded; in memory only each set's size and where it is, with the sets
+ * themselves read when a count of about their size is asked for, a bounded number kept.
  */
 final class AnsweredSets {
-    /** One shown count. */
-    record Shown(long seq, long[] keys, String shown) {}
+    /** One shown count: its place in the order shown, its size, what was shown, where its members are kept. */
+    record Shown(long seq, int size, String shown, String file, int index) {}
 
     private static final Map<String, AnsweredSets> LOADED = new ConcurrentHashMap<>();
+    /** Members kept in memory at most (4 bytes each): 64 MB. */
+    private static final long CACHE_INTS = 16L << 20;
 
     private final EnclaveStorage storage;
     private final Path dir;
-    /** size -> the shown counts of sets of that size, in the order they were shown. */
     private final TreeMap<Integer, List<Shown>> bySize = new TreeMap<>();
-    private final java.util.Set<String> read = new java.util.HashSet<>();
-    private long next;
+    private long lastFile;
+    private long cachedInts;
+    private final LinkedHashMap<String, int[][]> cache = new LinkedHashMap<>(16, 0.75f, true);
+    /** In memory only (no storage): every set. */
+    private final Map<String, int[][]> memory = new HashMap<>();
 
     private AnsweredSets(EnclaveStorage storage, Path dir) {
         this.storage = storage;
         this.dir = dir;
     }
 
-    /** The records of the enclave at {@code storage} (one instance per enclave in a process); null storage: in memory only. */
-    static AnsweredSets of(EnclaveStorage storage) {
-        if (storage == null) {
-            return new AnsweredSets(null, null);
-        }
-        Path dir = new Path(storage.layout().discovery(), "answered");
+    /** The records of the enclave at {@code storage} under {@code policy} (one instance per enclave in a process). */
+    static AnsweredSets of(EnclaveStorage storage, DiscoveryPolicy policy) {
+        Path dir = new Path(storage.layout().discovery(), "answered-" + policy.id());
         return LOADED.computeIfAbsent(storage.fileSystemUri() + "#" + dir, k -> new AnsweredSets(storage, dir));
+    }
+
+    /** Records kept in this process's memory only (tests of the rule itself). */
+    static AnsweredSets inMemory() {
+        return new AnsweredSets(null, null);
+    }
+
+    /** Forgets what this process read (tests that remove the records between cases). */
+    static void forgetAll() {
+        LOADED.clear();
+    }
+
+    /** The upper 32 bits of each key, sorted: how a set is kept. */
+    static int[] members(long[] sortedKeys) {
+        int[] out = new int[sortedKeys.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (int) (sortedKeys[i] >> 32);
+        }
+        return out;
     }
 
     /** Reads what other processes recorded since; call under the records' lock. */
@@ -62,44 +88,85 @@ final class AnsweredSets {
             if (!storage.fs().exists(dir)) {
                 return;
             }
-            FileStatus[] files = storage.fs().listStatus(dir, p -> p.getName().endsWith(".bin"));
+            FileStatus[] files = storage.fs().listStatus(dir, p -> p.getName().matches("[0-9]{12}\\.bin"));
             Arrays.sort(files, (a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
             for (FileStatus f : files) {
-                String name = f.getPath().getName();
-                if (read.contains(name)) {
+                long n = Long.parseLong(f.getPath().getName().substring(0, 12));
+                if (n <= lastFile) {
                     continue;
                 }
+                int[][] sets;
+                String[] shown;
                 try (DataInputStream in = new DataInputStream(storage.fs().open(f.getPath()))) {
-                    int n = in.readInt();
-                    for (int i = 0; i < n; i++) {
-                        String shown = in.readUTF();
-                        long[] keys = new long[in.readInt()];
-                        for (int k = 0; k < keys.length; k++) {
-                            keys[k] = in.readLong();
-                        }
-                        add(new Shown(next++, keys, shown));
+                    int count = in.readInt();
+                    sets = new int[count][];
+                    shown = new String[count];
+                    for (int i = 0; i < count; i++) {
+                        shown[i] = in.readUTF();
+                        sets[i] = readSet(in);
                     }
                 }
-                read.add(name);
+                index(f.getPath().getName(), n, sets, shown);
+                lastFile = n;
             }
         } catch (IOException e) {
             throw new EnclaveStorageException("cannot read the record of discovery answers in " + dir + ": " + e.getMessage(), e);
         }
     }
 
-    private void add(Shown s) {
-        bySize.computeIfAbsent(s.keys().length, k -> new ArrayList<>()).add(s);
+    private void index(String file, long n, int[][] sets, String[] shown) {
+        for (int i = 0; i < sets.length; i++) {
+            bySize.computeIfAbsent(sets[i].length, k -> new ArrayList<>()).add(new Shown(n * 1000 + i, sets[i].length, shown[i], file, i));
+        }
+        keep(file, sets);
+    }
+
+    private void keep(String file, int[][] sets) {
+        if (storage == null) {
+            memory.put(file, sets);
+            return;
+        }
+        long ints = Arrays.stream(sets).mapToLong(s -> s.length).sum();
+        cache.put(file, sets);
+        cachedInts += ints;
+        var it = cache.entrySet().iterator();
+        while (cachedInts > CACHE_INTS && it.hasNext()) {
+            var e = it.next();
+            if (e.getKey().equals(file)) {
+                continue;
+            }
+            cachedInts -= Arrays.stream(e.getValue()).mapToLong(s -> s.length).sum();
+            it.remove();
+        }
+    }
+
+    private int[] set(Shown s) {
+        int[][] sets = storage == null ? memory.get(s.file()) : cache.get(s.file());
+        if (sets == null) {
+            try (DataInputStream in = new DataInputStream(storage.fs().open(new Path(dir, s.file())))) {
+                int count = in.readInt();
+                sets = new int[count][];
+                for (int i = 0; i < count; i++) {
+                    in.readUTF();
+                    sets[i] = readSet(in);
+                }
+            } catch (IOException e) {
+                throw new EnclaveStorageException("cannot read the record of discovery answers " + s.file() + ": " + e.getMessage(), e);
+            }
+            keep(s.file(), sets);
+        }
+        return sets[s.index()];
     }
 
     /**
-     * The earliest shown count whose set differs from {@code keys} by fewer than {@code minCount}
+     * The earliest shown count whose set differs from {@code members} by fewer than {@code minCount}
      * participants (in either direction), if any.
      */
-    synchronized Optional<Shown> earlierWithin(long[] keys, int minCount) {
+    synchronized Optional<Shown> earlierWithin(int[] members, int minCount) {
         Shown best = null;
-        for (List<Shown> same : bySize.subMap(keys.length - minCount, false, keys.length + minCount, false).values()) {
+        for (List<Shown> same : bySize.subMap(members.length - minCount, false, members.length + minCount, false).values()) {
             for (Shown s : same) {
-                if ((best == null || s.seq() < best.seq()) && differ(keys, s.keys(), minCount) < minCount) {
+                if ((best == null || s.seq() < best.seq()) && differ(members, set(s), minCount) < minCount) {
                     best = s;
                 }
             }
@@ -107,8 +174,8 @@ final class AnsweredSets {
         return Optional.ofNullable(best);
     }
 
-    /** |a △ b| for sorted arrays, counting no further than {@code cap}. */
-    static int differ(long[] a, long[] b, int cap) {
+    /** |a △ b| for sorted arrays (as multisets), counting no further than {@code cap}. */
+    static int differ(int[] a, int[] b, int cap) {
         int i = 0;
         int j = 0;
         int d = 0;
@@ -124,46 +191,81 @@ final class AnsweredSets {
                 d++;
             }
         }
-        return d + (a.length - i) + (b.length - j);
+        return d >= cap ? d : d + (a.length - i) + (b.length - j);
     }
 
-    /** Records what a query showed (for sets that no earlier count covered); call under the records' lock. */
-    synchronized void record(List<long[]> sets, List<String> shown) {
+    /**
+     * Records what a query showed for sets that no earlier count covered, after everything recorded
+     * before; call under the records' lock, after {@link #refresh}.
+     */
+    synchronized void record(List<int[]> sets, List<String> shown) {
         if (sets.isEmpty()) {
             return;
         }
+        long n = lastFile + 1;
+        String name = String.format("%012d.bin", n);
         if (storage != null) {
-            String name = String.format("%016d-%s.bin", System.currentTimeMillis(), java.util.UUID.randomUUID());
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                out.writeInt(sets.size());
+                for (int i = 0; i < sets.size(); i++) {
+                    out.writeUTF(shown.get(i));
+                    writeSet(out, sets.get(i));
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
             Path file = new Path(dir, name);
             Path tmp = new Path(dir, "." + name + ".tmp");
             try {
                 storage.fs().mkdirs(dir);
-                try (DataOutputStream out = new DataOutputStream(storage.fs().create(tmp, false))) {
-                    out.writeInt(sets.size());
-                    for (int i = 0; i < sets.size(); i++) {
-                        out.writeUTF(shown.get(i));
-                        out.writeInt(sets.get(i).length);
-                        for (long k : sets.get(i)) {
-                            out.writeLong(k);
-                        }
-                    }
+                try (var out = storage.fs().create(tmp, true)) {
+                    out.write(bytes.toByteArray());
                 }
+                // no overwrite: a file of this number written meanwhile means the lock was lost
                 if (!storage.fs().rename(tmp, file)) {
-                    throw new IOException("rename to " + file + " failed");
+                    storage.fs().delete(tmp, false);
+                    throw new IOException(file + " exists: the records were written by another query meanwhile");
                 }
             } catch (IOException e) {
                 throw new EnclaveStorageException("cannot record discovery answers in " + dir + ": " + e.getMessage(), e);
             }
-            read.add(name);
         }
-        for (int i = 0; i < sets.size(); i++) {
-            add(new Shown(next++, sets.get(i), shown.get(i)));
+        index(name, n, sets.toArray(new int[0][]), shown.toArray(new String[0]));
+        lastFile = n;
+    }
+
+    static void writeSet(DataOutputStream out, int[] set) throws IOException {
+        out.writeInt(set.length);
+        long previous = Integer.MIN_VALUE;
+        for (int v : set) {
+            long delta = (long) v - previous; // sorted: never negative
+            previous = v;
+            while ((delta & ~0x7FL) != 0) {
+                out.writeByte((int) ((delta & 0x7F) | 0x80));
+                delta >>>= 7;
+            }
+            out.writeByte((int) delta);
         }
     }
 
-    /** Forgets what this process read (tests that remove the records between cases). */
-    static void forgetAll() {
-        LOADED.clear();
+    static int[] readSet(InputStream in) throws IOException {
+        DataInputStream d = in instanceof DataInputStream x ? x : new DataInputStream(in);
+        int[] set = new int[d.readInt()];
+        long previous = Integer.MIN_VALUE;
+        for (int i = 0; i < set.length; i++) {
+            long delta = 0;
+            int shift = 0;
+            int b;
+            do {
+                b = d.readUnsignedByte();
+                delta |= (long) (b & 0x7F) << shift;
+                shift += 7;
+            } while ((b & 0x80) != 0);
+            previous += delta;
+            set[i] = (int) previous;
+        }
+        return set;
     }
 
     synchronized int size() {

@@ -70,6 +70,8 @@ public record Criteria(List<List<Term>> anyOf) {
     }
 
     static final int MAX_GROUPS = 8;
+    static final int MAX_VALUES = 64;
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[\\p{L}\\p{N}._()+-]([\\p{L}\\p{N} ._()+-]{0,62}[\\p{L}\\p{N}._()+-])?");
     static final int MAX_TERMS = 16;
     static final int MAX_LENGTH = 2000;
 
@@ -110,6 +112,10 @@ public record Criteria(List<List<Term>> anyOf) {
             }
             groups.add(terms);
         }
+        int values = groups.stream().flatMap(List::stream).mapToInt(t -> t.values().size()).sum();
+        if (values > MAX_VALUES) {
+            throw new ValidationException("--where: " + values + " values in all; at most " + MAX_VALUES);
+        }
         if (groups.size() > MAX_GROUPS) {
             throw new ValidationException("--where: " + groups.size() + " groups joined by ';'; at most " + MAX_GROUPS);
         }
@@ -124,7 +130,7 @@ public record Criteria(List<List<Term>> anyOf) {
             case REGION -> jp.nmi.enclave.dataset.Region.of(v).isPresent();
             case COMMERCIAL, GENOTYPES -> v.equals("yes") || v.equals("no");
             case DUO -> v.matches("[A-Z]{2,6}(:MONDO:[0-9]{7})?");
-            case SAMPLE_TYPE, BIOBANK -> !v.isEmpty() && v.length() <= 64 && v.chars().noneMatch(Character::isISOControl);
+            case SAMPLE_TYPE, BIOBANK -> NAME.matcher(v).matches();
             case AGE_AT_COLLECTION -> ageRange(v) != null;
         };
         if (!ok) {
@@ -135,12 +141,19 @@ public record Criteria(List<List<Term>> anyOf) {
                 case REGION -> String.join(", ", jp.nmi.enclave.dataset.Region.labels());
                 case COMMERCIAL, GENOTYPES -> "yes, no";
                 case DUO -> "a DUO code such as GRU, HMB or DS:MONDO:0007254";
-                case SAMPLE_TYPE, BIOBANK -> "a name";
+                case SAMPLE_TYPE, BIOBANK -> "a name of letters, digits, spaces and . _ ( ) + -, at most 64";
                 case AGE_AT_COLLECTION -> "a range of years such as 50-59 (0 to 130)";
             };
             throw new ValidationException("--where: " + f.label() + " cannot be '" + v + "' (expected " + expected + ")");
         }
         return v;
+    }
+
+    /** A name (of a biobank, a sample type) as criteria and policies may hold it: no control or separator characters. */
+    static void checkName(String field, String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new ValidationException(field + ": '" + name + "' is not a name of letters, digits, spaces and . _ ( ) + -, at most 64");
+        }
     }
 
     /** An age range {@code lo-hi} (inclusive), or null when {@code v} is not one. */

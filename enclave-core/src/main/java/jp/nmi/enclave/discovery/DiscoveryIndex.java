@@ -21,7 +21,6 @@ import jp.nmi.enclave.error.EnclaveStorageException;
 import jp.nmi.enclave.error.ValidationException;
 import jp.nmi.enclave.genomics.AnsweredAtoms;
 import jp.nmi.enclave.hdfs.EnclaveStorage;
-import jp.nmi.enclave.optout.OptoutRegistry;
 import jp.nmi.enclave.optout.OptoutStore;
 
 /**
@@ -52,6 +51,7 @@ public final class DiscoveryIndex {
     private final int[] sampleBank;
     private final int[] sampleType;
     private final int[] sampleAge;
+    private final Members[][] held;
 
     /** A set of participants: dense bits, or the sorted numbers of a few. */
     private record Members(long[] bits, int[] few) {
@@ -97,6 +97,21 @@ public final class DiscoveryIndex {
         this.sampleBank = sampleBank;
         this.sampleType = sampleType;
         this.sampleAge = sampleAge;
+        // who holds a sample of each type at each biobank: sample terms without ages are unions of these
+        this.held = new Members[banks.size()][types.size()];
+        long[][][] bits = new long[banks.size()][types.size()][];
+        for (int i = 0; i < sampleParticipant.length; i++) {
+            long[] b = bits[sampleBank[i]][sampleType[i]];
+            if (b == null) {
+                b = bits[sampleBank[i]][sampleType[i]] = new long[(ids.length + 63) >>> 6];
+            }
+            b[sampleParticipant[i] >>> 6] |= 1L << (sampleParticipant[i] & 63);
+        }
+        for (int b = 0; b < banks.size(); b++) {
+            for (int t = 0; t < types.size(); t++) {
+                held[b][t] = bits[b][t] == null ? null : Members.of(bits[b][t]);
+            }
+        }
         this.all = new long[words];
         for (int p = 0; p < participants; p++) {
             all[p >>> 6] |= 1L << (p & 63);
@@ -105,9 +120,12 @@ public final class DiscoveryIndex {
 
     /** The index of the datasets published now, without those who opted out (built on first use). */
     public static DiscoveryIndex of(EnclaveStorage storage) {
-        DatasetRegistry registry = new DatasetRegistryStore(storage).require();
-        OptoutRegistry optouts = new OptoutStore(storage).read();
-        String version = registry.publication() + "+" + optouts.entries().size();
+        return of(storage, new DatasetRegistryStore(storage).require(), new OptoutStore(storage).read().pseudonyms());
+    }
+
+    /** The index of these datasets without these participants (a project's extract: what its plan read). */
+    public static DiscoveryIndex of(EnclaveStorage storage, DatasetRegistry registry, Set<String> optedOut) {
+        String version = registry.publication() + "+" + digest(optedOut);
         String key = storage.fileSystemUri() + "#" + version;
         DiscoveryIndex cached = CACHE.get(key);
         if (cached != null) {
@@ -118,10 +136,24 @@ public final class DiscoveryIndex {
             if (cached != null) {
                 return cached;
             }
-            DiscoveryIndex built = build(storage, registry, optouts.pseudonyms(), version);
+            DiscoveryIndex built = build(storage, registry, optedOut, version);
             CACHE.keySet().removeIf(k -> k.startsWith(storage.fileSystemUri() + "#"));
             CACHE.put(key, built);
             return built;
+        }
+    }
+
+    /** A digest of who opted out: another list, even of the same length, is another index. */
+    private static String digest(Set<String> optedOut) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (String p : new java.util.TreeSet<>(optedOut)) {
+                md.update(p.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                md.update((byte) '\n');
+            }
+            return java.util.HexFormat.of().formatHex(md.digest(), 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -345,6 +377,16 @@ public final class DiscoveryIndex {
             }
         }
         long[] any = new long[words];
+        if (ages.isEmpty()) {
+            for (int b = 0; b < banks.size(); b++) {
+                for (int t = 0; t < types.size(); t++) {
+                    if (bankOk[b] && typeOk[t] && held[b][t] != null) {
+                        held[b][t].orInto(any);
+                    }
+                }
+            }
+            return any;
+        }
         for (int i = 0; i < sampleParticipant.length; i++) {
             if (bankOk[sampleBank[i]] && typeOk[sampleType[i]] && agesHold(ages, sampleAge[i])) {
                 int p = sampleParticipant[i];

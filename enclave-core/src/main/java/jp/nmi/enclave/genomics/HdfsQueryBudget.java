@@ -68,7 +68,16 @@ public final class HdfsQueryBudget implements QueryBudget {
     @Override
     public <T> T locked(String project, Supplier<T> work) {
         Path lock = new Path(dir(project), "lock");
-        local.lock();
+        try {
+            // a query of this process ahead of this one: wait as long as for another process's
+            if (!local.tryLock(WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new EnclaveStorageException("the query records of " + project + " stayed busy for " + WAIT_MS / 1000
+                        + " s (other queries); ask again");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EnclaveStorageException("interrupted while waiting for the query records of " + project, e);
+        }
         try {
             long deadline = System.currentTimeMillis() + WAIT_MS;
             String token = java.util.UUID.randomUUID() + " " + java.lang.management.ManagementFactory.getRuntimeMXBean().getName();
@@ -125,8 +134,12 @@ public final class HdfsQueryBudget implements QueryBudget {
         }
     }
 
-    /** Before any write: the lock is still this query's (not broken as stale and taken by another). */
-    private void checkHeld(String project) {
+    /**
+     * Before any write: the lock is still this query's (not broken as stale and taken by another).
+     *
+     * @throws EnclaveStorageException when it is not
+     */
+    public void checkHeld(String project) {
         if (held == null || !ours(heldPath, held)) {
             throw new EnclaveStorageException("the query records of " + project + " are no longer locked by this query;"
                     + " nothing was recorded, ask again");

@@ -102,7 +102,7 @@ final class ExtractBuilder {
         }
         if (!cohort.criteria().isEmpty()) {
             // the same index and matching cohort discovery counted with: what was counted is what is provisioned
-            eligible.retainAll(jp.nmi.enclave.discovery.DiscoveryIndex.of(storage)
+            eligible.retainAll(jp.nmi.enclave.discovery.DiscoveryIndex.of(storage, registry, optedOut)
                     .matching(jp.nmi.enclave.discovery.Criteria.parse(cohort.criteria())));
         }
 

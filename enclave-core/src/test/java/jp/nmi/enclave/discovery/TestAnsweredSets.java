@@ -2,16 +2,19 @@ package jp.nmi.enclave.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.LongStream;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /** The record of shown counts, over every kind of pair an attacker can build (issue 17: differencing). */
 class TestAnsweredSets {
-    static long[] set(long... keys) {
-        long[] k = keys.clone();
+    static int[] set(int... members) {
+        int[] k = members.clone();
         Arrays.sort(k);
         return k;
     }
@@ -22,6 +25,8 @@ class TestAnsweredSets {
         assertThat(AnsweredSets.differ(set(1, 2, 3), set(2, 3, 4), 10)).isEqualTo(2);
         assertThat(AnsweredSets.differ(set(), set(5, 6), 10)).isEqualTo(2);
         assertThat(AnsweredSets.differ(set(-5, 1), set(-5), 10)).isEqualTo(1);
+        // two people sharing 32 bits of key only make sets look closer
+        assertThat(AnsweredSets.differ(set(7, 7, 9), set(7, 9), 10)).isEqualTo(1);
     }
 
     /**
@@ -34,10 +39,10 @@ class TestAnsweredSets {
         for (int n = 0; n <= 60; n++) {
             for (int d = 0; d <= 9; d++) {
                 for (boolean removed : new boolean[] {true, false}) {
-                    AnsweredSets record = AnsweredSets.of(null);
-                    long[] first = LongStream.generate(random::nextLong).limit(n + 9).sorted().toArray();
-                    long[] a = Arrays.copyOf(first, n + (removed ? 9 : 0));
-                    long[] b = removed ? Arrays.copyOf(a, a.length - d) : Arrays.copyOf(first, n + d);
+                    AnsweredSets record = AnsweredSets.inMemory();
+                    int[] first = IntStream.generate(random::nextInt).limit(n + 9).sorted().toArray();
+                    int[] a = Arrays.copyOf(first, n + (removed ? 9 : 0));
+                    int[] b = removed ? Arrays.copyOf(a, a.length - d) : Arrays.copyOf(first, n + d);
                     record.record(List.of(a), List.of("shown-a"));
                     assertThat(record.earlierWithin(b, 10)).as("n=%d d=%d removed=%s", n, d, removed).get()
                             .extracting(AnsweredSets.Shown::shown).isEqualTo("shown-a");
@@ -48,16 +53,29 @@ class TestAnsweredSets {
 
     @Test
     void aSetTenOrMoreAwayIsNewAndTheEarliestCloseOneAnswers() {
-        AnsweredSets record = AnsweredSets.of(null);
-        long[] a = LongStream.range(0, 100).toArray();
-        long[] b = LongStream.range(0, 90).toArray();
-        long[] c = LongStream.range(0, 95).toArray();
+        AnsweredSets record = AnsweredSets.inMemory();
+        int[] a = IntStream.range(0, 100).toArray();
+        int[] b = IntStream.range(0, 90).toArray();
+        int[] c = IntStream.range(0, 95).toArray();
         record.record(List.of(a), List.of("100"));
         assertThat(record.earlierWithin(b, 10)).isEmpty();
         record.record(List.of(b), List.of("90"));
         // within 9 of both: the one shown first answers
         assertThat(record.earlierWithin(c, 10)).get().extracting(AnsweredSets.Shown::shown).isEqualTo("100");
         // same size, different people: not close
-        assertThat(record.earlierWithin(LongStream.range(1000, 1100).toArray(), 10)).isEmpty();
+        assertThat(record.earlierWithin(IntStream.range(1000, 1100).toArray(), 10)).isEmpty();
+    }
+
+    @Test
+    void aSetIsKeptDeltaEncodedAndReadBackExactly() throws Exception {
+        SplittableRandom random = new SplittableRandom(3);
+        for (int[] s : List.of(set(), set(Integer.MIN_VALUE, -1, 0, 0, Integer.MAX_VALUE),
+                IntStream.generate(random::nextInt).limit(10_000).sorted().toArray())) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                AnsweredSets.writeSet(out, s);
+            }
+            assertThat(AnsweredSets.readSet(new ByteArrayInputStream(bytes.toByteArray()))).isEqualTo(s);
+        }
     }
 }

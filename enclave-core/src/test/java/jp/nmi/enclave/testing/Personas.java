@@ -14,6 +14,8 @@ public final class Personas {
     public static final String ANALYST_ALICE = "alice";
     /** Industry member of DEMO-1: never sees participants whose consent prohibits commercial use. */
     public static final String ANALYST_KENJI = "kenji";
+    /** A registered researcher with no project: cohort discovery only. */
+    public static final String RESEARCHER_MORI = "mori";
     /** Member of DEMO-2 only. */
     public static final String ANALYST_BOB = "bob";
 

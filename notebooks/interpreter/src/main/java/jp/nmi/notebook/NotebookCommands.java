@@ -74,6 +74,7 @@ public final class NotebookCommands {
                 case EXPORT -> export(user, noteId, p);
                 case SUMMARY -> summary(user, noteId, p);
                 case AF -> af(user, p.head());
+                case PHENOPACKET -> phenopacket(user, p.head());
                 default -> output(user, noteId, p);
             };
         } catch (AccessDeniedException | ValidationException | NotFoundException | EnclaveStorageException | DisclosureException e) {
@@ -164,6 +165,21 @@ public final class NotebookCommands {
         note.append("Counts under the project's minimum are bounds (<10); a bounded frequency is left out of the chart. You have used ")
                 .append(a.queriesUsed()).append(" allele-frequency queries of this project; ").append(a.queriesLeft()).append(" left.");
         return b.text(note.toString()).build();
+    }
+
+    /**
+     * {@code phenopacket PARTICIPANT_ID}: the participant as a GA4GH Phenopacket, from what the member
+     * may see (their row filters and masks apply). Not an output: {@code export} does not write it.
+     */
+    private Output phenopacket(String user, String head) {
+        String[] tokens = head.strip().split("\\s+");
+        if (tokens.length != 2) {
+            throw new ValidationException("phenopacket: name one participant: " + Paragraph.Command.PHENOPACKET.usage());
+        }
+        String json = new jp.nmi.enclave.phenopacket.Phenopackets(project.session(), project.projectId(), java.time.Clock.systemUTC())
+                .json(user, tokens[1]);
+        return new Output.Builder().text(json).text("A phenopacket is for your own view in the enclave: it is not an output, so export"
+                + " never writes it.").build();
     }
 
     private static Output help() {

@@ -44,6 +44,8 @@ public record Paragraph(Command command, String head, String query) {
         AF("af [where=age_band=60-69,sex=F,region=Kanto,disease=C50] [by=region] variants=ID,ID | region=CHR:START-END | all",
                 "allele frequencies of a stratum (or of each value of one attribute), with a chart across strata; small strata are"
                         + " refused, small counts shown as bounds, each stratum spends one query of your budget"),
+        PHENOPACKET("phenopacket PARTICIPANT_ID", "one participant you may see as a GA4GH Phenopacket (v2 JSON), for your own view:"
+                + " not an output, so export never writes it"),
         EXPORT("export NAME.csv [as \"what it is\"]", "writes your last checked output to the outbox with its signed record"),
         SQL("SELECT ...", "governed Spark SQL (anything that is not a command above)");
 
@@ -117,9 +119,9 @@ public record Paragraph(Command command, String head, String query) {
                 }
                 return new Paragraph(c, m.group(2), "");
             }
-            case AF -> {
+            case AF, PHENOPACKET -> {
                 if (!rest.isEmpty()) {
-                    throw new ValidationException("write af on a line of its own: " + c.usage());
+                    throw new ValidationException("write " + c.word() + " on a line of its own: " + c.usage());
                 }
                 return new Paragraph(c, first, "");
             }

@@ -17,7 +17,8 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 /** The API's errors: one JSON shape, a status that says what kind, a message that says what and why. */
-@RestControllerAdvice(assignableTypes = RequestsApi.class)
+@RestControllerAdvice(assignableTypes = {RequestsApi.class, jp.nmi.egress.discovery.BeaconApi.class,
+        jp.nmi.egress.discovery.DiscoveryEndpoints.class})
 public class ApiErrors {
     private static final Logger LOG = LoggerFactory.getLogger(ApiErrors.class);
 

@@ -32,4 +32,9 @@ public record Actor(String user, Set<String> roles) {
     public boolean isAnalyst() {
         return roles.contains(DirectoryUser.ANALYST);
     }
+
+    /** A registered researcher, who may count cohorts before any project (analysts are researchers too). */
+    public boolean isResearcher() {
+        return roles.contains(DirectoryUser.RESEARCHER) || roles.contains(DirectoryUser.ANALYST);
+    }
 }

@@ -81,6 +81,9 @@ public class WebController {
         if (a.isAnalyst()) {
             return "redirect:/requests";
         }
+        if (a.isResearcher()) {
+            return "redirect:/discovery";
+        }
         return "redirect:/audit";
     }
 

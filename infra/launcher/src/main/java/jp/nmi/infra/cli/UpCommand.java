@@ -114,6 +114,7 @@ final class UpCommand implements Callable<Integer> {
                 up.firstStart() ? ", first start: demo world made" : "");
         out.printf("  %-30s %s%n", "workbench (analysts)", up.url("zeppelin"));
         out.printf("  %-30s %s%n", "egress review (stewards)", up.url("egress"));
+        out.printf("  %-30s %s%n", "cohort discovery (researchers)", up.url("egress").replaceAll("/+$", "") + "/discovery");
         out.printf("  %-30s %s%n", "HDFS", up.url("hdfs"));
         out.printf("  %-30s %s%n", "PostgreSQL", up.url("postgres"));
         out.printf("  %-30s %s  (egress: http://127.0.0.1:%d/metrics)%n", "health and metrics", up.url("monitor").replace("/health", "/metrics"),

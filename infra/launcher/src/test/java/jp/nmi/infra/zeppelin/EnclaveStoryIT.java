@@ -151,7 +151,7 @@ class EnclaveStoryIT {
         assertThat(log).contains("[3/6] demo world (first start)").contains("http://127.0.0.1:" + notebookPort + "/")
                 .contains("http://127.0.0.1:" + egressPort + "/").contains(dir.resolve("demo-users.txt").toString())
                 .contains("Logs: " + dir.resolve("logs")).contains("./enclave down --data-dir " + dir);
-        assertThat(passwords.keySet()).containsExactly("sato", "suzuki", "alice", "kenji", "bob", "ops", "tanaka");
+        assertThat(passwords.keySet()).containsExactly("sato", "suzuki", "alice", "kenji", "bob", "ops", "tanaka", "mori");
 
         Run status = launcher("status", "--data-dir", dir.toString(), "--format", "json");
         assertThat(status.exit()).as(status.out()).isZero();

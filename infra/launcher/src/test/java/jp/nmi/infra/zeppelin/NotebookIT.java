@@ -332,6 +332,41 @@ class NotebookIT {
         assertThat(wrong.text()).isEqualTo("af: name the variants: variants=ID,ID, region=CHR:START-END or all");
     }
 
+    /** Issue 17: a participant as a GA4GH Phenopacket, from what the member may see, and never an output. */
+    @Test
+    @Order(8)
+    void aParticipantIsAPhenopacketOfWhatTheMemberMaySee() throws Exception {
+        ZeppelinClient.Result ids = alice.runText(aliceNote, "%enclave\nSELECT d.participant_id FROM diagnoses d JOIN participants p"
+                + " ON d.participant_id = p.participant_id WHERE d.icd10 LIKE 'C50%' AND p.commercial_use_prohibited = true"
+                + " ORDER BY d.participant_id LIMIT 1");
+        assertThat(ids.code()).as(ids.text()).isEqualTo("SUCCESS");
+        String id = ids.table().get(1).get(0);
+        ZeppelinClient.Result packet = alice.runText(aliceNote, "%enclave\nphenopacket " + id);
+        assertThat(packet.code()).as(packet.text()).isEqualTo("SUCCESS");
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(packet.data().get(0));
+        assertThat(json.at("/subject/id").asText()).isEqualTo(id);
+        assertThat(json.at("/subject/sex").asText()).isIn("FEMALE", "MALE");
+        assertThat(json.at("/subject/timeAtLastEncounter/ageRange/start/iso8601duration").asText()).matches("P[0-9]+Y");
+        assertThat(json.at("/diseases/0/term/id").asText()).startsWith("ICD10:");
+        assertThat(json.get("diseases").findValuesAsText("id")).anySatisfy(c -> assertThat(c).startsWith("ICD10:C50"));
+        assertThat(json.at("/metaData/phenopacketSchemaVersion").asText()).isEqualTo("2.0");
+        assertThat(json.at("/metaData/submittedBy").asText()).isEqualTo("alice");
+        // dates are as alice sees them: masked to the year
+        assertThat(json.at("/diseases/0/onset/timestamp").asText()).matches("[0-9]{4}-01-01T00:00:00Z");
+        assertThat(packet.data().get(1)).contains("not an output");
+        // kenji (industry) does not see a participant whose consent prohibits commercial use: as if there were none
+        ZeppelinClient.Result hidden = kenji.runText(kenji.createNote("/DEMO-1/kenji packets", List.of("%enclave\ntables")),
+                "%enclave\nphenopacket " + id);
+        assertThat(hidden.code()).isEqualTo("ERROR");
+        assertThat(hidden.text()).isEqualTo("no participant " + id + " among those you may see in project DEMO-1");
+        ZeppelinClient.Result bad = alice.runText(aliceNote, "%enclave\nphenopacket x' OR '1'='1");
+        assertThat(bad.code()).isEqualTo("ERROR");
+        assertThat(bad.text()).isEqualTo("phenopacket: name one participant: phenopacket PARTICIPANT_ID");
+        ZeppelinClient.Result quoted = alice.runText(aliceNote, "%enclave\nphenopacket x'OR'1'='1");
+        assertThat(quoted.text()).isEqualTo("phenopacket: 'x'OR'1'='1' is not a participant_id of this project (the hexadecimal pseudonym"
+                + " its tables hold)");
+    }
+
     @Test
     @Order(9)
     void aMemberRemovedFromTheProjectLosesItsNotesAndItsSession() throws Exception {
