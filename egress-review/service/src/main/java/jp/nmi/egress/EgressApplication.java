@@ -20,7 +20,12 @@ public class EgressApplication {
      * @param port the port on 127.0.0.1 (0: any free port)
      */
     public static ConfigurableApplicationContext start(EgressEnvironment env, int port) {
-        Map<String, Object> props = new LinkedHashMap<>();
+        return start(env, port, Map.of());
+    }
+
+    /** As {@link #start(EgressEnvironment, int)}, with more of the service's properties ({@code enclave.discovery}). */
+    public static ConfigurableApplicationContext start(EgressEnvironment env, int port, Map<String, Object> more) {
+        Map<String, Object> props = new LinkedHashMap<>(more);
         props.put("server.address", "127.0.0.1");
         props.put("server.port", port);
         props.put("spring.datasource.url", env.jdbcUrl());

@@ -61,8 +61,8 @@ final class BenchCommand implements Runnable {
     @Command(name = "discover",
             mixinStandardHelpOptions = true,
             description = {"Cohort discovery against Spark SQL on the same published datasets, in the same run.",
-                "A count with five criteria and a per-biobank breakdown through the warm discovery service, and the same count as a",
-                "Spark SQL query over the Parquet files in a warm local session; every exact count compared."})
+                "Twenty counts of five criteria with a per-biobank breakdown through the warm discovery service, and the same counts as",
+                "Spark SQL queries over the Parquet files in a warm local session; every exact count compared."})
     static final class Discover implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -73,15 +73,15 @@ final class BenchCommand implements Runnable {
         @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
         long seed;
 
-        @Option(names = "--repetitions", defaultValue = "20", description = "Timed runs of each; medians (default: ${DEFAULT-VALUE}).")
-        int repetitions;
+        @Option(names = "--rounds", defaultValue = "3", description = "Rounds of the twenty counts; medians (default: ${DEFAULT-VALUE}).")
+        int rounds;
 
         @Option(names = "--work", paramLabel = "DIR", defaultValue = "bench-results/work", description = "Work directory (default: ${DEFAULT-VALUE}).")
         Path work;
 
         @Override
         public Integer call() throws Exception {
-            jp.nmi.enclave.bench.DiscoveryBenchmark.run(participants, seed, repetitions, work, new ConsoleProgress(System.err, 10_000),
+            jp.nmi.enclave.bench.DiscoveryBenchmark.run(participants, seed, rounds, work, new ConsoleProgress(System.err, 10_000),
                     spec.commandLine().getOut());
             return EnclaveCli.EXIT_OK;
         }

@@ -37,6 +37,8 @@ final class AnsweredSets {
     record Shown(long seq, int size, String shown, String file, int index) {}
 
     private static final Map<String, AnsweredSets> LOADED = new ConcurrentHashMap<>();
+    /** Earlier sets of about the same size compared with a new one, at most (the earliest). */
+    static final int CANDIDATES = 512;
     /** Members kept in memory at most (4 bytes each): 64 MB. */
     private static final long CACHE_INTS = 16L << 20;
 
@@ -44,6 +46,9 @@ final class AnsweredSets {
     private final Path dir;
     private final TreeMap<Integer, List<Shown>> bySize = new TreeMap<>();
     private long lastFile;
+    private long purgedSeen;
+    /** Touched by each purge, so that every process reads the records again. */
+    static final String PURGED = "purged";
     private long cachedInts;
     private final LinkedHashMap<String, int[][]> cache = new LinkedHashMap<>(16, 0.75f, true);
     /** In memory only (no storage): every set. */
@@ -85,6 +90,16 @@ final class AnsweredSets {
             return;
         }
         try {
+            // a purge (an opt-out) rewrote files already read: read everything again
+            Path marker = new Path(storage.layout().discovery(), PURGED);
+            long purged = storage.fs().exists(marker) ? storage.fs().getFileStatus(marker).getModificationTime() : 0;
+            if (purged != purgedSeen) {
+                bySize.clear();
+                cache.clear();
+                cachedInts = 0;
+                lastFile = 0;
+                purgedSeen = purged;
+            }
             if (!storage.fs().exists(dir)) {
                 return;
             }
@@ -163,15 +178,18 @@ final class AnsweredSets {
      * participants (in either direction), if any.
      */
     synchronized Optional<Shown> earlierWithin(int[] members, int minCount) {
-        Shown best = null;
+        List<Shown> candidates = new ArrayList<>();
         for (List<Shown> same : bySize.subMap(members.length - minCount, false, members.length + minCount, false).values()) {
-            for (Shown s : same) {
-                if ((best == null || s.seq() < best.seq()) && differ(members, set(s), minCount) < minCount) {
-                    best = s;
-                }
+            candidates.addAll(same);
+        }
+        // earliest first, and no more than CANDIDATES of them: sets of one size flooded later cannot slow everyone's queries
+        candidates.sort(java.util.Comparator.comparingLong(Shown::seq));
+        for (Shown s : candidates.subList(0, Math.min(CANDIDATES, candidates.size()))) {
+            if (differ(members, set(s), minCount) < minCount) {
+                return Optional.of(s);
             }
         }
-        return Optional.ofNullable(best);
+        return Optional.empty();
     }
 
     /** |a △ b| for sorted arrays (as multisets), counting no further than {@code cap}. */
@@ -266,6 +284,64 @@ final class AnsweredSets {
             set[i] = (int) previous;
         }
         return set;
+    }
+
+    /**
+     * Removes participants who opted out from every recorded set of every policy (they vanish from
+     * derived data too); call under the records' lock. Sets only lose members, so they only come
+     * closer to the sets counted from now on, which leave them out as well.
+     *
+     * @return the members removed
+     */
+    static long purge(EnclaveStorage storage, java.util.Set<Integer> removed) {
+        long count = 0;
+        Path root = storage.layout().discovery();
+        try {
+            if (!storage.fs().exists(root)) {
+                return 0;
+            }
+            for (FileStatus d : storage.fs().listStatus(root, p -> p.getName().startsWith("answered-"))) {
+                for (FileStatus f : storage.fs().listStatus(d.getPath(), p -> p.getName().matches("[0-9]{12}\\.bin"))) {
+                    int[][] sets;
+                    String[] shown;
+                    try (DataInputStream in = new DataInputStream(storage.fs().open(f.getPath()))) {
+                        int n = in.readInt();
+                        sets = new int[n][];
+                        shown = new String[n];
+                        for (int i = 0; i < n; i++) {
+                            shown[i] = in.readUTF();
+                            sets[i] = readSet(in);
+                        }
+                    }
+                    long before = count;
+                    for (int i = 0; i < sets.length; i++) {
+                        int[] kept = Arrays.stream(sets[i]).filter(m -> !removed.contains(m)).toArray();
+                        count += sets[i].length - kept.length;
+                        sets[i] = kept;
+                    }
+                    if (count == before) {
+                        continue;
+                    }
+                    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                    try (DataOutputStream out = new DataOutputStream(bytes)) {
+                        out.writeInt(sets.length);
+                        for (int i = 0; i < sets.length; i++) {
+                            out.writeUTF(shown[i]);
+                            writeSet(out, sets[i]);
+                        }
+                    }
+                    jp.nmi.enclave.hdfs.HdfsFiles.writeAtomically(storage, f.getPath(), out -> out.write(bytes.toByteArray()));
+                }
+            }
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot purge the record of discovery answers in " + root + ": " + e.getMessage(), e);
+        }
+        if (count > 0) {
+            // every process reads the records again
+            jp.nmi.enclave.hdfs.HdfsFiles.writeAtomically(storage, new Path(root, PURGED),
+                    out -> out.write(Long.toString(System.currentTimeMillis()).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        return count;
     }
 
     synchronized int size() {

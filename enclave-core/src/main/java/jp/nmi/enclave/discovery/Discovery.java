@@ -92,6 +92,43 @@ public final class Discovery {
         this.answered = AnsweredSets.of(storage, policy);
     }
 
+    /** The records' directory, the operator's side of the enclave: nobody else may read who was counted where. */
+    private void ensureRecords() {
+        org.apache.hadoop.fs.Path dir = storage.layout().discovery();
+        try {
+            if (!storage.fs().exists(dir) || storage.fs().getFileStatus(dir).getPermission().toShort() != 0700) {
+                jp.nmi.enclave.hdfs.HdfsFiles.mkdirs(storage, dir, 0700);
+            }
+        } catch (java.io.IOException e) {
+            throw new EnclaveStorageException("cannot make the discovery records " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Removes participants who opted out from the record of shown counts (called when opt-outs are
+     * applied: they vanish from derived data too).
+     *
+     * @return how many memberships were removed
+     */
+    public static long purge(EnclaveStorage storage, java.util.Set<String> pseudonyms) {
+        if (pseudonyms.isEmpty()) {
+            return 0;
+        }
+        java.util.Set<Integer> members = new java.util.HashSet<>();
+        for (String p : pseudonyms) {
+            members.add((int) (jp.nmi.enclave.genomics.AnsweredAtoms.keyOf(p) >> 32));
+        }
+        HdfsQueryBudget records = new HdfsQueryBudget(storage, scope -> storage.layout().discovery());
+        try {
+            if (!storage.fs().exists(storage.layout().discovery())) {
+                return 0;
+            }
+        } catch (java.io.IOException e) {
+            throw new EnclaveStorageException("cannot read the discovery records: " + e.getMessage(), e);
+        }
+        return records.locked(SCOPE, () -> AnsweredSets.purge(storage, members));
+    }
+
     public DiscoveryPolicy policy() {
         return policy;
     }
@@ -110,7 +147,9 @@ public final class Discovery {
     public Answer count(String user, String where, Optional<String> by) {
         requireNonNull(user, "user is null");
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("criteria", where);
+        // what was asked, as asked, but never more than the criteria may be long: the log is not a dumping ground
+        details.put("criteria", where == null || where.length() <= Criteria.MAX_LENGTH ? where
+                : where.substring(0, 200) + "... (" + where.length() + " characters)");
         by.ifPresent(b -> details.put("by", b));
         try {
             Criteria criteria = Criteria.parse(where);
@@ -128,6 +167,7 @@ public final class Discovery {
             sets.add(index.match(criteria));
             by.ifPresent(b -> cells(index, criteria, b, sets.get(0), labels, sets));
             List<long[]> keys = sets.stream().map(index::keys).toList();
+            ensureRecords();
             long[] secret = noiseKey();
             Answer a = budget.locked(SCOPE, () -> {
                 if (budget.used(SCOPE, user) >= policy.queriesPerResearcher()) {
@@ -137,27 +177,24 @@ public final class Discovery {
                 }
                 QueryBudget.Spent spent = budget.spend(SCOPE, user, 1, policy.queriesPerResearcher());
                 answered.refresh();
-                List<int[]> fresh = new ArrayList<>();
-                List<String> freshShown = new ArrayList<>();
+                List<int[]> asked = new ArrayList<>();
                 List<String> shown = new ArrayList<>();
                 for (long[] k : keys) {
                     int[] members = AnsweredSets.members(k);
                     String s = answered.earlierWithin(members, policy.minCount()).map(AnsweredSets.Shown::shown).orElse(null);
                     // and within this query: a cell within 9 of the total (or of another cell) is shown as it was
-                    for (int i = 0; s == null && i < fresh.size(); i++) {
-                        if (AnsweredSets.differ(members, fresh.get(i), policy.minCount()) < policy.minCount()) {
-                            s = freshShown.get(i);
+                    for (int i = 0; s == null && i < asked.size(); i++) {
+                        if (AnsweredSets.differ(members, asked.get(i), policy.minCount()) < policy.minCount()) {
+                            s = shown.get(i);
                         }
                     }
-                    if (s == null) {
-                        s = shown(k, secret);
-                        fresh.add(members);
-                        freshShown.add(s);
-                    }
-                    shown.add(s);
+                    asked.add(members);
+                    shown.add(s == null ? shown(k, secret) : s);
                 }
+                // every set shown is recorded, answered afresh or as an earlier one (so that a set near it is answered
+                // alike too), and every query writes: how long it takes says nothing about which it was
                 budget.checkHeld(SCOPE);
-                answered.record(fresh, freshShown);
+                answered.record(asked, shown);
                 Map<String, Count> cells = new LinkedHashMap<>();
                 for (int i = 1; i < labels.size(); i++) {
                     cells.put(labels.get(i), Count.of(shown.get(i)));
@@ -253,6 +290,8 @@ public final class Discovery {
                 new java.security.SecureRandom().nextBytes(fresh);
                 try (var out = storage.fs().create(file, false)) {
                     out.write(fresh);
+                    out.close();
+                    storage.fs().setPermission(file, new org.apache.hadoop.fs.permission.FsPermission((short) 0600));
                 } catch (org.apache.hadoop.fs.FileAlreadyExistsException made) {
                     // another process made it first: read theirs
                 }

@@ -142,10 +142,14 @@ public final class OptoutApplier {
         }
         // in force from the next statement of every session
         publisher.publish(store.activePolicies());
+        // and gone from discovery's record of shown counts
+        long purgedFromDiscovery = jp.nmi.enclave.discovery.Discovery.purge(storage,
+                added.stream().map(OptoutRegistry.Entry::pseudonym).collect(java.util.stream.Collectors.toSet()));
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("requests", requests.size());
         details.put("newOptouts", after.entries().size() - before.entries().size());
         details.put("unknownRecordedAnyway", unknown.size());
+        details.put("discoveryMembershipsPurged", purgedFromDiscovery);
         Map<String, Object> perProject = new LinkedHashMap<>();
         impacts.forEach(i -> perProject.put(i.project(), Map.of("participants", i.participants(), "rows", i.rows())));
         details.put("projects", perProject);

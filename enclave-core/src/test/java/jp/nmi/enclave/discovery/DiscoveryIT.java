@@ -258,6 +258,7 @@ class DiscoveryIT {
         String leaving = c50.stream().sorted().findFirst().orElseThrow();
         DiscoveryIndex before = discovery().index();
         assertThat(before.matching(Criteria.parse("icd10=C50"))).contains(leaving);
+        discovery().count("rita", "icd10=C50", Optional.of("biobank"));
         OptoutStore store = new OptoutStore(enclave.storage());
         OptoutRegistry registry = store.read();
         store.publish(registry.with(List.of(new OptoutRegistry.Entry(leaving, "2026-11-30", "2026-11-30T00:00:00Z"))));
@@ -265,6 +266,14 @@ class DiscoveryIT {
             DiscoveryIndex after = discovery().index();
             assertThat(after.version()).isNotEqualTo(before.version());
             assertThat(after.matching(Criteria.parse("icd10=C50"))).doesNotContain(leaving).hasSize(c50.size() - 1);
+            // and from the record of shown counts (derived data): the total and the cell of each biobank holding a sample of theirs
+            long banks = facts.rows("samples").stream().filter(r -> leaving.equals(r.get("participant_id"))).map(r -> r.get("biobank"))
+                    .distinct().count();
+            assertThat(Discovery.purge(enclave.storage(), Set.of(leaving))).isEqualTo(1 + banks);
+            assertThat(Discovery.purge(enclave.storage(), Set.of(leaving))).isZero();
+            // the record's directory is the operator's alone
+            assertThat(enclave.storage().fs().getFileStatus(enclave.storage().layout().discovery()).getPermission().toShort())
+                    .isEqualTo((short) 0700);
         } finally {
             store.publish(registry);
         }

@@ -65,6 +65,12 @@ final class ServeCommand implements Callable<Integer> {
             defaultValue = "egress")
     String dbUser;
 
+    @Option(names = "--discovery", paramLabel = "on|off", defaultValue = "on",
+            description = "Serve cohort discovery (its page and Beacon) here: it reads the participants, diagnoses, samples and"
+                    + " genotypes datasets with this service's account. Beyond one machine, run one instance with on (a discovery"
+                    + " host) and the egress review with off. Default: ${DEFAULT-VALUE}.")
+    String discovery;
+
     @Option(names = "--login", paramLabel = "MODE", defaultValue = "directory",
             description = "How users log in: directory (passwords of the enclave's directory) or ldap (a bind against --ldap-url;"
                     + " roles still from the directory). Default: ${DEFAULT-VALUE}.")
@@ -104,8 +110,11 @@ final class ServeCommand implements Callable<Integer> {
                     : new DirectoryStore(s).ensureDemoUsers(DirectoryStore.demoUsersFile(dir));
             EgressSettings settings = new EgressSettings(maxFileMb * (1L << 20), Math.max(4L * maxFileMb, 128) * (1L << 20),
                     EgressSettings.DEFAULTS.maxFiles());
+            if (!discovery.equals("on") && !discovery.equals("off")) {
+                throw new jp.nmi.enclave.error.ValidationException("--discovery must be on or off, got '" + discovery + "'");
+            }
             ctx = EgressApplication.start(new EgressEnvironment(s, db.jdbcUrl(), db.user(), db.password(), key, settings,
-                    Clock.systemUTC(), ReleaseHooks.NONE, loginSettings), port);
+                    Clock.systemUTC(), ReleaseHooks.NONE, loginSettings), port, Map.of("enclave.discovery", discovery));
             int actual = Integer.parseInt(ctx.getEnvironment().getProperty("local.server.port", Integer.toString(port)));
             out.println("egress service: http://127.0.0.1:" + actual + "/   (REST API: http://127.0.0.1:" + actual + "/api/openapi.json)");
             if (metricsPort >= 0) {

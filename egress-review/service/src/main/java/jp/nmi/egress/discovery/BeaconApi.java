@@ -182,7 +182,11 @@ public class BeaconApi {
         for (JsonNode f : filters) {
             String id = f.isTextual() ? f.asText() : f.path("id").asText("");
             if (id.startsWith("ICD10:")) {
-                out.add("icd10=" + id.substring("ICD10:".length()));
+                String code = id.substring("ICD10:".length());
+                if (!jp.nmi.enclave.discovery.Icd10Catalog.isTerm(code)) {
+                    throw new ValidationException("filter '" + id + "' is not an ICD-10 code, prefix or range (ICD10:C50, ICD10:C00-D48)");
+                }
+                out.add("icd10=" + code);
             } else if (DUO.containsKey(id)) {
                 out.add("duo=" + DUO.get(id));
             } else if (Criteria.Field.of(id).isPresent() && f.has("value")) {
@@ -190,7 +194,13 @@ public class BeaconApi {
                 if (!op.equals("=") && !op.equals("!")) {
                     throw new ValidationException("filter " + id + ": operator " + op + " is not one this beacon reads (= or !)");
                 }
-                out.add(id + (op.equals("!") ? "!=" : "=") + f.path("value").asText());
+                String value = f.path("value").asText();
+                // one value per filter: the separators of the criteria language would change what is asked
+                if (value.isBlank() || value.chars().anyMatch(c -> c == ',' || c == ';' || c == '|' || c == '=' || c == '!')) {
+                    throw new ValidationException("filter " + id + ": one value, without , ; | = or ! (filters are ANDed; OR goes in"
+                            + " requestParameters.where)");
+                }
+                out.add(id + (op.equals("!") ? "!=" : "=") + value);
             } else {
                 throw new ValidationException("filter '" + id + "' is not one this beacon knows (see /api/beacon/filtering_terms)");
             }

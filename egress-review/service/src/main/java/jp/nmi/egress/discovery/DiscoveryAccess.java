@@ -13,10 +13,13 @@ import org.springframework.stereotype.Component;
 public class DiscoveryAccess {
     private final CurrentActor current;
     private final DirectoryStore directory;
+    private final boolean served;
 
-    public DiscoveryAccess(CurrentActor current, DirectoryStore directory) {
+    public DiscoveryAccess(CurrentActor current, DirectoryStore directory,
+            @org.springframework.beans.factory.annotation.Value("${enclave.discovery:on}") String discovery) {
         this.current = current;
         this.directory = directory;
+        this.served = !"off".equals(discovery);
     }
 
     /** Whether the actor may use discovery. */
@@ -30,6 +33,10 @@ public class DiscoveryAccess {
      * @throws AccessDeniedException for anyone else
      */
     public Actor checkCanDiscover(Authentication auth) {
+        if (!served) {
+            // an instance of the service for the egress review only, whose account may not read the datasets
+            throw new jp.nmi.enclave.error.NotFoundException("cohort discovery is not served by this instance of the service");
+        }
         Actor actor = current.of(auth);
         if (!canDiscover(actor)) {
             throw new AccessDeniedException(actor.user() + " is not a registered researcher: cohort discovery is for researchers and"
