@@ -30,11 +30,12 @@ public final class EgressAudit {
      * @throws IllegalStateException if there is no transaction: an event must commit with its change
      */
     public AuditEvent record(String actor, String project, jp.nmi.egress.request.AuditAction action, String outcome,
-            Map<String, Object> details) {
+            jp.nmi.egress.request.AuditDetails typed) {
         if (!TransactionSynchronizationManager.isActualTransactionActive()) {
             throw new IllegalStateException("audit event " + action.label() + " outside a transaction");
         }
-        action.check(details);
+        action.check(typed);
+        Map<String, Object> details = typed.toMap();
         Connection c = DataSourceUtils.getConnection(dataSource);
         try {
             return log.append(c, new AuditRecord(actor, project, action.label(), outcome, details));

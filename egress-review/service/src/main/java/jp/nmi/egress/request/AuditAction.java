@@ -1,55 +1,67 @@
 package jp.nmi.egress.request;
 
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
  * Every action the egress service records in its audit chain, the one list of their names and of
- * the details each may carry. The moves of the state machine carry theirs in {@link Transitions};
- * the others are steps that change no status. An event with a detail its action does not declare,
- * or without the request it is about, is refused before it is written: the chain's vocabulary is
- * this table, not whatever a call site spells.
+ * the details each carries: a record of {@link AuditDetails} (the moves of the state machine, named
+ * in {@link Transitions}, all carry {@link AuditDetails.Moved}; the others are steps that change no
+ * status). An event with details of another kind, or without the request it is about, is refused
+ * before it is written: the chain's vocabulary is this table, not whatever a call site spells.
  */
 public enum AuditAction {
-    REQUEST_CREATE("request.create", "files kind regulator regulatory_purpose context controls profile"),
+    REQUEST_CREATE("request.create", AuditDetails.RequestCreated.class),
     /** Files added to a request or removed from it. */
-    REQUEST_FILES("request.files", "round files removed sha256"),
-    REQUEST_EDIT("request.edit", "round context controls"),
+    REQUEST_FILES("request.files", AuditDetails.FilesChanged.class),
+    REQUEST_EDIT("request.edit", AuditDetails.DescriptionEdited.class),
     /** A file taken in (copied into quarantine and checked), or why it could not be (outcome {@code failed}). */
-    FILE_CHECKED("file.checked", "round file sha256 size check metadata profile replaced failure"),
-    REQUEST_SUBMIT("request.submit", Moves.DETAILS),
-    REQUEST_RESUBMIT("request.resubmit", Moves.DETAILS),
-    REQUEST_WITHDRAW("request.withdraw", Moves.DETAILS),
-    REQUEST_FIRST_REVIEW("request.first_review", Moves.DETAILS),
-    REQUEST_SECOND_REVIEW("request.second_review", Moves.DETAILS),
-    REQUEST_APPROVE("request.approve", Moves.DETAILS),
-    REQUEST_RETURN("request.return", Moves.DETAILS),
-    REQUEST_REJECT("request.reject", Moves.DETAILS),
-    REQUEST_RELEASE("request.release", Moves.DETAILS),
-    REVIEW_DECIDE("review.decide", "round decisions reviewer_role kind regulator revised_after_reveal"),
-    REVIEW_RESOLVE("review.resolve", "round resolutions"),
-    RELEASE_RETRY("release.retry", "round kind regulator"),
-    RELEASE_ROLLED_BACK("release.rolled_back", "reason"),
-    FILE_DOWNLOAD("file.download", "file sha256");
+    FILE_CHECKED("file.checked", AuditDetails.FileChecked.class),
+    REQUEST_SUBMIT("request.submit", AuditDetails.Moved.class),
+    REQUEST_RESUBMIT("request.resubmit", AuditDetails.Moved.class),
+    REQUEST_WITHDRAW("request.withdraw", AuditDetails.Moved.class),
+    REQUEST_FIRST_REVIEW("request.first_review", AuditDetails.Moved.class),
+    REQUEST_SECOND_REVIEW("request.second_review", AuditDetails.Moved.class),
+    REQUEST_APPROVE("request.approve", AuditDetails.Moved.class),
+    REQUEST_RETURN("request.return", AuditDetails.Moved.class),
+    REQUEST_REJECT("request.reject", AuditDetails.Moved.class),
+    REQUEST_RELEASE("request.release", AuditDetails.Moved.class),
+    REVIEW_DECIDE("review.decide", AuditDetails.ReviewDecided.class),
+    REVIEW_RESOLVE("review.resolve", AuditDetails.ReviewResolved.class),
+    RELEASE_RETRY("release.retry", AuditDetails.ReleaseRetried.class),
+    RELEASE_ROLLED_BACK("release.rolled_back", AuditDetails.ReleaseRolledBack.class),
+    FILE_DOWNLOAD("file.download", AuditDetails.FileDownloaded.class);
 
     /** What every event names: the request it is about. */
     public static final String REQUEST = "request";
 
     private final String label;
+    private final Class<? extends AuditDetails> type;
     private final Set<String> details;
 
-    AuditAction(String label, String details) {
+    AuditAction(String label, Class<? extends AuditDetails> type) {
         this.label = label;
-        Set<String> d = new TreeSet<>(Arrays.asList(details.split(" ")));
-        d.add(REQUEST);
-        this.details = Set.copyOf(d);
+        this.type = type;
+        this.details = Set.copyOf(new TreeSet<>(AuditDetails.keysOf(type)));
     }
 
-    /** The details every move of the state machine may carry (a holder: enum constants cannot name the enum's own statics). */
-    private static final class Moves {
-        static final String DETAILS = "from to round kind regulator reviewers message files recovered package";
+    /** The record this action's events carry. */
+    public Class<? extends AuditDetails> type() {
+        return type;
+    }
+
+    /**
+     * Refuses details of another kind than this action's.
+     *
+     * @throws IllegalArgumentException naming the action and both kinds
+     */
+    public void check(AuditDetails given) {
+        if (!type.isInstance(given)) {
+            throw new IllegalArgumentException("audit event " + label + " records " + type.getSimpleName() + ", not "
+                    + (given == null ? "nothing" : given.getClass().getSimpleName()));
+        }
+        check(given.toMap());
     }
 
     /** As the audit chain spells it. */

@@ -228,17 +228,8 @@ public final class FileIntake implements AutoCloseable {
                 boolean replaced = repo.file(r.id(), i.name()).isPresent();
                 repo.upsertFile(f);
                 repo.update(locked.touched(clock.instant()));
-                Map<String, Object> d = new LinkedHashMap<>();
-                d.put("request", r.id());
-                d.put("round", i.round());
-                d.put("file", i.name());
-                d.put("sha256", f.sha256());
-                d.put("size", f.size());
-                d.put("check", f.checkStatus());
-                d.put("metadata", f.metadata());
-                d.put("profile", profile.name());
-                d.put("replaced", replaced);
-                audit.record(i.requestedBy(), r.project(), AuditAction.FILE_CHECKED, "ok", d);
+                audit.record(i.requestedBy(), r.project(), AuditAction.FILE_CHECKED, "ok", new AuditDetails.FileChecked(r.id(), i.round(),
+                        i.name(), f.sha256(), f.size(), f.checkStatus(), f.metadata(), profile.name(), replaced, null));
                 return true;
             });
             // what no file refers to any more (a replaced version, a refused one) goes once nothing else is on its way
@@ -254,12 +245,8 @@ public final class FileIntake implements AutoCloseable {
             tx.executeWithoutResult(s -> {
                 ExportRequest r = repo.lock(i.requestId());
                 if (repo.failIntake(i, failure)) {
-                    Map<String, Object> d = new LinkedHashMap<>();
-                    d.put("request", r.id());
-                    d.put("round", i.round());
-                    d.put("file", i.name());
-                    d.put("failure", failure);
-                    audit.record(i.requestedBy(), r.project(), AuditAction.FILE_CHECKED, "failed", d);
+                    audit.record(i.requestedBy(), r.project(), AuditAction.FILE_CHECKED, "failed",
+                            AuditDetails.FileChecked.failed(r.id(), i.round(), i.name(), failure));
                 }
             });
         } catch (RuntimeException e) {

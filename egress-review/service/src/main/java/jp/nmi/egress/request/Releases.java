@@ -82,28 +82,20 @@ public final class Releases {
             }
             // PostgreSQL keeps microseconds: the attempt is identified by exactly what is stored
             Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("request", id);
-            d.put("round", r.round());
             duties.checkRegulatoryStillDeclared(r);
-            if (r.isRegulatory()) {
-                d.put("kind", r.kind());
-                d.put("regulator", r.regulator());
-            }
             if (r.status() == RequestStatus.REVIEWED) {
                 Transitions.Move move = Transitions.checkTransition(id, r.status(), RequestStatus.APPROVED, Party.STEWARD);
                 checkAllApproved(r);
                 checkNoNewDifferencing(r);
-                d.put("from", r.status().label());
-                d.put("to", RequestStatus.APPROVED.label());
-                d.put("files", fileHashes(repo.files(id)));
-                audit.record(actor.user(), r.project(), move.auditAction(), "ok", d);
+                audit.record(actor.user(), r.project(), move.auditAction(), "ok", AuditDetails.Moved.of(id, r.status(),
+                        RequestStatus.APPROVED, r.round()).withRequest(r).withFiles(fileHashes(repo.files(id))));
             } else {
                 // approved already: an earlier release was rolled back and is tried again
                 Transitions.checkTransition(id, r.status(), RequestStatus.RELEASED, Party.STEWARD);
                 checkAllApproved(r);
                 checkNoNewDifferencing(r);
-                audit.record(actor.user(), r.project(), AuditAction.RELEASE_RETRY, "ok", d);
+                audit.record(actor.user(), r.project(), AuditAction.RELEASE_RETRY, "ok", new AuditDetails.ReleaseRetried(id, r.round(),
+                        r.isRegulatory() ? r.kind() : null, r.isRegulatory() ? r.regulator() : null));
             }
             ExportRequest updated = r.withReleaseStarted(now, actor.user());
             repo.update(updated);
@@ -170,21 +162,15 @@ public final class Releases {
         }
         ExportRequest updated = r.withReleased(now);
         repo.update(updated);
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("request", r.id());
-        d.put("from", r.status().label());
-        d.put("to", RequestStatus.RELEASED.label());
-        d.put("files", fileHashes(files));
+        AuditDetails.Moved d = AuditDetails.Moved.of(r.id(), r.status(), RequestStatus.RELEASED, null).withRequest(r)
+                .withFiles(fileHashes(files)).withRecovered(recovered);
         if (r.isRegulatory()) {
-            d.put("kind", r.kind());
-            d.put("regulator", r.regulator());
             Map<String, String> pkg = new LinkedHashMap<>();
             for (String name : RegulatoryPackage.NAMES) {
                 store.readReleased(r.id(), name).ifPresent(b -> pkg.put(name, EgressStore.sha256(b)));
             }
-            d.put("package", pkg);
+            d = d.withPackage(pkg);
         }
-        d.put("recovered", recovered);
         audit.record(actor, r.project(), move.auditAction(), "ok", d);
         return updated;
     }
@@ -211,10 +197,8 @@ public final class Releases {
             }
             store.discard(cur.id(), true);
             repo.update(cur.withReleaseRolledBack(clock.instant()));
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("request", cur.id());
-            d.put("reason", (why == null ? "" : why) + "; " + problem);
-            audit.record(actor, cur.project(), AuditAction.RELEASE_ROLLED_BACK, "error", d);
+            audit.record(actor, cur.project(), AuditAction.RELEASE_ROLLED_BACK, "error",
+                    new AuditDetails.ReleaseRolledBack(cur.id(), (why == null ? "" : why) + "; " + problem));
             return Settlement.ROLLED_BACK;
         });
     }
@@ -355,11 +339,8 @@ public final class Releases {
                 throw new EnclaveStorageException("the package's " + name + " of " + id + " is not the one its records give");
             }
             tx.executeWithoutResult(s -> {
-                Map<String, Object> d = new LinkedHashMap<>();
-                d.put("request", id);
-                d.put("file", name);
-                d.put("sha256", EgressStore.sha256(part));
-                audit.record(actor.user(), r.project(), AuditAction.FILE_DOWNLOAD, "ok", d);
+                audit.record(actor.user(), r.project(), AuditAction.FILE_DOWNLOAD, "ok",
+                        new AuditDetails.FileDownloaded(id, name, EgressStore.sha256(part)));
             });
             return part;
         }
@@ -371,11 +352,7 @@ public final class Releases {
             throw new EnclaveStorageException("released file '" + name + "' of " + id + " is not the reviewed bytes (" + sha + ")");
         }
         tx.executeWithoutResult(s -> {
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("request", id);
-            d.put("file", f.name());
-            d.put("sha256", sha);
-            audit.record(actor.user(), r.project(), AuditAction.FILE_DOWNLOAD, "ok", d);
+            audit.record(actor.user(), r.project(), AuditAction.FILE_DOWNLOAD, "ok", new AuditDetails.FileDownloaded(id, f.name(), sha));
         });
         return bytes;
     }

@@ -105,18 +105,8 @@ public final class Requests {
             tx.executeWithoutResult(s -> {
                 repo.insert(r);
                 asked.forEach(repo::upsertIntake);
-                Map<String, Object> d = new LinkedHashMap<>();
-                d.put("request", id);
-                d.put("files", names);
-                d.put("kind", r.kind());
-                if (r.isRegulatory()) {
-                    d.put("regulator", regulator);
-                    d.put("regulatory_purpose", purpose);
-                }
-                d.put("context", ctx);
-                d.put("controls", ctl);
-                d.put("profile", profile.name());
-                audit.record(actor.user(), project, AuditAction.REQUEST_CREATE, "ok", d);
+                audit.record(actor.user(), project, AuditAction.REQUEST_CREATE, "ok", new AuditDetails.RequestCreated(id, names, r.kind(),
+                        r.isRegulatory() ? regulator : null, r.isRegulatory() ? purpose : null, ctx, ctl, profile.name()));
             });
         } catch (RuntimeException e) {
             store.clearPending(project, id); // nothing of a refused request stays behind
@@ -172,11 +162,7 @@ public final class Requests {
                     .toList();
             out.forEach(repo::upsertIntake);
             repo.update(with(r, r.status(), now));
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("request", id);
-            d.put("round", round);
-            d.put("files", names);
-            audit.record(actor.user(), r.project(), AuditAction.REQUEST_FILES, "ok", d);
+            audit.record(actor.user(), r.project(), AuditAction.REQUEST_FILES, "ok", AuditDetails.FilesChanged.added(id, round, names));
             return out;
         });
         List<java.util.concurrent.CompletableFuture<Void>> work = intake.enqueue(asked);
@@ -209,12 +195,8 @@ public final class Requests {
             }
             ExportRequest updated = with(r, r.status(), clock.instant());
             repo.update(updated);
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("request", id);
-            d.put("round", round);
-            d.put("removed", List.of(name));
-            version.ifPresent(v -> d.put("sha256", v.sha256()));
-            audit.record(actor.user(), r.project(), AuditAction.REQUEST_FILES, "ok", d);
+            audit.record(actor.user(), r.project(), AuditAction.REQUEST_FILES, "ok",
+                    AuditDetails.FilesChanged.removed(id, round, name, version.map(RequestFile::sha256).orElse(null)));
             return updated;
         });
         intake.discardUnreferenced(id);
@@ -238,30 +220,24 @@ public final class Requests {
             }
             ExportRequest updated = r.described(newContext, newControls, clock.instant());
             repo.update(updated);
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("request", id);
-            d.put("round", r.status() == RequestStatus.RETURNED ? r.round() + 1 : r.round());
-            if (!r.context().equals(newContext)) {
-                d.put("context", Map.of("from", r.context(), "to", newContext));
-            }
-            if (!r.controls().equals(newControls)) {
-                d.put("controls", Map.of("from", r.controls(), "to", newControls));
-            }
-            audit.record(actor.user(), r.project(), AuditAction.REQUEST_EDIT, "ok", d);
+            audit.record(actor.user(), r.project(), AuditAction.REQUEST_EDIT, "ok", new AuditDetails.DescriptionEdited(id,
+                    r.status() == RequestStatus.RETURNED ? r.round() + 1 : r.round(),
+                    r.context().equals(newContext) ? null : new AuditDetails.Change(r.context(), newContext),
+                    r.controls().equals(newControls) ? null : new AuditDetails.Change(r.controls(), newControls)));
             return updated;
         });
     }
 
     public ExportRequest submit(Actor actor, String id) {
-        return authorMove(actor, id, RequestStatus.SUBMITTED, Map.of());
+        return authorMove(actor, id, RequestStatus.SUBMITTED);
     }
 
     public ExportRequest resubmit(Actor actor, String id) {
-        return authorMove(actor, id, RequestStatus.SUBMITTED, Map.of());
+        return authorMove(actor, id, RequestStatus.SUBMITTED);
     }
 
     public ExportRequest withdraw(Actor actor, String id) {
-        ExportRequest r = authorMove(actor, id, RequestStatus.WITHDRAWN, Map.of());
+        ExportRequest r = authorMove(actor, id, RequestStatus.WITHDRAWN);
         store.clearPending(r.project(), id);
         intake.discardAll(id); // a withdrawn request never leaves: its quarantined bytes go now, not at the project's closure
         return r;
@@ -280,7 +256,7 @@ public final class Requests {
         return r;
     }
 
-    private ExportRequest authorMove(Actor actor, String id, RequestStatus to, Map<String, Object> extra) {
+    private ExportRequest authorMove(Actor actor, String id, RequestStatus to) {
         return tx.execute(s -> {
             ExportRequest r = repo.lock(id);
             duties.checkCanAuthor(actor, r);
@@ -297,16 +273,7 @@ public final class Requests {
             int round = r.status() == RequestStatus.RETURNED && to == RequestStatus.SUBMITTED ? r.round() + 1 : r.round();
             ExportRequest updated = r.withStatus(to, round, now);
             repo.update(updated);
-            Map<String, Object> d = new LinkedHashMap<>(extra);
-            d.put("request", id);
-            d.put("from", r.status().label());
-            d.put("to", to.label());
-            d.put("round", round);
-            if (r.isRegulatory()) {
-                d.put("kind", r.kind());
-                d.put("regulator", r.regulator());
-            }
-            audit.record(actor.user(), r.project(), move.auditAction(), "ok", d);
+            audit.record(actor.user(), r.project(), move.auditAction(), "ok", AuditDetails.Moved.of(id, r.status(), to, round).withRequest(r));
             return updated;
         });
     }
@@ -345,13 +312,8 @@ public final class Requests {
             repo.update(updated);
             repo.addMessage(new RequestMessage(id, r.round(), to == RequestStatus.RETURNED ? RequestMessage.Kind.RETURN
                     : RequestMessage.Kind.REJECT, actor.user(), message, clock.instant()));
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("request", id);
-            d.put("from", r.status().label());
-            d.put("to", to.label());
-            d.put("round", r.round());
-            d.put("message", message);
-            audit.record(actor.user(), r.project(), move.auditAction(), "ok", d);
+            audit.record(actor.user(), r.project(), move.auditAction(), "ok",
+                    AuditDetails.Moved.of(id, r.status(), to, r.round()).withMessage(message));
             return updated;
         });
     }

@@ -105,19 +105,9 @@ public final class Reviews {
                 logged.put(f.name(), m);
             }
             toWrite.forEach(repo::upsertReview);
-            Map<String, Object> details = new LinkedHashMap<>();
-            details.put("request", id);
-            details.put("round", r.round());
-            details.put("decisions", logged);
-            details.put("reviewer_role", Review.roleOf(actor));
-            if (r.isRegulatory()) {
-                details.put("kind", r.kind());
-                details.put("regulator", r.regulator());
-            }
-            if (revealed) {
-                details.put("revised_after_reveal", true);
-            }
-            audit.record(actor.user(), r.project(), AuditAction.REVIEW_DECIDE, "ok", details);
+            audit.record(actor.user(), r.project(), AuditAction.REVIEW_DECIDE, "ok", new AuditDetails.ReviewDecided(id, r.round(), logged,
+                    Review.roleOf(actor), r.isRegulatory() ? r.kind() : null, r.isRegulatory() ? r.regulator() : null,
+                    revealed ? Boolean.TRUE : null));
 
             Set<String> nowComplete = completeReviewers(repo.reviews(id, r.round()), byName.keySet());
             RequestStatus to = null;
@@ -132,13 +122,8 @@ public final class Reviews {
             Transitions.Move move = Transitions.checkTransition(id, r.status(), to, Party.REVIEWER);
             ExportRequest updated = Requests.with(r, to, now);
             repo.update(updated);
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("request", id);
-            d.put("from", r.status().label());
-            d.put("to", to.label());
-            d.put("round", r.round());
-            d.put("reviewers", List.copyOf(nowComplete));
-            audit.record(actor.user(), r.project(), move.auditAction(), "ok", d);
+            audit.record(actor.user(), r.project(), move.auditAction(), "ok",
+                    AuditDetails.Moved.of(id, r.status(), to, r.round()).withReviewers(List.copyOf(nowComplete)));
             return updated;
         });
     }
@@ -256,11 +241,7 @@ public final class Reviews {
                 repo.addResolution(new Resolution(id, r.round(), e.getKey(), actor.user(), decision, note, now));
                 logged.put(e.getKey(), Map.of("decision", decision.label(), "note", note));
             }
-            Map<String, Object> details = new LinkedHashMap<>();
-            details.put("request", id);
-            details.put("round", r.round());
-            details.put("resolutions", logged);
-            audit.record(actor.user(), r.project(), AuditAction.REVIEW_RESOLVE, "ok", details);
+            audit.record(actor.user(), r.project(), AuditAction.REVIEW_RESOLVE, "ok", new AuditDetails.ReviewResolved(id, r.round(), logged));
             ExportRequest updated = r.touched(now);
             repo.update(updated);
             return updated;
