@@ -243,7 +243,7 @@ public final class StorageOptions {
 
     public EnclaveStorage open() {
         if (where.embedded != null) {
-            return EnclaveStorage.embedded(where.embedded);
+            return jp.nmi.enclave.hdfs.EmbeddedStorage.open(where.embedded);
         }
         return EnclaveStorage.connect(where.target);
     }

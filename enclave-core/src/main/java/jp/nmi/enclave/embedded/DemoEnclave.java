@@ -83,7 +83,7 @@ public final class DemoEnclave implements AutoCloseable {
     /** The demo enclave in {@code dir}, its HDFS and PostgreSQL started here on {@code ports} unless another process runs them. */
     public static DemoEnclave start(Path dir, DemoWorld.Parameters world, Progress progress, Ports ports) {
         requireNonNull(dir, "dir is null");
-        EnclaveStorage storage = EnclaveStorage.embedded(dir, ports.hdfs());
+        EnclaveStorage storage = jp.nmi.enclave.hdfs.EmbeddedStorage.open(dir, ports.hdfs());
         jp.nmi.enclave.db.EnclaveDatabase database = null;
         try {
             database = jp.nmi.enclave.db.EnclaveDatabase.embedded(dir, ports.postgres());

@@ -108,7 +108,7 @@ class SqlCommandIT {
         assertThat(anonymous.stderr()).contains("the query must return participant_id with every row");
 
         // What the egress service will find: the table, and a record that verifies against it with the enclave's key.
-        try (jp.nmi.enclave.hdfs.EnclaveStorage storage = jp.nmi.enclave.hdfs.EnclaveStorage.embedded(demo)) {
+        try (jp.nmi.enclave.hdfs.EnclaveStorage storage = jp.nmi.enclave.hdfs.EmbeddedStorage.open(demo)) {
             org.apache.hadoop.fs.Path outbox = new org.apache.hadoop.fs.Path(storage.layout().project("DEMO-1"), "outbox");
             byte[] csv;
             byte[] json;

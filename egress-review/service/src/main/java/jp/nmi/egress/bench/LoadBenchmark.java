@@ -92,7 +92,7 @@ public final class LoadBenchmark {
         out.println("setting up an embedded enclave in " + dir + " (HDFS, PostgreSQL, " + analysts + " analysts in projects of at most "
                 + PER_PROJECT + ") ...");
         out.flush();
-        try (EnclaveStorage storage = EnclaveStorage.embedded(dir)) {
+        try (EnclaveStorage storage = jp.nmi.enclave.hdfs.EmbeddedStorage.open(dir)) {
             Path source = dir.resolve("demo-source");
             DemoWorld.write(new DemoWorld.Parameters(300, 5, 1), source, Progress.NONE);
             Path keys = KeyStoreFile.embeddedPath(dir);

@@ -60,7 +60,7 @@ public final class EgressFixture {
 
     private EgressFixture(Path dir) throws IOException {
         this.dir = dir;
-        this.storage = EnclaveStorage.embedded(dir);
+        this.storage = jp.nmi.enclave.hdfs.EmbeddedStorage.open(dir);
         Path source = dir.resolve("demo-source");
         DemoWorld.write(new DemoWorld.Parameters(800, 20, 7), source, Progress.NONE);
         Path keys = KeyStoreFile.embeddedPath(dir);

@@ -177,7 +177,7 @@ public final class EnclaveUp implements AutoCloseable {
             throw new EnclaveStorageException("cannot create " + logs(dir) + ": " + e.getMessage(), e);
         }
         step("HDFS", () -> {
-            storage = EnclaveStorage.embedded(dir, ports.hdfs());
+            storage = jp.nmi.enclave.hdfs.EmbeddedStorage.open(dir, ports.hdfs());
             started.push(storage);
             if (!storage.isOwner()) {
                 throw new ValidationException("another process already serves the HDFS of " + dir + " (" + storage.fileSystemUri()

@@ -6,7 +6,7 @@ import org.apache.hadoop.conf.Configuration;
 final class HdfsConfigurations {
     private HdfsConfigurations() {}
 
-    static Configuration base() {
+    public static Configuration base() {
         Configuration conf = new Configuration();
         // The FileSystem cache would hand one client to every user in the process; the enclave acts
         // on behalf of several users, so each gets its own instance.

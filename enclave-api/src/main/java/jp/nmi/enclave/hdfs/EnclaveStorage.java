@@ -17,7 +17,8 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * An open connection to the enclave's HDFS: the file system, its configuration, and the layout
- * under the enclave root. Closing it stops the embedded HDFS if this process started it.
+ * under the enclave root. Closing it stops the embedded HDFS if this process started it (see
+ * {@code EmbeddedStorage} in enclave-core, which starts one).
  */
 public final class EnclaveStorage implements AutoCloseable {
     private final FileSystem fs;
@@ -78,40 +79,31 @@ public final class EnclaveStorage implements AutoCloseable {
     }
 
     /**
-     * Opens the embedded enclave in {@code dir}: connects to the HDFS an enclave process already
-     * serves from it, or starts one in this process.
+     * The HDFS an enclave process already serves from {@code dir}, if one answers (a stale run file
+     * from a process that died is no answer). Starting one is {@code EmbeddedStorage}'s, in enclave-core.
      */
-    public static EnclaveStorage embedded(java.nio.file.Path dir) {
-        return embedded(dir, 0);
-    }
-
-    /**
-     * Opens the embedded enclave in {@code dir}: connects to the HDFS an enclave process already
-     * serves from it, or starts one in this process with its NameNode on {@code nameNodePort} of
-     * 127.0.0.1 (0: any free port).
-     */
-    public static EnclaveStorage embedded(java.nio.file.Path dir, int nameNodePort) {
+    public static java.util.Optional<EnclaveStorage> servedFrom(java.nio.file.Path dir) {
         requireNonNull(dir, "dir is null");
         java.nio.file.Path runFile = runFile(dir);
         if (Files.exists(runFile)) {
             try {
                 URI running = URI.create(Files.readString(runFile).trim());
                 if (isReachable(running)) {
-                    return open(HdfsConfigurations.base(), running, "/enclave", null);
+                    return java.util.Optional.of(open(HdfsConfigurations.base(), running, "/enclave", null));
                 }
             } catch (IOException | IllegalArgumentException e) {
-                // a stale run file from a process that died: fall through and start our own
+                // a stale run file from a process that died: none is served
             }
         }
-        EmbeddedHdfs hdfs = EmbeddedHdfs.start(dir, nameNodePort);
-        try {
-            Configuration conf = HdfsConfigurations.base();
-            conf.addResource(hdfs.configuration());
-            return open(conf, hdfs.uri(), "/enclave", hdfs);
-        } catch (RuntimeException e) {
-            hdfs.close();
-            throw e;
-        }
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * A connection to {@code fsUri} with the enclave under {@code root}, which stops {@code owned}
+     * (an HDFS this process started) when closed.
+     */
+    public static EnclaveStorage owning(Configuration conf, URI fsUri, String root, AutoCloseable owned) {
+        return open(conf, fsUri, root, requireNonNull(owned, "owned is null"));
     }
 
     /**
