@@ -1358,7 +1358,7 @@ class EgressWorkflowIT {
         var store = new jp.nmi.enclave.project.ProjectStore(fx.storage);
         var spec = jp.nmi.enclave.demo.DemoSpecs.spec("DEMO-1");
         var declared = jp.nmi.enclave.project.ProjectReconciler.members(spec, jp.nmi.enclave.project.ProjectState.ACTIVE);
-        store.writeMembers(new jp.nmi.enclave.project.ProjectStore.Members(declared.project(), declared.status(), declared.start(),
+        store.writeMembers(new jp.nmi.enclave.project.MemberList(declared.project(), declared.status(), declared.start(),
                 declared.end(), declared.disclosureProfile(), declared.members(), null, null));
         try {
             HttpResponse<String> resubmit = svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null);

@@ -74,10 +74,10 @@ public final class NotebookAccess {
             }
             Map<String, Object> entry = new LinkedHashMap<>();
             boolean closed = state.get().status() == ProjectStatus.CLOSED;
-            Optional<ProjectStore.Members> members = closed ? Optional.empty() : store.members(id);
+            Optional<jp.nmi.enclave.project.MemberList> members = closed ? Optional.empty() : store.members(id);
             boolean active = members.isPresent() && members.get().status() == ProjectStatus.ACTIVE;
             entry.put("status", closed ? "closed" : active ? "active" : "inactive");
-            entry.put("members", active ? members.get().members().stream().map(ProjectSpec.Member::user).sorted().toList() : List.of());
+            entry.put("members", active ? members.get().members().stream().map(jp.nmi.enclave.project.ProjectMember::user).sorted().toList() : List.of());
             projects.put(id, entry);
         }
         Map<String, Object> out = new LinkedHashMap<>();

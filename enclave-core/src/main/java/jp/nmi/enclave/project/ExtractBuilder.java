@@ -123,7 +123,7 @@ final class ExtractBuilder {
 
         // 2. every approved table, filtered and re-keyed; person-level tables a second time for the
         // industry audience, without the participants whose consent prohibits commercial use
-        boolean industry = spec.members().stream().anyMatch(ProjectSpec.Member::isIndustry);
+        boolean industry = spec.members().stream().anyMatch(jp.nmi.enclave.project.ProjectMember::isIndustry);
         boolean audience = industry && !spec.purpose().commercial();
         Map<String, ProjectState.Table> audienceTables = new LinkedHashMap<>();
         Path audienceDir = new Path(new Path(directory, "audiences"), COMMERCIAL_USE_AUDIENCE);

@@ -83,14 +83,14 @@ final class PlanDetails {
     }
 
     /** Members added, removed and changed; each changes who may use the project's notebooks. */
-    static List<String> members(List<ProjectSpec.Member> before, List<ProjectSpec.Member> after) {
-        Map<String, ProjectSpec.Member> b = new LinkedHashMap<>();
+    static List<String> members(List<jp.nmi.enclave.project.ProjectMember> before, List<jp.nmi.enclave.project.ProjectMember> after) {
+        Map<String, jp.nmi.enclave.project.ProjectMember> b = new LinkedHashMap<>();
         before.forEach(m -> b.put(m.user(), m));
-        Map<String, ProjectSpec.Member> a = new LinkedHashMap<>();
+        Map<String, jp.nmi.enclave.project.ProjectMember> a = new LinkedHashMap<>();
         after.forEach(m -> a.put(m.user(), m));
         List<String> out = new ArrayList<>();
-        for (ProjectSpec.Member m : after) {
-            ProjectSpec.Member was = b.get(m.user());
+        for (jp.nmi.enclave.project.ProjectMember m : after) {
+            jp.nmi.enclave.project.ProjectMember was = b.get(m.user());
             if (was == null) {
                 out.add("+ member " + m.user() + " (" + m.role() + ", " + m.affiliation() + "): gains the data, the outbox and the"
                         + " project's notebooks");
@@ -98,7 +98,7 @@ final class PlanDetails {
                 out.add("~ member " + m.user() + ": " + was.role() + ", " + was.affiliation() + " -> " + m.role() + ", " + m.affiliation());
             }
         }
-        for (ProjectSpec.Member m : before) {
+        for (jp.nmi.enclave.project.ProjectMember m : before) {
             if (!a.containsKey(m.user())) {
                 out.add("- member " + m.user() + " (" + m.role() + ", " + m.affiliation() + "): loses the data, the outbox and the"
                         + " project's notebooks at once (workspace files stay, owned by the project)");

@@ -114,7 +114,7 @@ public final class ProjectCloser {
             dirs.add(inventory(held));
         }
         return new Preview(projectId, state.spec().title(), dirs, state.spec().keyAlias(), pending, store.policies(projectId).size(),
-                state.spec().members().stream().map(ProjectSpec.Member::user).toList());
+                state.spec().members().stream().map(jp.nmi.enclave.project.ProjectMember::user).toList());
     }
 
     /** A directory's files and bytes, as a certificate would list them (without their hashes: nothing is read). */
@@ -158,7 +158,7 @@ public final class ProjectCloser {
         // 1. revoke: from the next statement on, no policy grants anything in the project
         store.writeState(new ProjectState(ProjectState.FORMAT, projectId, ProjectState.CLOSED, spec, state.specSha256(), state.appliedAt(),
                 state.appliedBy(), state.extract(), now, operator, null));
-        ProjectStore.Members open = ProjectReconciler.members(spec, ProjectState.CLOSED);
+        jp.nmi.enclave.project.MemberList open = ProjectReconciler.members(spec, ProjectState.CLOSED);
         store.writeMembers(open.closed(now));
         store.deletePolicies(projectId);
         publisher.publish(store.activePolicies());

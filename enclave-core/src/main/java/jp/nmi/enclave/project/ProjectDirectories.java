@@ -56,7 +56,7 @@ final class ProjectDirectories {
     List<Desired> desired(ProjectSpec spec) {
         Path dir = storage.layout().project(spec.id());
         // projects/ itself: members traverse it to their project, nobody lists the others (checked in apply)
-        List<String> members = spec.members().stream().map(ProjectSpec.Member::user).sorted().toList();
+        List<String> members = spec.members().stream().map(jp.nmi.enclave.project.ProjectMember::user).sorted().toList();
         String group = spec.group();
         List<Desired> out = new ArrayList<>();
         out.add(new Desired(dir, (short) 0750, OWNER, group, acl(members, "r-x", false, EGRESS_USER, "--x", false)));

@@ -11,10 +11,10 @@ import jp.nmi.enclave.policy.Principal;
  * not a member.
  */
 public final class ProjectDirectory implements UserDirectory {
-    private final ProjectStore.Members members;
+    private final jp.nmi.enclave.project.MemberList members;
     private final String group;
 
-    public ProjectDirectory(ProjectStore.Members members) {
+    public ProjectDirectory(jp.nmi.enclave.project.MemberList members) {
         this.members = members;
         this.group = members.project().toLowerCase(java.util.Locale.ROOT);
     }

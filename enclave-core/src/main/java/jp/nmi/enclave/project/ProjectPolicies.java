@@ -86,7 +86,7 @@ public final class ProjectPolicies {
             ProjectSpec.MaskRule first = e.getValue().get(0);
             b.mask(spec.id() + ": mask " + e.getKey(), db, first.table(), first.columnName(), items);
         }
-        List<String> industry = spec.members().stream().filter(ProjectSpec.Member::isIndustry).map(ProjectSpec.Member::user).toList();
+        List<String> industry = spec.members().stream().filter(jp.nmi.enclave.project.ProjectMember::isIndustry).map(jp.nmi.enclave.project.ProjectMember::user).toList();
         boolean consentFilter = !industry.isEmpty() && !spec.purpose().commercial();
         String optout = optedOut.isEmpty() ? null : "participant_id NOT IN (" + String.join(", ",
                 new TreeSet<>(optedOut).stream().map(p -> "'" + p + "'").toList()) + ")";
@@ -130,7 +130,7 @@ public final class ProjectPolicies {
     }
 
     private static List<String> users(ProjectSpec spec, String selector) {
-        return spec.membersOf(selector).stream().map(ProjectSpec.Member::user).toList();
+        return spec.membersOf(selector).stream().map(jp.nmi.enclave.project.ProjectMember::user).toList();
     }
 
     private static <V> Map<String, V> sorted(Map<String, V> map) {

@@ -264,7 +264,7 @@ public final class ProjectReconciler {
         if (!store.members(spec.id()).equals(Optional.of(members(spec, ProjectState.ACTIVE)))) {
             changes.add(new Change(store.members(spec.id()).isEmpty() ? "create" : "update", "members.json",
                     spec.members().stream().map(m -> m.user() + " (" + m.role() + ", " + m.affiliation() + ")").toList().toString(),
-                    PlanDetails.members(store.members(spec.id()).map(ProjectStore.Members::members).orElse(List.of()), spec.members())));
+                    PlanDetails.members(store.members(spec.id()).map(jp.nmi.enclave.project.MemberList::members).orElse(List.of()), spec.members())));
         } else if (!store.isMembersReadableByServices(spec.id())) {
             changes.add(new Change("update", "members.json", "readable by the egress service"));
         }
@@ -354,7 +354,7 @@ public final class ProjectReconciler {
         Set<String> hidden = participantIds(extract.build(), all);
         hidden.removeAll(participantIds(extract.build(), visible));
         Map<String, Set<String>> out = new LinkedHashMap<>();
-        for (ProjectSpec.Member m : spec.members()) {
+        for (jp.nmi.enclave.project.ProjectMember m : spec.members()) {
             if (m.isIndustry()) {
                 out.put(m.user(), hidden);
             }
@@ -399,8 +399,8 @@ public final class ProjectReconciler {
         return out;
     }
 
-    public static ProjectStore.Members members(ProjectSpec spec, ProjectStatus status) {
-        return new ProjectStore.Members(spec.id(), status, spec.start().toString(), spec.end().toString(), spec.disclosureProfile(),
+    public static jp.nmi.enclave.project.MemberList members(ProjectSpec spec, ProjectStatus status) {
+        return new jp.nmi.enclave.project.MemberList(spec.id(), status, spec.start().toString(), spec.end().toString(), spec.disclosureProfile(),
                 spec.members(), null, spec.regulatory());
     }
 
@@ -410,7 +410,7 @@ public final class ProjectReconciler {
         f.put("datasets", new TreeMap<>(spec.datasets()));
         f.put("cohort", spec.cohort());
         f.put("purpose", spec.purpose());
-        f.put("industry", spec.members().stream().anyMatch(ProjectSpec.Member::isIndustry));
+        f.put("industry", spec.members().stream().anyMatch(jp.nmi.enclave.project.ProjectMember::isIndustry));
         f.put("publication", registry.publication());
         f.put("sources", registry.datasets().stream().map(DatasetRegistry.Entry::contentHash).sorted().toList());
         f.put("optouts", sha256(String.join("\n", new java.util.TreeSet<>(optedOut))));

@@ -25,8 +25,8 @@ import java.util.Map;
  * @param genomics settings of the allele-frequency service, or null for the defaults
  */
 public record ProjectSpec(String id, String title, Purpose purpose, Approval approval, LocalDate start, LocalDate end,
-        List<Member> members, Map<String, List<String>> datasets, Cohort cohort, List<MaskRule> masks, String disclosureProfile,
-        Regulatory regulatory, Genomics genomics) {
+        List<ProjectMember> members, Map<String, List<String>> datasets, Cohort cohort, List<MaskRule> masks, String disclosureProfile,
+        RegulatoryDeclaration regulatory, Genomics genomics) {
     public ProjectSpec {
         requireNonNull(id, "id is null");
         members = List.copyOf(members);
@@ -40,20 +40,6 @@ public record ProjectSpec(String id, String title, Purpose purpose, Approval app
      * @param commercial whether the use is commercial (then no participant whose consent forbids it enters the extract)
      */
     public record Purpose(String code, String disease, boolean commercial) {}
-
-    /**
-     * The committee approved providing record-level data to named regulators for pharmaceutical
-     * approval (optional in a spec; null when absent): only then does the egress service accept a
-     * regulatory request, and only to these destinations.
-     *
-     * @param purpose what the submission is for, as approved (e.g. the product and the application)
-     * @param destinations regulator codes ({@link Regulator})
-     */
-    public record Regulatory(String purpose, List<String> destinations) {
-        public Regulatory {
-            destinations = List.copyOf(destinations);
-        }
-    }
 
     /**
      * The allele-frequency service of a project whose datasets include genotypes.
@@ -72,18 +58,6 @@ public record ProjectSpec(String id, String title, Purpose purpose, Approval app
 
     /** The review committee's reference and date of approval. */
     public record Approval(String reference, LocalDate date) {}
-
-    /**
-     * @param user login name
-     * @param role {@code analyst} or {@code lead}
-     * @param affiliation {@code academic} or {@code industry}
-     */
-    public record Member(String user, String role, String affiliation) {
-        @com.fasterxml.jackson.annotation.JsonIgnore
-        public boolean isIndustry() {
-            return "industry".equals(affiliation);
-        }
-    }
 
     /**
      * Declarative cohort: every given criterion must hold; an empty list means no restriction.
@@ -146,7 +120,7 @@ public record ProjectSpec(String id, String title, Purpose purpose, Approval app
     }
 
     /** Members a mask rule's {@code members} names. */
-    public List<Member> membersOf(String selector) {
+    public List<ProjectMember> membersOf(String selector) {
         return members.stream().filter(m -> selector.equals("all") || selector.equals(m.affiliation()) || selector.equals(m.role())
                 || selector.equals(m.user())).toList();
     }

@@ -137,7 +137,7 @@ public final class ProjectSpecParser {
             throw fail("/approval/date", "approval.date", approval.date() + " is after the start " + start
                     + "; access cannot begin before the committee approved it");
         }
-        List<ProjectSpec.Member> members = members(root);
+        List<jp.nmi.enclave.project.ProjectMember> members = members(root);
         Map<String, List<String>> datasets = datasets(root);
         ProjectSpec.Cohort cohort = cohort(root);
         List<ProjectSpec.MaskRule> masks = masks(root, datasets, members);
@@ -164,7 +164,7 @@ public final class ProjectSpecParser {
     }
 
     /** The optional regulatory section: what the submission is for, and to which regulators. */
-    private ProjectSpec.Regulatory regulatory(JsonNode root) {
+    private jp.nmi.enclave.project.RegulatoryDeclaration regulatory(JsonNode root) {
         if (!root.has("regulatory")) {
             return null;
         }
@@ -188,13 +188,13 @@ public final class ProjectSpecParser {
             }
             out.add(code);
         }
-        return new ProjectSpec.Regulatory(purpose, out);
+        return new jp.nmi.enclave.project.RegulatoryDeclaration(purpose, out);
     }
 
     /** Most members a project can have: see {@link #members}. */
     public static final int MAX_MEMBERS = 25;
 
-    private List<ProjectSpec.Member> members(JsonNode root) {
+    private List<jp.nmi.enclave.project.ProjectMember> members(JsonNode root) {
         JsonNode list = array(root, "/members", "members");
         if (list.isEmpty()) {
             throw fail("/members", "members", "a project needs at least one member");
@@ -205,7 +205,7 @@ public final class ProjectSpecParser {
             throw fail("/members", "members", "has " + list.size() + " members; a project has at most " + MAX_MEMBERS
                     + " (HDFS allows 32 entries per ACL and each member is one): split the work into projects");
         }
-        List<ProjectSpec.Member> out = new ArrayList<>();
+        List<jp.nmi.enclave.project.ProjectMember> out = new ArrayList<>();
         Set<String> seen = new java.util.HashSet<>();
         for (int i = 0; i < list.size(); i++) {
             String at = "/members/" + i;
@@ -222,7 +222,7 @@ public final class ProjectSpecParser {
             if (!seen.add(user)) {
                 throw fail(at + "/user", name + ".user", user + " is listed twice");
             }
-            out.add(new ProjectSpec.Member(user, oneOf(m, at + "/role", name + ".role", ROLES),
+            out.add(new jp.nmi.enclave.project.ProjectMember(user, oneOf(m, at + "/role", name + ".role", ROLES),
                     oneOf(m, at + "/affiliation", name + ".affiliation", AFFILIATIONS)));
         }
         return out;
@@ -307,7 +307,7 @@ public final class ProjectSpecParser {
         return new ProjectSpec.Cohort(icd10, bands, sex, regions, types, criteria);
     }
 
-    private List<ProjectSpec.MaskRule> masks(JsonNode root, Map<String, List<String>> datasets, List<ProjectSpec.Member> members) {
+    private List<ProjectSpec.MaskRule> masks(JsonNode root, Map<String, List<String>> datasets, List<jp.nmi.enclave.project.ProjectMember> members) {
         JsonNode list = root.get("masks");
         if (list == null || list.isNull()) {
             return List.of();

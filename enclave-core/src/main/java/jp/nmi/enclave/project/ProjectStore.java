@@ -33,25 +33,6 @@ public final class ProjectStore {
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** What the services read about a project's members. */
-    /** A project's member list as services read it. {@code closedAt}: when it was closed (an instant), or null. */
-    public record Members(String project, ProjectStatus status, String start, String end, String disclosureProfile,
-            List<ProjectSpec.Member> members, String closedAt, ProjectSpec.Regulatory regulatory) {
-        @com.fasterxml.jackson.annotation.JsonCreator
-        public Members {
-        }
-
-        public Members(String project, ProjectStatus status, String start, String end, String disclosureProfile,
-                List<ProjectSpec.Member> members) {
-            this(project, status, start, end, disclosureProfile, members, null, null);
-        }
-
-        /** The same, closed at {@code at}. */
-        public Members closed(String at) {
-            return new Members(project, status, start, end, disclosureProfile, members, at, regulatory);
-        }
-    }
-
     private static final org.apache.hadoop.fs.permission.AclEntry SERVICE_READ = new org.apache.hadoop.fs.permission.AclEntry.Builder()
             .setScope(org.apache.hadoop.fs.permission.AclEntryScope.ACCESS).setType(org.apache.hadoop.fs.permission.AclEntryType.USER)
             .setName(ProjectDirectories.EGRESS_USER).setPermission(org.apache.hadoop.fs.permission.FsAction.READ).build();
@@ -91,12 +72,12 @@ public final class ProjectStore {
         }
     }
 
-    public Optional<Members> members(String id) {
-        return read(new Path(projectDir(id), "members.json"), Members.class);
+    public Optional<MemberList> members(String id) {
+        return read(new Path(projectDir(id), "members.json"), MemberList.class);
     }
 
     /** Writes the member list, readable by the egress service (which decides who may export and review by it). */
-    public void writeMembers(Members members) {
+    public void writeMembers(MemberList members) {
         Path file = new Path(projectDir(members.project()), "members.json");
         write(file, members);
         try {

@@ -239,7 +239,7 @@ class ProjectLifecycleIT {
         ProjectState state = r.store().require("DEMO-1");
         assertThat(state.extract().tables()).doesNotContainKey("lab_results");
         assertThat(r.store().policies("DEMO-1")).noneMatch(p -> p.getName().contains("lab_results"));
-        assertThat(r.store().members("DEMO-1").orElseThrow().members()).extracting(ProjectSpec.Member::user)
+        assertThat(r.store().members("DEMO-1").orElseThrow().members()).extracting(jp.nmi.enclave.project.ProjectMember::user)
                 .containsExactly("alice", "bob", "kenji");
     }
 
@@ -926,6 +926,6 @@ class ProjectLifecycleIT {
         Cli applied = cli(concat(new String[] {"project", "apply", saved.toString()}, rootOptions(r)));
         assertThat(applied.code()).as(applied.err()).isZero();
         assertThat(r.store().require("DEMO-2").spec().datasets().get("lab_results")).doesNotContain("unit");
-        assertThat(r.store().require("DEMO-2").spec().members()).extracting(ProjectSpec.Member::user).contains("alice");
+        assertThat(r.store().require("DEMO-2").spec().members()).extracting(jp.nmi.enclave.project.ProjectMember::user).contains("alice");
     }
 }

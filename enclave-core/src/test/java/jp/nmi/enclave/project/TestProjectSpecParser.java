@@ -21,8 +21,8 @@ class TestProjectSpecParser {
         assertThat(demo1.database()).isEqualTo("demo_1");
         assertThat(demo1.purpose()).isEqualTo(new ProjectSpec.Purpose("HMB", null, false));
         assertThat(demo1.start()).isEqualTo(LocalDate.of(2026, 4, 1));
-        assertThat(demo1.members()).extracting(ProjectSpec.Member::user).containsExactly("alice", "kenji");
-        assertThat(demo1.membersOf("industry")).extracting(ProjectSpec.Member::user).containsExactly("kenji");
+        assertThat(demo1.members()).extracting(jp.nmi.enclave.project.ProjectMember::user).containsExactly("alice", "kenji");
+        assertThat(demo1.membersOf("industry")).extracting(jp.nmi.enclave.project.ProjectMember::user).containsExactly("kenji");
         assertThat(demo1.cohort().icd10()).containsExactly("C50");
         assertThat(demo1.datasets().get("participants")).contains("birth_year", "commercial_use_prohibited");
         assertThat(demo1.masks().get(0)).isEqualTo(new ProjectSpec.MaskRule("participants.birth_year", "DENY", "industry", null));

@@ -52,12 +52,6 @@ public class EgressConfiguration {
         return new Duties(projects);
     }
 
-    /** Cohort discovery over the provider's datasets under the enclave's policy, its queries in the service's audit chain. */
-    @Bean
-    jp.nmi.enclave.discovery.Discovery discovery(EgressEnvironment env, DataSource dataSource, Clock clock) {
-        return new jp.nmi.enclave.discovery.Discovery(env.storage(), new jp.nmi.egress.audit.JdbcAuditLog(dataSource, clock));
-    }
-
     @Bean
     EgressAudit egressAudit(DataSource dataSource, Clock clock) {
         return new EgressAudit(dataSource, clock);

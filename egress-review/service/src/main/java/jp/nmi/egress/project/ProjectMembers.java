@@ -9,7 +9,6 @@ import java.util.Optional;
 import jp.nmi.enclave.api.EnclaveLayout;
 import jp.nmi.enclave.error.EnclaveStorageException;
 import jp.nmi.enclave.hdfs.FreshFiles;
-import jp.nmi.enclave.project.ProjectStore;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -25,14 +24,14 @@ public final class ProjectMembers {
 
     private final FileSystem fs;
     private final EnclaveLayout layout;
-    private final FreshFiles<ProjectStore.Members> fresh = new FreshFiles<>(in -> JSON.readValue(in, ProjectStore.Members.class), 4096);
+    private final FreshFiles<jp.nmi.enclave.project.MemberList> fresh = new FreshFiles<>(in -> JSON.readValue(in, jp.nmi.enclave.project.MemberList.class), 4096);
 
     public ProjectMembers(FileSystem fs, EnclaveLayout layout) {
         this.fs = fs;
         this.layout = layout;
     }
 
-    public Optional<ProjectStore.Members> members(String project) {
+    public Optional<jp.nmi.enclave.project.MemberList> members(String project) {
         if (project == null || !project.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}")) {
             return Optional.empty();
         }
@@ -51,7 +50,7 @@ public final class ProjectMembers {
     }
 
     /** Whether the project is active and today (in Japan) lies within its approved dates. */
-    public static boolean isOpen(ProjectStore.Members m, LocalDate today) {
+    public static boolean isOpen(jp.nmi.enclave.project.MemberList m, LocalDate today) {
         return m.status() == jp.nmi.enclave.project.ProjectStatus.ACTIVE && !today.isBefore(LocalDate.parse(m.start())) && !today.isAfter(LocalDate.parse(m.end()));
     }
 }

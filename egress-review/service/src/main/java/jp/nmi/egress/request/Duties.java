@@ -5,7 +5,6 @@ import jp.nmi.egress.project.ProjectMembers;
 import jp.nmi.egress.security.Actor;
 import jp.nmi.enclave.error.AccessDeniedException;
 import jp.nmi.enclave.error.NotFoundException;
-import jp.nmi.enclave.project.ProjectStore;
 
 /**
  * Separation of duties. Analysts export from their own projects and never review; a steward
@@ -27,12 +26,12 @@ public final class Duties {
      * The member list of an active project. A closed project keeps its list on HDFS (for the record),
      * but nobody acts on its requests any more: not its members, not its stewards.
      */
-    private Optional<ProjectStore.Members> active(ExportRequest r) {
+    private Optional<jp.nmi.enclave.project.MemberList> active(ExportRequest r) {
         return projects.members(r.project()).filter(m -> m.status() == jp.nmi.enclave.project.ProjectStatus.ACTIVE);
     }
 
     private boolean isMember(ExportRequest r, String user) {
-        Optional<ProjectStore.Members> m = active(r);
+        Optional<jp.nmi.enclave.project.MemberList> m = active(r);
         return m.isPresent() && m.get().members().stream().anyMatch(x -> x.user().equals(user));
     }
 
@@ -119,7 +118,7 @@ public final class Duties {
         if (!isProjectClosed(r)) {
             return Optional.empty();
         }
-        Optional<ProjectStore.Members> m = projects.members(r.project());
+        Optional<jp.nmi.enclave.project.MemberList> m = projects.members(r.project());
         if (m.isPresent() && m.get().closedAt() != null) {
             String day = java.time.LocalDate.ofInstant(java.time.Instant.parse(m.get().closedAt()), jp.nmi.egress.project.ProjectMembers.ZONE)
                     .toString();
@@ -139,7 +138,7 @@ public final class Duties {
         if (!r.isRegulatory()) {
             return;
         }
-        var declared = projects.members(r.project()).map(ProjectStore.Members::regulatory).orElse(null);
+        var declared = projects.members(r.project()).map(jp.nmi.enclave.project.MemberList::regulatory).orElse(null);
         if (declared == null || !declared.destinations().contains(r.regulator()) || !declared.purpose().equals(r.regulatoryPurpose())) {
             throw new AccessDeniedException("project " + r.project() + " no longer declares the regulatory submission of " + r.id() + " ("
                     + r.regulator() + ", '" + r.regulatoryPurpose() + "') in its spec: nothing more is done with it; return or reject it,"

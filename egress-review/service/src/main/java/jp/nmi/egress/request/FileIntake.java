@@ -27,7 +27,6 @@ import jp.nmi.egress.quarantine.EgressStore;
 import jp.nmi.enclave.error.EnclaveStorageException;
 import jp.nmi.enclave.error.NotFoundException;
 import jp.nmi.enclave.error.ValidationException;
-import jp.nmi.enclave.project.ProjectStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -191,7 +190,7 @@ public final class FileIntake implements AutoCloseable {
 
     private void takeOnce(Intake i, ExportRequest r) {
         // checked against the project as it is now: its current profile, a member still, not closed
-        ProjectStore.Members members = projects.members(r.project())
+        jp.nmi.enclave.project.MemberList members = projects.members(r.project())
                 .filter(m -> m.status() == jp.nmi.enclave.project.ProjectStatus.ACTIVE)
                 .orElseThrow(() -> new ValidationException("project " + r.project() + " is closed: nothing more is taken in for " + r.id()));
         if (members.members().stream().noneMatch(m -> m.user().equals(i.requestedBy()))) {

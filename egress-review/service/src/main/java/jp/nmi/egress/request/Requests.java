@@ -25,7 +25,6 @@ import jp.nmi.egress.security.Actor;
 import jp.nmi.enclave.error.AccessDeniedException;
 import jp.nmi.enclave.error.NotFoundException;
 import jp.nmi.enclave.error.ValidationException;
-import jp.nmi.enclave.project.ProjectStore;
 import org.apache.hadoop.fs.FileStatus;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -83,7 +82,7 @@ public final class Requests {
     public ExportRequest create(Actor actor, String project, List<String> fileNames, String context, String controls, String regulator,
             boolean wait) {
         requireNonNull(actor, "actor is null");
-        ProjectStore.Members members = checkCanExport(actor, project);
+        jp.nmi.enclave.project.MemberList members = checkCanExport(actor, project);
         String purpose = regulator == null ? null : checkRegulatory(members, regulator);
         String ctx = text("context", context, "say what the outputs are and which cohort they describe");
         String ctl = text("controls", controls, "say which disclosure controls you applied (e.g. suppression, rounding)");
@@ -328,7 +327,7 @@ public final class Requests {
      * @throws ValidationException for a code that is no regulator
      * @throws AccessDeniedException if the project's spec declares no regulatory purpose, or not this destination
      */
-    private static String checkRegulatory(ProjectStore.Members members, String regulator) {
+    private static String checkRegulatory(jp.nmi.enclave.project.MemberList members, String regulator) {
         if (jp.nmi.enclave.project.Regulator.of(regulator).isEmpty()) {
             throw new ValidationException("'" + regulator + "' is not a regulator: record-level data may go to "
                     + jp.nmi.enclave.project.Regulator.codes() + " only, for pharmaceutical approval");
@@ -371,11 +370,11 @@ public final class Requests {
     }
 
     /** The project's member list if {@code actor} may export from it now. */
-    private ProjectStore.Members checkCanExport(Actor actor, String project) {
+    private jp.nmi.enclave.project.MemberList checkCanExport(Actor actor, String project) {
         if (project == null || project.isBlank()) {
             throw new ValidationException("project is missing: name the project whose outbox holds the files");
         }
-        ProjectStore.Members m = projects.members(project)
+        jp.nmi.enclave.project.MemberList m = projects.members(project)
                 .orElseThrow(() -> new ValidationException("unknown project '" + project + "': no such project has been applied"));
         if (!actor.isAnalyst() || m.members().stream().noneMatch(x -> x.user().equals(actor.user()))) {
             throw new AccessDeniedException(actor.user() + " is not an analyst of project " + project + " and cannot export from it");

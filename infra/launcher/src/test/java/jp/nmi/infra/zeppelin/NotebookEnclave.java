@@ -70,19 +70,19 @@ final class NotebookEnclave {
         return c;
     }
 
-    private final Map<String, jp.nmi.enclave.project.ProjectStore.Members> saved = new java.util.HashMap<>();
+    private final Map<String, jp.nmi.enclave.project.MemberList> saved = new java.util.HashMap<>();
 
     /** Takes {@code user} off the project's member list, as {@code project apply} of a spec without them writes it. */
     void removeMember(String project, String user) {
         jp.nmi.enclave.project.ProjectStore store = new jp.nmi.enclave.project.ProjectStore(enclave.storage());
-        jp.nmi.enclave.project.ProjectStore.Members m = store.members(project).orElseThrow();
+        jp.nmi.enclave.project.MemberList m = store.members(project).orElseThrow();
         saved.putIfAbsent(project, m);
-        store.writeMembers(new jp.nmi.enclave.project.ProjectStore.Members(m.project(), m.status(), m.start(), m.end(),
+        store.writeMembers(new jp.nmi.enclave.project.MemberList(m.project(), m.status(), m.start(), m.end(),
                 m.disclosureProfile(), m.members().stream().filter(x -> !x.user().equals(user)).toList()));
     }
 
     void restoreMembers(String project) {
-        jp.nmi.enclave.project.ProjectStore.Members m = saved.remove(project);
+        jp.nmi.enclave.project.MemberList m = saved.remove(project);
         if (m != null) {
             new jp.nmi.enclave.project.ProjectStore(enclave.storage()).writeMembers(m);
         }
