@@ -214,6 +214,25 @@ class EnclaveStoryIT {
         assertThat(egressLog).contains("their passwords are in " + dir.resolve("demo-users.txt"));
     }
 
+    /** Issue 17: the enclave up brings up answers a registered researcher's count, by its Beacon, over the demo world. */
+    @Order(2)
+    @Test
+    void aResearcherCountsACohortThroughTheBeaconOfTheEnclaveUpBrings() throws Exception {
+        assertThat(Files.readString(upLog)).contains("cohort discovery (researchers) http://127.0.0.1:" + egressPort + "/discovery");
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + egressPort
+                + "/api/beacon/individuals"))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(("mori:" + passwords.get("mori"))
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"query\": {\"filters\": [{\"id\": \"ICD10:C50\"}], \"requestedGranularity\":"
+                        + " \"count\"}}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode j = JSON.readTree(r.body());
+        assertThat(j.at("/responseSummary/exists").asBoolean()).as(r.body()).isTrue();
+        assertThat(j.at("/responseSummary/numTotalResults").asInt()).isGreaterThanOrEqualTo(10);
+        assertThat(j.at("/response/resultSets").findValuesAsText("id")).containsExactly("Chuo Biobank", "Hokuto Biobank", "Nishi Biobank");
+    }
+
     @Order(2)
     @Test
     void aSecondUpOnTheSameDirectoryAndAPortAlreadyTakenStartNothing() throws Exception {
