@@ -142,9 +142,15 @@ public final class OptoutApplier {
         }
         // in force from the next statement of every session
         publisher.publish(store.activePolicies());
-        // and gone from discovery's record of shown counts
-        long purgedFromDiscovery = jp.nmi.enclave.discovery.Discovery.purge(storage,
-                added.stream().map(OptoutRegistry.Entry::pseudonym).collect(java.util.stream.Collectors.toSet()));
+        // and gone from discovery's record of shown counts; the opt-outs are in force already, so a record that cannot be
+        // rewritten now is said in the audit event (and purged by the next opt-out, which removes everyone listed)
+        Object purgedFromDiscovery;
+        try {
+            purgedFromDiscovery = jp.nmi.enclave.discovery.Discovery.purge(storage,
+                    after.entries().stream().map(OptoutRegistry.Entry::pseudonym).collect(java.util.stream.Collectors.toSet()));
+        } catch (EnclaveStorageException e) {
+            purgedFromDiscovery = "not purged: " + e.getMessage();
+        }
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("requests", requests.size());
         details.put("newOptouts", after.entries().size() - before.entries().size());
