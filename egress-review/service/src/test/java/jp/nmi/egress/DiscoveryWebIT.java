@@ -103,6 +103,10 @@ class DiscoveryWebIT {
         assertThat(unknown.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(unknown.body()).get("message").asText())
                 .isEqualTo("filter 'NCIT:C16576' is not one this beacon knows (see /api/beacon/filtering_terms)");
+        HttpResponse<String> huge = svc.call(RESEARCHER_MORI, "POST", "/api/beacon/individuals",
+                "{\"query\": {\"requestParameters\": {\"where\": \"" + "x".repeat(70_000) + "\"}}}");
+        assertThat(huge.statusCode()).isEqualTo(400);
+        assertThat(huge.body()).contains("the request body has 70047 characters; a Beacon query here has at most 65536");
         HttpResponse<String> records = svc.call(RESEARCHER_MORI, "POST", "/api/beacon/individuals",
                 beaconQuery("[{\"id\": \"ICD10:C50\"}]", "record"));
         assertThat(records.statusCode()).isEqualTo(400);

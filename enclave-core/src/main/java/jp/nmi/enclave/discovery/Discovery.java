@@ -150,7 +150,7 @@ public final class Discovery {
         // what was asked, as asked, but never more than the criteria may be long: the log is not a dumping ground
         details.put("criteria", where == null || where.length() <= Criteria.MAX_LENGTH ? where
                 : where.substring(0, 200) + "... (" + where.length() + " characters)");
-        by.ifPresent(b -> details.put("by", b));
+        by.ifPresent(b -> details.put("by", b.length() <= 32 ? b : b.substring(0, 32) + "... (" + b.length() + " characters)"));
         try {
             Criteria criteria = Criteria.parse(where);
             details.put("criteria", criteria.toString());

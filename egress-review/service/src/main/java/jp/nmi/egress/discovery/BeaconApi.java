@@ -46,6 +46,8 @@ public class BeaconApi {
             "DUO:0000046", "NCU", "DUO:0000045", "NPU", "DUO:0000018", "NPUNCU");
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    /** Characters a query may have: criteria are at most 2,000, filters a few dozen. */
+    static final int MAX_BODY = 65_536;
 
     private final Discovery discovery;
     private final DiscoveryAccess access;
@@ -97,6 +99,9 @@ public class BeaconApi {
     @PostMapping(path = "/individuals", consumes = MediaType.APPLICATION_JSON_VALUE)
     public Map<String, Object> individuals(@RequestBody String json, Authentication auth) {
         Actor actor = access.checkCanDiscover(auth);
+        if (json.length() > MAX_BODY) {
+            throw new ValidationException("the request body has " + json.length() + " characters; a Beacon query here has at most " + MAX_BODY);
+        }
         JsonNode body;
         try {
             body = JSON.readTree(json);
