@@ -144,11 +144,7 @@ class DiscoveryWebIT {
     }
 
     static void login(WebDriver d, String user) {
-        d.get(svc.url("/login"));
-        d.findElement(By.id("username")).sendKeys(user);
-        d.findElement(By.id("password")).sendKeys(fx.passwords.get(user));
-        d.findElement(By.id("login")).click();
-        Browsers.waitFor(d).until(x -> !x.getCurrentUrl().contains("/login"));
+        Browsers.login(d, svc.url("/login"), user, fx.passwords.get(user));
     }
 
     /** Waits for the ICD-10 chapters; if they never come, says what the page's script and its endpoint said. */

@@ -62,11 +62,7 @@ class EgressBrowserIT {
     }
 
     static void login(WebDriver d, String user) {
-        d.get(svc.url("/login"));
-        d.findElement(By.id("username")).sendKeys(user);
-        d.findElement(By.id("password")).sendKeys(fx.passwords.get(user));
-        d.findElement(By.id("login")).click();
-        waitFor(d).until(x -> !x.getCurrentUrl().contains("/login"));
+        jp.nmi.egress.testing.Browsers.login(d, svc.url("/login"), user, fx.passwords.get(user));
     }
 
     static WebDriverWait waitFor(WebDriver d) {

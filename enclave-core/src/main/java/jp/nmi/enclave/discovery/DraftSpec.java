@@ -40,7 +40,10 @@ public final class DraftSpec {
         y.append("  date: ").append(today).append('\n');
         y.append("start: ").append(today).append('\n');
         y.append("end: ").append(today.plusYears(1)).append("            # REVIEW\n");
-        y.append("members:\n  - user: ").append(researcher).append("\n    role: lead\n    affiliation: academic   # REVIEW\n");
+        // the one who counted leads the draft; project members must be analysts of the directory, which a registered
+        // researcher becomes when the project is approved (apply says so otherwise)
+        y.append("members:                    # REVIEW: members must be analysts of the enclave's directory\n");
+        y.append("  - user: ").append(researcher).append("\n    role: lead\n    affiliation: academic   # REVIEW\n");
         y.append("datasets:                   # REVIEW: only the columns approved\n");
         for (TableSchema t : List.of(DatasetSchemas.PARTICIPANTS, DatasetSchemas.DIAGNOSES, DatasetSchemas.SAMPLES)) {
             y.append("  ").append(t.name()).append(": [").append(String.join(", ", t.columnNames())).append("]\n");

@@ -55,6 +55,15 @@ public final class Browsers {
         return d;
     }
 
+    /** Signs {@code user} in on the egress service's login page at {@code loginUrl}, and waits until it has left it. */
+    public static void login(WebDriver d, String loginUrl, String user, String password) {
+        d.get(loginUrl);
+        d.findElement(org.openqa.selenium.By.id("username")).sendKeys(user);
+        d.findElement(org.openqa.selenium.By.id("password")).sendKeys(password);
+        d.findElement(org.openqa.selenium.By.id("login")).click();
+        waitFor(d).until(x -> !x.getCurrentUrl().contains("/login"));
+    }
+
     /** Waits through page loads: an element found before a navigation goes stale, and is looked up again. */
     public static WebDriverWait waitFor(WebDriver d) {
         WebDriverWait w = new WebDriverWait(d, Duration.ofSeconds(30));
