@@ -35,4 +35,13 @@ if ! command -v plink2 >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq plink2 >/dev/null
 fi
 
+# The cluster tests (-Pcluster: infra/cluster, docs/operations.md) run each server in a container of
+# its own: they need a Docker engine, which engine.sh starts from Debian's docker.io when none answers.
+for arg in "$@"; do
+  if [ "$arg" = "-Pcluster" ]; then
+    DOCKER_HOST="$("$ROOT/infra/cluster/engine.sh")"
+    export DOCKER_HOST
+  fi
+done
+
 exec mvn -B -ntp verify "$@"

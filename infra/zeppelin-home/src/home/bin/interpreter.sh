@@ -52,6 +52,14 @@ SHADED="$(ls "$HOME_DIR"/interpreter/zeppelin-interpreter-shaded-*.jar | head -n
 # Thrift's server socket bound to loopback first (the interpreter's RPC has no authentication); then the
 # interpreter's own jars: the shaded jar carries an old netty that Spark must not load.
 CP="$HOME_DIR/interpreter/enclave-zeppelin-loopback.jar:$DIR/*:$SHADED"
+# production: the site's Hadoop configuration (Kerberos, TLS, HA) first, and the enclave's Kerberos login
+KERBEROS=()
+if [ "$GROUP" = "enclave" ]; then
+  [ -n "${HADOOP_CONF_DIR:-}" ] && CP="$HADOOP_CONF_DIR:$CP"
+  for v in ENCLAVE_KERBEROS_KEYTAB ENCLAVE_KERBEROS_PRINCIPAL KRB5CCNAME KRB5_CONFIG; do
+    [ -n "${!v:-}" ] && KERBEROS+=("$v=${!v}")
+  done
+fi
 JVM=(-Dfile.encoding=UTF-8 -Djava.net.preferIPv4Stack=true -Dzeppelin.log.file="$LOGS/interpreter-$SETTING.log"
      -Dlog4j.configuration="file:$CONF/log4j-interpreter.properties"
      -Dlog4j2.configurationFile="$CONF/log4j2-interpreter.properties" -Denclave.log.file="$LOGS/interpreter-$SETTING.log")
@@ -66,5 +74,6 @@ fi
 
 cd "$LOGS"
 exec env -i PATH=/usr/bin:/bin HOME="$LOGS" SPARK_LOCAL_IP=127.0.0.1 ZEPPELIN_LOCAL_IP=127.0.0.1 INTERPRETER_GROUP_ID="$GROUP_ID" \
+  ${KERBEROS[@]+"${KERBEROS[@]}"} \
   "$JAVA" "${JVM[@]}" -cp "$CP" org.apache.zeppelin.interpreter.remote.RemoteInterpreterServer "$CB_HOST" "$CB_PORT" "$GROUP_ID" "$RANGE" \
   >>"$LOGS/interpreter-$SETTING.out" 2>&1

@@ -43,6 +43,11 @@ public final class PseudonymFunction {
 
     private PseudonymFunction() {}
 
+    /** The Spark configuration entry that carries the key under {@code handle} to executors in other JVMs. */
+    public static String confKey(String handle) {
+        return CONF_PREFIX + handle;
+    }
+
     /** Makes {@code key} available under {@code handle} in this JVM. */
     public static void register(String handle, SecretKey key) {
         KEYS.put(handle, new SecretKeySpec(key.getEncoded(), "HmacSHA256"));

@@ -85,20 +85,20 @@ public final class SqlBenchmark {
                     if ((phase == 0) == plainFirst) {
                         out.println("round " + round + ": plain Spark");
                         out.flush();
-                        runPlain(storage.fileSystemUri().toString(), tables, repetitions, plain);
+                        runPlain(storage.fileSystemUri().toString(), tables, repetitions, plain, LOCAL);
                     } else {
                         out.println("round " + round + ": through the enclave, allow-all policies");
                         out.flush();
                         Files.write(policies, ServicePoliciesJson.write(PolicyBuilder.servicePolicies("bench", round,
                                 allowAll().policies())));
-                        runEnclave(storage, tables, policies, dir, repetitions, enforced);
+                        runEnclave(storage, tables, policies, dir, repetitions, enforced, LOCAL);
                     }
                 }
             }
             out.println("through the enclave, a row filter and a keyed mask");
             out.flush();
             Files.write(policies, ServicePoliciesJson.write(PolicyBuilder.servicePolicies("bench", 10, working().policies())));
-            runEnclave(storage, tables, policies, dir, repetitions, working);
+            runEnclave(storage, tables, policies, dir, repetitions, working, LOCAL);
 
             Map<String, Map<String, Double>> medians = new LinkedHashMap<>();
             out.printf(Locale.ROOT, "%n%-10s %12s %12s %8s %14s %8s%n", "query", "plain ms", "enclave ms", "ratio", "w/ policies ms", "ratio");
@@ -120,13 +120,22 @@ public final class SqlBenchmark {
         }
     }
 
-    private static PolicyBuilder allowAll() {
+    /** Where the benchmark's Spark runs: this JVM, or a cluster's executors (its shared secret in {@code secretFile}). */
+    record Engine(String master, Map<String, String> conf, Path secretFile) {
+        EnclaveSession.Settings settings() {
+            return new EnclaveSession.Settings(master, 10_000, 4, conf, secretFile);
+        }
+    }
+
+    static final Engine LOCAL = new Engine("local[2]", Map.of(), null);
+
+    static PolicyBuilder allowAll() {
         PolicyBuilder b = new PolicyBuilder("bench", 1, null);
         b.allow("all", "bench", List.of("events", "people"), List.of("*"), Who.users(USER), "select");
         return b;
     }
 
-    private static PolicyBuilder working() {
+    static PolicyBuilder working() {
         PolicyBuilder b = allowAll();
         b.rowFilter("not Shikoku", "bench", "events", List.of(new FilterItem(Who.users(USER), "region <> 'Shikoku'")));
         b.mask("pseudonyms", "bench", "events", "participant_id", List.of(new MaskItem(Who.users(USER), "MASK_HASH", null)));
@@ -134,9 +143,16 @@ public final class SqlBenchmark {
         return b;
     }
 
-    private static void runPlain(String fs, Map<String, String> tables, int repetitions, Map<String, List<Double>> times) {
-        SparkSession spark = (SparkSession) org.apache.spark.sql.SparkSession.builder()
-                .master("local[2]").appName("bench plain")
+    static void runPlain(String fs, Map<String, String> tables, int repetitions, Map<String, List<Double>> times, Engine engine) {
+        org.apache.spark.sql.SparkSession.Builder builder = org.apache.spark.sql.SparkSession.builder();
+        engine.conf().forEach(builder::config);
+        if (engine.settings().distributed()) {
+            // the same authentication and encryption as the enclave's sessions: the comparison is of the controls alone
+            engine.settings().clusterSecurity().forEach(builder::config);
+            builder.config("spark.executor.extraJavaOptions", String.join(" ", jp.nmi.enclave.sql.OperatorSparkConf.EXECUTOR_JAVA_OPTIONS));
+        }
+        SparkSession spark = (SparkSession) builder
+                .master(engine.master()).appName("bench plain")
                 .config("spark.ui.enabled", "false")
                 .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.sql.catalogImplementation", "in-memory")
@@ -163,8 +179,8 @@ public final class SqlBenchmark {
         }
     }
 
-    private static void runEnclave(EnclaveStorage storage, Map<String, String> tables, Path policies, Path dir, int repetitions,
-            Map<String, List<Double>> times) {
+    static void runEnclave(EnclaveStorage storage, Map<String, String> tables, Path policies, Path dir, int repetitions,
+            Map<String, List<Double>> times, Engine engine) {
         ProjectScope scope = new ProjectScope("BENCH", "bench", "/enclave/projects/BENCH/workspace",
                 "/enclave/projects/BENCH/outbox");
         byte[] key = new byte[32];
@@ -172,7 +188,7 @@ public final class SqlBenchmark {
         try (EnclaveSession session = EnclaveSession.open(storage.fileSystemUri(), new EnclaveSession.Project(scope, tables),
                 new RangerAuthorizer(new FilePolicySource(policies), "bench", Clock.systemUTC()),
                 new StaticUserDirectory(Map.of(USER, Set.of("bench"))), new FileAuditLog(dir.resolve("audit.jsonl")),
-                new SecretKeySpec(key, "HmacSHA256"), new EnclaveSession.Settings("local[2]", 10_000, 4))) {
+                new SecretKeySpec(key, "HmacSHA256"), engine.settings())) {
             for (Map.Entry<String, String> q : QUERIES.entrySet()) {
                 check(session.execute(USER, q.getValue())); // warm-up
                 for (int i = 0; i < repetitions; i++) {
@@ -190,7 +206,7 @@ public final class SqlBenchmark {
         }
     }
 
-    private static Map<String, String> writeTables(EnclaveStorage storage, long rows) throws IOException {
+    static Map<String, String> writeTables(EnclaveStorage storage, long rows) throws IOException {
         SplittableRandom rnd = new SplittableRandom(7);
         String[] ids = new String[100_000];
         for (int i = 0; i < ids.length; i++) {
@@ -225,13 +241,13 @@ public final class SqlBenchmark {
         return Map.of("events", base + "/events", "people", base + "/people");
     }
 
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
         Arrays.sort(v);
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
+    static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

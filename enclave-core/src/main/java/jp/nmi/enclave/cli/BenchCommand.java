@@ -15,7 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
         mixinStandardHelpOptions = true,
         description = "Run a benchmark against a baseline measured in the same process (not part of the tests).",
         subcommands = {BenchCommand.Ingest.class, BenchCommand.Sql.class, BenchCommand.Apply.class, BenchCommand.Disclosure.class,
-            BenchCommand.Af.class, BenchCommand.Discover.class})
+            BenchCommand.Af.class, BenchCommand.Discover.class, BenchCommand.Cluster.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -162,6 +162,53 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             jp.nmi.enclave.bench.SqlBenchmark.run(rows, repetitions, work, spec.commandLine().getOut());
+            return EnclaveCli.EXIT_OK;
+        }
+    }
+
+    @Command(name = "cluster",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Benchmark the governed-query workload in local mode and on a Spark cluster, at growing data sizes.",
+                "The same queries as bench sql, plain and through the enclave, in local[2] and on --master, over the HDFS of",
+                "--target, at each of --scales times --rows rows. infra/cluster/bench.sh starts a two-worker cluster and runs it."})
+    static final class Cluster implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--target", paramLabel = "URI", required = true, description = "The cluster's HDFS, e.g. hdfs://127.0.0.1:18020/enclave.")
+        java.net.URI target;
+
+        @Option(names = "--master", paramLabel = "URL", required = true, description = "The Spark master, e.g. spark://127.0.0.1:17077.")
+        String master;
+
+        @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "Spark settings for the cluster's applications (repeatable; the"
+                + " keys operators may set: sql/operator-spark-conf.yaml).")
+        java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
+
+        @Option(names = "--secret-file", paramLabel = "FILE", required = true, description = "The cluster's shared secret.")
+        Path secretFile;
+
+        @Option(names = "--rows", defaultValue = "1000000", description = "Rows of the events table at 1x (default: ${DEFAULT-VALUE}).")
+        long rows;
+
+        @Option(names = "--scales", defaultValue = "1,4,16", split = ",", description = "Data sizes, multiples of --rows (default: ${DEFAULT-VALUE}).")
+        java.util.List<Integer> scales;
+
+        @Option(names = "--repetitions", defaultValue = "3", description = "Timed runs per query, phase and round (default: ${DEFAULT-VALUE}).")
+        int repetitions;
+
+        @Option(names = "--work", paramLabel = "DIR", defaultValue = "bench-results/work", description = "Work directory (default: ${DEFAULT-VALUE}).")
+        Path work;
+
+        @Override
+        public Integer call() throws Exception {
+            jp.nmi.enclave.sql.OperatorSparkConf.load().check(conf);
+            if (scales.isEmpty() || scales.stream().anyMatch(s -> s < 1)) {
+                throw new jp.nmi.enclave.error.ValidationException("--scales must be whole numbers of at least 1, got " + scales);
+            }
+            jp.nmi.enclave.bench.ClusterBenchmark.run(target, master, conf, secretFile, rows, scales, repetitions, work,
+                    spec.commandLine().getOut());
             return EnclaveCli.EXIT_OK;
         }
     }

@@ -52,11 +52,11 @@ public final class DemoEnclave implements AutoCloseable {
     private final jp.nmi.enclave.db.EnclaveDatabase database;
     private final FileAuditLog audit;
 
-    private DemoEnclave(Path dir, EnclaveStorage storage, jp.nmi.enclave.db.EnclaveDatabase database) {
+    private DemoEnclave(Path dir, EnclaveStorage storage, jp.nmi.enclave.db.EnclaveDatabase database, FileAuditLog audit) {
         this.dir = dir;
         this.storage = storage;
         this.database = database;
-        this.audit = anchoredLog(dir, database);
+        this.audit = audit;
     }
 
     /**
@@ -87,8 +87,24 @@ public final class DemoEnclave implements AutoCloseable {
         jp.nmi.enclave.db.EnclaveDatabase database = null;
         try {
             database = jp.nmi.enclave.db.EnclaveDatabase.embedded(dir, ports.postgres());
-            DemoEnclave enclave = new DemoEnclave(dir, storage, database);
-            FileAuditLog audit = enclave.audit();
+        } catch (RuntimeException e) {
+            storage.close();
+            throw e;
+        }
+        return startOn(dir, storage, database, anchoredLog(dir, database), world, progress);
+    }
+
+    /**
+     * The demo world on an HDFS that runs elsewhere (a cluster's), with the provider's files (keys,
+     * policies) in {@code dir} and {@code audit} as the enclave's audit log. Closing the enclave
+     * closes the storage and the database, if any.
+     */
+    public static DemoEnclave startOn(Path dir, EnclaveStorage storage, jp.nmi.enclave.db.EnclaveDatabase database, FileAuditLog audit,
+            DemoWorld.Parameters world, Progress progress) {
+        requireNonNull(dir, "dir is null");
+        requireNonNull(audit, "audit is null");
+        try {
+            DemoEnclave enclave = new DemoEnclave(dir, storage, database, audit);
             Path source = dir.resolve("demo-source");
             if (!Files.exists(source.resolve(DemoWorld.MANIFEST))) {
                 DemoWorld.write(world, source, progress);
@@ -245,7 +261,9 @@ public final class DemoEnclave implements AutoCloseable {
     @Override
     public void close() {
         try {
-            database.close();
+            if (database != null) {
+                database.close();
+            }
         } finally {
             storage.close();
         }

@@ -18,6 +18,7 @@ import jp.nmi.enclave.authz.AuthzContext;
 import jp.nmi.enclave.authz.EnclaveAuthz;
 import jp.nmi.enclave.authz.ProjectScope;
 import jp.nmi.enclave.authz.PseudonymFunction;
+import jp.nmi.enclave.error.ValidationException;
 import jp.nmi.enclave.authz.StatementTrace;
 import jp.nmi.enclave.directory.UserDirectory;
 import jp.nmi.enclave.error.AccessDeniedException;
@@ -67,9 +68,64 @@ public final class EnclaveSession implements AutoCloseable {
         }
     }
 
-    /** Spark master, result row cap, shuffle partitions. */
-    public record Settings(String master, int maxRows, int shufflePartitions) {
+    /**
+     * Spark master, result row cap, shuffle partitions, the operators' Spark settings for a cluster
+     * (resources and addresses: only what {@link OperatorSparkConf} allows), and the file holding a
+     * standalone cluster's shared secret (required for {@code spark://} masters; read when the
+     * session starts, never kept here).
+     */
+    public record Settings(String master, int maxRows, int shufflePartitions, Map<String, String> sparkConf,
+            java.nio.file.Path clusterSecretFile) {
         public static final Settings DEFAULTS = new Settings("local[2]", 10_000, 4);
+
+        public Settings {
+            requireNonNull(master, "master is null");
+            sparkConf = Map.copyOf(sparkConf);
+            OperatorSparkConf.load().check(sparkConf);
+        }
+
+        public Settings(String master, int maxRows, int shufflePartitions, Map<String, String> sparkConf) {
+            this(master, maxRows, shufflePartitions, sparkConf, null);
+        }
+
+        public Settings(String master, int maxRows, int shufflePartitions) {
+            this(master, maxRows, shufflePartitions, Map.of(), null);
+        }
+
+        /** Whether executors run in other JVMs (a cluster), where the enclave's in-process state does not reach. */
+        public boolean distributed() {
+            return !master.equals("local") && !master.startsWith("local[");
+        }
+
+        /**
+         * The settings every cluster session of the enclave gets, after the operators': driver and
+         * executors authenticate each other with the cluster's shared secret and encrypt what they
+         * send, without falling back to unencrypted SASL.
+         *
+         * @throws ValidationException if the master is not a standalone cluster's, or its secret is missing
+         */
+        public Map<String, String> clusterSecurity() {
+            if (!master.startsWith("spark://")) {
+                throw new ValidationException("the Spark master '" + master + "' is not supported: a project's session runs in local mode"
+                        + " (local[N]) or on a Spark standalone cluster (spark://HOST:PORT)");
+            }
+            if (clusterSecretFile == null) {
+                throw new ValidationException("a session on a Spark cluster needs the cluster's shared secret (enclave.spark.secret.file):"
+                        + " without it, anyone who reaches the driver or the master could read the session's configuration or run"
+                        + " executors of their own");
+            }
+            String secret;
+            try {
+                secret = java.nio.file.Files.readString(clusterSecretFile, java.nio.charset.StandardCharsets.UTF_8).strip();
+            } catch (java.io.IOException e) {
+                throw new ValidationException("cannot read the Spark cluster's shared secret from " + clusterSecretFile + ": " + e.getMessage());
+            }
+            if (secret.length() < 32) {
+                throw new ValidationException("the Spark cluster's shared secret in " + clusterSecretFile + " is shorter than 32 characters");
+            }
+            return Map.of("spark.authenticate", "true", "spark.authenticate.secret", secret, "spark.network.crypto.enabled", "true",
+                    "spark.network.crypto.saslFallback", "false");
+        }
     }
 
     private final SparkSession base;
@@ -140,13 +196,28 @@ public final class EnclaveSession implements AutoCloseable {
         String fs = fileSystem.toString().replaceAll("/$", "");
         String keyHandle = "project-" + scope.projectId().toLowerCase(java.util.Locale.ROOT);
         PseudonymFunction.register(keyHandle, pseudonymKey);
-        SparkSession base = (SparkSession) org.apache.spark.sql.SparkSession.builder()
+        org.apache.spark.sql.SparkSession.Builder builder = org.apache.spark.sql.SparkSession.builder()
                 .master(settings.master())
                 .appName("enclave " + scope.projectId())
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1");
+        // the operators' settings first: none of them can change what follows (OperatorSparkConf)
+        settings.sparkConf().forEach(builder::config);
+        if (settings.distributed()) {
+            settings.clusterSecurity().forEach(builder::config);
+            // Executors run the policies' expressions in other JVMs: the keyed pseudonym reads its key
+            // there from this entry (redacted by Spark's default redaction pattern; SQL cannot read the
+            // configuration: SET of it is denied and variable substitution is off, below). Between the
+            // driver and the executors it is authenticated and encrypted (clusterSecurity, above).
+            builder.config(PseudonymFunction.confKey(keyHandle), java.util.Base64.getEncoder().encodeToString(pseudonymKey.getEncoded()));
+            // the JVM flags Spark needs on Java 17, as the enclave's own JVMs have them
+            builder.config("spark.executor.extraJavaOptions", String.join(" ", OperatorSparkConf.EXECUTOR_JAVA_OPTIONS));
+        }
+        SparkSession base = (SparkSession) builder
                 .config("spark.sql.extensions", EnclaveAuthz.class.getName())
                 .config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
+                // ${...} in a statement would otherwise be replaced by any configuration value, secrets included
+                .config("spark.sql.variable.substitute", "false")
                 .config("spark.sql.catalogImplementation", "in-memory")
                 .config("spark.sql.warehouse.dir", fs + scope.workspacePath() + "/warehouse")
                 .config("spark.hadoop.fs.defaultFS", fs)
@@ -164,6 +235,8 @@ public final class EnclaveSession implements AutoCloseable {
                 // policy's `region <> 'Shikoku'` away and leave the user's other predicates first on every row
                 .config("spark.sql.optimizer.excludedRules", "org.apache.spark.sql.catalyst.optimizer.ConstantPropagation")
                 .getOrCreate();
+        // whatever alias of it a configuration file carried: nothing the enclave writes is for "other"
+        base.sparkContext().hadoopConfiguration().set("fs.permissions.umask-mode", "027");
         return attach(base, fs, project, authorizer, directory, audit, keyHandle, settings);
     }
 

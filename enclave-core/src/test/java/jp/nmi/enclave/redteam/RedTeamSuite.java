@@ -86,11 +86,26 @@ abstract class RedTeamSuite {
     /** The audience a member reads (an industry member of a non-commercial project), or null. */
     abstract String audienceOf(String user);
 
+    /** The demo enclave the attacks run on: embedded here; a cluster's HDFS in the cluster suite. */
+    DemoEnclave startEnclave(Path dir, DemoWorld.Parameters world) {
+        return DemoEnclave.start(dir, world, Progress.NONE);
+    }
+
+    /** Connections as the audit log's writer, who may add anchors but never take them back. */
+    javax.sql.DataSource auditWriter() {
+        return enclave.database().auditAnchorDataSource();
+    }
+
+    /** Where the members' statements run: Spark in this JVM here; a standalone cluster's executors in the cluster suite. */
+    EnclaveSession.Settings sessionSettings() {
+        return new EnclaveSession.Settings("local[2]", 100_000, 2);
+    }
+
     @BeforeAll
     void start() throws Exception {
         dir = Files.createTempDirectory("redteam-");
-        enclave = DemoEnclave.start(dir, new DemoWorld.Parameters(400, 20, 17), Progress.NONE);
-        session = enclave.openProject(project(), new EnclaveSession.Settings("local[2]", 100_000, 2));
+        enclave = startEnclave(dir, new DemoWorld.Parameters(400, 20, 17));
+        session = enclave.openProject(project(), sessionSettings());
         keys = KeyStoreFile.openOrCreate(DemoEnclave.keyStore(dir));
         ProjectState state = new ProjectStore(enclave.storage()).require(project());
         facts = new DemoFacts(enclave.storage(), keys.key(state.spec().keyAlias()).orElseThrow());
@@ -568,6 +583,29 @@ abstract class RedTeamSuite {
                 + " pseudonym");
     }
 
+    // ---- 7b. the session's configuration never reaches a statement --------------------------
+
+    Stream<Arguments> configurationReads() {
+        // on a cluster the configuration carries the project's pseudonym key to the executors
+        return users().flatMap(u -> Stream.of(
+                a(u, "SELECT '${spark.enclave.secret.key.project-" + project().toLowerCase(java.util.Locale.ROOT) + "}' AS v"),
+                a(u, "SELECT '${spark.app.name}' AS v"),
+                a(u, "SELECT '${hiveconf:spark.app.name}' AS v"),
+                a(u, "SELECT '${system:user.name}' AS v"),
+                a(u, "SELECT '${env:HOME}' AS v")));
+    }
+
+    @Order(8)
+    @ParameterizedTest(name = "[{index}] {0}: {1}")
+    @MethodSource("configurationReads")
+    void noConfigurationOrEnvironmentValueIsSubstitutedIntoAStatement(String user, String sql) {
+        String literal = sql.substring(sql.indexOf('\'') + 1, sql.lastIndexOf('\''));
+        assertThat(ok(user, sql).rows()).as("the text stays as the analyst wrote it").containsExactly(List.of(literal));
+        String key = "spark.enclave.secret.key.project-" + project().toLowerCase(java.util.Locale.ROOT);
+        assertThat(denied(user, "SET `" + key + "`")).contains(key).contains("the enclave's controls");
+        assertThat(denied(user, "SET spark.sql.variable.substitute=true")).contains("spark.sql.variable.substitute");
+    }
+
     // ---- 8. contributors that cannot be faked -----------------------------------------------
 
     Stream<Arguments> contributorQueries() {
@@ -751,7 +789,7 @@ abstract class RedTeamSuite {
             assertThat(v.reason()).isEqualTo("the log ends at event " + (lines.size() - 3) + " but event " + lines.size()
                     + " was anchored in the enclave's PostgreSQL (audit_anchor.anchor) (events were cut off its end)");
             // and the anchors cannot be taken back by the log's writer
-            try (var c = enclave.database().auditAnchorDataSource().getConnection(); var s = c.createStatement()) {
+            try (var c = auditWriter().getConnection(); var s = c.createStatement()) {
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.executeUpdate("DELETE FROM audit_anchor.anchor"))
                         .hasMessageContaining("permission denied for table anchor");
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.executeUpdate("UPDATE audit_anchor.anchor SET hash = 'x'"))

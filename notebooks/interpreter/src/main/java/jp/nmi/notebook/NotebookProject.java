@@ -59,7 +59,8 @@ public final class NotebookProject implements AutoCloseable {
             Path policies = dir != null ? dir.toAbsolutePath().resolve("policies").resolve("enclave_hive.json") : settings.policies();
             AuditLog audit = auditLog(settings);
             EnclaveSession session = DemoEnclave.open(storage, projectId, policies, audit, keyStore,
-                    new EnclaveSession.Settings(settings.sparkMaster(), settings.queryRows(), 4), Clock.systemUTC(),
+                    new EnclaveSession.Settings(settings.sparkMaster(), settings.queryRows(), 4, settings.sparkConf(),
+                            settings.sparkSecretFile()), Clock.systemUTC(),
                     ProjectDirectory.following(new ProjectStore(storage), projectId));
             KeyStoreFile keys = KeyStoreFile.openOrCreate(keyStore);
             byte[] signing = keys.keyOrCreate(KeyStoreFile.OUTPUT_SIGNING_ALIAS).getEncoded();

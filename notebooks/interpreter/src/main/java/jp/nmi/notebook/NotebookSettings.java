@@ -31,14 +31,27 @@ import jp.nmi.enclave.error.ValidationException;
  * enclave.results.rows=1000              rows shown under a paragraph
  * enclave.query.rows=5000000             rows an output's query may feed its checks
  * enclave.egress.url=http://127.0.0.1:8081
+ * # on a Spark standalone cluster (enclave.spark.master=spark://HOST:PORT): the cluster's shared secret (required:
+ * # driver and executors authenticate and encrypt), and Spark settings the operators choose, only those
+ * # sql/operator-spark-conf.yaml allows (resources, addresses)
+ * enclave.spark.secret.file=/etc/enclave/secrets/spark.secret
+ * enclave.spark.conf.spark.executor.memory=2g
  * </pre>
  */
 public record NotebookSettings(Path embedded, URI target, Path keyStore, Path policies, Path auditLog, String anchorJdbc,
-        String anchorUser, Path anchorPasswordFile, String sparkMaster, int resultRows, int queryRows, String egressUrl) {
+        String anchorUser, Path anchorPasswordFile, String sparkMaster, int resultRows, int queryRows, String egressUrl,
+        java.util.Map<String, String> sparkConf, Path sparkSecretFile) {
+
+    /** Settings whose name starts with this carry a Spark setting: the rest of the name is Spark's key. */
+    public static final String SPARK_CONF_PREFIX = "enclave.spark.conf.";
+
+    public NotebookSettings {
+        sparkConf = java.util.Map.copyOf(sparkConf);
+    }
 
     private static final Set<String> KEYS = Set.of("enclave.embedded", "enclave.target", "enclave.keystore", "enclave.policies",
             "enclave.audit.log", "enclave.audit.anchor.jdbc", "enclave.audit.anchor.user", "enclave.audit.anchor.password.file",
-            "enclave.spark.master", "enclave.results.rows", "enclave.query.rows", "enclave.egress.url");
+            "enclave.spark.master", "enclave.results.rows", "enclave.query.rows", "enclave.egress.url", "enclave.spark.secret.file");
 
     /** The system property (set by the interpreter's launch script) naming the settings file. */
     public static final String FILE_PROPERTY = "enclave.notebook.settings";
@@ -55,6 +68,7 @@ public record NotebookSettings(Path embedded, URI target, Path keyStore, Path po
         }
         Set<String> unknown = new TreeSet<>(p.stringPropertyNames());
         unknown.removeAll(KEYS);
+        unknown.removeIf(k -> k.startsWith(SPARK_CONF_PREFIX));
         if (!unknown.isEmpty()) {
             throw new ValidationException(file + ": unknown setting(s) " + unknown + " (known: " + new TreeSet<>(KEYS) + ")");
         }
@@ -77,7 +91,22 @@ public record NotebookSettings(Path embedded, URI target, Path keyStore, Path po
                 p.getProperty("enclave.audit.anchor.jdbc"), p.getProperty("enclave.audit.anchor.user", "enclave_audit"),
                 path(p, "enclave.audit.anchor.password.file"), p.getProperty("enclave.spark.master", "local[2]"),
                 number(file, p, "enclave.results.rows", 1000, 1, 100_000), number(file, p, "enclave.query.rows", 5_000_000, 1, 50_000_000),
-                p.getProperty("enclave.egress.url", ""));
+                p.getProperty("enclave.egress.url", ""), sparkConf(file, p), path(p, "enclave.spark.secret.file"));
+    }
+
+    private static java.util.Map<String, String> sparkConf(Path file, Properties p) {
+        java.util.Map<String, String> conf = new java.util.TreeMap<>();
+        for (String k : p.stringPropertyNames()) {
+            if (k.startsWith(SPARK_CONF_PREFIX)) {
+                conf.put(k.substring(SPARK_CONF_PREFIX.length()), p.getProperty(k).strip());
+            }
+        }
+        try {
+            jp.nmi.enclave.sql.OperatorSparkConf.load().check(conf);
+        } catch (ValidationException e) {
+            throw new ValidationException(file + ": " + e.getMessage());
+        }
+        return conf;
     }
 
     private static Path path(Properties p, String key) {

@@ -12,7 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * The commands that put the pieces together ({@code ./enclave} routes them here): the whole
  * enclave up, down and its status, and benchmarks over the real notebook server.
  */
-@Command(name = "enclave", mixinStandardHelpOptions = true, subcommands = {UpCommand.class, DownCommand.class, StatusCommand.class, LauncherCli.Bench.class},
+@Command(name = "enclave", mixinStandardHelpOptions = true, subcommands = {UpCommand.class, DownCommand.class, StatusCommand.class, NotebooksCommand.class, LauncherCli.Bench.class},
         description = "The enclave's launcher: the whole enclave's pieces together.")
 public final class LauncherCli implements Runnable {
     @Spec

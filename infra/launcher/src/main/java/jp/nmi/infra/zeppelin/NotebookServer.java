@@ -39,7 +39,20 @@ public final class NotebookServer implements AutoCloseable {
     }
 
     /** What the interpreters read (never from Zeppelin's own properties): see {@code NotebookSettings}. */
-    public record InterpreterSettings(Path embeddedEnclave, String egressUrl, String interpreterHeap) {}
+    public record InterpreterSettings(Path embeddedEnclave, String egressUrl, String interpreterHeap, String operatorSettings) {
+        public InterpreterSettings(Path embeddedEnclave, String egressUrl, String interpreterHeap) {
+            this(embeddedEnclave, egressUrl, interpreterHeap, null);
+        }
+
+        /**
+         * The operators' settings file for an enclave beyond one machine ({@code enclave.target},
+         * the Spark master, keys, policies, audit: see the interpreter's {@code NotebookSettings}),
+         * given to the interpreters as it is.
+         */
+        public static InterpreterSettings operators(String settingsFile, String interpreterHeap) {
+            return new InterpreterSettings(null, null, interpreterHeap, requireNonNull(settingsFile, "settingsFile is null"));
+        }
+    }
 
     private final ZeppelinHome home;
     private final Path instance;
@@ -80,10 +93,15 @@ public final class NotebookServer implements AutoCloseable {
                     "log4j2-interpreter.properties")) {
                 write(s.conf().resolve(f), fill(template(f), vars), false);
             }
-            StringBuilder nb = new StringBuilder("# Where the project interpreters find the enclave (written at each start).\n");
-            nb.append("enclave.embedded=").append(settings.embeddedEnclave().toAbsolutePath()).append('\n');
-            nb.append("enclave.egress.url=").append(settings.egressUrl() == null ? "" : settings.egressUrl()).append('\n');
-            write(s.conf().resolve("enclave-notebook.properties"), nb.toString(), false);
+            if (settings.operatorSettings() != null) {
+                write(s.conf().resolve("enclave-notebook.properties"), "# The operators' settings, copied at each start.\n"
+                        + settings.operatorSettings(), false);
+            } else {
+                StringBuilder nb = new StringBuilder("# Where the project interpreters find the enclave (written at each start).\n");
+                nb.append("enclave.embedded=").append(settings.embeddedEnclave().toAbsolutePath()).append('\n');
+                nb.append("enclave.egress.url=").append(settings.egressUrl() == null ? "" : settings.egressUrl()).append('\n');
+                write(s.conf().resolve("enclave-notebook.properties"), nb.toString(), false);
+            }
             write(s.conf().resolve("enclave-interpreter.heap"), settings.interpreterHeap() + "\n", false);
             // the runner Zeppelin calls: this instance's directories, whatever the environment of the call says
             Path runner = s.instance.resolve("run").resolve("interpreter.sh");

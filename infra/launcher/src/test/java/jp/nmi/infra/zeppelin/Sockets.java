@@ -8,12 +8,32 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-/** The TCP ports a process listens on, read from Linux's /proc (IPv4 and IPv6). */
-final class Sockets {
+/**
+ * The TCP ports a process listens on, read from Linux's /proc (IPv4 and IPv6). Containers on the
+ * host's network share its tables (the cluster tests use this too).
+ */
+public final class Sockets {
     private Sockets() {}
 
+    /** "address:port" of every listening socket of the processes and their descendants (executors, interpreters). */
+    public static List<String> listening(List<Long> roots) {
+        List<String> out = new ArrayList<>();
+        for (long root : roots) {
+            List<Long> pids = new ArrayList<>(List.of(root));
+            ProcessHandle.of(root).ifPresent(h -> h.descendants().forEach(d -> pids.add(d.pid())));
+            for (long pid : pids) {
+                try {
+                    out.addAll(listening(pid));
+                } catch (IOException e) {
+                    // ended meanwhile
+                }
+            }
+        }
+        return out;
+    }
+
     /** "address:port" of every listening socket of the process, e.g. "127.0.0.1:8080" or "0.0.0.0:36241". */
-    static List<String> listening(long pid) throws IOException {
+    public static List<String> listening(long pid) throws IOException {
         Set<String> inodes = new HashSet<>();
         try (var fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
             for (Path fd : fds.toList()) {
