@@ -155,9 +155,15 @@ public final class DemoEnclave implements AutoCloseable {
     /** Opens a project's session on any enclave: the tables of its extract, the policies in force, its key. */
     public static EnclaveSession open(EnclaveStorage storage, String projectId, Path policyFile, jp.nmi.enclave.audit.AuditLog auditLog,
             Path keyStore, EnclaveSession.Settings settings, Clock clock, UserDirectory directory) {
+        return open(storage, projectId, new FilePolicySource(policyFile), auditLog, keyStore, settings, clock, directory);
+    }
+
+    /** Opens a project's session with the policies from {@code policies} (a file, or Ranger Admin in production). */
+    public static EnclaveSession open(EnclaveStorage storage, String projectId, jp.nmi.enclave.policy.PolicySource policies,
+            jp.nmi.enclave.audit.AuditLog auditLog, Path keyStore, EnclaveSession.Settings settings, Clock clock, UserDirectory directory) {
         ProjectState state = new ProjectStore(storage).require(projectId);
         EnclaveSession.Project project = project(storage, state);
-        RangerAuthorizer authorizer = new RangerAuthorizer(new FilePolicySource(policyFile), ProjectPolicies.SERVICE, clock);
+        RangerAuthorizer authorizer = new RangerAuthorizer(policies, ProjectPolicies.SERVICE, clock);
         javax.crypto.SecretKey key = KeyStoreFile.openOrCreate(keyStore).key(state.spec().keyAlias())
                 .orElseThrow(() -> new ValidationException("the key of project " + projectId + " is missing"));
         return EnclaveSession.open(storage.fileSystemUri(), project, authorizer, directory, auditLog, key, settings)

@@ -56,6 +56,7 @@ class ClusterIT {
     static Map<String, String> passwords;
     static GenericContainer<?> egress;
     static GenericContainer<?> notebooks;
+    static jp.nmi.enclave.testing.RangerAdminStandIn ranger;
     static ZeppelinClient alice;
     static ZeppelinClient kenji;
     static String aliceNote;
@@ -76,10 +77,22 @@ class ClusterIT {
             passwords = new DirectoryStore(enclave.storage()).ensureDemoUsers(DirectoryStore.demoUsersFile(dir));
         }
         Files.writeString(dir.resolve("enclave_audit.password"), cluster.auditPassword + "\n");
+        // the operators keep DEMO-1's policies in Ranger Admin (a stand-in on loopback that answers as Ranger Admin does):
+        // the project interpreters read them there, not from a file
+        Files.createDirectories(dir.resolve("zeppelin").resolve("conf"));
+        ranger = jp.nmi.enclave.testing.RangerAdminStandIn.start(jp.nmi.enclave.project.ProjectPolicies.SERVICE, "enclave-ops",
+                cluster.auditPassword + "-ranger");
+        Files.writeString(dir.resolve("ranger.password"), cluster.auditPassword + "-ranger\n");
+        String applied = apply(new String(DemoEnclave.class.getResourceAsStream("/demo/projects/DEMO-1.yaml").readAllBytes(),
+                StandardCharsets.UTF_8));
+        assertThat(applied).contains("DEMO-1");
+        assertThat(ranger.policies()).as("DEMO-1's policies in Ranger Admin").isNotEmpty();
         Files.writeString(dir.resolve("notebook.properties"), String.join("\n",
                 "enclave.target=" + Cluster.HDFS + "/enclave",
                 "enclave.keystore=" + DemoEnclave.keyStore(dir),
-                "enclave.policies=" + dir.resolve("policies").resolve("enclave_hive.json"),
+                "enclave.ranger.admin=" + ranger.uri(),
+                "enclave.ranger.user=enclave-ops",
+                "enclave.ranger.password.file=" + dir.resolve("ranger.password"),
                 "enclave.audit.log=" + auditLog(),
                 "enclave.audit.anchor.jdbc=" + cluster.jdbcUrl(),
                 "enclave.audit.anchor.user=enclave_audit",
@@ -113,6 +126,9 @@ class ClusterIT {
             if (c != null) {
                 c.stop();
             }
+        }
+        if (ranger != null) {
+            ranger.close();
         }
     }
 
@@ -166,13 +182,9 @@ class ClusterIT {
                 .replace("masks:                      # first matching rule per column and member wins\n",
                         "masks:                      # first matching rule per column and member wins\n"
                                 + "  - {column: samples.sample_id, mask: MASK_HASH, members: industry}\n");
-        Path file = dir.resolve("DEMO-1.yaml");
-        Files.writeString(file, spec);
-        String out = cli("project", "apply", file.toString(), "--target", Cluster.HDFS + "/enclave", "--keystore",
-                DemoEnclave.keyStore(dir).toString(), "--policies", dir.resolve("policies").resolve("enclave_hive.json").toString(),
-                "--audit-log", auditLog().toString(), "--audit-anchor-jdbc", cluster.jdbcUrl(), "--notebook-conf",
-                dir.resolve("zeppelin").resolve("conf").toString(), "--as", "ops");
-        assertThat(out).contains("DEMO-1");
+        long before = ranger.version();
+        assertThat(apply(spec)).contains("DEMO-1");
+        assertThat(ranger.version()).as("the new mask is in Ranger Admin").isGreaterThan(before);
 
         // the extract's sample ids are already the project's pseudonyms; kenji's are keyed again by the mask
         String ids = "%enclave\nSELECT sample_id FROM samples";
@@ -290,6 +302,17 @@ class ClusterIT {
     }
 
     // ---- helpers ------------------------------------------------------------------------------
+
+    /** {@code project apply} of a DEMO-1 spec by an operator, from the CLI's container, the policies into Ranger Admin. */
+    static String apply(String spec) throws IOException {
+        Path file = dir.resolve("DEMO-1.yaml");
+        Files.writeString(file, spec);
+        return cli("project", "apply", file.toString(), "--target", Cluster.HDFS + "/enclave", "--keystore",
+                DemoEnclave.keyStore(dir).toString(), "--ranger-admin", ranger.uri().toString(), "--ranger-user", "enclave-ops",
+                "--ranger-password-file", dir.resolve("ranger.password").toString(), "--audit-log", auditLog().toString(),
+                "--audit-anchor-jdbc", cluster.jdbcUrl(), "--notebook-conf", dir.resolve("zeppelin").resolve("conf").toString(),
+                "--as", "ops");
+    }
 
     /** Runs the operators' CLI (./enclave ARGS) in a container of its own, as an operator's host would, and returns its output. */
     static String cli(String... args) {

@@ -56,7 +56,7 @@ public final class NotebookProject implements AutoCloseable {
         EnclaveStorage storage = dir != null ? EnclaveStorage.running(dir) : EnclaveStorage.connect(settings.target());
         try {
             Path keyStore = dir != null ? DemoEnclave.keyStore(dir) : settings.keyStore();
-            Path policies = dir != null ? dir.toAbsolutePath().resolve("policies").resolve("enclave_hive.json") : settings.policies();
+            jp.nmi.enclave.policy.PolicySource policies = policySource(settings);
             AuditLog audit = auditLog(settings);
             EnclaveSession session = DemoEnclave.open(storage, projectId, policies, audit, keyStore,
                     new EnclaveSession.Settings(settings.sparkMaster(), settings.queryRows(), 4, settings.sparkConf(),
@@ -69,7 +69,7 @@ public final class NotebookProject implements AutoCloseable {
                     .orElseThrow(() -> new ValidationException("the key of project " + projectId + " is missing"));
             // allele frequencies: the same policies, members and audit log as the session's statements
             jp.nmi.enclave.genomics.AfService af = new jp.nmi.enclave.genomics.AfService(storage, projectId,
-                    new jp.nmi.enclave.policy.RangerAuthorizer(new jp.nmi.enclave.policy.FilePolicySource(policies),
+                    new jp.nmi.enclave.policy.RangerAuthorizer(policies,
                             jp.nmi.enclave.project.ProjectPolicies.SERVICE, Clock.systemUTC()),
                     ProjectDirectory.following(store, projectId), audit, new jp.nmi.enclave.genomics.HdfsQueryBudget(storage),
                     new jp.nmi.enclave.project.ProjectOptouts(storage, projectKey));
@@ -78,6 +78,25 @@ public final class NotebookProject implements AutoCloseable {
             storage.close();
             throw e;
         }
+    }
+
+    /** The policies in force: the embedded enclave's file, the operators' file, or Ranger Admin. */
+    private static jp.nmi.enclave.policy.PolicySource policySource(NotebookSettings s) {
+        if (s.embedded() != null) {
+            return new jp.nmi.enclave.policy.FilePolicySource(s.embedded().toAbsolutePath().resolve("policies").resolve("enclave_hive.json"));
+        }
+        NotebookSettings.RangerAdmin ranger = s.rangerAdmin();
+        if (ranger == null) {
+            return new jp.nmi.enclave.policy.FilePolicySource(s.policies());
+        }
+        String password;
+        try {
+            password = Files.readString(ranger.passwordFile(), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new ValidationException("cannot read the Ranger Admin password from " + ranger.passwordFile() + ": " + e.getMessage());
+        }
+        return new jp.nmi.enclave.policy.RangerAdminPolicySource(new jp.nmi.enclave.policy.RangerAdminClient(ranger.url(), ranger.user(),
+                password), jp.nmi.enclave.project.ProjectPolicies.SERVICE);
     }
 
     private static AuditLog auditLog(NotebookSettings s) {

@@ -22,6 +22,10 @@ import jp.nmi.enclave.error.ValidationException;
  * enclave.target=hdfs://namenode:8020/enclave
  * enclave.keystore=/etc/enclave/keys/enclave-keys.p12
  * enclave.policies=/etc/enclave/policies/enclave_hive.json
+ * # or, instead of a policy file, Ranger Admin (where project apply --ranger-admin keeps the policies):
+ * enclave.ranger.admin=https://ranger.example:6182
+ * enclave.ranger.user=enclave
+ * enclave.ranger.password.file=/etc/enclave/secrets/ranger.password
  * enclave.audit.log=/var/log/enclave/enclave-audit.jsonl
  * enclave.audit.anchor.jdbc=jdbc:postgresql://db:5432/enclave
  * enclave.audit.anchor.user=enclave_audit
@@ -40,7 +44,13 @@ import jp.nmi.enclave.error.ValidationException;
  */
 public record NotebookSettings(Path embedded, URI target, Path keyStore, Path policies, Path auditLog, String anchorJdbc,
         String anchorUser, Path anchorPasswordFile, String sparkMaster, int resultRows, int queryRows, String egressUrl,
-        java.util.Map<String, String> sparkConf, Path sparkSecretFile) {
+        java.util.Map<String, String> sparkConf, Path sparkSecretFile, RangerAdmin rangerAdmin) {
+
+    /**
+     * Where the policies come from in production when not from a file: Ranger Admin's plugin
+     * download endpoint for the service {@code enclave_hive} (the one project apply writes).
+     */
+    public record RangerAdmin(URI url, String user, Path passwordFile) {}
 
     /** Settings whose name starts with this carry a Spark setting: the rest of the name is Spark's key. */
     public static final String SPARK_CONF_PREFIX = "enclave.spark.conf.";
@@ -51,7 +61,8 @@ public record NotebookSettings(Path embedded, URI target, Path keyStore, Path po
 
     private static final Set<String> KEYS = Set.of("enclave.embedded", "enclave.target", "enclave.keystore", "enclave.policies",
             "enclave.audit.log", "enclave.audit.anchor.jdbc", "enclave.audit.anchor.user", "enclave.audit.anchor.password.file",
-            "enclave.spark.master", "enclave.results.rows", "enclave.query.rows", "enclave.egress.url", "enclave.spark.secret.file");
+            "enclave.spark.master", "enclave.results.rows", "enclave.query.rows", "enclave.egress.url", "enclave.spark.secret.file",
+            "enclave.ranger.admin", "enclave.ranger.user", "enclave.ranger.password.file");
 
     /** The system property (set by the interpreter's launch script) naming the settings file. */
     public static final String FILE_PROPERTY = "enclave.notebook.settings";
@@ -79,19 +90,41 @@ public record NotebookSettings(Path embedded, URI target, Path keyStore, Path po
                     + " enclave.target (hdfs://host:port/enclave)");
         }
         if (target != null) {
-            for (String k : java.util.List.of("enclave.keystore", "enclave.policies", "enclave.audit.log", "enclave.audit.anchor.jdbc",
+            for (String k : java.util.List.of("enclave.keystore", "enclave.audit.log", "enclave.audit.anchor.jdbc",
                     "enclave.audit.anchor.password.file")) {
                 if (p.getProperty(k) == null) {
                     throw new ValidationException(file + ": with enclave.target, " + k + " is required");
                 }
             }
+            if ((p.getProperty("enclave.policies") == null) == (p.getProperty("enclave.ranger.admin") == null)) {
+                throw new ValidationException(file + ": with enclave.target, give exactly one of enclave.policies (a policy file) and"
+                        + " enclave.ranger.admin (Ranger Admin's URL)");
+            }
+        }
+        RangerAdmin ranger = null;
+        if (p.getProperty("enclave.ranger.admin") != null) {
+            if (target == null) {
+                throw new ValidationException(file + ": enclave.ranger.admin goes with enclave.target (the embedded enclave keeps its"
+                        + " policies in its own file)");
+            }
+            URI url = URI.create(p.getProperty("enclave.ranger.admin").strip());
+            boolean loopback = "127.0.0.1".equals(url.getHost()) || "localhost".equals(url.getHost());
+            if (!"https".equals(url.getScheme()) && !("http".equals(url.getScheme()) && loopback)) {
+                throw new ValidationException(file + ": enclave.ranger.admin must be an https:// (or, on loopback, http://) URL, not '" + url + "'");
+            }
+            for (String k : java.util.List.of("enclave.ranger.user", "enclave.ranger.password.file")) {
+                if (p.getProperty(k) == null) {
+                    throw new ValidationException(file + ": with enclave.ranger.admin, " + k + " is required");
+                }
+            }
+            ranger = new RangerAdmin(url, p.getProperty("enclave.ranger.user").strip(), path(p, "enclave.ranger.password.file"));
         }
         return new NotebookSettings(embedded == null ? null : Path.of(embedded), target == null ? null : URI.create(target),
                 path(p, "enclave.keystore"), path(p, "enclave.policies"), path(p, "enclave.audit.log"),
                 p.getProperty("enclave.audit.anchor.jdbc"), p.getProperty("enclave.audit.anchor.user", "enclave_audit"),
                 path(p, "enclave.audit.anchor.password.file"), p.getProperty("enclave.spark.master", "local[2]"),
                 number(file, p, "enclave.results.rows", 1000, 1, 100_000), number(file, p, "enclave.query.rows", 5_000_000, 1, 50_000_000),
-                p.getProperty("enclave.egress.url", ""), sparkConf(file, p), path(p, "enclave.spark.secret.file"));
+                p.getProperty("enclave.egress.url", ""), sparkConf(file, p), path(p, "enclave.spark.secret.file"), ranger);
     }
 
     private static java.util.Map<String, String> sparkConf(Path file, Properties p) {

@@ -74,4 +74,30 @@ class TestParagraph {
         Files.writeString(f, "enclave.embedded=/a\nenclave.results.rows=0\n");
         assertThatThrownBy(() -> NotebookSettings.load(f)).hasMessageEndingWith("enclave.results.rows must be a whole number from 1 to 100000, not '0'");
     }
+
+    @Test
+    void productionPoliciesComeFromOneFileOrFromRangerAdminNeverBoth(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("enclave-notebook.properties");
+        String common = "enclave.target=hdfs://nn:8020/enclave\nenclave.keystore=/k\nenclave.audit.log=/a\n"
+                + "enclave.audit.anchor.jdbc=jdbc:postgresql://db/e\nenclave.audit.anchor.password.file=/s\n";
+        Files.writeString(f, common);
+        assertThatThrownBy(() -> NotebookSettings.load(f)).hasMessageEndingWith("with enclave.target, give exactly one of enclave.policies"
+                + " (a policy file) and enclave.ranger.admin (Ranger Admin's URL)");
+        Files.writeString(f, common + "enclave.policies=/p\nenclave.ranger.admin=https://ranger:6182\n");
+        assertThatThrownBy(() -> NotebookSettings.load(f)).hasMessageContaining("give exactly one of enclave.policies");
+        Files.writeString(f, common + "enclave.ranger.admin=https://ranger:6182\n");
+        assertThatThrownBy(() -> NotebookSettings.load(f)).hasMessageEndingWith("with enclave.ranger.admin, enclave.ranger.user is required");
+        Files.writeString(f, common + "enclave.ranger.admin=ldap://ranger\nenclave.ranger.user=u\nenclave.ranger.password.file=/r\n");
+        assertThatThrownBy(() -> NotebookSettings.load(f)).hasMessageEndingWith("enclave.ranger.admin must be an https:// (or, on loopback, http://) URL, not 'ldap://ranger'");
+        Files.writeString(f, common + "enclave.ranger.admin=http://ranger:6080\nenclave.ranger.user=u\nenclave.ranger.password.file=/r\n");
+        assertThatThrownBy(() -> NotebookSettings.load(f)).as("the password would cross the network in clear")
+                .hasMessageEndingWith("not 'http://ranger:6080'");
+        Files.writeString(f, common + "enclave.ranger.admin=https://ranger:6182\nenclave.ranger.user=enclave\nenclave.ranger.password.file=/r\n");
+        NotebookSettings s = NotebookSettings.load(f);
+        assertThat(s.policies()).isNull();
+        assertThat(s.rangerAdmin()).isEqualTo(new NotebookSettings.RangerAdmin(java.net.URI.create("https://ranger:6182"), "enclave",
+                Path.of("/r")));
+        Files.writeString(f, "enclave.embedded=/srv/enclave\nenclave.ranger.admin=https://ranger:6182\n");
+        assertThatThrownBy(() -> NotebookSettings.load(f)).hasMessageContaining("enclave.ranger.admin goes with enclave.target");
+    }
 }
