@@ -20,7 +20,7 @@ import org.apache.ranger.plugin.util.ServicePolicies;
 /**
  * The parts of Ranger Admin's REST API the enclave uses: the public v2 policy API
  * ({@code /service/public/v2/api/...}) to keep the projects' policies, and the download endpoint
- * Ranger's own plugins poll ({@code /service/plugins/policies/download/<service>}) to read the
+ * Ranger's own plugins poll ({@code /service/plugins/secure/policies/download/<service>}) to read the
  * policies in force. HTTP Basic; behind Kerberos, a SPNEGO-capable proxy in front of Ranger Admin.
  * Every failure is a {@link PolicyUnavailableException} naming the call and Ranger's answer.
  */
@@ -108,7 +108,8 @@ public final class RangerAdminClient {
      * {@code knownVersion} (304).
      */
     public ServicePolicies download(String service, Long knownVersion, String pluginId) {
-        HttpResponse<byte[]> r = send("GET", "/service/plugins/policies/download/" + encode(service)
+        // the authenticated endpoint: the plain one skips Ranger Admin's login and, with Kerberos, refuses or serves anyone
+        HttpResponse<byte[]> r = send("GET", "/service/plugins/secure/policies/download/" + encode(service)
                 + "?lastKnownVersion=" + (knownVersion == null ? -1 : knownVersion)
                 + "&pluginId=" + encode(pluginId) + "&supportsPolicyDeltas=false", null);
         if (r.statusCode() == 304 && knownVersion != null) {

@@ -6,8 +6,9 @@ import org.apache.ranger.plugin.util.ServicePolicies;
 
 /**
  * Policies from Ranger Admin, over the REST endpoint Ranger's own plugins poll
- * ({@code GET /service/plugins/policies/download/<service>}): 200 with {@code ServicePolicies}
- * JSON when they changed since {@code lastKnownVersion}, 304 when not. Any other answer, or none,
+ * with authentication ({@code GET /service/plugins/secure/policies/download/<service>}): 200 with
+ * {@code ServicePolicies} JSON when they changed since {@code lastKnownVersion}, 304 when not. Any
+ * other answer, or none, an answer for another service or an older version than one already seen,
  * means the policies are unavailable, and the session serves nothing.
  */
 public final class RangerAdminPolicySource implements PolicySource {
@@ -21,9 +22,25 @@ public final class RangerAdminPolicySource implements PolicySource {
         this.pluginId = "enclave@" + ProcessHandle.current().pid() + "-" + serviceName;
     }
 
+    /** The newest version this source has handed out: an older one later is refused (a restored or misrouted Ranger Admin). */
+    private long newest = Long.MIN_VALUE;
+
     @Override
-    public ServicePolicies policiesIfChanged(Long knownVersion) {
-        return admin.download(serviceName, knownVersion, pluginId);
+    public synchronized ServicePolicies policiesIfChanged(Long knownVersion) {
+        ServicePolicies p = admin.download(serviceName, knownVersion, pluginId);
+        if (p == null) {
+            return null;
+        }
+        if (!serviceName.equals(p.getServiceName())) {
+            throw new PolicyUnavailableException("Ranger Admin at " + admin.baseUri() + " answered for service '" + p.getServiceName()
+                    + "' when asked for " + serviceName);
+        }
+        if (p.getPolicyVersion() == null || p.getPolicyVersion() < newest) {
+            throw new PolicyUnavailableException("Ranger Admin at " + admin.baseUri() + " sent policy version " + p.getPolicyVersion()
+                    + " of service " + serviceName + " after version " + newest + " (older policies are never put back in force)");
+        }
+        newest = p.getPolicyVersion();
+        return p;
     }
 
     @Override

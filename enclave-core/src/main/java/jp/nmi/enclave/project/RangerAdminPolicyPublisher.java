@@ -70,7 +70,19 @@ public final class RangerAdminPolicyPublisher implements PolicyPublisher {
         int created = 0;
         int updated = 0;
         int unchanged = 0;
-        for (RangerPolicy w : wanted.values()) {
+        int deleted = 0;
+        // Sessions download the policies after every write, so no moment between two writes may grant
+        // more than the spec: grants that go away go first, then the restrictions (denials, masks, row
+        // filters) are put in place, and only then the grants that are new or changed.
+        for (RangerPolicy p : ours.values()) {
+            if (!wanted.containsKey(p.getName()) && isGrant(p)) {
+                admin.delete(p.getId(), p.getName());
+                deleted++;
+            }
+        }
+        List<RangerPolicy> ordered = new java.util.ArrayList<>(wanted.values());
+        ordered.sort(java.util.Comparator.comparing(RangerAdminPolicyPublisher::isGrant));
+        for (RangerPolicy w : ordered) {
             RangerPolicy existing = ours.get(w.getName());
             if (existing == null) {
                 admin.create(w);
@@ -84,14 +96,22 @@ public final class RangerAdminPolicyPublisher implements PolicyPublisher {
                 unchanged++;
             }
         }
-        int deleted = 0;
         for (RangerPolicy p : ours.values()) {
-            if (!wanted.containsKey(p.getName())) {
+            if (!wanted.containsKey(p.getName()) && !isGrant(p)) {
                 admin.delete(p.getId(), p.getName());
                 deleted++;
             }
         }
         return new Changes(created, updated, deleted, unchanged);
+    }
+
+    /**
+     * Whether {@code p} only grants (an access policy without deny items): every other policy
+     * restricts (denials, masks, row filters) and is in place before any grant and removed after.
+     */
+    static boolean isGrant(RangerPolicy p) {
+        int type = p.getPolicyType() == null ? RangerPolicy.POLICY_TYPE_ACCESS : p.getPolicyType();
+        return type == RangerPolicy.POLICY_TYPE_ACCESS && (p.getDenyPolicyItems() == null || p.getDenyPolicyItems().isEmpty());
     }
 
     @Override

@@ -34,7 +34,7 @@ public final class RangerAdminStandIn implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final Pattern LIST = Pattern.compile("/service/public/v2/api/service/([^/]+)/policy");
     private static final Pattern ONE = Pattern.compile("/service/public/v2/api/policy/(\\d+)");
-    private static final Pattern DOWNLOAD = Pattern.compile("/service/plugins/policies/download/([^/]+)");
+    private static final Pattern DOWNLOAD = Pattern.compile("/service/plugins/secure/policies/download/([^/]+)");
 
     private final HttpServer server;
     private final String service;
@@ -60,6 +60,13 @@ public final class RangerAdminStandIn implements AutoCloseable {
     public URI uri() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
+
+    /** The policies in force after each change, in order: what a session downloading between two changes would get. */
+    public synchronized List<List<RangerPolicy>> history() {
+        return List.copyOf(history);
+    }
+
+    private final List<List<RangerPolicy>> history = new ArrayList<>();
 
     /** How many changes the REST API was asked to make (create, update, delete). */
     public int writes() {
@@ -132,6 +139,7 @@ public final class RangerAdminStandIn implements AutoCloseable {
                     policies.put(p.getId(), p);
                     version++;
                     writes.incrementAndGet();
+                    history.add(new ArrayList<>(policies.values()));
                     send(x, 200, JSON.writeValueAsBytes(p));
                 } else if ((m = ONE.matcher(path)).matches() && method.equals("PUT")) {
                     long id = Long.parseLong(m.group(1));
@@ -152,6 +160,7 @@ public final class RangerAdminStandIn implements AutoCloseable {
                     policies.put(id, p);
                     version++;
                     writes.incrementAndGet();
+                    history.add(new ArrayList<>(policies.values()));
                     send(x, 200, JSON.writeValueAsBytes(p));
                 } else if ((m = ONE.matcher(path)).matches() && method.equals("DELETE")) {
                     if (policies.remove(Long.parseLong(m.group(1))) == null) {
@@ -160,6 +169,7 @@ public final class RangerAdminStandIn implements AutoCloseable {
                     }
                     version++;
                     writes.incrementAndGet();
+                    history.add(new ArrayList<>(policies.values()));
                     send(x, 204, new byte[0]);
                 } else if ((m = DOWNLOAD.matcher(path)).matches() && method.equals("GET")) {
                     if (!m.group(1).equals(service)) {

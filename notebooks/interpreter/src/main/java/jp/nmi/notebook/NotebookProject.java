@@ -69,7 +69,8 @@ public final class NotebookProject implements AutoCloseable {
                     .orElseThrow(() -> new ValidationException("the key of project " + projectId + " is missing"));
             // allele frequencies: the same policies, members and audit log as the session's statements
             jp.nmi.enclave.genomics.AfService af = new jp.nmi.enclave.genomics.AfService(storage, projectId,
-                    new jp.nmi.enclave.policy.RangerAuthorizer(policies,
+                    // a source of its own: a source remembers the version it last handed out
+                    new jp.nmi.enclave.policy.RangerAuthorizer(policySource(settings),
                             jp.nmi.enclave.project.ProjectPolicies.SERVICE, Clock.systemUTC()),
                     ProjectDirectory.following(store, projectId), audit, new jp.nmi.enclave.genomics.HdfsQueryBudget(storage),
                     new jp.nmi.enclave.project.ProjectOptouts(storage, projectKey));

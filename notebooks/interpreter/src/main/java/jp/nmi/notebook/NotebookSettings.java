@@ -108,6 +108,10 @@ public record NotebookSettings(Path embedded, URI target, Path keyStore, Path po
                         + " policies in its own file)");
             }
             URI url = URI.create(p.getProperty("enclave.ranger.admin").strip());
+            if (url.getUserInfo() != null) {
+                throw new ValidationException(file + ": enclave.ranger.admin may not carry a user or password: give them as"
+                        + " enclave.ranger.user and enclave.ranger.password.file");
+            }
             boolean loopback = "127.0.0.1".equals(url.getHost()) || "localhost".equals(url.getHost());
             if (!"https".equals(url.getScheme()) && !("http".equals(url.getScheme()) && loopback)) {
                 throw new ValidationException(file + ": enclave.ranger.admin must be an https:// (or, on loopback, http://) URL, not '" + url + "'");

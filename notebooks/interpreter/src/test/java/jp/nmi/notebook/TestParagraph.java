@@ -89,6 +89,9 @@ class TestParagraph {
         assertThatThrownBy(() -> NotebookSettings.load(f)).hasMessageEndingWith("with enclave.ranger.admin, enclave.ranger.user is required");
         Files.writeString(f, common + "enclave.ranger.admin=ldap://ranger\nenclave.ranger.user=u\nenclave.ranger.password.file=/r\n");
         assertThatThrownBy(() -> NotebookSettings.load(f)).hasMessageEndingWith("enclave.ranger.admin must be an https:// (or, on loopback, http://) URL, not 'ldap://ranger'");
+        Files.writeString(f, common + "enclave.ranger.admin=https://ops:s3cret@ranger:6182\nenclave.ranger.user=u\nenclave.ranger.password.file=/r\n");
+        assertThatThrownBy(() -> NotebookSettings.load(f)).hasMessageEndingWith("enclave.ranger.admin may not carry a user or password: give"
+                + " them as enclave.ranger.user and enclave.ranger.password.file").hasMessageNotContaining("s3cret");
         Files.writeString(f, common + "enclave.ranger.admin=http://ranger:6080\nenclave.ranger.user=u\nenclave.ranger.password.file=/r\n");
         assertThatThrownBy(() -> NotebookSettings.load(f)).as("the password would cross the network in clear")
                 .hasMessageEndingWith("not 'http://ranger:6080'");
