@@ -46,6 +46,11 @@ public record EnclaveLayout(Path root) {
         return new Path(optout(), "registry.json");
     }
 
+    /** Consent changes from the provider's consent system (dynamic consent), beside the opt-outs: provider-only. */
+    public Path consentRegistry() {
+        return new Path(optout(), "consent.json");
+    }
+
     public Path projects() {
         return new Path(root, "projects");
     }

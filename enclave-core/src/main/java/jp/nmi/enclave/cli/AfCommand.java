@@ -109,7 +109,7 @@ final class AfCommand implements Callable<Integer> {
                     .orElseThrow(() -> new ValidationException("project " + project + " has no member list")));
             AfService service = new AfService(enclave.storage(), project,
                     new RangerAuthorizer(new FilePolicySource(enclave.policyFile()), ProjectPolicies.SERVICE, Clock.systemUTC()), directory,
-                    enclave.audit(), new HdfsQueryBudget(enclave.storage()), new ProjectOptouts(enclave.storage(), key));
+                    enclave.audit(), new HdfsQueryBudget(enclave.storage()), new ProjectOptouts(enclave.storage(), key, project));
             AlleleFrequencies.Answer answer = service.query(user, stratum, selection, byAttribute);
             PrintWriter out = spec.commandLine().getOut();
             if (format.equals("json")) {

@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
             DemoDataCommand.class,
             IngestCommand.class,
             ProjectCommand.class,
-            OptoutCommand.class,
+            OptoutCommand.class, ConsentCommand.class, RegisterCommand.class,
             UsersCommand.class,
             SqlCommand.class,
             AfCommand.class,

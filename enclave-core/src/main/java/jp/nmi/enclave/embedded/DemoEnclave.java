@@ -167,7 +167,7 @@ public final class DemoEnclave implements AutoCloseable {
         javax.crypto.SecretKey key = KeyStoreFile.openOrCreate(keyStore).key(state.spec().keyAlias())
                 .orElseThrow(() -> new ValidationException("the key of project " + projectId + " is missing"));
         return EnclaveSession.open(storage.fileSystemUri(), project, authorizer, directory, auditLog, key, settings)
-                .withOptouts(new ProjectOptouts(storage, key))
+                .withOptouts(new ProjectOptouts(storage, key, projectId))
                 .withProjectSource(new StoredProject(storage, projectId));
     }
 

@@ -11,13 +11,13 @@ import java.util.regex.Pattern;
  * disease-specific, {@code POA} population origins/ancestry) and any number of modifiers
  * ({@code NPU} not-for-profit use only, {@code PUB} publication required, ...).
  */
-final class DuoCodes {
+public final class DuoCodes {
     static final Set<String> PERMISSIONS = Set.of("GRU", "HMB", "POA");
     static final Pattern DISEASE_SPECIFIC = Pattern.compile("DS:MONDO:[0-9]{7}");
     static final Set<String> MODIFIERS = Set.of(
             "NPU", "NCU", "NPUNCU", "PUB", "IRB", "GS", "MOR", "RTN", "TS", "US", "PS", "IS", "COL", "NRES", "RS");
     /** Modifiers that forbid commercial use. */
-    static final Set<String> NON_COMMERCIAL = Set.of("NPU", "NCU", "NPUNCU");
+    public static final Set<String> NON_COMMERCIAL = Set.of("NPU", "NCU", "NPUNCU");
 
     private DuoCodes() {}
 
@@ -26,7 +26,7 @@ final class DuoCodes {
      *
      * @return the codes in order; throws {@link IllegalArgumentException} with the problem otherwise
      */
-    static List<String> parse(String field) {
+    public static List<String> parse(String field) {
         List<String> codes = new ArrayList<>();
         int permissions = 0;
         for (String raw : field.split(";")) {

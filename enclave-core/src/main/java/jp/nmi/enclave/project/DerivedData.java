@@ -202,8 +202,11 @@ public final class DerivedData {
         Map<String, String> metadata;
         try (ParquetFileReader footer = ParquetFileReader.open(HadoopInputFile.fromPath(file, storage.configuration()))) {
             schema = footer.getFileMetaData().getSchema();
-            metadata = footer.getFileMetaData().getKeyValueMetaData();
+            metadata = new java.util.HashMap<>(footer.getFileMetaData().getKeyValueMetaData());
         }
+        // the writer sets its own model name: a file rewritten once before carries one already, and a second rewrite
+        // with it would be refused ("Cannot overwrite metadata key writer.model.name")
+        metadata.remove("writer.model.name");
         long dropped = 0;
         Path tmp = new Path(file.getParent(), "." + file.getName() + ".purging");
         ParquetWriter<Group> writer = null;

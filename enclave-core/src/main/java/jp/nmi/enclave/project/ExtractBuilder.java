@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import javax.crypto.SecretKey;
+import jp.nmi.enclave.consent.ConsentRegistry;
 import jp.nmi.enclave.dataset.Column;
 import jp.nmi.enclave.dataset.ColumnType;
 import jp.nmi.enclave.dataset.DatasetReader;
@@ -31,7 +32,7 @@ import org.apache.hadoop.fs.Path;
 final class ExtractBuilder {
     /** What was written. */
     record Result(Map<String, ProjectState.Table> tables, Map<String, ProjectState.Audience> audiences, int participants,
-            int leftOutByConsent, int leftOutByOptout) {}
+            int leftOutByConsent, int leftOutByOptout, Set<String> eligible, Map<String, List<String>> notAdmitted) {}
 
     /**
      * The audience of industry members in a project whose purpose is not commercial: participants
@@ -50,16 +51,32 @@ final class ExtractBuilder {
         this.progress = progress;
     }
 
-    /** Who a spec's extract holds: the participants its purpose and cohort select, with whether each prohibits commercial use. */
-    record Selection(Set<String> eligible, Map<String, Boolean> prohibited, int[] leftOut) {}
+    /**
+     * Who a spec's extract holds: the participants its purpose and cohort select, with whether each
+     * prohibits commercial use (for the industry audience), and whom dynamic consent held back.
+     *
+     * @param leftOut [0] left out by consent (including held back), [1] by opt-out
+     * @param notAdmitted provider pseudonyms held back by scope ({@link ProjectConsent}); empty scopes omitted
+     */
+    record Selection(Set<String> eligible, Map<String, Boolean> prohibited, int[] leftOut, Map<String, List<String>> notAdmitted) {}
 
-    /** Reads the participants (and diagnoses, samples as the cohort needs) of the published datasets: what a plan counts. */
-    Selection select(ProjectSpec spec, DatasetRegistry registry, Set<String> optedOut) throws IOException {
+    /**
+     * Reads the participants (and diagnoses, samples as the cohort needs) of the published datasets:
+     * what a plan counts. Each participant's consent is the datasets' with every recorded change on top.
+     *
+     * @param previous the extract in force, or null for a first build: who widened their consent since is held back
+     *     unless the spec admits widened consent
+     */
+    Selection select(ProjectSpec spec, DatasetRegistry registry, Set<String> optedOut, ConsentRegistry consents,
+            ProjectState.Extract previous) throws IOException {
         String fs = storage.fileSystemUri().toString();
         ProjectSpec.Cohort cohort = spec.cohort();
         Set<String> eligible = new HashSet<>();
         Map<String, Boolean> prohibited = new HashMap<>();
         int[] leftOut = new int[2];
+        Map<String, List<ProjectConsent.Indexed>> changes = ProjectConsent.byParticipant(consents);
+        Set<String> heldFromProject = new java.util.TreeSet<>();
+        Set<String> heldFromAudience = new java.util.TreeSet<>();
         DatasetReader.scan(storage.configuration(), fs, entry(registry, "participants"),
                 List.of("participant_id", "sex", "age_band", "region", "commercial_use_prohibited", "duo_codes"), row -> {
                     String id = (String) row[0];
@@ -70,15 +87,24 @@ final class ExtractBuilder {
                         leftOut[1]++;
                         return;
                     }
-                    if (!Consent.covers(duo, noCommercial, spec.purpose())) {
+                    ProjectConsent.Decision d = ProjectConsent.decide(spec, id, new ConsentRegistry.Consent(duo, noCommercial),
+                            changes.getOrDefault(id, List.of()), previous);
+                    if (!d.project()) {
                         leftOut[0]++;
+                        if (d.heldFromProject()) {
+                            heldFromProject.add(id);
+                        }
                         return;
+                    }
+                    if (d.heldFromAudience()) {
+                        heldFromAudience.add(id);
                     }
                     if ((cohort.sex().isEmpty() || cohort.sex().contains((String) row[1]))
                             && (cohort.ageBands().isEmpty() || cohort.ageBands().contains((String) row[2]))
                             && (cohort.regions().isEmpty() || cohort.regions().contains((String) row[3]))) {
                         eligible.add(id);
-                        prohibited.put(id, noCommercial);
+                        // the audience's view: what the consent allows now, and nobody it did not admit
+                        prohibited.put(id, !d.audience());
                     }
                 });
         if (!cohort.icd10().isEmpty()) {
@@ -106,17 +132,24 @@ final class ExtractBuilder {
                     .matching(jp.nmi.enclave.discovery.Criteria.parse(cohort.criteria())));
         }
 
-        return new Selection(eligible, prohibited, leftOut);
+        Map<String, List<String>> notAdmitted = new java.util.TreeMap<>();
+        if (!heldFromProject.isEmpty()) {
+            notAdmitted.put(ProjectConsent.PROJECT, List.copyOf(heldFromProject));
+        }
+        if (!heldFromAudience.isEmpty()) {
+            notAdmitted.put(ProjectConsent.AUDIENCE, List.copyOf(heldFromAudience));
+        }
+        return new Selection(eligible, prohibited, leftOut, notAdmitted);
     }
 
-    Result build(ProjectSpec spec, DatasetRegistry registry, Set<String> optedOut, SecretKey projectKey, Path directory)
-            throws IOException {
+    Result build(ProjectSpec spec, DatasetRegistry registry, Set<String> optedOut, ConsentRegistry consents, ProjectState.Extract previous,
+            SecretKey projectKey, Path directory) throws IOException {
         String fs = storage.fileSystemUri().toString();
         Pseudonymizer rekey = new Pseudonymizer(projectKey, "project");
         ProjectSpec.Cohort cohort = spec.cohort();
 
         // 1. who is in: consent, opt-outs, cohort criteria on participants
-        Selection selection = select(spec, registry, optedOut);
+        Selection selection = select(spec, registry, optedOut, consents, previous);
         Set<String> eligible = selection.eligible();
         Map<String, Boolean> prohibited = selection.prohibited();
         int[] leftOut = selection.leftOut();
@@ -210,7 +243,7 @@ final class ExtractBuilder {
         Map<String, ProjectState.Audience> audiences = audience
                 ? Map.of(COMMERCIAL_USE_AUDIENCE, new ProjectState.Audience(List.of(INDUSTRY_GROUP), audienceTables))
                 : Map.of();
-        return new Result(tables, audiences, eligible.size(), leftOut[0], leftOut[1]);
+        return new Result(tables, audiences, eligible.size(), leftOut[0], leftOut[1], Set.copyOf(eligible), selection.notAdmitted());
     }
 
     private static ProjectState.Table table(Path dir, TableSchema schema, long rows, List<DatasetRegistry.DataFile> files) {

@@ -84,34 +84,57 @@ public final class OptoutApplier {
      */
     public Report apply(java.nio.file.Path file, String idFormat, boolean allowUnknown, boolean dryRun) {
         List<OptoutRequests.Request> requests = OptoutRequests.read(file);
+        String name = file.getFileName().toString();
+        checkFormat(name, requests.stream().map(r -> new Identified(r.patientId(), "line " + r.line())).toList(), idFormat);
+        Pseudonymizer provider = new Pseudonymizer(keys.providerKey(), Pseudonymizer.PARTICIPANT);
+        OptoutStore optouts = new OptoutStore(storage);
+        OptoutRegistry before = optouts.read();
+        Set<String> known = new HashSet<>(participantConsents(storage).keySet());
+        known.addAll(before.pseudonyms());
+        List<String> unknown = checkKnown(name, requests.stream().map(r -> new Identified(provider.pseudonym(r.patientId()),
+                "line " + r.line())).toList(), known, allowUnknown, "a patient not yet delivered is kept out of every later ingest");
+        return record(requests, before, unknown.size(), dryRun);
+    }
+
+    /** A patient ID (or its pseudonym) and where in its file it is. */
+    record Identified(String id, String where) {}
+
+    /** Refuses the file if an ID does not have the provider's format; names lines, never the IDs. */
+    static void checkFormat(String name, List<Identified> ids, String idFormat) {
         java.util.regex.Pattern format;
         try {
             format = java.util.regex.Pattern.compile(idFormat);
         } catch (java.util.regex.PatternSyntaxException e) {
             throw new ValidationException("--id-format '" + idFormat + "' is not a regular expression: " + e.getDescription());
         }
-        String name = file.getFileName().toString();
         // lines, never the IDs themselves: a terminal's scrollback and CI logs are no place for patient identifiers
-        List<String> malformed = requests.stream().filter(r -> !format.matcher(r.patientId()).matches())
-                .map(r -> "line " + r.line()).toList();
+        List<String> malformed = ids.stream().filter(r -> !format.matcher(r.id()).matches()).map(Identified::where).toList();
         if (!malformed.isEmpty()) {
             throw new ValidationException(name + ": " + malformed.size() + " patient ID(s) not in the provider's format " + idFormat + ": "
                     + String.join(", ", malformed.subList(0, Math.min(LISTED, malformed.size()))) + (malformed.size() > LISTED ? ", ..." : "")
                     + "; nothing was recorded");
         }
-        Pseudonymizer provider = new Pseudonymizer(keys.providerKey(), Pseudonymizer.PARTICIPANT);
-        OptoutStore optouts = new OptoutStore(storage);
-        OptoutRegistry before = optouts.read();
-        Set<String> known = knownParticipants();
-        known.addAll(before.pseudonyms());
-        List<String> unknown = requests.stream().filter(r -> !known.contains(provider.pseudonym(r.patientId())))
-                .map(r -> "line " + r.line()).toList();
+    }
+
+    /**
+     * Refuses the file if a pseudonym is of no patient the enclave knows, unless {@code allowUnknown};
+     * returns where the unknown ones are.
+     */
+    static List<String> checkKnown(String name, List<Identified> pseudonyms, Set<String> known, boolean allowUnknown, String anyway) {
+        List<String> unknown = pseudonyms.stream().filter(r -> !known.contains(r.id())).map(Identified::where).toList();
         if (!unknown.isEmpty() && !allowUnknown) {
             throw new ValidationException(name + ": " + unknown.size() + " patient ID(s) match no patient the enclave knows: "
                     + String.join(", ", unknown.subList(0, Math.min(LISTED, unknown.size()))) + (unknown.size() > LISTED ? ", ..." : "")
                     + "; nothing was recorded. Check the IDs with the provider's records, or give --allow-unknown to record them"
-                    + " anyway (a patient not yet delivered is kept out of every later ingest)");
+                    + " anyway (" + anyway + ")");
         }
+        return unknown;
+    }
+
+    /** Records checked opt-out requests, hides them in every open project, and audits (unless {@code dryRun}). */
+    Report record(List<OptoutRequests.Request> requests, OptoutRegistry before, int unknownCount, boolean dryRun) {
+        Pseudonymizer provider = new Pseudonymizer(keys.providerKey(), Pseudonymizer.PARTICIPANT);
+        OptoutStore optouts = new OptoutStore(storage);
         String now = clock.instant().toString();
         List<OptoutRegistry.Entry> added = new ArrayList<>();
         for (OptoutRequests.Request r : requests) {
@@ -124,24 +147,14 @@ public final class OptoutApplier {
 
         ProjectStore store = new ProjectStore(storage);
         List<ProjectImpact> impacts = new ArrayList<>();
-        for (String id : store.ids()) {
-            ProjectState state = store.state(id).orElseThrow();
-            if (!state.isActive() || state.extract() == null) {
-                continue;
-            }
-            SecretKey key = keys.key(state.spec().keyAlias()).orElseThrow(() -> new EnclaveStorageException(
-                    "project " + id + " is active but its key " + state.spec().keyAlias() + " is missing"));
-            Set<String> pending = ProjectReconciler.pendingOptouts(state.spec(), state.extract(), key, after.pseudonyms());
-            if (!dryRun) {
-                store.writePolicies(id, ProjectPolicies.generate(state.spec(), pending));
-            }
-            impacts.add(impact(state, pending));
+        Map<String, Set<String>> pendingByProject = hideEverywhere(storage, keys, publisher, after.pseudonyms(),
+                new jp.nmi.enclave.consent.ConsentStore(storage).read(), dryRun);
+        for (Map.Entry<String, Set<String>> p : pendingByProject.entrySet()) {
+            impacts.add(impact(storage, store.state(p.getKey()).orElseThrow(), p.getValue()));
         }
         if (dryRun) {
-            return new Report(requests.size(), after.entries().size() - before.entries().size(), impacts, unknown.size());
+            return new Report(requests.size(), after.entries().size() - before.entries().size(), impacts, unknownCount);
         }
-        // in force from the next statement of every session
-        publisher.publish(store.activePolicies());
         // and gone from discovery's record of shown counts; the opt-outs are in force already, so a record that cannot be
         // rewritten now is said in the audit event (and purged by the next opt-out, which removes everyone listed)
         Object purgedFromDiscovery;
@@ -154,32 +167,67 @@ public final class OptoutApplier {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("requests", requests.size());
         details.put("newOptouts", after.entries().size() - before.entries().size());
-        details.put("unknownRecordedAnyway", unknown.size());
+        details.put("unknownRecordedAnyway", unknownCount);
         details.put("discoveryMembershipsPurged", purgedFromDiscovery);
         Map<String, Object> perProject = new LinkedHashMap<>();
         impacts.forEach(i -> perProject.put(i.project(), Map.of("participants", i.participants(), "rows", i.rows())));
         details.put("projects", perProject);
         audit.append(new AuditRecord(operator, null, "optout.apply", "ok", details));
-        return new Report(requests.size(), after.entries().size() - before.entries().size(), impacts, unknown.size());
+        return new Report(requests.size(), after.entries().size() - before.entries().size(), impacts, unknownCount);
     }
 
-    /** The provider pseudonyms of every participant of the published datasets (empty before the first ingest). */
-    private Set<String> knownParticipants() {
-        Set<String> out = new HashSet<>();
+    /**
+     * Regenerates the policies of every open project with everyone it must hide now (opt-outs and
+     * consent changes since its extract) and publishes them: in force from the next statement of
+     * every session. With {@code dryRun}, only computes. Returns the hidden project pseudonyms by project.
+     */
+    static Map<String, Set<String>> hideEverywhere(EnclaveStorage storage, KeyStoreFile keys, PolicyPublisher publisher,
+            Set<String> optedOut, jp.nmi.enclave.consent.ConsentRegistry consents, boolean dryRun) {
+        ProjectStore store = new ProjectStore(storage);
+        Map<String, Set<String>> out = new LinkedHashMap<>();
+        for (String id : store.ids()) {
+            ProjectState state = store.state(id).orElseThrow();
+            if (!state.isActive() || state.extract() == null) {
+                continue;
+            }
+            SecretKey key = keys.key(state.spec().keyAlias()).orElseThrow(() -> new EnclaveStorageException(
+                    "project " + id + " is active but its key " + state.spec().keyAlias() + " is missing"));
+            Set<String> pending = ProjectReconciler.pendingExclusions(state.spec(), state.extract(), key, optedOut, consents);
+            if (!dryRun) {
+                store.writePolicies(id, ProjectPolicies.generate(state.spec(), pending));
+            }
+            out.put(id, pending);
+        }
+        if (!dryRun) {
+            publisher.publish(store.activePolicies());
+        }
+        return out;
+    }
+
+    /**
+     * Every participant of the published datasets (provider pseudonyms) with the consent the datasets
+     * carry (empty before the first ingest).
+     */
+    static Map<String, jp.nmi.enclave.consent.ConsentRegistry.Consent> participantConsents(EnclaveStorage storage) {
+        Map<String, jp.nmi.enclave.consent.ConsentRegistry.Consent> out = new java.util.HashMap<>();
         var registry = new jp.nmi.enclave.dataset.DatasetRegistryStore(storage).read();
         if (registry.isEmpty() || registry.get().dataset("participants").isEmpty()) {
             return out;
         }
         try {
             DatasetReader.scan(storage.configuration(), storage.fileSystemUri().toString(), registry.get().dataset("participants").get(),
-                    List.of("participant_id"), row -> out.add((String) row[0]));
+                    List.of("participant_id", "duo_codes", "commercial_use_prohibited"), row -> {
+                        @SuppressWarnings("unchecked")
+                        List<String> duo = (List<String>) row[1];
+                        out.put((String) row[0], new jp.nmi.enclave.consent.ConsentRegistry.Consent(duo, Boolean.TRUE.equals(row[2])));
+                    });
         } catch (IOException e) {
             throw new EnclaveStorageException("cannot read the participants to check the opt-outs against: " + e.getMessage(), e);
         }
         return out;
     }
 
-    private ProjectImpact impact(ProjectState state, Set<String> pending) {
+    static ProjectImpact impact(EnclaveStorage storage, ProjectState state, Set<String> pending) {
         Map<String, Long> rows = new LinkedHashMap<>();
         Set<String> present = new HashSet<>();
         for (Map.Entry<String, ProjectState.Table> t : state.extract().tables().entrySet()) {

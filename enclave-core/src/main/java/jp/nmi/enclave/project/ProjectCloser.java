@@ -222,6 +222,7 @@ public final class ProjectCloser {
             details.put("reason", reason);
         }
         audit.append(new AuditRecord(operator, projectId, "project.close", certificate.allChecksPassed() ? "ok" : "error", details));
+        ProjectReconciler.publishRegister(storage, clock, projectId);
         return certificate;
     }
 

@@ -29,6 +29,8 @@ import jp.nmi.enclave.error.EnclaveStorageException;
 import jp.nmi.enclave.error.ValidationException;
 import jp.nmi.enclave.hdfs.EnclaveStorage;
 import jp.nmi.enclave.io.Progress;
+import jp.nmi.enclave.consent.ConsentRegistry;
+import jp.nmi.enclave.consent.ConsentStore;
 import jp.nmi.enclave.optout.OptoutStore;
 import jp.nmi.enclave.pseudonym.KeyStoreFile;
 import jp.nmi.enclave.pseudonym.Pseudonymizer;
@@ -158,6 +160,7 @@ public final class ProjectReconciler {
         w.put("policies", String.valueOf(store.policiesJson(spec.id())));
         w.put("publication", new DatasetRegistryStore(storage).read().map(DatasetRegistry::publication).orElse("none"));
         w.put("optouts", sha256(String.join(",", new TreeSet<>(new OptoutStore(storage).read().pseudonyms()))));
+        w.put("consents", sha256(ProjectStore.json(new ConsentStore(storage).read())));
         w.put("key", keys.key(spec.keyAlias()).isPresent());
         w.put("plan", String.join("\n", plan(spec).lines()));
         return sha256(ProjectStore.json(w));
@@ -195,8 +198,11 @@ public final class ProjectReconciler {
             directories.apply(dir);
         }
         ProjectState.Extract extract = d.current.map(ProjectState::extract).orElse(null);
+        Set<String> eligible = null;
         if (d.rebuild) {
-            extract = buildExtract(spec, d, key);
+            Built built = buildExtract(spec, d, key);
+            extract = built.extract();
+            eligible = built.eligible();
         }
         String now = clock.instant().toString();
         ProjectState state = new ProjectState(ProjectState.FORMAT, spec.id(), ProjectState.ACTIVE, spec, sha256(ProjectStore.json(spec)),
@@ -205,10 +211,13 @@ public final class ProjectReconciler {
         if (d.rebuild) {
             removeOldBuilds(spec.id(), extract.build());
         }
-        DerivedData.Report purged = new DerivedData(storage).purge(store.projectDir(spec.id()), projectOptouts(key, d.optedOut),
-                hiddenByUser(spec, extract));
+        Set<String> gone = new HashSet<>(projectOptouts(key, d.optedOut));
+        if (d.rebuild && d.current.isPresent() && d.current.get().extract() != null) {
+            gone.addAll(consentGone(spec, d.current.get().extract(), extract, d.consents, key, eligible));
+        }
+        DerivedData.Report purged = new DerivedData(storage).purge(store.projectDir(spec.id()), gone, hiddenByUser(spec, extract));
         store.writeMembers(members(spec, ProjectState.ACTIVE));
-        List<RangerPolicy> policies = ProjectPolicies.generate(spec, pendingOptouts(spec, extract, key, d.optedOut));
+        List<RangerPolicy> policies = ProjectPolicies.generate(spec, pendingExclusions(spec, extract, key, d.optedOut, d.consents));
         store.writePolicies(spec.id(), policies);
         publisher.publish(store.activePolicies());
         Map<String, Object> details = new LinkedHashMap<>();
@@ -223,11 +232,12 @@ public final class ProjectReconciler {
             details.put("derivedFiles", purged.affected().stream().map(DerivedData.Affected::path).toList());
         }
         audit.append(new AuditRecord(operator, spec.id(), "project.apply", "ok", details));
+        publishRegister(storage, clock, spec.id());
         return planned.plan;
     }
 
     private record Desired(Plan plan, Optional<ProjectState> current, List<ProjectDirectories.Desired> directories, boolean rebuild,
-            DatasetRegistry registry, Set<String> optedOut, String fingerprint, DerivedData.Report derived) {}
+            DatasetRegistry registry, Set<String> optedOut, ConsentRegistry consents, String fingerprint, DerivedData.Report derived) {}
 
     private Desired desired(ProjectSpec spec) {
         Optional<ProjectState> current = store.state(spec.id());
@@ -251,12 +261,13 @@ public final class ProjectReconciler {
         }
         DatasetRegistry registry = new DatasetRegistryStore(storage).require();
         Set<String> optedOut = new OptoutStore(storage).read().pseudonyms();
-        String fingerprint = fingerprint(spec, registry, optedOut, key.map(ProjectReconciler::keyCheck).orElse("new key"));
+        ConsentRegistry consents = new ConsentStore(storage).read();
+        String fingerprint = fingerprint(spec, registry, optedOut, consents, key.map(ProjectReconciler::keyCheck).orElse("new key"));
         ProjectState.Extract extract = current.map(ProjectState::extract).orElse(null);
         boolean rebuild = extract == null || !extract.fingerprint().equals(fingerprint);
         if (rebuild) {
-            changes.add(new Change("build", "extract", extractReason(spec, current, registry, optedOut),
-                    extractItems(spec, current, registry, optedOut)));
+            changes.add(new Change("build", "extract", extractReason(spec, current, registry, optedOut, consents),
+                    extractItems(spec, current, registry, optedOut, consents)));
         }
         if (current.isEmpty() || !current.get().specSha256().equals(sha256(ProjectStore.json(spec)))) {
             changes.add(new Change(current.isEmpty() ? "create" : "update", "project.json", "the spec as applied (" + spec.title() + ")"));
@@ -269,14 +280,14 @@ public final class ProjectReconciler {
             changes.add(new Change("update", "members.json", "readable by the egress service"));
         }
         // Policies after this apply: with a rebuilt extract no opt-out is pending any more.
-        Set<String> pending = rebuild || key.isEmpty() ? Set.of() : pendingOptouts(spec, extract, key.get(), optedOut);
+        Set<String> pending = rebuild || key.isEmpty() ? Set.of() : pendingExclusions(spec, extract, key.get(), optedOut, consents);
         String policies = ProjectPolicies.toJson(ProjectPolicies.generate(spec, pending));
         if (!policies.equals(store.policiesJson(spec.id()))) {
             List<RangerPolicy> generated = ProjectPolicies.generate(spec, pending);
             int count = generated.size();
             changes.add(new Change(store.policiesJson(spec.id()) == null ? "create" : "update", "Ranger policies",
                     count + " policies valid " + spec.start() + " to " + spec.end() + (pending.isEmpty() ? ""
-                            : ", filtering " + pending.size() + " participant(s) who opted out since the extract was written"),
+                            : ", filtering " + pending.size() + " participant(s) who opted out or whose consent changed since the extract was written"),
                     PlanDetails.policies(store.policiesJson(spec.id()) == null ? List.of() : store.policies(spec.id()), generated)));
         }
         // what is in force must be what was generated: missing or edited policies are put back
@@ -293,25 +304,44 @@ public final class ProjectReconciler {
         // what the members derived still holds of participants who opted out (hidden from sessions already)
         DerivedData.Report derived = key.isEmpty() || current.isEmpty()
                 ? new DerivedData.Report(List.of(), List.of())
-                : new DerivedData(storage).scan(store.projectDir(spec.id()), projectOptouts(key.get(), optedOut),
-                        hiddenByUser(spec, current.get().extract()));
+                : new DerivedData(storage).scan(store.projectDir(spec.id()), derivedToPurge(spec, current.get().extract(), key.get(),
+                        optedOut, consents), hiddenByUser(spec, current.get().extract()));
         if (!derived.isEmpty()) {
             changes.add(new Change("purge", "derived data", derived.describe()));
         }
-        return new Desired(new Plan(spec.id(), List.copyOf(changes)), current, dirs, rebuild, registry, optedOut, fingerprint, derived);
+        return new Desired(new Plan(spec.id(), List.copyOf(changes)), current, dirs, rebuild, registry, optedOut, consents, fingerprint,
+                derived);
     }
 
-    private ProjectState.Extract buildExtract(ProjectSpec spec, Desired d, SecretKey key) {
+    /**
+     * Regenerates the public data-use register after a change of {@code project}. The change itself
+     * is done and audited; a register that cannot be written is said, with how to regenerate it.
+     */
+    static void publishRegister(EnclaveStorage storage, Clock clock, String project) {
+        try {
+            new jp.nmi.enclave.transparency.DataUseRegister(storage, clock).publishProjects(RegisterEntries.all(storage));
+        } catch (RuntimeException e) {
+            throw new EnclaveStorageException("project " + project + " was changed, but the data-use register could not be regenerated ("
+                    + e.getMessage() + "); run ./enclave register publish", e);
+        }
+    }
+
+    /** A new extract, and the provider pseudonyms of the participants it holds. */
+    private record Built(ProjectState.Extract extract, Set<String> eligible) {}
+
+    private Built buildExtract(ProjectSpec spec, Desired d, SecretKey key) {
         String build = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT).format(clock.instant().atOffset(ZoneOffset.UTC))
                 + "-" + HexFormat.of().formatHex(new byte[] {(byte) System.nanoTime(), (byte) (System.nanoTime() >> 8)});
         Path dir = new Path(new Path(store.projectDir(spec.id()), "extract"), build);
         try {
-            ExtractBuilder.Result r = new ExtractBuilder(storage, progress).build(spec, d.registry, d.optedOut, key, dir);
+            ProjectState.Extract previous = d.current.map(ProjectState::extract).orElse(null);
+            ExtractBuilder.Result r = new ExtractBuilder(storage, progress).build(spec, d.registry, d.optedOut, d.consents, previous, key, dir);
             // the allele-frequency indexes go with the extract they describe: built now, removed with it
             new jp.nmi.enclave.genomics.AfIndexStore(storage, progress).build(dir, r.tables(), r.audiences());
             Set<String> optedOutInCohort = new HashSet<>(d.optedOut);
-            return new ProjectState.Extract(build, d.fingerprint, d.registry.publication(), r.participants(),
-                    optedOutInCohort.stream().sorted().toList(), new TreeMap<>(r.tables()), new TreeMap<>(r.audiences()));
+            return new Built(new ProjectState.Extract(build, d.fingerprint, d.registry.publication(), r.participants(),
+                    optedOutInCohort.stream().sorted().toList(), new TreeMap<>(r.tables()), new TreeMap<>(r.audiences()),
+                    d.consents.sequence(), r.notAdmitted()), r.eligible());
         } catch (IOException | RuntimeException e) {
             try {
                 storage.fs().delete(dir, true);
@@ -384,13 +414,19 @@ public final class ProjectReconciler {
         return out;
     }
 
-    /** Project pseudonyms of participants who opted out after the extract was written (still in its files). */
-    static Set<String> pendingOptouts(ProjectSpec spec, ProjectState.Extract extract, SecretKey key, Set<String> optedOut) {
+    /**
+     * Project pseudonyms of participants still in the extract's files whom statements must not see:
+     * who opted out after it was written, and who left through a consent change since
+     * ({@link ProjectConsent#leftSince}). The row filters and the workspace filter hide them.
+     */
+    public static Set<String> pendingExclusions(ProjectSpec spec, ProjectState.Extract extract, SecretKey key, Set<String> optedOut,
+            ConsentRegistry consents) {
         if (extract == null) {
             return Set.of();
         }
         Set<String> pending = new HashSet<>(optedOut);
         pending.removeAll(extract.optedOut());
+        pending.addAll(ProjectConsent.leftSince(spec, consents, ProjectConsent.sequenceOf(extract), true));
         Pseudonymizer rekey = new Pseudonymizer(key, "project");
         Set<String> out = new HashSet<>();
         for (String p : pending) {
@@ -404,7 +440,30 @@ public final class ProjectReconciler {
                 spec.members(), null, spec.regulatory());
     }
 
-    private static String fingerprint(ProjectSpec spec, DatasetRegistry registry, Set<String> optedOut, String keyCheck) {
+    /**
+     * Project pseudonyms of participants who were in {@code previous} and are not in the rebuilt
+     * extract because of their consent: what the members' derived data may no longer hold.
+     */
+    private static Set<String> consentGone(ProjectSpec spec, ProjectState.Extract previous, ProjectState.Extract rebuilt,
+            ConsentRegistry consents, SecretKey key, Set<String> eligible) {
+        Set<String> out = new HashSet<>(ProjectConsent.leftSince(spec, consents, ProjectConsent.sequenceOf(previous), false));
+        out.addAll(ProjectConsent.notAdmitted(rebuilt, ProjectConsent.PROJECT));
+        if (eligible != null) {
+            out.removeAll(eligible);
+        }
+        return projectOptouts(key, out);
+    }
+
+    /** What the plan says the members' derived data still holds of: opt-outs, and who left through a consent change. */
+    private static Set<String> derivedToPurge(ProjectSpec spec, ProjectState.Extract extract, SecretKey key, Set<String> optedOut,
+            ConsentRegistry consents) {
+        Set<String> out = new HashSet<>(optedOut);
+        out.addAll(ProjectConsent.leftSince(spec, consents, ProjectConsent.sequenceOf(extract), false));
+        return projectOptouts(key, out);
+    }
+
+    private static String fingerprint(ProjectSpec spec, DatasetRegistry registry, Set<String> optedOut, ConsentRegistry consents,
+            String keyCheck) {
         Map<String, Object> f = new TreeMap<>();
         f.put("format", 3); // 2: audiences of their own (industry members of non-commercial projects); 3: their consent table
         f.put("datasets", new TreeMap<>(spec.datasets()));
@@ -414,12 +473,17 @@ public final class ProjectReconciler {
         f.put("publication", registry.publication());
         f.put("sources", registry.datasets().stream().map(DatasetRegistry.Entry::contentHash).sorted().toList());
         f.put("optouts", sha256(String.join("\n", new java.util.TreeSet<>(optedOut))));
+        if (consents.sequence() > 0) {
+            // absent while nothing was recorded: extracts built before dynamic consent are not rebuilt for it
+            f.put("consents", sha256(ProjectStore.json(consents)));
+        }
         f.put("key", keyCheck);
         return sha256(ProjectStore.json(f));
     }
 
     /** What a rebuild changes: datasets and columns, cohort, purpose, and the participants it holds before and after. */
-    private List<String> extractItems(ProjectSpec spec, Optional<ProjectState> current, DatasetRegistry registry, Set<String> optedOut) {
+    private List<String> extractItems(ProjectSpec spec, Optional<ProjectState> current, DatasetRegistry registry, Set<String> optedOut,
+            ConsentRegistry consents) {
         List<String> items = new ArrayList<>();
         ProjectState.Extract e = current.map(ProjectState::extract).orElse(null);
         ProjectSpec before = current.map(ProjectState::spec).orElse(null);
@@ -432,7 +496,13 @@ public final class ProjectReconciler {
         }
         long after;
         try {
-            after = new ExtractBuilder(storage, Progress.NONE).select(spec, registry, optedOut).eligible().size();
+            ExtractBuilder.Selection selection = new ExtractBuilder(storage, Progress.NONE).select(spec, registry, optedOut, consents, e);
+            after = selection.eligible().size();
+            for (Map.Entry<String, List<String>> held : selection.notAdmitted().entrySet()) {
+                items.add("  not admitted: " + PlanDetails.count(held.getValue().size()) + " participant(s) whose consent widened"
+                        + (held.getKey().equals(ProjectConsent.PROJECT) ? "" : " to allow commercial use (industry members' view)")
+                        + " (the spec does not set cohort.admit_widened_consent)");
+            }
         } catch (IOException ex) {
             throw new jp.nmi.enclave.error.EnclaveStorageException("cannot count the cohort of " + spec.id() + ": " + ex.getMessage(), ex);
         }
@@ -445,7 +515,8 @@ public final class ProjectReconciler {
         return items;
     }
 
-    private String extractReason(ProjectSpec spec, Optional<ProjectState> current, DatasetRegistry registry, Set<String> optedOut) {
+    private String extractReason(ProjectSpec spec, Optional<ProjectState> current, DatasetRegistry registry, Set<String> optedOut,
+            ConsentRegistry consents) {
         ProjectState.Extract e = current.map(ProjectState::extract).orElse(null);
         if (e == null) {
             return "first extract from publication " + registry.publication() + " (approved columns and cohort only, pseudonyms re-keyed)";
@@ -458,6 +529,12 @@ public final class ProjectReconciler {
         newOptouts.removeAll(e.optedOut());
         if (!newOptouts.isEmpty()) {
             reasons.add(newOptouts.size() + " opt-out(s) since the last extract, removed physically now");
+        }
+        int changes = consents.since(ProjectConsent.sequenceOf(e)).size();
+        if (changes > 0) {
+            int left = ProjectConsent.leftSince(spec, consents, ProjectConsent.sequenceOf(e), false).size();
+            reasons.add(changes + " consent change(s) since the last extract" + (left == 0 ? "" : ", " + left
+                    + " of them no longer covering the purpose: removed physically now"));
         }
         ProjectSpec before = current.get().spec();
         if (!before.datasets().equals(spec.datasets())) {

@@ -23,10 +23,12 @@ import java.util.Map;
  * @param disclosureProfile the disclosure-check profile for the project's exports
  * @param regulatory the approved regulatory route, or null
  * @param genomics settings of the allele-frequency service, or null for the defaults
+ * @param register what the public data-use register says of the project beyond the spec's own
+ *     fields, and what it withholds; null: the defaults (nothing withheld, organisations by kind only)
  */
 public record ProjectSpec(String id, String title, Purpose purpose, Approval approval, LocalDate start, LocalDate end,
         List<ProjectMember> members, Map<String, List<String>> datasets, Cohort cohort, List<MaskRule> masks, String disclosureProfile,
-        RegulatoryDeclaration regulatory, Genomics genomics) {
+        RegulatoryDeclaration regulatory, Genomics genomics, Register register) {
     public ProjectSpec {
         requireNonNull(id, "id is null");
         members = List.copyOf(members);
@@ -51,6 +53,35 @@ public record ProjectSpec(String id, String title, Purpose purpose, Approval app
         public static final int DEFAULT_AF_QUERY_BUDGET = 500;
     }
 
+    /**
+     * The project as the public data-use register shows it.
+     *
+     * @param summary a plain-language summary, or null
+     * @param organisations the organisations involved (never people); empty: only their kinds, from the members
+     * @param confidential fields the register withholds ({@link #WITHHOLDABLE})
+     */
+    public record Register(String summary, List<Organisation> organisations, List<String> confidential) {
+        /** What a spec may withhold from the register; purpose, approval, datasets, dates and status are always public. */
+        public static final List<String> WITHHOLDABLE = List.of("title", "summary", "organisations", "outputs");
+
+        public Register {
+            organisations = List.copyOf(organisations);
+            confidential = List.copyOf(confidential);
+        }
+
+        public boolean withholds(String field) {
+            return confidential.contains(field);
+        }
+    }
+
+    /** An organisation involved in a project: its name and whether it is academic or industry. */
+    public record Organisation(String name, String kind) {}
+
+    /** The register section, or the defaults. */
+    public Register registerOrDefault() {
+        return register == null ? new Register(null, List.of(), List.of()) : register;
+    }
+
     /** The allele-frequency query budget per member: the spec's, or the default. */
     public int afQueryBudget() {
         return genomics == null ? Genomics.DEFAULT_AF_QUERY_BUDGET : genomics.afQueryBudget();
@@ -65,9 +96,12 @@ public record ProjectSpec(String id, String title, Purpose purpose, Approval app
      * @param criteria cohort discovery's criteria ({@code icd10=C50,sample_type=dna;...}), as a
      *     saved discovery result writes them, or empty: the extract selects through the same index
      *     discovery counted with
+     * @param admitWidenedConsent whether the next apply admits participants whose consent widened to
+     *     cover the purpose since the extract was written (or who left and widened again); without
+     *     it nobody joins the project because of a consent change ({@link ProjectConsent})
      */
     public record Cohort(List<String> icd10, List<String> ageBands, List<String> sex, List<String> regions, List<String> sampleTypes,
-            String criteria) {
+            String criteria, boolean admitWidenedConsent) {
         public Cohort {
             criteria = criteria == null ? "" : criteria;
             icd10 = List.copyOf(icd10);

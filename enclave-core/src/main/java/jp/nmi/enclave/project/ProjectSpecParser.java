@@ -106,7 +106,7 @@ public final class ProjectSpecParser {
 
     private ProjectSpec spec(JsonNode root) {
         fields(root, "", Set.of("id", "title", "purpose", "approval", "start", "end", "members", "datasets", "cohort", "masks",
-                "disclosure_profile", "regulatory", "genomics"));
+                "disclosure_profile", "regulatory", "genomics", "register"));
         String id = text(root, "/id", "id");
         if (!ID.matcher(id).matches()) {
             throw fail("/id", "id", "'" + id + "' is not a project id (upper-case letters, digits and '-', e.g. DEMO-1)");
@@ -143,7 +143,41 @@ public final class ProjectSpecParser {
         List<ProjectSpec.MaskRule> masks = masks(root, datasets, members);
         String profile = oneOf(root, "/disclosure_profile", "disclosure_profile", PROFILES);
         return new ProjectSpec(id, title, new ProjectSpec.Purpose(code, disease, commercial), approval, start, end, members, datasets,
-                cohort, masks, profile, regulatory(root), genomics(root, datasets));
+                cohort, masks, profile, regulatory(root), genomics(root, datasets), register(root, members));
+    }
+
+    /** The optional register section: a summary, the organisations, and what the public register withholds. */
+    private ProjectSpec.Register register(JsonNode root, List<jp.nmi.enclave.project.ProjectMember> members) {
+        if (!root.has("register")) {
+            return null;
+        }
+        JsonNode node = object(root, "/register", "register");
+        fields(node, "/register", Set.of("summary", "organisations", "confidential"));
+        String summary = optionalText(node, "/register/summary", "register.summary");
+        List<ProjectSpec.Organisation> organisations = new ArrayList<>();
+        if (node.has("organisations")) {
+            JsonNode list = array(node, "/register/organisations", "register.organisations");
+            for (int i = 0; i < list.size(); i++) {
+                String at = "/register/organisations/" + i;
+                JsonNode o = list.get(i);
+                if (!o.isObject()) {
+                    throw fail(at, "register.organisations[" + i + "]", "is not a mapping (name, kind)");
+                }
+                fields(o, at, Set.of("name", "kind"));
+                organisations.add(new ProjectSpec.Organisation(text(o, at + "/name", "register.organisations[" + i + "].name"),
+                        oneOf(o, at + "/kind", "register.organisations[" + i + "].kind", Set.of("academic", "industry"))));
+            }
+            // the register must not hide an industry partner behind an academic list (or the other way round)
+            for (jp.nmi.enclave.project.ProjectMember m : members) {
+                if (organisations.stream().noneMatch(o -> o.kind().equals(m.affiliation()))) {
+                    throw fail("/register/organisations", "register.organisations", "names no " + m.affiliation()
+                            + " organisation, but the project has " + m.affiliation() + " members");
+                }
+            }
+        }
+        List<String> confidential = node.has("confidential") ? strings(node, "/register/confidential", "register.confidential") : List.of();
+        checkAll(confidential, ProjectSpec.Register.WITHHOLDABLE, "/register/confidential", "register.confidential");
+        return new ProjectSpec.Register(summary, organisations, confidential);
     }
 
     /** The optional genomics section: the allele-frequency query budget per member. */
@@ -267,12 +301,12 @@ public final class ProjectSpecParser {
     private ProjectSpec.Cohort cohort(JsonNode root) {
         JsonNode node = root.get("cohort");
         if (node == null || node.isNull()) {
-            return new ProjectSpec.Cohort(List.of(), List.of(), List.of(), List.of(), List.of(), "");
+            return new ProjectSpec.Cohort(List.of(), List.of(), List.of(), List.of(), List.of(), "", false);
         }
         if (!node.isObject()) {
-            throw fail("/cohort", "cohort", "is not a mapping (icd10, age_bands, sex, regions, sample_types, criteria)");
+            throw fail("/cohort", "cohort", "is not a mapping (icd10, age_bands, sex, regions, sample_types, criteria, admit_widened_consent)");
         }
-        fields(node, "/cohort", Set.of("icd10", "age_bands", "sex", "regions", "sample_types", "criteria"));
+        fields(node, "/cohort", Set.of("icd10", "age_bands", "sex", "regions", "sample_types", "criteria", "admit_widened_consent"));
         String criteria = "";
         JsonNode c = node.get("criteria");
         if (c != null && !c.isNull()) {
@@ -304,7 +338,9 @@ public final class ProjectSpecParser {
                 throw fail("/cohort/sample_types/" + i, "cohort.sample_types[" + i + "]", "'" + types.get(i) + "' is not a sample type");
             }
         }
-        return new ProjectSpec.Cohort(icd10, bands, sex, regions, types, criteria);
+        boolean admitWidened = node.has("admit_widened_consent")
+                && bool(node, "/cohort/admit_widened_consent", "cohort.admit_widened_consent");
+        return new ProjectSpec.Cohort(icd10, bands, sex, regions, types, criteria, admitWidened);
     }
 
     private List<ProjectSpec.MaskRule> masks(JsonNode root, Map<String, List<String>> datasets, List<jp.nmi.enclave.project.ProjectMember> members) {

@@ -42,11 +42,17 @@ public record ProjectState(int format, String id, ProjectStatus status, ProjectS
      * @param tables its tables
      * @param audiences person-level tables again for audiences that may see fewer participants
      *     (industry members of a non-commercial project), by audience name; empty if none
+     * @param consentSequence the number of consent changes recorded when it was built (null: built before
+     *     dynamic consent, every change counts as later)
+     * @param notAdmitted provider pseudonyms whose consent widened but whom the project did not admit,
+     *     by scope ({@link ProjectConsent#PROJECT}, {@link ProjectConsent#AUDIENCE}); they stay out of
+     *     later rebuilds too until the spec admits widened consent
      */
     public record Extract(String build, String fingerprint, String sourcePublication, int participants, List<String> optedOut,
-            Map<String, Table> tables, Map<String, Audience> audiences) {
+            Map<String, Table> tables, Map<String, Audience> audiences, Integer consentSequence, Map<String, List<String>> notAdmitted) {
         public Extract {
             audiences = audiences == null ? Map.of() : Map.copyOf(audiences);
+            notAdmitted = notAdmitted == null ? Map.of() : Map.copyOf(notAdmitted);
         }
     }
 

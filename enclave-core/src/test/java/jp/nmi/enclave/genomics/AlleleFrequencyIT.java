@@ -81,7 +81,7 @@ class AlleleFrequencyIT {
     static AfService service(String project) {
         return new AfService(enclave.storage(), project, new RangerAuthorizer(new FilePolicySource(enclave.policyFile()),
                 ProjectPolicies.SERVICE, Clock.systemUTC()), users, enclave.audit(), new HdfsQueryBudget(enclave.storage()),
-                new ProjectOptouts(enclave.storage(), key));
+                new ProjectOptouts(enclave.storage(), key, project));
     }
 
     static String firstVariant() {
@@ -315,7 +315,7 @@ class AlleleFrequencyIT {
         // the index leaves her out from the next query too
         ProjectState now = store.require("DEMO-1");
         AlleleIndex current = new AfIndexStore(enclave.storage(), Progress.NONE).load("DEMO-1", now.extract(), Optional.empty());
-        assertThat(AlleleIndex.count(current.mask(Stratum.parse("disease=C50"), new ProjectOptouts(enclave.storage(), key).get())))
+        assertThat(AlleleIndex.count(current.mask(Stratum.parse("disease=C50"), new ProjectOptouts(enclave.storage(), key, "DEMO-1").get())))
                 .isEqualTo(women - 1);
 
         // the next apply rewrites the extract without her, and its index with it; the old build goes

@@ -23,12 +23,17 @@ public final class ParquetScan {
     public static List<Map<String, Object>> rows(EnclaveStorage storage, DatasetRegistry.Entry entry) throws IOException {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (DatasetRegistry.DataFile file : entry.files()) {
-            Path path = new Path(storage.fileSystemUri().toString() + entry.location() + "/" + file.name());
-            try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), path)
-                    .withConf(storage.configuration()).build()) {
-                for (Group g = reader.read(); g != null; g = reader.read()) {
-                    rows.add(toMap(g));
-                }
+            rows.addAll(rows(storage, new Path(storage.fileSystemUri().toString() + entry.location() + "/" + file.name())));
+        }
+        return rows;
+    }
+
+    /** The rows of one Parquet file (a member's derived table, say). */
+    public static List<Map<String, Object>> rows(EnclaveStorage storage, Path path) throws IOException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), path).withConf(storage.configuration()).build()) {
+            for (Group g = reader.read(); g != null; g = reader.read()) {
+                rows.add(toMap(g));
             }
         }
         return rows;

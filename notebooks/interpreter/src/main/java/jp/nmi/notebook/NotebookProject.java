@@ -73,7 +73,7 @@ public final class NotebookProject implements AutoCloseable {
                     new jp.nmi.enclave.policy.RangerAuthorizer(policySource(settings),
                             jp.nmi.enclave.project.ProjectPolicies.SERVICE, Clock.systemUTC()),
                     ProjectDirectory.following(store, projectId), audit, new jp.nmi.enclave.genomics.HdfsQueryBudget(storage),
-                    new jp.nmi.enclave.project.ProjectOptouts(storage, projectKey));
+                    new jp.nmi.enclave.project.ProjectOptouts(storage, projectKey, projectId));
             return new NotebookProject(projectId, storage, session, new OutputExporter(session, storage, signing), settings, af);
         } catch (RuntimeException e) {
             storage.close();

@@ -94,7 +94,26 @@ public class EgressConfiguration {
     Releases releases(RequestRepository repo, EgressStore store, Duties duties, Reviews reviews, Requests requests, EgressAudit audit,
             TransactionTemplate tx, EgressEnvironment env, DirectoryStore directory) {
         return new Releases(repo, store, duties, reviews, requests, audit, tx, env.clock(), env.hooks(),
-                name -> directory.user(name).map(jp.nmi.egress.security.Actor::of));
+                name -> directory.user(name).map(jp.nmi.egress.security.Actor::of)).withRegister(() -> publishReleases(repo, env));
+    }
+
+    /** Every release so far into the public data-use register: what left, when, and its description as reviewed. */
+    static void publishReleases(RequestRepository repo, EgressEnvironment env) {
+        try {
+            List<jp.nmi.enclave.transparency.DataUseRegister.Release> releases = new java.util.ArrayList<>();
+            for (jp.nmi.egress.request.ExportRequest r : repo.terminal()) {
+                if (r.status() != jp.nmi.egress.request.RequestStatus.RELEASED || r.releasedAt() == null) {
+                    continue;
+                }
+                releases.add(new jp.nmi.enclave.transparency.DataUseRegister.Release(r.project(), r.id(),
+                        r.releasedAt().atZone(java.time.ZoneId.of("Asia/Tokyo")).toLocalDate().toString(), r.kind(), repo.files(r.id()).size(),
+                        r.isRegulatory() ? r.regulator() : r.context()));
+            }
+            new jp.nmi.enclave.transparency.DataUseRegister(env.storage(), env.clock()).publishReleases(releases);
+        } catch (RuntimeException e) {
+            LOG.warn("the data-use register could not be regenerated: {} (the next release or ./enclave register publish does it)",
+                    e.getMessage());
+        }
     }
 
     @Bean
@@ -108,6 +127,8 @@ public class EgressConfiguration {
         return () -> {
             List<String> done = releases.recover();
             done.forEach(LOG::warn);
+            // the register as the records say, whatever happened while the service was down
+            releases.publishRegister();
         };
     }
 }

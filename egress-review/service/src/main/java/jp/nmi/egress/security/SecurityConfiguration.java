@@ -147,7 +147,8 @@ public class SecurityConfiguration {
     @Order(2)
     SecurityFilterChain web(HttpSecurity http, AuthenticationManager manager) throws Exception {
         http.authenticationManager(manager)
-                .authorizeHttpRequests(a -> a.requestMatchers("/login", "/static/**", "/favicon.ico", "/error").permitAll()
+                .authorizeHttpRequests(a -> a.requestMatchers("/login", "/static/**", "/favicon.ico", "/error", "/register", "/register/**")
+                        .permitAll()
                         .anyRequest().authenticated())
                 .formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/", true).permitAll()
                         .failureHandler((request, response, e) -> response.sendRedirect(request.getContextPath()
