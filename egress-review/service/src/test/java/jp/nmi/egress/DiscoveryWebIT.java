@@ -246,4 +246,74 @@ class DiscoveryWebIT {
         sato.get(svc.url("/discovery"));
         assertThat(sato.findElement(By.tagName("main")).getText()).contains("sato is not a registered researcher");
     }
+
+    // ---- issue 19: the public data-use register and the data catalogue ------------------------
+
+    @Test
+    void theRegisterIsPublicInBothLanguagesAndWorksByKeyboardAndAtPhoneWidth() throws Exception {
+        assumeTrue(Browsers.present(), "Debian's chromium and chromium-driver are not installed (infra/test.sh installs them)");
+        WebDriver d = browser("ja");
+        // nobody signs in: the register is for patients and the public
+        d.get(svc.url("/register"));
+        Browsers.waitFor(d).until(x -> x.getCurrentUrl().endsWith("/register/register.ja.html"));
+        assertThat(d.findElement(By.tagName("h1")).getText()).isEqualTo("データ利用登録簿");
+        WebElement demo1 = d.findElement(By.id("DEMO-1"));
+        assertThat(demo1.getText()).contains(jp.nmi.enclave.demo.DemoSpecs.spec("DEMO-1").title(), "REC-2026-017", "保健・医療・生物医学研究",
+                "2026-04-01 – 2029-03-31", "学術", "産業", "participants:", "実施中");
+        assertThat(d.findElement(By.id("DEMO-2")).getText()).contains("特定疾患の研究 (MONDO:0001627)");
+        // the style sheet is served under the service's content security policy
+        assertThat(((JavascriptExecutor) d).executeScript("return getComputedStyle(document.querySelector('.project')).borderRadius"))
+                .isEqualTo("8px");
+        // the first Tab reaches the skip link, which goes to the projects
+        d.findElement(By.tagName("body")).sendKeys(Keys.TAB);
+        WebElement skip = d.switchTo().activeElement();
+        assertThat(skip.getText()).isEqualTo("プロジェクト一覧へ移動");
+        skip.sendKeys(Keys.ENTER);
+        Browsers.waitFor(d).until(x -> x.getCurrentUrl().endsWith("#projects"));
+        Browsers.screenshot(d, "register-ja.png");
+        d.findElement(By.linkText("English")).click();
+        Browsers.waitFor(d).until(x -> x.findElement(By.tagName("h1")).getText().equals("Data-use register"));
+        assertThat(d.findElement(By.id("DEMO-1")).getText()).contains("health, medical or biomedical research", "not for commercial use",
+                "academic", "industry");
+        // at phone width nothing runs off the side
+        d.manage().window().setSize(new Dimension(390, 900));
+        assertThat(((JavascriptExecutor) d).executeScript("return document.documentElement.scrollWidth <= window.innerWidth")).isEqualTo(true);
+        Browsers.screenshot(d, "register-en.png");
+        d.manage().window().setSize(new Dimension(1280, 1400));
+    }
+
+    @Test
+    void theCatalogueShowsTheRegistryToResearchersInBothLanguages() throws Exception {
+        assumeTrue(Browsers.present(), "Debian's chromium and chromium-driver are not installed (infra/test.sh installs them)");
+        jp.nmi.enclave.dataset.DatasetRegistry registry = new jp.nmi.enclave.dataset.DatasetRegistryStore(fx.storage).require();
+        WebDriver d = browser("ja");
+        login(d, RESEARCHER_MORI);
+        d.findElement(By.linkText("データカタログ")).click();
+        Browsers.waitFor(d).until(x -> x.findElement(By.tagName("h1")).getText().equals("データカタログ"));
+        // every dataset of the registry, with exactly its columns and types
+        for (jp.nmi.enclave.dataset.DatasetRegistry.Entry e : registry.datasets()) {
+            WebElement section = d.findElement(By.id("dataset-" + e.name()));
+            List<String> columns = section.findElements(By.cssSelector("tbody tr th code")).stream().map(WebElement::getText).toList();
+            assertThat(columns).as(e.name()).containsExactlyElementsOf(e.columns().stream().map(jp.nmi.enclave.dataset.Column::name).toList());
+            List<String> types = section.findElements(By.cssSelector("tbody tr td:nth-of-type(1)")).stream().map(WebElement::getText).toList();
+            assertThat(types).as(e.name()).containsExactlyElementsOf(e.columns().stream()
+                    .map(c -> c.type().name().toLowerCase(java.util.Locale.ROOT)).toList());
+            jp.nmi.enclave.dataset.DataCatalogue.Bounds b = jp.nmi.enclave.dataset.DataCatalogue.Bounds.of(e.rowCount());
+            // the count as bounds, never itself
+            assertThat(section.getText()).contains(String.format(java.util.Locale.ROOT, "%,d 以上 %,d 未満", b.atLeast(), b.below()));
+        }
+        assertThat(d.findElement(By.id("dataset-diagnoses")).getText()).contains("ICD-10", "健康情報", "診断コード");
+        assertThat(d.findElement(By.id("dataset-participants")).getText()).contains("準識別子", "DUO");
+        Browsers.screenshot(d, "catalogue-ja.png");
+        d.findElement(By.id("lang-en")).click();
+        Browsers.waitFor(d).until(x -> x.findElement(By.tagName("h1")).getText().equals("Data catalogue"));
+        assertThat(d.findElement(By.id("dataset-participants")).getText()).contains("quasi-identifier", "One row per participant");
+        Browsers.screenshot(d, "catalogue-en.png");
+
+        WebDriver sato = browser("en");
+        login(sato, STEWARD_SATO);
+        assertThat(sato.findElements(By.linkText("Data catalogue"))).isEmpty();
+        sato.get(svc.url("/catalogue"));
+        assertThat(sato.findElement(By.tagName("main")).getText()).contains("sato is not a registered researcher");
+    }
 }

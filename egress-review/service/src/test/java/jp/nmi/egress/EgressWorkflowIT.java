@@ -224,6 +224,40 @@ class EgressWorkflowIT {
         }
     }
 
+    // ---------------------------------------------------------------- the public data-use register
+
+    @Test
+    void everyReleaseIsOnThePublicRegisterServedWithoutSigningIn() throws Exception {
+        String id = createRequestAtStatus("released");
+        java.net.http.HttpClient anonymous = java.net.http.HttpClient.newHttpClient();
+        HttpResponse<String> feed = anonymous.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url("/register/register.json")))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(feed.statusCode()).as(feed.body()).isEqualTo(200);
+        assertThat(feed.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+        JsonNode demo1 = null;
+        for (JsonNode p : json(feed).get("projects")) {
+            if (p.get("id").asText().equals("DEMO-1")) {
+                demo1 = p;
+            }
+        }
+        assertThat(demo1).as(feed.body()).isNotNull();
+        assertThat(demo1.get("title").asText()).isEqualTo(jp.nmi.enclave.demo.DemoSpecs.spec("DEMO-1").title());
+        // this release is there, with its description as the stewards reviewed it; the count is every release of DEMO-1
+        assertThat(demo1.get("outputsReleased").asInt()).isEqualTo(demo1.get("outputs").size()).isPositive();
+        assertThat(feed.body()).contains("sex by region in the breast cancer cohort").doesNotContain(ANALYST_ALICE)
+                .doesNotContain(STEWARD_SATO).doesNotContain(id);
+        // the page in the reader's language; nothing else of the directory is served
+        HttpResponse<String> page = anonymous.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url("/register")))
+                .header("Accept-Language", "ja").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(303);
+        assertThat(page.headers().firstValue("Location").orElse("")).endsWith("/register/register.ja.html");
+        for (String hidden : List.of("projects.json", "releases.json", "..%2Fdatasets%2F_registry.json")) {
+            HttpResponse<String> r = anonymous.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url("/register/" + hidden)))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(hidden).isIn(400, 404);
+        }
+    }
+
     // ---------------------------------------------------------------- separation of duties
 
     @Order(2)

@@ -34,7 +34,7 @@ public final class RegisterPage {
                 .append(".html\" hreflang=\"").append(other).append("\" lang=\"").append(other).append("\">")
                 .append(esc(m.getString("switch"))).append("</a> · <a href=\"register.json\">").append(esc(m.getString("feed")))
                 .append("</a></nav></header>\n<main>\n<p class=\"intro\">").append(esc(m.getString("intro"))).append("</p>\n")
-                .append("<p class=\"generated\">").append(esc(MessageFormat.format(m.getString("generated"), register.generatedAt())))
+                .append("<p class=\"generated\">").append(esc(MessageFormat.format(m.getString("generated"), tokyo(register.generatedAt()))))
                 .append("</p>\n<section id=\"projects\" aria-label=\"").append(esc(m.getString("projects"))).append("\">\n");
         if (register.projects().isEmpty()) {
             h.append("<p>").append(esc(m.getString("none"))).append("</p>\n");
@@ -53,8 +53,12 @@ public final class RegisterPage {
             row(h, m.getString("period"), esc(p.start()) + " – " + esc(p.end()));
             StringBuilder orgs = new StringBuilder();
             for (DataUseRegister.Organisation o : p.organisations()) {
-                orgs.append(orgs.isEmpty() ? "" : "<br>").append(o.name() == null ? "" : esc(o.name()) + " ")
-                        .append("<span class=\"kind\">(").append(esc(m.getString("kind." + o.kind()))).append(")</span>");
+                orgs.append(orgs.isEmpty() ? "" : "<br>");
+                if (o.name() == null) {
+                    orgs.append("<span class=\"kind\">").append(esc(m.getString("kind." + o.kind()))).append("</span>");
+                } else {
+                    orgs.append(esc(o.name())).append(" <span class=\"kind\">(").append(esc(m.getString("kind." + o.kind()))).append(")</span>");
+                }
             }
             row(h, m.getString("organisations"), orgs.toString());
             StringBuilder ds = new StringBuilder("<ul class=\"datasets\">");
@@ -89,6 +93,16 @@ public final class RegisterPage {
         }
         h.append("</section>\n</main>\n<footer><p>").append(esc(m.getString("footer"))).append("</p></footer>\n</body>\n</html>\n");
         return h.toString();
+    }
+
+    /** When the register was generated, in Japan's time, to the minute. */
+    private static String tokyo(String instant) {
+        try {
+            return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'JST'", Locale.ROOT)
+                    .format(java.time.Instant.parse(instant).atZone(java.time.ZoneId.of("Asia/Tokyo")));
+        } catch (java.time.format.DateTimeParseException e) {
+            return instant;
+        }
     }
 
     private static String purpose(ResourceBundle m, DataUseRegister.Purpose p) {

@@ -12,7 +12,8 @@ import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 
 /** The pages' errors: the same messages as the API's, on a page with a way back. */
-@ControllerAdvice(assignableTypes = {WebController.class, jp.nmi.egress.discovery.DiscoveryPage.class})
+@ControllerAdvice(assignableTypes = {WebController.class, jp.nmi.egress.discovery.DiscoveryPage.class,
+    jp.nmi.egress.discovery.CataloguePage.class})
 public class WebErrors {
     @ExceptionHandler({ValidationException.class, DisclosureException.class})
     String invalid(RuntimeException e, Model model, HttpServletResponse response) {
