@@ -115,6 +115,8 @@ final class UpCommand implements Callable<Integer> {
         out.printf("  %-30s %s%n", "workbench (analysts)", up.url("zeppelin"));
         out.printf("  %-30s %s%n", "egress review (stewards)", up.url("egress"));
         out.printf("  %-30s %s%n", "cohort discovery (researchers)", up.url("egress").replaceAll("/+$", "") + "/discovery");
+        out.printf("  %-30s %s%n", "data catalogue (researchers)", up.url("egress").replaceAll("/+$", "") + "/catalogue");
+        out.printf("  %-30s %s%n", "data-use register (public)", up.url("egress").replaceAll("/+$", "") + "/register");
         out.printf("  %-30s %s%n", "HDFS", up.url("hdfs"));
         out.printf("  %-30s %s%n", "PostgreSQL", up.url("postgres"));
         out.printf("  %-30s %s  (egress: http://127.0.0.1:%d/metrics)%n", "health and metrics", up.url("monitor").replace("/health", "/metrics"),

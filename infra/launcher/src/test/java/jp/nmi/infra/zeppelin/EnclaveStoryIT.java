@@ -218,7 +218,8 @@ class EnclaveStoryIT {
     @Order(2)
     @Test
     void aResearcherCountsACohortThroughTheBeaconOfTheEnclaveUpBrings() throws Exception {
-        assertThat(Files.readString(upLog)).contains("cohort discovery (researchers) http://127.0.0.1:" + egressPort + "/discovery");
+        assertThat(Files.readString(upLog)).contains("cohort discovery (researchers) http://127.0.0.1:" + egressPort + "/discovery")
+                .contains("data-use register (public)     http://127.0.0.1:" + egressPort + "/register");
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + egressPort
                 + "/api/beacon/individuals"))
                 .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(("mori:" + passwords.get("mori"))
