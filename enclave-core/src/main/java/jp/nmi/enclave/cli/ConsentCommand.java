@@ -69,6 +69,11 @@ final class ConsentCommand implements Runnable {
                             java.util.Map.of("file", file.getFileName().toString(), "error", e.getMessage(), "idFormat", idFormat,
                                     "allowUnknown", allowUnknown)));
                     throw e;
+                } catch (RuntimeException e) {
+                    // recorded perhaps, not enforced everywhere: the trail says so, and applying the same feed again finishes it
+                    audit.append(new jp.nmi.enclave.audit.AuditRecord(operator, null, dryRun ? "consent.plan" : "consent.apply", "error",
+                            java.util.Map.of("file", file.getFileName().toString(), "error", String.valueOf(e.getMessage()))));
+                    throw e;
                 }
                 out.printf(Locale.ROOT, "%s %d consent change(s) and %d opt-out(s) from %d line(s)%s%s%n", dryRun ? "Would record" : "Recorded",
                         r.consentChanges(), r.optouts(), r.changes(), r.unknown() == 0 ? "" : ", " + r.unknown()

@@ -19,6 +19,7 @@ import java.util.Set;
 import jp.nmi.enclave.error.ValidationException;
 import jp.nmi.enclave.ingest.DuoCodes;
 import jp.nmi.enclave.io.CsvReader;
+import static jp.nmi.enclave.io.FileValues.shown;
 
 /**
  * A file of consent changes as the provider's consent system exports them, CSV or JSON (by the
@@ -73,9 +74,10 @@ public final class ConsentFeed {
     private static void readCsv(Path file, String name, List<Map<String, String>> records, List<String> where) throws IOException {
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8); CsvReader csv = new CsvReader(reader, name)) {
             List<String> header = csv.readHeader();
-            for (String column : header) {
-                if (!FIELDS.contains(column)) {
-                    throw new ValidationException(name + " line 1: unknown column '" + column + "' (expected " + String.join(", ", FIELDS) + ")");
+            for (int i = 0; i < header.size(); i++) {
+                if (!FIELDS.contains(header.get(i))) {
+                    throw new ValidationException(name + " line 1: unknown column " + shown(header.get(i), i + 1) + " (expected "
+                            + String.join(", ", FIELDS) + "; is the header line missing?)");
                 }
             }
             for (String required : List.of("patient_id", "change")) {
@@ -114,7 +116,8 @@ public final class ConsentFeed {
             for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
                 Map.Entry<String, JsonNode> f = it.next();
                 if (!FIELDS.contains(f.getKey())) {
-                    throw new ValidationException(name + " " + at + ": unknown field '" + f.getKey() + "' (expected " + String.join(", ", FIELDS) + ")");
+                    throw new ValidationException(name + " " + at + ": unknown field " + shown(f.getKey(), 0) + " (expected "
+                            + String.join(", ", FIELDS) + ")");
                 }
                 JsonNode v = f.getValue();
                 if (f.getKey().equals("duo_codes") && v.isArray()) {
@@ -138,12 +141,12 @@ public final class ConsentFeed {
             throw new ValidationException(at + ": patient_id is empty");
         }
         String label = r.getOrDefault("change", "").strip();
-        ConsentChangeKind kind = ConsentChangeKind.of(label).orElseThrow(() -> new ValidationException(at + ": unknown change '"
-                + label + "' (known: " + ConsentChangeKind.known() + ")"));
+        ConsentChangeKind kind = ConsentChangeKind.of(label).orElseThrow(() -> new ValidationException(at + ": unknown change "
+                + shown(label, 0) + " (known: " + ConsentChangeKind.known() + ")"));
         String codesField = r.getOrDefault("duo_codes", "").strip();
         String commercial = r.getOrDefault("commercial_use", "").strip();
         if (!commercial.isEmpty() && !Set.of("allowed", "prohibited").contains(commercial)) {
-            throw new ValidationException(at + ": commercial_use '" + commercial + "' is neither allowed nor prohibited");
+            throw new ValidationException(at + ": commercial_use " + shown(commercial, 0) + " is neither allowed nor prohibited");
         }
         List<String> codes = null;
         Boolean prohibited = null;
@@ -156,7 +159,9 @@ public final class ConsentFeed {
                 try {
                     codes = DuoCodes.parse(codesField);
                 } catch (IllegalArgumentException e) {
-                    throw new ValidationException(at + ": duo_codes " + e.getMessage());
+                    // the parser names the code; a shifted column could put a patient ID there
+                    throw new ValidationException(at + ": duo_codes is not a DUO list (exactly one permission GRU, HMB, POA or"
+                            + " DS:MONDO:<7 digits>, and known modifiers, separated by ';')");
                 }
                 prohibited = commercial.equals("prohibited");
                 if (!prohibited && codes.stream().anyMatch(DuoCodes.NON_COMMERCIAL::contains)) {
@@ -183,7 +188,7 @@ public final class ConsentFeed {
             try {
                 on = LocalDate.parse(day);
             } catch (DateTimeParseException e) {
-                throw new ValidationException(at + ": changed_on '" + day + "' is not a date (expected YYYY-MM-DD)");
+                throw new ValidationException(at + ": changed_on is not a date (expected YYYY-MM-DD)");
             }
         }
         return new Change(patient, kind, codes, prohibited, on, where);

@@ -32,13 +32,14 @@ public final class DataCatalogue {
     public record ColumnEntry(String name, String type, List<String> sensitivity, String description, String standard) {}
 
     /**
-     * A row count as bounds, never exact: the lower bound is the largest of 1, 2 or 5 times a power
-     * of ten not above the count, the upper the next one (exclusive).
+     * A row count as bounds, never exact: under 10 is "0 to under 10"; otherwise the lower bound is
+     * the largest of 1, 2 or 5 times a power of ten not above the count, the upper the next one
+     * (exclusive).
      */
     public record Bounds(long atLeast, long below) {
         public static Bounds of(long count) {
-            if (count <= 0) {
-                return new Bounds(0, 1);
+            if (count < 10) {
+                return new Bounds(0, 10);
             }
             long power = 1;
             while (power * 10 <= count) {

@@ -123,9 +123,16 @@ public final class DiscoveryIndex {
         return of(storage, new DatasetRegistryStore(storage).require(), new OptoutStore(storage).read().pseudonyms());
     }
 
-    /** The index of these datasets without these participants (a project's extract: what its plan read). */
+    /**
+     * The index of these datasets without these participants (a project's extract: what its plan
+     * read), each participant's consent as the datasets give it with every recorded consent change
+     * on top (dynamic consent).
+     */
     public static DiscoveryIndex of(EnclaveStorage storage, DatasetRegistry registry, Set<String> optedOut) {
-        String version = registry.publication() + "+" + digest(optedOut);
+        jp.nmi.enclave.consent.ConsentRegistry consents = new jp.nmi.enclave.consent.ConsentStore(storage).read();
+        String version = registry.publication() + "+" + digest(optedOut) + "+" + consents.sequence() + "-"
+                + digest(consents.entries().stream().map(e -> e.pseudonym() + " " + e.change().label() + " " + e.duoCodes() + " "
+                        + e.commercialUseProhibited()).collect(java.util.stream.Collectors.toSet()));
         String key = storage.fileSystemUri() + "#" + version;
         DiscoveryIndex cached = CACHE.get(key);
         if (cached != null) {
@@ -136,7 +143,7 @@ public final class DiscoveryIndex {
             if (cached != null) {
                 return cached;
             }
-            DiscoveryIndex built = build(storage, registry, optedOut, version);
+            DiscoveryIndex built = build(storage, registry, optedOut, consents, version);
             CACHE.keySet().removeIf(k -> k.startsWith(storage.fileSystemUri() + "#"));
             CACHE.put(key, built);
             return built;
@@ -157,13 +164,25 @@ public final class DiscoveryIndex {
         }
     }
 
-    static DiscoveryIndex build(EnclaveStorage storage, DatasetRegistry registry, Set<String> optedOut, String version) {
+    static DiscoveryIndex build(EnclaveStorage storage, DatasetRegistry registry, Set<String> optedOut,
+            jp.nmi.enclave.consent.ConsentRegistry consents, String version) {
         try {
             String fs = storage.fileSystemUri().toString();
             List<Object[]> rows = new ArrayList<>();
+            Map<String, List<jp.nmi.enclave.consent.ConsentRegistry.Entry>> changes = new HashMap<>();
+            consents.entries().forEach(e -> changes.computeIfAbsent(e.pseudonym(), p -> new ArrayList<>()).add(e));
             DatasetReader.scan(storage.configuration(), fs, entry(registry, "participants"),
                     List.of("participant_id", "sex", "age_band", "region", "commercial_use_prohibited", "duo_codes"), r -> {
                         if (!optedOut.contains((String) r[0])) {
+                            List<jp.nmi.enclave.consent.ConsentRegistry.Entry> mine = changes.get((String) r[0]);
+                            if (mine != null) {
+                                @SuppressWarnings("unchecked")
+                                List<String> duo = (List<String>) r[5];
+                                var now = jp.nmi.enclave.consent.ConsentRegistry.fold(
+                                        new jp.nmi.enclave.consent.ConsentRegistry.Consent(duo, Boolean.TRUE.equals(r[4])), mine);
+                                r[4] = now.commercialUseProhibited();
+                                r[5] = now.duoCodes();
+                            }
                             rows.add(r);
                         }
                     });

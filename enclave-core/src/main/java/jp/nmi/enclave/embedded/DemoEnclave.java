@@ -85,13 +85,18 @@ public final class DemoEnclave implements AutoCloseable {
         requireNonNull(dir, "dir is null");
         EnclaveStorage storage = jp.nmi.enclave.hdfs.EmbeddedStorage.open(dir, ports.hdfs());
         jp.nmi.enclave.db.EnclaveDatabase database = null;
+        FileAuditLog audit;
         try {
             database = jp.nmi.enclave.db.EnclaveDatabase.embedded(dir, ports.postgres());
+            audit = anchoredLog(dir, database);
         } catch (RuntimeException e) {
+            if (database != null) {
+                database.close();
+            }
             storage.close();
             throw e;
         }
-        return startOn(dir, storage, database, anchoredLog(dir, database), world, progress);
+        return startOn(dir, storage, database, audit, world, progress);
     }
 
     /**
@@ -123,6 +128,12 @@ public final class DemoEnclave implements AutoCloseable {
                 if (new ProjectStore(storage).state(id).isEmpty()) {
                     reconciler.apply(DemoSpecs.spec(id));
                 }
+            }
+            // an enclave made before the register had one: generated once from what is applied (it is derived, never edited)
+            if (!storage.fs().exists(new org.apache.hadoop.fs.Path(jp.nmi.enclave.transparency.DataUseRegister.directory(storage),
+                    "projects.json"))) {
+                new jp.nmi.enclave.transparency.DataUseRegister(storage, Clock.systemUTC())
+                        .publishProjects(jp.nmi.enclave.project.RegisterEntries.all(storage));
             }
             return enclave;
         } catch (IOException | RuntimeException e) {

@@ -30,10 +30,10 @@ public final class OptoutRequests {
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8);
                 CsvReader csv = new CsvReader(reader, name)) {
             List<String> header = csv.readHeader();
-            for (String column : header) {
-                if (!Set.of("patient_id", "received_on").contains(column)) {
-                    throw new ValidationException(name + " line 1: unknown column '" + column
-                            + "' (expected patient_id and optionally received_on)");
+            for (int i = 0; i < header.size(); i++) {
+                if (!Set.of("patient_id", "received_on").contains(header.get(i))) {
+                    throw new ValidationException(name + " line 1: unknown column " + jp.nmi.enclave.io.FileValues.shown(header.get(i), i + 1)
+                            + " (expected patient_id and optionally received_on; is the header line missing?)");
                 }
             }
             int id = header.indexOf("patient_id");
@@ -52,8 +52,7 @@ public final class OptoutRequests {
                     try {
                         date = LocalDate.parse(row.get(received).strip());
                     } catch (DateTimeParseException e) {
-                        throw new ValidationException(name + " line " + row.line() + ": received_on '" + row.get(received)
-                                + "' is not a date (expected YYYY-MM-DD)");
+                        throw new ValidationException(name + " line " + row.line() + ": received_on is not a date (expected YYYY-MM-DD)");
                     }
                 }
                 requests.add(new Request(patientId, date, row.line()));

@@ -89,8 +89,19 @@ public final class ConsentApplier {
         List<ConsentRegistry.Entry> added = new ArrayList<>();
         List<OptoutRequests.Request> optouts = new ArrayList<>();
         Map<String, ConsentRegistry.Consent> previousOf = new HashMap<>();
+        // the latest day of a change recorded for each participant: a change older than it is a feed out of order
+        Map<String, String> latest = new HashMap<>();
+        before.entries().forEach(e -> latest.merge(e.pseudonym(), e.changedOn(), (a, b) -> a.compareTo(b) >= 0 ? a : b));
         for (ConsentFeed.Change c : changes) {
             String pseudonym = provider.pseudonym(c.patientId());
+            String day = c.changedOn().toString();
+            String last = latest.get(pseudonym);
+            if (last != null && day.compareTo(last) < 0) {
+                // applied in file order, an old "widen" sent again would undo a newer narrowing
+                throw new ValidationException(name + " " + c.where() + ": the change is dated before a change already recorded for"
+                        + " the same patient (the feed is out of order); nothing was recorded");
+            }
+            latest.put(pseudonym, day);
             if (c.kind() == ConsentChangeKind.OPT_OUT) {
                 optouts.add(new OptoutRequests.Request(c.patientId(), c.changedOn(), 0));
                 continue;

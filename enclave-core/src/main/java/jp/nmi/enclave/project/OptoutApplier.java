@@ -192,8 +192,11 @@ public final class OptoutApplier {
             }
             SecretKey key = keys.key(state.spec().keyAlias()).orElseThrow(() -> new EnclaveStorageException(
                     "project " + id + " is active but its key " + state.spec().keyAlias() + " is missing"));
+            ProjectConsent.checkIntact(consents, store.consentSeen(id), id);
             Set<String> pending = ProjectReconciler.pendingExclusions(state.spec(), state.extract(), key, optedOut, consents);
             if (!dryRun) {
+                // first the mark: a registry lost after this is never read as fewer changes than the policies hide
+                store.writeConsentSeen(id, consents.sequence());
                 store.writePolicies(id, ProjectPolicies.generate(state.spec(), pending));
             }
             out.put(id, pending);

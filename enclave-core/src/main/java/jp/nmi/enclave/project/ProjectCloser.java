@@ -161,6 +161,7 @@ public final class ProjectCloser {
         jp.nmi.enclave.project.MemberList open = ProjectReconciler.members(spec, ProjectState.CLOSED);
         store.writeMembers(open.closed(now));
         store.deletePolicies(projectId);
+        store.deleteConsentSeen(projectId);
         publisher.publish(store.activePolicies());
 
         // 2. inventory and destroy

@@ -75,6 +75,27 @@ public final class ProjectConsent {
         return out;
     }
 
+    /**
+     * Refuses a consent registry shorter than the one {@code extract} was built with: it was lost
+     * or replaced (a restore from an older backup), and reading it as "no changes" would let back
+     * in everyone who left. Restore the registry (it only ever grows) before anything goes on.
+     */
+    public static void checkIntact(ConsentRegistry consents, ProjectState.Extract extract, String project) {
+        checkIntact(consents, extract == null || extract.consentSequence() == null ? 0 : extract.consentSequence(), project);
+    }
+
+    /**
+     * As above, against the number of changes the project has seen ({@link ProjectStore#consentSeen}):
+     * what its extract was built with, or what its policies were last written with.
+     */
+    public static void checkIntact(ConsentRegistry consents, int seen, String project) {
+        if (consents.sequence() < seen) {
+            throw new jp.nmi.enclave.error.EnclaveStorageException("the consent registry holds " + consents.sequence()
+                    + " change(s), but project " + project + " has seen " + seen
+                    + ": it was lost or replaced; restore /enclave/optout/consent.json before anything else (nothing was changed)");
+        }
+    }
+
     /** The sequence number an extract was built at: 0 for an extract older than dynamic consent (every change counts). */
     static int sequenceOf(ProjectState.Extract extract) {
         return extract == null || extract.consentSequence() == null ? 0 : extract.consentSequence();

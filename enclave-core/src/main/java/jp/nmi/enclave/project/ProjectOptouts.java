@@ -60,7 +60,9 @@ public final class ProjectOptouts implements Supplier<Set<String>> {
             FileStatus s = storage.fs().exists(state) ? storage.fs().getFileStatus(state) : null;
             seen = r.getModificationTime() + "/" + r.getLen() + "/" + (s == null ? "-" : s.getModificationTime() + "/" + s.getLen());
         } catch (FileNotFoundException e) {
-            if (!seenConsent.isEmpty() && !consentCurrent.isEmpty()) {
+            var project = new ProjectStore(storage).state(projectId);
+            if ((!seenConsent.isEmpty() && !consentCurrent.isEmpty()) || new ProjectStore(storage).consentSeen(projectId) > 0
+                    || project.map(ProjectState::extract).map(ProjectState.Extract::consentSequence).orElse(0) > 0) {
                 throw new EnclaveStorageException("the consent registry " + registry + " has disappeared; every statement is refused"
                         + " until it is back");
             }
@@ -72,7 +74,10 @@ public final class ProjectOptouts implements Supplier<Set<String>> {
             Set<String> out = new HashSet<>();
             var project = new ProjectStore(storage).state(projectId);
             if (project.isPresent() && project.get().extract() != null) {
-                for (String provider : ProjectConsent.leftSince(project.get().spec(), new jp.nmi.enclave.consent.ConsentStore(storage).read(),
+                var consents = new jp.nmi.enclave.consent.ConsentStore(storage).read();
+                ProjectConsent.checkIntact(consents, project.get().extract(), projectId);
+                ProjectConsent.checkIntact(consents, new ProjectStore(storage).consentSeen(projectId), projectId);
+                for (String provider : ProjectConsent.leftSince(project.get().spec(), consents,
                         ProjectConsent.sequenceOf(project.get().extract()), true)) {
                     out.add(rekey.pseudonym(provider));
                 }

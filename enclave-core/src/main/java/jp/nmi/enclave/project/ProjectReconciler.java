@@ -204,6 +204,15 @@ public final class ProjectReconciler {
             extract = built.extract();
             eligible = built.eligible();
         }
+        // Derived data first: while the extract in force is the old one, sessions keep hiding whoever left through
+        // a consent change since it was written; once the new state is written they stop (its sequence is newer),
+        // so the rows must be gone by then. A purge that fails leaves the old extract in force, and the next apply
+        // rebuilds and purges again.
+        Set<String> gone = new HashSet<>(projectOptouts(key, d.optedOut));
+        if (d.rebuild && d.current.isPresent() && d.current.get().extract() != null) {
+            gone.addAll(consentGone(spec, d.current.get().extract(), extract, d.consents, key, eligible));
+        }
+        DerivedData.Report purged = new DerivedData(storage).purge(store.projectDir(spec.id()), gone, hiddenByUser(spec, extract));
         String now = clock.instant().toString();
         ProjectState state = new ProjectState(ProjectState.FORMAT, spec.id(), ProjectState.ACTIVE, spec, sha256(ProjectStore.json(spec)),
                 now, operator, extract, null, null, null);
@@ -211,13 +220,13 @@ public final class ProjectReconciler {
         if (d.rebuild) {
             removeOldBuilds(spec.id(), extract.build());
         }
-        Set<String> gone = new HashSet<>(projectOptouts(key, d.optedOut));
-        if (d.rebuild && d.current.isPresent() && d.current.get().extract() != null) {
-            gone.addAll(consentGone(spec, d.current.get().extract(), extract, d.consents, key, eligible));
-        }
-        DerivedData.Report purged = new DerivedData(storage).purge(store.projectDir(spec.id()), gone, hiddenByUser(spec, extract));
         store.writeMembers(members(spec, ProjectState.ACTIVE));
-        List<RangerPolicy> policies = ProjectPolicies.generate(spec, pendingExclusions(spec, extract, key, d.optedOut, d.consents));
+        // opt-outs and consent changes recorded while the extract was built: read again, so that they stay hidden
+        ConsentRegistry consentsNow = new ConsentStore(storage).read();
+        ProjectConsent.checkIntact(consentsNow, store.consentSeen(spec.id()), spec.id());
+        store.writeConsentSeen(spec.id(), consentsNow.sequence());
+        List<RangerPolicy> policies = ProjectPolicies.generate(spec, pendingExclusions(spec, extract, key,
+                new OptoutStore(storage).read().pseudonyms(), consentsNow));
         store.writePolicies(spec.id(), policies);
         publisher.publish(store.activePolicies());
         Map<String, Object> details = new LinkedHashMap<>();
@@ -262,6 +271,8 @@ public final class ProjectReconciler {
         DatasetRegistry registry = new DatasetRegistryStore(storage).require();
         Set<String> optedOut = new OptoutStore(storage).read().pseudonyms();
         ConsentRegistry consents = new ConsentStore(storage).read();
+        current.ifPresent(c -> ProjectConsent.checkIntact(consents, c.extract(), spec.id()));
+        ProjectConsent.checkIntact(consents, store.consentSeen(spec.id()), spec.id());
         String fingerprint = fingerprint(spec, registry, optedOut, consents, key.map(ProjectReconciler::keyCheck).orElse("new key"));
         ProjectState.Extract extract = current.map(ProjectState::extract).orElse(null);
         boolean rebuild = extract == null || !extract.fingerprint().equals(fingerprint);
@@ -424,6 +435,7 @@ public final class ProjectReconciler {
         if (extract == null) {
             return Set.of();
         }
+        ProjectConsent.checkIntact(consents, extract, spec.id());
         Set<String> pending = new HashSet<>(optedOut);
         pending.removeAll(extract.optedOut());
         pending.addAll(ProjectConsent.leftSince(spec, consents, ProjectConsent.sequenceOf(extract), true));

@@ -60,6 +60,29 @@ public final class ProjectStore {
         write(new Path(projectDir(state.id()), "project.json"), state);
     }
 
+    /** How many consent changes were in force for the project when its policies were last written (0: none recorded). */
+    public record ConsentSeen(int sequence) {}
+
+    /** The number of consent changes the project has seen: the consent registry may never hold fewer. */
+    public int consentSeen(String id) {
+        return read(new Path(projectDir(id), "consent-seen.json"), ConsentSeen.class).map(ConsentSeen::sequence).orElse(0);
+    }
+
+    /** With the project's policies at closure: a closed project hides nobody, having no one. */
+    public void deleteConsentSeen(String id) {
+        try {
+            storage.fs().delete(new Path(projectDir(id), "consent-seen.json"), false);
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot remove the consent mark of " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void writeConsentSeen(String id, int sequence) {
+        if (sequence > consentSeen(id)) {
+            write(new Path(projectDir(id), "consent-seen.json"), new ConsentSeen(sequence));
+        }
+    }
+
     /** Changes whenever the member list is rewritten; "missing" or "unreadable:..." otherwise. */
     public String membersVersion(String id) {
         try {

@@ -54,10 +54,11 @@ class TestDataCatalogue {
     }
 
     @Test
-    void boundsFollowOneTwoFive() {
-        assertThat(DataCatalogue.Bounds.of(0)).isEqualTo(new DataCatalogue.Bounds(0, 1));
-        assertThat(DataCatalogue.Bounds.of(1)).isEqualTo(new DataCatalogue.Bounds(1, 2));
-        assertThat(DataCatalogue.Bounds.of(7)).isEqualTo(new DataCatalogue.Bounds(5, 10));
+    void boundsFollowOneTwoFiveAndNeverGiveASmallCount() {
+        // small counts are never told apart, not even from none
+        assertThat(DataCatalogue.Bounds.of(0)).isEqualTo(new DataCatalogue.Bounds(0, 10));
+        assertThat(DataCatalogue.Bounds.of(1)).isEqualTo(new DataCatalogue.Bounds(0, 10));
+        assertThat(DataCatalogue.Bounds.of(9)).isEqualTo(new DataCatalogue.Bounds(0, 10));
         assertThat(DataCatalogue.Bounds.of(10)).isEqualTo(new DataCatalogue.Bounds(10, 20));
         assertThat(DataCatalogue.Bounds.of(1_999)).isEqualTo(new DataCatalogue.Bounds(1_000, 2_000));
         assertThat(DataCatalogue.Bounds.of(4_321_000)).isEqualTo(new DataCatalogue.Bounds(2_000_000, 5_000_000));

@@ -161,9 +161,22 @@ class TransparencyAndConsentIT {
         Path unknownPatient = feed("unknown.csv", "patient_id,change\nPT99999999,withdraw-commercial\n");
         assertThat(cli("consent", "apply", unknownPatient.toString()).err()).startsWith("enclave consent apply: unknown.csv: 1 patient"
                 + " ID(s) match no patient the enclave knows: line 2; nothing was recorded.");
+        // a file without its header line: the first patient ID would be a column name, and is never shown
+        Path headless = feed("headless.csv", patients.get(leaver) + ",withdraw-commercial\n" + patients.get(returner) + ",opt-out\n");
+        Cli noHeader = cli("consent", "apply", headless.toString());
+        assertThat(noHeader.err()).isEqualTo("enclave consent apply: headless.csv line 1: unknown column in position 1 (not shown: not a"
+                + " field name) (expected patient_id, change, duo_codes, commercial_use, changed_on; is the header line missing?)\n");
+        Path shifted = feed("shifted.csv", "patient_id,change,duo_codes,commercial_use\n" + patients.get(leaver) + ",narrow,"
+                + patients.get(returner) + ",allowed\n");
+        Cli shiftedColumns = cli("consent", "apply", shifted.toString());
+        assertThat(shiftedColumns.err()).startsWith("enclave consent apply: shifted.csv line 2: duo_codes is not a DUO list");
         assertThat(new ConsentStore(storage).read().entries()).isEmpty();
-        // no refusal names a patient
-        for (Cli c : List.of(refused, contradicted)) {
+        String trail = Files.readString(audit);
+        // no refusal names a patient, on the terminal or in the audit trail
+        for (String p : List.of(leaver, returner, widener)) {
+            assertThat(trail).doesNotContain(patients.get(p));
+        }
+        for (Cli c : List.of(refused, contradicted, noHeader, shiftedColumns)) {
             assertThat(c.err()).doesNotContain(patients.get(leaver)).doesNotContain(patients.get(returner));
         }
     }
@@ -203,11 +216,38 @@ class TransparencyAndConsentIT {
         assertThat(ids(session.execute(ANALYST_ALICE, "SELECT participant_id FROM workspace.mine"))).doesNotContain(leaverId, returnerId);
         assertThat(ids(session.execute(ANALYST_ALICE, "SELECT participant_id FROM participants")))
                 .doesNotContain(facts.projectPseudonym(widener));
+        // cohort discovery counts by the consent as it is now
+        var index = jp.nmi.enclave.discovery.DiscoveryIndex.of(storage);
+        assertThat(index.matching(jp.nmi.enclave.discovery.Criteria.parse("duo=GRU"))).contains(widener, returner);
+        assertThat(index.matching(jp.nmi.enclave.discovery.Criteria.parse("commercial=yes"))).doesNotContain(leaver);
         // still in the files until the next apply; the plan says why it rebuilds
         assertThat(ids(new ProjectStore(storage).require("DEMO-3"))).contains(leaverId, returnerId);
         ProjectReconciler.Plan plan = reconciler().plan(spec(commercialYaml));
         assertThat(String.join("\n", plan.lines())).contains("4 consent change(s) since the last extract, 2 of them no longer covering"
                 + " the purpose: removed physically now").contains("not admitted: <10 participant(s) whose consent widened (the spec does not set cohort.admit_widened_consent)");
+
+        // an old change sent again would undo a newer narrowing: refused
+        Path stale = feed("stale.csv", "patient_id,change,duo_codes,commercial_use,changed_on\n" + patients.get(returner)
+                + ",widen,GRU,allowed,2026-11-20\n");
+        assertThat(cli("consent", "apply", stale.toString()).err()).isEqualTo("enclave consent apply: stale.csv line 2: the change is"
+                + " dated before a change already recorded for the same patient (the feed is out of order); nothing was recorded\n");
+        assertThat(new ConsentStore(storage).read().entries()).hasSize(4);
+
+        // a lost consent registry is never read as "nobody changed their consent"
+        org.apache.hadoop.fs.Path registry = storage.layout().consentRegistry();
+        org.apache.hadoop.fs.Path aside = new org.apache.hadoop.fs.Path(registry.getParent(), "consent.json.aside");
+        assertThat(storage.fs().rename(registry, aside)).isTrue();
+        try {
+            StatementResult lost = session.execute(ANALYST_ALICE, "SELECT participant_id FROM participants");
+            assertThat(lost.status()).isNotEqualTo(StatementResult.Status.OK);
+            assertThat(lost.rows()).isEmpty();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> reconciler().plan(spec(commercialYaml)))
+                    .hasMessage("the consent registry holds 0 change(s), but project DEMO-3 has seen 4: it was lost or replaced;"
+                            + " restore /enclave/optout/consent.json before anything else (nothing was changed)");
+        } finally {
+            assertThat(storage.fs().rename(aside, registry)).isTrue();
+        }
+        assertThat(count("SELECT count(*) FROM participants")).isEqualTo(before - 2);
     }
 
     @Test
