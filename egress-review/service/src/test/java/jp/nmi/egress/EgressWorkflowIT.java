@@ -228,7 +228,27 @@ class EgressWorkflowIT {
 
     @Test
     void everyReleaseIsOnThePublicRegisterServedWithoutSigningIn() throws Exception {
-        String id = createRequestAtStatus("released");
+        String id = create(ANALYST_ALICE, "DEMO-1", List.of(safeOutput()));
+        // the public description: the author's, at most 300 characters, seen by the stewards with the outputs
+        HttpResponse<String> tooLong = svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/public-description",
+                body(Map.of("public_description", "x".repeat(301))));
+        assertThat(tooLong.statusCode()).isEqualTo(400);
+        assertThat(json(tooLong).get("message").asText()).isEqualTo("public_description is 301 characters; at most 300 are allowed"
+                + " (a line or two for the public register)");
+        HttpResponse<String> sato = svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/public-description",
+                body(Map.of("public_description", "a steward's words")));
+        assertThat(sato.statusCode()).isEqualTo(403);
+        ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/public-description",
+                body(Map.of("public_description", "Sex by region among breast cancer patients"))));
+        assertThat(ok(svc.call(STEWARD_SATO, "GET", "/api/requests/" + id, null)).get("public_description").asText())
+                .isEqualTo("Sex by region among breast cancer patients");
+        ok(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/submit", null));
+        reviewAll(id, STEWARD_SATO, "approve");
+        reviewAll(id, STEWARD_SUZUKI, "approve");
+        ok(svc.call(STEWARD_SATO, "POST", "/api/requests/" + id + "/release", null));
+        // once submitted it is reviewed as it is: no changing it afterwards
+        assertThat(svc.call(ANALYST_ALICE, "POST", "/api/requests/" + id + "/public-description",
+                body(Map.of("public_description", "something else"))).statusCode()).isEqualTo(409);
         java.net.http.HttpClient anonymous = java.net.http.HttpClient.newHttpClient();
         HttpResponse<String> feed = anonymous.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url("/register/register.json")))
                 .build(), HttpResponse.BodyHandlers.ofString());
@@ -244,7 +264,9 @@ class EgressWorkflowIT {
         assertThat(demo1.get("title").asText()).isEqualTo(jp.nmi.enclave.demo.DemoSpecs.spec("DEMO-1").title());
         // this release is there, with its description as the stewards reviewed it; the count is every release of DEMO-1
         assertThat(demo1.get("outputsReleased").asInt()).isEqualTo(demo1.get("outputs").size()).isPositive();
-        assertThat(feed.body()).contains("sex by region in the breast cancer cohort").doesNotContain(ANALYST_ALICE)
+        // the public description only: the context is the stewards' ("which cohort they describe"), never published
+        assertThat(feed.body()).contains("Sex by region among breast cancer patients")
+                .doesNotContain("sex by region in the breast cancer cohort").doesNotContain(ANALYST_ALICE)
                 .doesNotContain(STEWARD_SATO).doesNotContain(id);
         // the page in the reader's language; nothing else of the directory is served
         HttpResponse<String> page = anonymous.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(svc.url("/register")))

@@ -67,7 +67,7 @@ public final class DataUseRegister {
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Organisation(String name, String kind) {}
 
-    /** A released output: when, which kind, how many files, and its description (null when withheld). */
+    /** A released output: when, which kind, how many files, and its description (null when withheld or when there is none). */
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Output(String releasedOn, String kind, int files, String description) {}
 

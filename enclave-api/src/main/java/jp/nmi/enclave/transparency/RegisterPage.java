@@ -79,7 +79,8 @@ public final class RegisterPage {
                     out.append("<li><time>").append(esc(o.releasedOn())).append("</time> ")
                             .append(esc(m.getString("output." + o.kind()))).append(" · ")
                             .append(esc(MessageFormat.format(m.getString("files"), o.files()))).append(" · ")
-                            .append(o.description() == null ? "<em>" + esc(m.getString("withheld")) + "</em>" : esc(o.description()))
+                            .append(o.description() != null ? esc(o.description()) : "<em>" + esc(m.getString(
+                                    p.withheld().contains("outputs") ? "withheld" : "output.nodescription")) + "</em>")
                             .append("</li>");
                 }
                 out.append("</ol>");

@@ -44,7 +44,8 @@ public class RequestsApi {
      * {@code kind} is {@code output} (the default: statistical results) or {@code regulatory}
      * (record-level data for the named {@code regulator}, if the project's spec declares it).
      */
-    public record NewRequest(String project, List<String> files, String context, String controls, String kind, String regulator) {
+    public record NewRequest(String project, List<String> files, String context, String controls, String kind, String regulator,
+            @com.fasterxml.jackson.annotation.JsonProperty("public_description") String publicDescription) {
         /** The regulator of a regulatory request, null for an output; bad combinations are refused with the reason. */
         String regulatorOfKind() {
             String k = kind == null || kind.isBlank() ? "output" : kind.strip();
@@ -106,8 +107,16 @@ public class RequestsApi {
     @PostMapping("/requests")
     public ResponseEntity<Map<String, Object>> create(@RequestBody NewRequest body,
             @RequestHeader(name = "Prefer", required = false) String prefer, Authentication auth) {
+        if (body.publicDescription() != null && body.publicDescription().strip().length() > Requests.MAX_PUBLIC_DESCRIPTION) {
+            // checked before anything is made: a refused field changes nothing
+            throw new jp.nmi.enclave.error.ValidationException("public_description is " + body.publicDescription().strip().length()
+                    + " characters; at most " + Requests.MAX_PUBLIC_DESCRIPTION + " are allowed (a line or two for the public register)");
+        }
         ExportRequest r = requests.create(current.of(auth), body.project(), body.files(), body.context(), body.controls(),
                 body.regulatorOfKind(), !respondAsync(prefer));
+        if (body.publicDescription() != null && !body.publicDescription().isBlank()) {
+            requests.describePublicly(current.of(auth), r.id(), body.publicDescription());
+        }
         return withIntake(r, HttpStatus.CREATED);
     }
 
@@ -161,6 +170,15 @@ public class RequestsApi {
     @PostMapping("/requests/{id}/description")
     public Map<String, Object> describe(@PathVariable String id, @RequestBody Description body, Authentication auth) {
         return idStatus(requests.describe(current.of(auth), id, body.context(), body.controls()));
+    }
+
+    /** What the public data-use register says of the request once released (its author; blank removes it). */
+    public record PublicDescription(@com.fasterxml.jackson.annotation.JsonProperty("public_description") String publicDescription) {}
+
+    @PostMapping("/requests/{id}/public-description")
+    public Map<String, Object> describePublicly(@PathVariable String id, @RequestBody PublicDescription body, Authentication auth) {
+        requests.describePublicly(current.of(auth), id, body.publicDescription());
+        return Map.of("id", id, "public_description", requests.publicDescription(id).orElse(""));
     }
 
     @PostMapping("/requests/{id}/submit")

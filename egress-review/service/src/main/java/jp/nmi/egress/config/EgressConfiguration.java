@@ -107,7 +107,8 @@ public class EgressConfiguration {
                 }
                 releases.add(new jp.nmi.enclave.transparency.DataUseRegister.Release(r.project(), r.id(),
                         r.releasedAt().atZone(java.time.ZoneId.of("Asia/Tokyo")).toLocalDate().toString(), r.kind(), repo.files(r.id()).size(),
-                        r.isRegulatory() ? r.regulator() : r.context()));
+                        // the author's public description, reviewed with the outputs; never the context, which is for the stewards
+                        r.isRegulatory() ? r.regulator() : repo.publicDescription(r.id()).orElse(null)));
             }
             new jp.nmi.enclave.transparency.DataUseRegister(env.storage(), env.clock()).publishReleases(releases);
         } catch (RuntimeException e) {

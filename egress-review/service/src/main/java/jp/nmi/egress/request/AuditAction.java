@@ -16,6 +16,7 @@ public enum AuditAction {
     /** Files added to a request or removed from it. */
     REQUEST_FILES("request.files", AuditDetails.FilesChanged.class),
     REQUEST_EDIT("request.edit", AuditDetails.DescriptionEdited.class),
+    REQUEST_PUBLIC_DESCRIPTION("request.public_description", AuditDetails.PublicDescriptionEdited.class),
     /** A file taken in (copied into quarantine and checked), or why it could not be (outcome {@code failed}). */
     FILE_CHECKED("file.checked", AuditDetails.FileChecked.class),
     REQUEST_SUBMIT("request.submit", AuditDetails.Moved.class),

@@ -79,6 +79,13 @@ public sealed interface AuditDetails {
         }
     }
 
+    /** The author's public description (for the data-use register) set, changed or removed. */
+    record PublicDescriptionEdited(String request, int round, Change text) implements AuditDetails {
+        public PublicDescriptionEdited {
+            requireNonNull(request, "request is null");
+        }
+    }
+
     /** The author's description edited: what changed, from and to. */
     record DescriptionEdited(String request, int round, Change context, Change controls) implements AuditDetails {
         public DescriptionEdited {

@@ -119,6 +119,22 @@ public class RequestRepository {
                 .query(FILE).list();
     }
 
+    /** What the public data-use register says of the request once released, if its author wrote it. */
+    public Optional<String> publicDescription(String requestId) {
+        return jdbc.sql("SELECT text FROM public_description WHERE request_id = ?").params(requestId).query(String.class).optional();
+    }
+
+    /** Sets (or, with null, removes) the request's public description. */
+    public void setPublicDescription(String requestId, String text, String by, Instant at) {
+        if (text == null) {
+            jdbc.sql("DELETE FROM public_description WHERE request_id = ?").params(requestId).update();
+            return;
+        }
+        jdbc.sql("INSERT INTO public_description (request_id, text, set_by, set_at) VALUES (?, ?, ?, ?) ON CONFLICT (request_id)"
+                + " DO UPDATE SET text = EXCLUDED.text, set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at")
+                .params(requestId, text, by, ts(at)).update();
+    }
+
     /** A file of the request now (not one the author removed). */
     public Optional<RequestFile> file(String requestId, String name) {
         return jdbc.sql("SELECT * FROM request_file WHERE request_id = ? AND name = ? AND removed_in_round IS NULL")

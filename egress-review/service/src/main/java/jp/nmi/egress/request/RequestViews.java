@@ -34,7 +34,7 @@ public final class RequestViews {
      */
     public record RequestView(ExportRequest request, String verdict, List<FileView> files, List<String> actions,
             List<String> reviewersThisRound, List<RequestMessage> messages, String frozen, Map<String, String> unavailable,
-            List<HistoryEntry> history, List<String> changes, boolean stewardView, List<Intake> intake) {
+            List<HistoryEntry> history, List<String> changes, boolean stewardView, List<Intake> intake, String publicDescription) {
         /** Whether some file is still being copied into quarantine and checked. */
         public boolean checking() {
             return intake.stream().anyMatch(i -> !i.failed());
@@ -122,7 +122,7 @@ public final class RequestViews {
                     : (intake.size() - failed) + (intake.size() - failed == 1 ? " file is" : " files are") + " still being checked");
         }
         return new RequestView(r, verdict, files, actions, reviewers, repo.messages(r.id()), frozen, unavailable, history,
-                changes(events), steward, intake);
+                changes(events), steward, intake, repo.publicDescription(r.id()).orElse(null));
     }
 
     /** States in which the stewards have concluded the current round (and its reviews may be read by all who see the request). */
@@ -296,6 +296,7 @@ public final class RequestViews {
         m.put("round", r.round());
         m.put("context", r.context());
         m.put("controls", r.controls());
+        m.put("public_description", v.publicDescription());
         m.put("profile", r.profile());
         m.put("verdict", v.verdict());
         m.put("created_at", String.valueOf(r.createdAt()));

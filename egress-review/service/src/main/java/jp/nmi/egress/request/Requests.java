@@ -436,6 +436,38 @@ public final class Requests {
         return intake.releasedCells(project);
     }
 
+    /** The longest public description: a line or two on the register. */
+    public static final int MAX_PUBLIC_DESCRIPTION = 300;
+
+    /**
+     * Sets what the public data-use register will say of the request once it is released (its
+     * author, while it is a draft or returned, so that the stewards review it with the outputs);
+     * blank removes it, and the register then says only that outputs were released.
+     */
+    public void describePublicly(Actor actor, String id, String text) {
+        String v = text == null || text.isBlank() ? null : text.strip().replaceAll("\\s+", " ");
+        if (v != null && v.length() > MAX_PUBLIC_DESCRIPTION) {
+            throw new ValidationException("public_description is " + v.length() + " characters; at most " + MAX_PUBLIC_DESCRIPTION
+                    + " are allowed (a line or two for the public register)");
+        }
+        tx.executeWithoutResult(s -> {
+            ExportRequest r = repo.lock(id);
+            duties.checkCanAuthor(actor, r);
+            Transitions.checkAllows(id, r.status(), Capability.CHANGE_FILES, "its public description can be changed");
+            String before = repo.publicDescription(id).orElse(null);
+            if (java.util.Objects.equals(before, v)) {
+                return;
+            }
+            repo.setPublicDescription(id, v, actor.user(), clock.instant());
+            audit.record(actor.user(), r.project(), AuditAction.REQUEST_PUBLIC_DESCRIPTION, "ok", new AuditDetails.PublicDescriptionEdited(id,
+                    r.status() == RequestStatus.RETURNED ? r.round() + 1 : r.round(), new AuditDetails.Change(before, v)));
+        });
+    }
+
+    public java.util.Optional<String> publicDescription(String id) {
+        return repo.publicDescription(id);
+    }
+
     static String text(String field, String value, String hint) {
         if (value == null || value.isBlank()) {
             throw new ValidationException(field + " is missing: " + hint);

@@ -139,9 +139,16 @@ public class WebController {
     @PostMapping("/requests")
     public String create(@RequestParam String project, @RequestParam(name = "files", required = false) List<String> files,
             @RequestParam String context, @RequestParam String controls, @RequestParam(required = false) String regulator,
-            Authentication auth) {
+            @RequestParam(name = "public_description", required = false) String publicDescription, Authentication auth) {
+        if (publicDescription != null && publicDescription.strip().length() > Requests.MAX_PUBLIC_DESCRIPTION) {
+            throw new jp.nmi.enclave.error.ValidationException("public_description is " + publicDescription.strip().length()
+                    + " characters; at most " + Requests.MAX_PUBLIC_DESCRIPTION + " are allowed (a line or two for the public register)");
+        }
         ExportRequest r = requests.create(current.of(auth), project, files == null ? List.of() : files, context, controls,
                 regulator == null || regulator.isBlank() ? null : regulator, true);
+        if (publicDescription != null && !publicDescription.isBlank()) {
+            requests.describePublicly(current.of(auth), r.id(), publicDescription);
+        }
         return "redirect:/requests/" + r.id();
     }
 
@@ -243,11 +250,16 @@ public class WebController {
 
     @PostMapping("/requests/{id}/description")
     public String describe(@PathVariable String id, @RequestParam(required = false) String context,
-            @RequestParam(required = false) String controls, Authentication auth, RedirectAttributes flash) {
+            @RequestParam(required = false) String controls,
+            @RequestParam(name = "public_description", required = false) String publicDescription, Authentication auth,
+            RedirectAttributes flash) {
         return keepingWhatWasTyped(id, "description", flash, () -> {
             requests.describe(current.of(auth), id, context, controls);
+            if (publicDescription != null) {
+                requests.describePublicly(current.of(auth), id, publicDescription);
+            }
             flash.addFlashAttribute("notice", "Description saved.");
-        }, "context", context, "controls", controls);
+        }, "context", context, "controls", controls, "publicDescription", publicDescription);
     }
 
     /**
