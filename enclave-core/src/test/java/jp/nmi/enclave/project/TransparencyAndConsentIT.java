@@ -288,19 +288,41 @@ class TransparencyAndConsentIT {
 
     @Test
     @Order(4)
+    void allowingCommercialUseAgainPutsNobodyBackIntoTheIndustryAudienceUnasked() throws Exception {
+        @SuppressWarnings("unchecked")
+        List<String> codes = (List<String>) facts.rows("participants").stream().filter(r -> leaver.equals(r.get("participant_id")))
+                .findFirst().orElseThrow().get("duo_codes");
+        Path again = feed("again.csv", "patient_id,change,duo_codes,commercial_use,changed_on\n" + patients.get(leaver) + ",widen,"
+                + String.join(";", codes) + ",allowed,2026-11-30\n");
+        Cli applied = cli("consent", "apply", again.toString());
+        assertThat(applied.code()).as(applied.err()).isZero();
+        reconciler().apply(DemoSpecs.spec("DEMO-1"));
+        ProjectState demo1 = new ProjectStore(storage).require("DEMO-1");
+        DemoFacts demo1Facts = new DemoFacts(storage, KeyStoreFile.openOrCreate(keys).key("project-demo-1").orElseThrow());
+        // still in the academic member's files, still not in the industry member's, and remembered as not admitted there
+        assertThat(ids(demo1)).contains(demo1Facts.projectPseudonym(leaver));
+        ProjectState.Table audience = demo1.extract().audiences().get(ProjectConsent.AUDIENCE).tables().get("participants");
+        assertThat(ParquetScan.rows(storage, new DatasetRegistry.Entry("participants", demo1.extract().build(), audience.location(),
+                audience.columns(), audience.rows(), audience.contentHash(), "", audience.files())).stream()
+                .map(r -> r.get("participant_id"))).doesNotContain(demo1Facts.projectPseudonym(leaver));
+        assertThat(demo1.extract().notAdmitted().get(ProjectConsent.AUDIENCE)).contains(leaver);
+    }
+
+    @Test
+    @Order(5)
     void aSpecThatAdmitsWidenedConsentTakesThemAtItsNextApply() throws Exception {
         String admitting = commercialYaml.replace("  icd10: [C50]", "  icd10: [C50]\n  admit_widened_consent: true");
         ProjectReconciler.Plan plan = reconciler().plan(spec(admitting));
         assertThat(String.join("\n", plan.lines())).doesNotContain("not admitted");
         reconciler().apply(spec(admitting));
         ProjectState state = new ProjectStore(storage).require("DEMO-3");
-        assertThat(ids(state)).contains(facts.projectPseudonym(widener), facts.projectPseudonym(returner))
-                .doesNotContain(facts.projectPseudonym(leaver));
+        // the leaver allowed commercial use again (the test before): asked for, they are back too
+        assertThat(ids(state)).contains(facts.projectPseudonym(widener), facts.projectPseudonym(returner), facts.projectPseudonym(leaver));
         assertThat(state.extract().notAdmitted()).isEmpty();
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void theRegisterHoldsWhatTheSpecsAndReleasesSayAndNothingConfidential() throws Exception {
         DataUseRegister register = new DataUseRegister(storage, Clock.fixed(Instant.parse("2026-11-30T03:00:00Z"), java.time.ZoneOffset.UTC));
         register.publishReleases(List.of(
@@ -368,7 +390,7 @@ class TransparencyAndConsentIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aClosedProjectIsOnTheRegisterAsDestroyedWithItsCertificateDate() throws Exception {
         session.close();
         session = null;

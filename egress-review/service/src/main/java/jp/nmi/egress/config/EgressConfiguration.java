@@ -99,6 +99,15 @@ public class EgressConfiguration {
 
     /** Every release so far into the public data-use register: what left, when, and its description as reviewed. */
     static void publishReleases(RequestRepository repo, EgressEnvironment env) {
+        // one at a time, each reading the records when it runs: two releases finishing together never leave one out
+        synchronized (REGISTER_LOCK) {
+            publishReleasesNow(repo, env);
+        }
+    }
+
+    private static final Object REGISTER_LOCK = new Object();
+
+    private static void publishReleasesNow(RequestRepository repo, EgressEnvironment env) {
         try {
             List<jp.nmi.enclave.transparency.DataUseRegister.Release> releases = new java.util.ArrayList<>();
             for (jp.nmi.egress.request.ExportRequest r : repo.terminal()) {
