@@ -92,9 +92,19 @@ public final class ConsentApplier {
         // the latest day of a change recorded for each participant: a change older than it is a feed out of order
         Map<String, String> latest = new HashMap<>();
         before.entries().forEach(e -> latest.merge(e.pseudonym(), e.changedOn(), (a, b) -> a.compareTo(b) >= 0 ? a : b));
+        optoutsBefore.entries().stream().filter(e -> e.receivedOn() != null)
+                .forEach(e -> latest.merge(e.pseudonym(), e.receivedOn(), (a, b) -> a.compareTo(b) >= 0 ? a : b));
+        // a row recorded before (a feed that overlaps the last one): nothing new, skipped rather than refused
+        java.util.Set<String> recordedRows = new java.util.HashSet<>();
+        before.entries().forEach(e -> recordedRows.add(e.pseudonym() + "|" + e.change().label() + "|" + e.duoCodes() + "|"
+                + e.commercialUseProhibited() + "|" + e.changedOn()));
         for (ConsentFeed.Change c : changes) {
             String pseudonym = provider.pseudonym(c.patientId());
             String day = c.changedOn().toString();
+            if (c.kind() != ConsentChangeKind.OPT_OUT && recordedRows.contains(pseudonym + "|" + c.kind().label() + "|" + c.duoCodes() + "|"
+                    + (c.commercialUseProhibited() != null && c.commercialUseProhibited()) + "|" + day)) {
+                continue;
+            }
             String last = latest.get(pseudonym);
             if (last != null && day.compareTo(last) < 0) {
                 // applied in file order, an old "widen" sent again would undo a newer narrowing

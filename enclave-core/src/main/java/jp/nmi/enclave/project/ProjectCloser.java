@@ -295,7 +295,8 @@ public final class ProjectCloser {
             RemoteIterator<LocatedFileStatus> it = storage.fs().listFiles(dir, true);
             while (it.hasNext()) {
                 String name = it.next().getPath().getName();
-                if (!List.of("project.json", "members.json", "destruction-certificate.json").contains(name)) {
+                // consent-seen.json holds a number, never data (and an opt-out applied during the close may write it again)
+                if (!List.of("project.json", "members.json", "destruction-certificate.json", "consent-seen.json").contains(name)) {
                     out.add(name);
                 }
             }

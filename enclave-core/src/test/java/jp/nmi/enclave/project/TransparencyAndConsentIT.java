@@ -232,6 +232,11 @@ class TransparencyAndConsentIT {
         assertThat(cli("consent", "apply", stale.toString()).err()).isEqualTo("enclave consent apply: stale.csv line 2: the change is"
                 + " dated before a change already recorded for the same patient (the feed is out of order); nothing was recorded\n");
         assertThat(new ConsentStore(storage).read().entries()).hasSize(4);
+        // a feed that overlaps the last one: what was recorded already is skipped, nothing is refused or recorded twice
+        Cli overlap = cli("consent", "apply", changes.toString());
+        assertThat(overlap.code()).as(overlap.err()).isZero();
+        assertThat(overlap.out()).startsWith("Recorded 0 consent change(s) and 0 opt-out(s) from 4 line(s).\n");
+        assertThat(new ConsentStore(storage).read().entries()).hasSize(4);
 
         // a lost consent registry is never read as "nobody changed their consent"
         org.apache.hadoop.fs.Path registry = storage.layout().consentRegistry();

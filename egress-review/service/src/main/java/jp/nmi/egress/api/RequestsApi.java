@@ -107,11 +107,8 @@ public class RequestsApi {
     @PostMapping("/requests")
     public ResponseEntity<Map<String, Object>> create(@RequestBody NewRequest body,
             @RequestHeader(name = "Prefer", required = false) String prefer, Authentication auth) {
-        if (body.publicDescription() != null && body.publicDescription().strip().length() > Requests.MAX_PUBLIC_DESCRIPTION) {
-            // checked before anything is made: a refused field changes nothing
-            throw new jp.nmi.enclave.error.ValidationException("public_description is " + body.publicDescription().strip().length()
-                    + " characters; at most " + Requests.MAX_PUBLIC_DESCRIPTION + " are allowed (a line or two for the public register)");
-        }
+        // checked before anything is made: a refused field changes nothing
+        Requests.publicDescriptionOf(body.publicDescription());
         ExportRequest r = requests.create(current.of(auth), body.project(), body.files(), body.context(), body.controls(),
                 body.regulatorOfKind(), !respondAsync(prefer));
         if (body.publicDescription() != null && !body.publicDescription().isBlank()) {

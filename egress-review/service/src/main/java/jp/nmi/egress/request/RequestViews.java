@@ -184,6 +184,10 @@ public final class RequestViews {
                                 + d.path(field).path("from").asText() + "\u201d to \u201c" + d.path(field).path("to").asText() + "\u201d");
                     }
                 }
+            } else if (e.action().equals(AuditAction.REQUEST_PUBLIC_DESCRIPTION.label())) {
+                // published as written once released: the stewards see each change of it
+                out.add(e.actor() + " changed the public description from \u201c" + d.path("text").path("from").asText("")
+                        + "\u201d to \u201c" + d.path("text").path("to").asText("") + "\u201d");
             }
         }
         return out;

@@ -445,11 +445,7 @@ public final class Requests {
      * blank removes it, and the register then says only that outputs were released.
      */
     public void describePublicly(Actor actor, String id, String text) {
-        String v = text == null || text.isBlank() ? null : text.strip().replaceAll("\\s+", " ");
-        if (v != null && v.length() > MAX_PUBLIC_DESCRIPTION) {
-            throw new ValidationException("public_description is " + v.length() + " characters; at most " + MAX_PUBLIC_DESCRIPTION
-                    + " are allowed (a line or two for the public register)");
-        }
+        String v = publicDescriptionOf(text);
         tx.executeWithoutResult(s -> {
             ExportRequest r = repo.lock(id);
             duties.checkCanAuthor(actor, r);
@@ -462,6 +458,20 @@ public final class Requests {
             audit.record(actor.user(), r.project(), AuditAction.REQUEST_PUBLIC_DESCRIPTION, "ok", new AuditDetails.PublicDescriptionEdited(id,
                     r.status() == RequestStatus.RETURNED ? r.round() + 1 : r.round(), new AuditDetails.Change(before, v)));
         });
+    }
+
+    /**
+     * A public description as stored: whitespace runs (line breaks included) made one space, blank
+     * as none; refused if longer than {@link #MAX_PUBLIC_DESCRIPTION}. Callers check with this before
+     * they change anything else.
+     */
+    public static String publicDescriptionOf(String text) {
+        String v = text == null || text.isBlank() ? null : text.strip().replaceAll("\\s+", " ");
+        if (v != null && v.length() > MAX_PUBLIC_DESCRIPTION) {
+            throw new ValidationException("public_description is " + v.length() + " characters; at most " + MAX_PUBLIC_DESCRIPTION
+                    + " are allowed (a line or two for the public register)");
+        }
+        return v;
     }
 
     public java.util.Optional<String> publicDescription(String id) {

@@ -140,10 +140,7 @@ public class WebController {
     public String create(@RequestParam String project, @RequestParam(name = "files", required = false) List<String> files,
             @RequestParam String context, @RequestParam String controls, @RequestParam(required = false) String regulator,
             @RequestParam(name = "public_description", required = false) String publicDescription, Authentication auth) {
-        if (publicDescription != null && publicDescription.strip().length() > Requests.MAX_PUBLIC_DESCRIPTION) {
-            throw new jp.nmi.enclave.error.ValidationException("public_description is " + publicDescription.strip().length()
-                    + " characters; at most " + Requests.MAX_PUBLIC_DESCRIPTION + " are allowed (a line or two for the public register)");
-        }
+        Requests.publicDescriptionOf(publicDescription); // checked before anything is made
         ExportRequest r = requests.create(current.of(auth), project, files == null ? List.of() : files, context, controls,
                 regulator == null || regulator.isBlank() ? null : regulator, true);
         if (publicDescription != null && !publicDescription.isBlank()) {
@@ -254,6 +251,7 @@ public class WebController {
             @RequestParam(name = "public_description", required = false) String publicDescription, Authentication auth,
             RedirectAttributes flash) {
         return keepingWhatWasTyped(id, "description", flash, () -> {
+            Requests.publicDescriptionOf(publicDescription); // refused before the rest is saved
             requests.describe(current.of(auth), id, context, controls);
             if (publicDescription != null) {
                 requests.describePublicly(current.of(auth), id, publicDescription);
