@@ -7,11 +7,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import jp.nmi.enclave.hdfs.EnclaveStorage;
 import jp.nmi.enclave.project.ConsentApplier;
-import jp.nmi.enclave.project.OptoutApplier;
 import jp.nmi.enclave.pseudonym.KeyStoreFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,14 +39,8 @@ final class ConsentCommand implements Runnable {
         StorageOptions storage;
         @Parameters(paramLabel = "FILE", description = "The consent changes (.csv or .json).")
         Path file;
-        @Option(names = "--id-format", paramLabel = "REGEX", defaultValue = OptoutApplier.DEFAULT_ID_FORMAT,
-                description = "The provider's patient ID format; an ID that does not match refuses the whole file (default: ${DEFAULT-VALUE}).")
-        String idFormat;
-        @Option(names = "--dry-run", description = "Check the file and show what each open project loses and could gain; record nothing.")
-        boolean dryRun;
-        @Option(names = "--allow-unknown",
-                description = "Record changes of IDs that match no patient the enclave knows (refused otherwise, with the lines listed).")
-        boolean allowUnknown;
+        @Mixin
+        PatientFileOptions checks;
 
         @Override
         public Integer call() {
@@ -63,27 +55,27 @@ final class ConsentCommand implements Runnable {
                 ConsentApplier.Report r;
                 try {
                     r = new ConsentApplier(s, KeyStoreFile.openOrCreate(storage.keyStore()), storage.policyPublisher(), audit, operator,
-                            Clock.systemUTC()).apply(file, idFormat, allowUnknown, dryRun);
+                            Clock.systemUTC()).apply(file, checks.idFormat, checks.allowUnknown, checks.dryRun);
                 } catch (jp.nmi.enclave.error.ValidationException e) {
-                    audit.append(new jp.nmi.enclave.audit.AuditRecord(operator, null, dryRun ? "consent.plan" : "consent.apply", "refused",
-                            java.util.Map.of("file", file.getFileName().toString(), "error", e.getMessage(), "idFormat", idFormat,
-                                    "allowUnknown", allowUnknown)));
+                    audit.append(new jp.nmi.enclave.audit.AuditRecord(operator, null, checks.dryRun ? "consent.plan" : "consent.apply", "refused",
+                            java.util.Map.of("file", file.getFileName().toString(), "error", e.getMessage(), "idFormat", checks.idFormat,
+                                    "allowUnknown", checks.allowUnknown)));
                     throw e;
                 } catch (RuntimeException e) {
                     // recorded perhaps, not enforced everywhere: the trail says so, and applying the same feed again finishes it
-                    audit.append(new jp.nmi.enclave.audit.AuditRecord(operator, null, dryRun ? "consent.plan" : "consent.apply", "error",
+                    audit.append(new jp.nmi.enclave.audit.AuditRecord(operator, null, checks.dryRun ? "consent.plan" : "consent.apply", "error",
                             java.util.Map.of("file", file.getFileName().toString(), "error", String.valueOf(e.getMessage()))));
                     throw e;
                 }
-                out.printf(Locale.ROOT, "%s %d consent change(s) and %d opt-out(s) from %d line(s)%s%s%n", dryRun ? "Would record" : "Recorded",
+                out.printf(Locale.ROOT, "%s %d consent change(s) and %d opt-out(s) from %d line(s)%s%s%n", checks.dryRun ? "Would record" : "Recorded",
                         r.consentChanges(), r.optouts(), r.changes(), r.unknown() == 0 ? "" : ", " + r.unknown()
-                                + " of them matching no known patient (--allow-unknown)", dryRun ? " (--dry-run: nothing recorded)" : ".");
+                                + " of them matching no known patient (--allow-unknown)", checks.dryRun ? " (--dry-run: nothing recorded)" : ".");
                 if (r.projects().isEmpty()) {
                     out.println("  (no open project)");
                 }
                 for (ConsentApplier.ProjectChange p : r.projects()) {
                     out.printf(Locale.ROOT, "  %-10s - %,d participant(s) %s, %,d row(s) hidden from the next statement%n", p.project(),
-                            p.leaving(), dryRun ? "would leave" : "leave", p.rows());
+                            p.leaving(), checks.dryRun ? "would leave" : "leave", p.rows());
                     if (p.widened() > 0) {
                         out.printf(Locale.ROOT, "  %-10s + %,d participant(s) whose consent now covers the purpose: %s%n", "", p.widened(),
                                 p.admitsWidened() ? "admitted at the next ./enclave project apply (cohort.admit_widened_consent)"

@@ -11,7 +11,6 @@ import jp.nmi.enclave.project.OptoutApplier;
 import jp.nmi.enclave.pseudonym.KeyStoreFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,21 +39,15 @@ final class OptoutCommand implements Runnable {
         StorageOptions storage;
         @Parameters(paramLabel = "FILE", description = "The opt-out requests.")
         Path file;
-        @Option(names = "--id-format", paramLabel = "REGEX", defaultValue = OptoutApplier.DEFAULT_ID_FORMAT,
-                description = "The provider's patient ID format; an ID that does not match refuses the whole file (default: ${DEFAULT-VALUE}).")
-        String idFormat;
-        @Option(names = "--dry-run", description = "Check the file and show which projects each new opt-out touches; record nothing.")
-        boolean dryRun;
-        @Option(names = "--allow-unknown",
-                description = "Record IDs that match no patient the enclave knows (refused otherwise, with the IDs listed).")
-        boolean allowUnknown;
+        @Mixin
+        PatientFileOptions checks;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             try (EnclaveStorage s = storage.open(); AuditTrail audit = storage.audit()) {
                 String operator = storage.operator(s);
-                if (dryRun && !java.nio.file.Files.exists(storage.keyStore())) {
+                if (checks.dryRun && !java.nio.file.Files.exists(storage.keyStore())) {
                     // a dry run creates nothing, a key store at a mistyped path least of all
                     throw new jp.nmi.enclave.error.ValidationException("no key store at " + storage.keyStore()
                             + ": a dry run needs the provider's existing key store (--keystore)");
@@ -62,20 +55,20 @@ final class OptoutCommand implements Runnable {
                 OptoutApplier.Report r;
                 try {
                     r = new OptoutApplier(s, KeyStoreFile.openOrCreate(storage.keyStore()), storage.policyPublisher(), audit, operator,
-                            Clock.systemUTC()).apply(file, idFormat, allowUnknown, dryRun);
+                            Clock.systemUTC()).apply(file, checks.idFormat, checks.allowUnknown, checks.dryRun);
                 } catch (jp.nmi.enclave.error.ValidationException e) {
                     // a refused file is an action too; the message names lines, never patient IDs
-                    audit.append(new jp.nmi.enclave.audit.AuditRecord(operator, null, dryRun ? "optout.plan" : "optout.apply", "refused",
-                            java.util.Map.of("file", file.getFileName().toString(), "error", e.getMessage(), "idFormat", idFormat,
-                                    "allowUnknown", allowUnknown)));
+                    audit.append(new jp.nmi.enclave.audit.AuditRecord(operator, null, checks.dryRun ? "optout.plan" : "optout.apply", "refused",
+                            java.util.Map.of("file", file.getFileName().toString(), "error", e.getMessage(), "idFormat", checks.idFormat,
+                                    "allowUnknown", checks.allowUnknown)));
                     throw e;
                 }
-                if (dryRun) {
+                if (checks.dryRun) {
                     // a dry run tells what a file would do to each project: on the record, like the apply it stands for
                     audit.append(new jp.nmi.enclave.audit.AuditRecord(operator, null, "optout.plan", "ok", java.util.Map.of("file",
                             file.getFileName().toString(), "requests", r.requests(), "newOptouts", r.newOptouts())));
                 }
-                out.printf(Locale.ROOT, dryRun ? "Would record %d new opt-out(s) from %d request(s)%s (--dry-run: nothing recorded). Would"
+                out.printf(Locale.ROOT, checks.dryRun ? "Would record %d new opt-out(s) from %d request(s)%s (--dry-run: nothing recorded). Would"
                         + " hide from queries:%n" : "Recorded %d new opt-out(s) from %d request(s)%s. Hidden from queries now:%n", r.newOptouts(),
                         r.requests(), r.unknown() == 0 ? "" : ", " + r.unknown() + " of them matching no known patient (--allow-unknown)");
                 if (r.projects().isEmpty()) {
