@@ -18,6 +18,13 @@ import org.apache.hadoop.fs.Path;
  * </pre>
  */
 public record EnclaveLayout(Path root) {
+    /**
+     * The root's mode: only the enclave's account lists it; others (the egress service's user,
+     * analysts for whom the enclave writes into an outbox) pass through to what their own ACLs
+     * grant. Nobody else learns what the enclave holds.
+     */
+    public static final int ROOT_MODE = 0711;
+
     public EnclaveLayout {
         requireNonNull(root, "root is null");
     }

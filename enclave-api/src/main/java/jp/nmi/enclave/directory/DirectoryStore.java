@@ -91,7 +91,16 @@ public final class DirectoryStore {
         try {
             if (!storage.fs().exists(storage.layout().root())) {
                 // a fresh enclave: its root as ingest makes it, so that the services can reach their files
-                HdfsFiles.mkdirs(storage, storage.layout().root(), 0755);
+                HdfsFiles.mkdirs(storage, storage.layout().root(), jp.nmi.enclave.api.EnclaveLayout.ROOT_MODE);
+            }
+            // the account that owns the enclave on HDFS (whoever runs it, embedded) is nobody's login: a user of that name
+            // would own everything when the enclave writes as them
+            String owner = storage.fs().getFileStatus(storage.layout().root()).getOwner();
+            for (DirectoryUser u : users) {
+                if (u.user().equals(owner)) {
+                    throw new jp.nmi.enclave.error.ValidationException("user '" + owner + "' is reserved: it is the account that owns"
+                            + " the enclave on HDFS; choose another name");
+                }
             }
         } catch (IOException e) {
             throw new EnclaveStorageException("cannot create " + storage.layout().root() + ": " + e.getMessage(), e);

@@ -158,7 +158,7 @@ public final class Ingest {
         List<OptoutRequests.Request> optoutRequests = source.optoutRequests();
         java.nio.file.Path vcf = source.vcf();
 
-        HdfsFiles.mkdirs(storage, layout.root(), 0755);
+        HdfsFiles.mkdirs(storage, layout.root(), jp.nmi.enclave.api.EnclaveLayout.ROOT_MODE);
         HdfsFiles.mkdirs(storage, layout.datasets(), 0700);
         HdfsFiles.mkdirs(storage, layout.staging(), 0700);
         String publication = newPublicationId();

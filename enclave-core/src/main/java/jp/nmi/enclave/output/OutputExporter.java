@@ -24,7 +24,6 @@ import jp.nmi.enclave.sql.StatementResult;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.security.UserGroupInformation;
 
 /**
  * Makes an output inside the enclave (ARCHITECTURE.md section 4, the first of the two checks): runs
@@ -158,7 +157,7 @@ public final class OutputExporter {
     /** Writes as the analyst: the outbox's ACLs decide, as for anything else they write. */
     private void writeAs(String user, Path path, byte[] bytes) {
         try {
-            FileSystem fs = UserGroupInformation.createRemoteUser(user).doAs((PrivilegedExceptionAction<FileSystem>) () ->
+            FileSystem fs = jp.nmi.enclave.hdfs.EnclaveStorage.actingFor(user).doAs((PrivilegedExceptionAction<FileSystem>) () ->
                     FileSystem.newInstance(storage.fileSystemUri(), storage.configuration()));
             String owner = fs.exists(path) ? fs.getFileStatus(path).getOwner() : user;
             if (!owner.equals(user)) {

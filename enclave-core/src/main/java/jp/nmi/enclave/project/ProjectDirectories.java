@@ -33,7 +33,9 @@ import org.apache.hadoop.fs.permission.FsPermission;
  * prohibits commercial use, which the extract keeps for the project's academic members).
  *
  * Named-user ACL entries carry the membership, so it holds whatever groups the operating system
- * knows; the group is recorded for production directories that resolve it.
+ * knows. The project's group is recorded as the directories' group where this process may give it
+ * (the HDFS superuser: the embedded enclave; or a member of the group); the enclave's own account on
+ * a production HDFS is neither, and its directories keep the group they inherit.
  */
 final class ProjectDirectories {
     static final String OWNER = "enclave";
@@ -42,12 +44,13 @@ final class ProjectDirectories {
     /** What one directory should be. */
     record Desired(Path path, short mode, String owner, String group, Set<String> acl) {
         String describe() {
-            return String.format(Locale.ROOT, "%04o %s:%s, ACL %s", mode, owner, group, acl.isEmpty() ? "none" : String.join(",",
+            return String.format(Locale.ROOT, "%04o %s:%s, ACL %s", mode, owner, group == null ? "(inherited)" : group, acl.isEmpty() ? "none" : String.join(",",
                     acl.stream().sorted().toList()));
         }
     }
 
     private final EnclaveStorage storage;
+    private Boolean superuser;
 
     ProjectDirectories(EnclaveStorage storage) {
         this.storage = storage;
@@ -57,7 +60,7 @@ final class ProjectDirectories {
         Path dir = storage.layout().project(spec.id());
         // projects/ itself: members traverse it to their project, nobody lists the others (checked in apply)
         List<String> members = spec.members().stream().map(jp.nmi.enclave.project.ProjectMember::user).sorted().toList();
-        String group = spec.group();
+        String group = groupSettable(spec.group()) ? spec.group() : null;
         List<Desired> out = new ArrayList<>();
         out.add(new Desired(dir, (short) 0750, OWNER, group, acl(members, "r-x", false, EGRESS_USER, "--x", false)));
         out.add(new Desired(new Path(dir, "extract"), (short) 0700, OWNER, group, Set.of()));
@@ -79,8 +82,9 @@ final class ProjectDirectories {
             if (status.getPermission().toShort() != d.mode() && (status.getPermission().toShort() & 0777) != d.mode()) {
                 diffs.add(String.format(Locale.ROOT, "mode %04o -> %04o", status.getPermission().toShort() & 0777, d.mode()));
             }
-            if (!status.getOwner().equals(d.owner()) || !status.getGroup().equals(d.group())) {
-                diffs.add("owner " + status.getOwner() + ":" + status.getGroup() + " -> " + d.owner() + ":" + d.group());
+            if (!status.getOwner().equals(d.owner()) || d.group() != null && !status.getGroup().equals(d.group())) {
+                diffs.add("owner " + status.getOwner() + ":" + status.getGroup() + " -> " + d.owner() + ":"
+                        + (d.group() == null ? status.getGroup() : d.group()));
             }
             Set<String> actual = actualAcl(d.path());
             if (!actual.equals(d.acl())) {
@@ -94,6 +98,22 @@ final class ProjectDirectories {
             return diffs.isEmpty() ? null : String.join("; ", diffs);
         } catch (IOException e) {
             throw new EnclaveStorageException("cannot read " + d.path() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether this process may make {@code group} a directory's group: HDFS lets the superuser (whom
+     * the NameNode runs as, the owner of "/") or a member of the group do it, nobody else.
+     */
+    private boolean groupSettable(String group) {
+        try {
+            org.apache.hadoop.security.UserGroupInformation me = org.apache.hadoop.security.UserGroupInformation.getCurrentUser();
+            if (superuser == null) {
+                superuser = storage.fs().getFileStatus(new Path("/")).getOwner().equals(me.getShortUserName());
+            }
+            return superuser || java.util.Arrays.asList(me.getGroupNames()).contains(group);
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read the owner of / on HDFS: " + e.getMessage(), e);
         }
     }
 

@@ -237,6 +237,15 @@ public final class EnclaveSession implements AutoCloseable {
                 .getOrCreate();
         // whatever alias of it a configuration file carried: nothing the enclave writes is for "other"
         base.sparkContext().hadoopConfiguration().set("fs.permissions.umask-mode", "027");
+        if (settings.distributed() && org.apache.hadoop.security.UserGroupInformation.isSecurityEnabled()) {
+            // before the first job (the tables' registration reads their footers on the executors)
+            try {
+                ExecutorCredentials.start(base.sparkContext(), URI.create(fs));
+            } catch (RuntimeException e) {
+                base.stop(); // no application left behind: the next attempt starts afresh
+                throw e;
+            }
+        }
         return attach(base, fs, project, authorizer, directory, audit, keyHandle, settings);
     }
 

@@ -23,6 +23,15 @@ class TestDirectoryUser {
                 .isInstanceOf(ValidationException.class).hasMessage(message);
     }
 
+    /** The enclave writes into an outbox as the analyst who exports: a user named as an HDFS account would act as that account. */
+    @ParameterizedTest
+    @CsvSource({"root", "hdfs", "enclave", "egress", "nobody", "supergroup"})
+    void namesOfTheHdfsAccountsAreNobodysLogin(String name) {
+        assertThatThrownBy(() -> new DirectoryUser(name, List.of("analyst"), null)).isInstanceOf(ValidationException.class)
+                .hasMessage("user '" + name + "' is reserved: it names an account of the enclave's HDFS or hosts, as which the user would"
+                        + " act there; choose another name");
+    }
+
     @ParameterizedTest
     @CsvSource({"approver", "steward", "analyst", "operator", "analyst;steward"})
     void rolesThatMayMeetAreKept(String roles) {

@@ -928,4 +928,23 @@ class ProjectLifecycleIT {
         assertThat(r.store().require("DEMO-2").spec().datasets().get("lab_results")).doesNotContain("unit");
         assertThat(r.store().require("DEMO-2").spec().members()).extracting(jp.nmi.enclave.project.ProjectMember::user).contains("alice");
     }
+
+    // ---- who the enclave's HDFS lets in -------------------------------------------------------
+
+    @Test
+    @Order(1000)
+    void theRootIsListedByTheEnclaveAloneAndItsOwnersNameIsNobodysLogin() throws Exception {
+        org.apache.hadoop.fs.FileSystem fs = shared.storage().fs();
+        assertThat(fs.getFileStatus(shared.storage().layout().root()).getPermission().toShort() & 0777)
+                .as("others pass through to what their ACLs grant; they never list what the enclave holds").isEqualTo(0711);
+        // the account that owns the enclave on HDFS: the enclave writes outbox files as the analyst who exports, so a user of
+        // that name would own everything
+        EnclaveStorage other = EnclaveStorage.connect(URI.create(hdfs.uri() + "/enclave-owned-by-carol"));
+        other.fs().mkdirs(other.layout().root());
+        other.fs().setOwner(other.layout().root(), "carol", "carol");
+        assertThatThrownBy(() -> new DirectoryStore(other).write(List.of(new DirectoryUser("carol", List.of("analyst"), null))))
+                .isInstanceOf(jp.nmi.enclave.error.ValidationException.class)
+                .hasMessage("user 'carol' is reserved: it is the account that owns the enclave on HDFS; choose another name");
+        assertThat(other.fs().exists(new DirectoryStore(other).file())).as("nothing written").isFalse();
+    }
 }

@@ -139,11 +139,21 @@ public final class Cluster {
 
     /** A container of the runtime image in {@code role}, on the host's network, its log in {@link #logs}. */
     public GenericContainer<?> runtime(String name, String role, Map<String, String> env, String readyLine, String... args) {
+        return container(logs, name, role, env, readyLine, args);
+    }
+
+    /**
+     * A container of the runtime image in {@code role}, named {@code enclave-NAME}, on the host's
+     * network, its log in {@code logs/NAME.log}; started when its {@code readyLine} is logged.
+     */
+    public static GenericContainer<?> container(Path logs, String name, String role, Map<String, String> env, String readyLine,
+            String... args) {
         String[] command = new String[args.length + 1];
         command[0] = role;
         System.arraycopy(args, 0, command, 1, args.length);
         return new GenericContainer<>(DockerImageName.parse(RUNTIME)).withNetworkMode("host").withEnv(env).withCommand(command)
-                .withLabel(LABEL, "true").withCreateContainerCmdModifier(c -> c.withName("enclave-" + name)).withLogConsumer(toFile(name))
+                .withLabel(LABEL, "true").withCreateContainerCmdModifier(c -> c.withName("enclave-" + name))
+                .withLogConsumer(toFile(logs, name))
                 .waitingFor(Wait.forLogMessage(".*" + java.util.regex.Pattern.quote(readyLine) + ".*\\n", 1)
                         .withStartupTimeout(Duration.ofMinutes(4)));
     }
@@ -158,6 +168,10 @@ public final class Cluster {
     }
 
     private Consumer<OutputFrame> toFile(String name) {
+        return toFile(logs, name);
+    }
+
+    private static Consumer<OutputFrame> toFile(Path logs, String name) {
         Path file = logs.resolve(name + ".log");
         return frame -> {
             try {
@@ -169,9 +183,16 @@ public final class Cluster {
     }
 
     private static void removeLeftovers() {
+        removeLeftovers("enclave-");
+    }
+
+    /** Removes what an interrupted run left of the test containers whose names start with {@code prefix}. */
+    static void removeLeftovers(String prefix) {
         DockerClient docker = DockerClientFactory.instance().client();
         for (Container c : docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(LABEL, "true")).exec()) {
-            docker.removeContainerCmd(c.getId()).withForce(true).exec();
+            if (java.util.Arrays.stream(c.getNames()).anyMatch(n -> n.replaceFirst("^/", "").startsWith(prefix))) {
+                docker.removeContainerCmd(c.getId()).withForce(true).exec();
+            }
         }
     }
 
@@ -191,6 +212,31 @@ public final class Cluster {
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException("cannot set up the cluster's PostgreSQL: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A database of its own for a test class that brings its own enclave (its requests, reviews and
+     * anchors apart from the others'), set up as {@link #administerPostgres} sets up the first:
+     * returns its JDBC URL.
+     */
+    public String newDatabase(String name) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl(), "postgres", postgresPassword); Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + name);
+            s.execute("CREATE DATABASE " + name);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot create the database " + name + ": " + e.getMessage(), e);
+        }
+        String url = "jdbc:postgresql://127.0.0.1:" + POSTGRES_PORT + "/" + name;
+        try (Connection c = DriverManager.getConnection(url, "postgres", postgresPassword); Statement s = c.createStatement()) {
+            s.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+            s.execute("GRANT ALL ON SCHEMA public TO " + EnclaveDatabase.EGRESS);
+            for (String sql : EnclaveDatabase.anchorSchema()) {
+                s.execute(sql);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot set up the database " + name + ": " + e.getMessage(), e);
+        }
+        return url;
     }
 
     public String jdbcUrl() {

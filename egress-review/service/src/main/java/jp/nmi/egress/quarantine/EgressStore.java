@@ -52,9 +52,13 @@ public final class EgressStore implements AutoCloseable {
     private final FileSystem fs;
     private final PendingExports pending;
 
-    private EgressStore(EnclaveStorage storage, FileSystem fs) {
+    /** The HDFS user the service acts as: {@value #USER}, or under Kerberos its own login (the enclave's account). */
+    private final String user;
+
+    private EgressStore(EnclaveStorage storage, FileSystem fs, String user) {
         this.storage = storage;
         this.fs = fs;
+        this.user = user;
         this.pending = new PendingExports(fs, storage.layout());
     }
 
@@ -69,7 +73,7 @@ public final class EgressStore implements AutoCloseable {
                     : UserGroupInformation.createRemoteUser(USER);
             FileSystem fs = ugi.doAs((PrivilegedExceptionAction<FileSystem>) () ->
                     FileSystem.newInstance(storage.fileSystemUri(), storage.configuration()));
-            EgressStore store = new EgressStore(storage, fs);
+            EgressStore store = new EgressStore(storage, fs, ugi.getShortUserName());
             store.prepare();
             return store;
         } catch (IOException e) {
@@ -82,16 +86,21 @@ public final class EgressStore implements AutoCloseable {
 
     private void prepare() throws IOException {
         Path egress = storage.layout().egress();
-        if (!exists(egress) || !fs.getFileStatus(egress).getOwner().equals(USER)) {
+        if (UserGroupInformation.isSecurityEnabled() && (!exists(egress) || !fs.getFileStatus(egress).getOwner().equals(user))) {
+            // the service's own principal cannot create or take over a directory of the enclave's root
+            throw new EnclaveStorageException(egress + " must exist, owned by " + user + " (the egress service's account), mode 0700:"
+                    + " an HDFS administrator creates it once (docs/operations.md, deploying)");
+        }
+        if (!exists(egress) || !fs.getFileStatus(egress).getOwner().equals(user)) {
             // Only the provider (HDFS superuser) can hand the directory to the service; in production
             // the operator does this once, embedded this process is the provider.
             FileSystem provider = storage.fs();
             if (!exists(storage.layout().root())) {
                 // a fresh enclave: its root as ingest makes it, so that the service can reach its own directory
-                jp.nmi.enclave.hdfs.HdfsFiles.mkdirs(storage, storage.layout().root(), 0755);
+                jp.nmi.enclave.hdfs.HdfsFiles.mkdirs(storage, storage.layout().root(), jp.nmi.enclave.api.EnclaveLayout.ROOT_MODE);
             }
             provider.mkdirs(egress);
-            provider.setOwner(egress, USER, USER);
+            provider.setOwner(egress, user, user);
             provider.setPermission(egress, new FsPermission((short) 0700));
         }
         for (Path p : List.of(quarantineRoot(), releasedRoot(), pendingRoot())) {

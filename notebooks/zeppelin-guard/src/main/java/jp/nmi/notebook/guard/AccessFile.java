@@ -124,7 +124,10 @@ public final class AccessFile {
         Map<String, User> users = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> e : root.getAsJsonObject("users").entrySet()) {
             JsonObject u = e.getValue().getAsJsonObject();
-            users.put(e.getKey(), new User(e.getKey(), u.get("password").getAsString(), strings(u.getAsJsonArray("roles"))));
+            // accounts that log in through LDAP or OIDC have no password here (null): they are known, never let in by one
+            JsonElement password = u.get("password");
+            users.put(e.getKey(), new User(e.getKey(), password == null || password.isJsonNull() ? null : password.getAsString(),
+                    strings(u.getAsJsonArray("roles"))));
         }
         Map<String, Project> projects = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> e : root.getAsJsonObject("projects").entrySet()) {

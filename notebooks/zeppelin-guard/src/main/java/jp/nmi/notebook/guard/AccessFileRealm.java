@@ -56,8 +56,8 @@ public class AccessFileRealm extends AuthorizingRealm {
         AccessFile.User account = AccessFile.shared(file).now().users().get(user);
         char[] password = t.getPassword() == null ? new char[0] : t.getPassword();
         // an unknown account costs the same as a known one: no timing tells which accounts exist
-        boolean ok = PasswordHash.matches(password, account != null ? account.passwordHash() : DUMMY);
-        if (account == null || !ok) {
+        boolean ok = PasswordHash.matches(password, account != null && account.passwordHash() != null ? account.passwordHash() : DUMMY);
+        if (account == null || account.passwordHash() == null || !ok) {
             throw new IncorrectCredentialsException("wrong user name or password");
         }
         return new SimpleAuthenticationInfo(user, "", getName());

@@ -47,4 +47,23 @@ class TestAccessFileRealm {
         Files.writeString(fresh, "garbage");
         assertThat(AccessFile.shared(fresh).now().isMember("alice", "DEMO-1")).isFalse();
     }
+
+    @Test
+    void accountsThatLogInThroughLdapOrOidcAreKnownAndNeverLetInByAPasswordHere(@TempDir Path dir) throws Exception {
+        // an operator without a password (the directory's null) once made the whole file unparsable: nobody could sign in
+        Path file = dir.resolve("enclave-access.json");
+        Files.writeString(file, "{\"format\":1,\"users\":{\"ops\":{\"password\":null,\"roles\":[\"operator\",\"admin\"]},"
+                + "\"alice\":{\"password\":\"" + PasswordHash.hash("right".toCharArray()) + "\",\"roles\":[\"analyst\"]}},"
+                + "\"projects\":{\"DEMO-1\":{\"status\":\"active\",\"members\":[\"alice\"]}}}");
+        AccessFileRealm realm = new AccessFileRealm();
+        realm.setAccessFile(file.toString());
+        assertThat(AccessFile.shared(file).now().current()).isTrue();
+        assertThat(realm.getAuthenticationInfo(new UsernamePasswordToken("alice", "right")).getPrincipals().getPrimaryPrincipal())
+                .isEqualTo("alice");
+        for (String tried : new String[] {"", "null", "x"}) {
+            assertThatThrownBy(() -> realm.getAuthenticationInfo(new UsernamePasswordToken("ops", tried)))
+                    .isInstanceOf(IncorrectCredentialsException.class).hasMessage("wrong user name or password");
+        }
+        assertThat(AccessFile.shared(file).now().isAdmin("ops")).isTrue();
+    }
 }
