@@ -106,6 +106,11 @@ else
   docker build -q --network host --build-arg BASE="$BASE" -t "$RUNTIME" "$ctx" >/dev/null
 fi
 docker tag "$RUNTIME" enclave/runtime:current
+# older runtimes go (each is the size of its jars, and with the vfs driver every layer a full copy): one per
+# commit would fill the disk of a machine that runs CI often; one still used by a container stays
+for old in $(docker images enclave/runtime --format '{{.Tag}}' | grep -vx -e current -e "$RUNTIME_KEY"); do
+  docker rmi "enclave/runtime:$old" >/dev/null 2>&1 && say "removed the older enclave/runtime:$old" || true
+done
 
 # --- PostgreSQL ----------------------------------------------------------------------------------------
 pctx="$OUT/postgres"

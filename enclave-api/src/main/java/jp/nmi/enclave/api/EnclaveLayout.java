@@ -24,6 +24,8 @@ public record EnclaveLayout(Path root) {
      * grant. Nobody else learns what the enclave holds.
      */
     public static final int ROOT_MODE = 0711;
+    /** The HDFS account of the enclave's processes (its principals map to it); the egress service's is another. */
+    public static final String ENCLAVE_ACCOUNT = "enclave";
 
     public EnclaveLayout {
         requireNonNull(root, "root is null");

@@ -33,7 +33,8 @@ public final class PendingExports implements EgressExports {
      */
     public void mark(String project, String request) {
         try {
-            if (!fs.mkdirs(markOf(project, request), new FsPermission((short) 0700))) {
+            // group bits: the mask of the ACL that lets the enclave's account read the marks (a closure asks) and destroy them
+            if (!fs.mkdirs(markOf(project, request), new FsPermission((short) 0770))) {
                 throw new IOException("mkdirs returned false");
             }
         } catch (IOException e) {

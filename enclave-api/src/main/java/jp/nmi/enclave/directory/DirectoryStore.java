@@ -93,13 +93,12 @@ public final class DirectoryStore {
                 // a fresh enclave: its root as ingest makes it, so that the services can reach their files
                 HdfsFiles.mkdirs(storage, storage.layout().root(), jp.nmi.enclave.api.EnclaveLayout.ROOT_MODE);
             }
-            // the account that owns the enclave on HDFS (whoever runs it, embedded) is nobody's login: a user of that name
-            // would own everything when the enclave writes as them
-            String owner = storage.fs().getFileStatus(storage.layout().root()).getOwner();
+            // the names of HDFS's accounts are nobody's login; one already in the directory stays (it can be removed)
+            java.util.Set<String> before = storage.fs().exists(file)
+                    ? users().stream().map(DirectoryUser::user).collect(java.util.stream.Collectors.toSet()) : java.util.Set.of();
             for (DirectoryUser u : users) {
-                if (u.user().equals(owner)) {
-                    throw new jp.nmi.enclave.error.ValidationException("user '" + owner + "' is reserved: it is the account that owns"
-                            + " the enclave on HDFS; choose another name");
+                if (!before.contains(u.user())) {
+                    DirectoryUser.checkNotReserved(u.user());
                 }
             }
         } catch (IOException e) {

@@ -25,21 +25,27 @@ public record DirectoryUser(String user, List<String> roles, String passwordHash
     public static final String RESEARCHER = "researcher";
     private static final Set<String> ROLES = Set.of(ANALYST, STEWARD, OPERATOR, APPROVER, RESEARCHER);
     /**
-     * Names of accounts on the enclave's HDFS and hosts. The enclave writes into an outbox as the
-     * analyst who exports (HDFS checks the outbox's ACLs for that name): a user with one of these
-     * names would act there as the service or administrator of that name.
+     * Names of accounts on the enclave's HDFS and hosts. Project directories' ACLs name members: a
+     * member named {@code nobody} would open a project to every principal of the realm (all of them
+     * are {@code nobody} on the enclave's HDFS), one named {@code egress} would give the egress
+     * service write access to an outbox. Checked when a user is added; a directory that already has
+     * one still loads ({@link DirectoryStore}).
      */
-    public static final Set<String> RESERVED = Set.of("root", "hdfs", "enclave", "egress", "nobody", "supergroup", "yarn", "spark",
-            "zeppelin", "postgres");
+    public static final Set<String> RESERVED = Set.of("root", "hdfs", "enclave", "egress", "nobody", "supergroup", "hadoop", "yarn",
+            "mapred", "spark", "hive", "httpfs", "kms", "ranger", "zeppelin", "postgres");
+
+    /** @throws ValidationException if {@code user} names an account of the enclave's HDFS or hosts ({@link #RESERVED}) */
+    public static void checkNotReserved(String user) {
+        if (RESERVED.contains(user)) {
+            throw new ValidationException("user '" + user + "' is reserved: it names an account of the enclave's HDFS or hosts, which"
+                    + " the project directories' ACLs would grant what they grant the user; choose another name");
+        }
+    }
 
     public DirectoryUser {
         requireNonNull(user, "user is null");
         if (!user.matches("[a-z][a-z0-9._-]{0,31}")) {
             throw new ValidationException("user '" + user + "' is not a valid user name (lower-case letters, digits, . _ -; at most 32)");
-        }
-        if (RESERVED.contains(user)) {
-            throw new ValidationException("user '" + user + "' is reserved: it names an account of the enclave's HDFS or hosts, as which"
-                    + " the user would act there; choose another name");
         }
         roles = List.copyOf(requireNonNull(roles, "roles is null"));
         for (String r : roles) {

@@ -36,21 +36,6 @@ public final class EnclaveStorage implements AutoCloseable {
     }
 
     /**
-     * The HDFS identity in which the enclave acts for {@code user} (an analyst writing into an
-     * outbox), so that HDFS checks that user's ACLs. With simple authentication (embedded, tests)
-     * the name as it is; under Kerberos a proxy user of the enclave's own login (analysts have no
-     * principal), which the NameNode allows from the notebook hosts
-     * ({@code hadoop.proxyuser.enclave.*}, infra/production/hadoop/core-site.xml).
-     */
-    public static org.apache.hadoop.security.UserGroupInformation actingFor(String user) throws IOException {
-        requireNonNull(user, "user is null");
-        return org.apache.hadoop.security.UserGroupInformation.isSecurityEnabled()
-                ? org.apache.hadoop.security.UserGroupInformation.createProxyUser(user,
-                        org.apache.hadoop.security.UserGroupInformation.getLoginUser())
-                : org.apache.hadoop.security.UserGroupInformation.createRemoteUser(user);
-    }
-
-    /**
      * Connects to a running HDFS, e.g. {@code hdfs://namenode:8020/enclave}. The path is the enclave
      * root; it defaults to {@code /enclave}.
      *

@@ -5,7 +5,6 @@ import jp.nmi.egress.disclosure.RuleId;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
-import java.security.PrivilegedExceptionAction;
 import java.util.ArrayList;
 import java.util.List;
 import jp.nmi.egress.disclosure.Check;
@@ -154,26 +153,48 @@ public final class OutputExporter {
                 + " project, taken unchanged from the project's tables, every other person-level table joined on it");
     }
 
-    /** Writes as the analyst: the outbox's ACLs decide, as for anything else they write. */
+    /** The extended attribute naming the member who exported a file (not the SQL writer's: statements never replace these files). */
+    public static final String EXPORTER = "user.enclave.exporter";
+
+    /**
+     * Writes as the enclave's service, with the member who exported it recorded on the file: members
+     * share the outbox, and nobody replaces what another member made. The enclave never acts on HDFS
+     * as an analyst (analysts have no account there, and no proxy user is needed under Kerberos); the
+     * outbox's default ACL lets the egress service read the file.
+     */
     private void writeAs(String user, Path path, byte[] bytes) {
+        FileSystem fs = storage.fs();
         try {
-            FileSystem fs = jp.nmi.enclave.hdfs.EnclaveStorage.actingFor(user).doAs((PrivilegedExceptionAction<FileSystem>) () ->
-                    FileSystem.newInstance(storage.fileSystemUri(), storage.configuration()));
-            String owner = fs.exists(path) ? fs.getFileStatus(path).getOwner() : user;
-            if (!owner.equals(user)) {
-                fs.close();
-                // members share the outbox; nobody replaces what another member made
-                throw new AccessDeniedException(path.getName() + " in the outbox was made by " + owner + "; choose another name");
+            if (fs.exists(path)) {
+                String exporter = exporter(fs, path);
+                if (!user.equals(exporter)) {
+                    throw new AccessDeniedException(path.getName() + " in the outbox was made by " + (exporter == null ? "someone else"
+                            : exporter) + "; choose another name");
+                }
             }
-            try (fs; FSDataOutputStream out = fs.create(path, true)) {
+            try (FSDataOutputStream out = fs.create(path, true)) {
                 out.write(bytes);
                 out.hsync();
             }
+            fs.setXAttr(path, EXPORTER, user.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new EnclaveStorageException("cannot write " + path + " as " + user + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EnclaveStorageException("interrupted while writing " + path, e);
+            throw new EnclaveStorageException("cannot write " + path.getName() + " into the outbox: " + e.getMessage(), e);
         }
+    }
+
+    /** Who exported {@code path}: its {@value #EXPORTER}, or for a file an earlier version wrote as the member, its owner. */
+    private static String exporter(FileSystem fs, Path path) throws IOException {
+        byte[] v;
+        try {
+            java.util.Map<String, byte[]> attrs = fs.getXAttrs(path);
+            v = attrs == null ? null : attrs.get(EXPORTER);
+        } catch (UnsupportedOperationException e) {
+            v = null;
+        }
+        if (v != null) {
+            return new String(v, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        String owner = fs.getFileStatus(path).getOwner();
+        return owner.equals(fs.getFileStatus(path.getParent()).getOwner()) ? null : owner;
     }
 }

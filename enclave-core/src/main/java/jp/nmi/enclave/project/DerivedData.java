@@ -249,6 +249,15 @@ public final class DerivedData {
         FileSystem fs = storage.fs();
         FileStatus before = fs.getFileStatus(file);
         fs.setPermission(tmp, before.getPermission());
+        // who wrote or exported it stays recorded on the purged copy (user.enclave.writer, user.enclave.exporter)
+        java.util.Map<String, byte[]> attrs = fs.getXAttrs(file);
+        if (attrs != null) {
+            for (java.util.Map.Entry<String, byte[]> a : attrs.entrySet()) {
+                if (a.getKey().startsWith("user.enclave.")) {
+                    fs.setXAttr(tmp, a.getKey(), a.getValue());
+                }
+            }
+        }
         if (!fs.delete(file, false) || !fs.rename(tmp, file)) {
             throw new IOException("cannot replace " + file + " with its purged copy");
         }

@@ -34,8 +34,8 @@ import org.apache.hadoop.fs.permission.FsPermission;
  *
  * Named-user ACL entries carry the membership, so it holds whatever groups the operating system
  * knows. The project's group is recorded as the directories' group where this process may give it
- * (the HDFS superuser: the embedded enclave; or a member of the group); the enclave's own account on
- * a production HDFS is neither, and its directories keep the group they inherit.
+ * (the HDFS superuser: the embedded enclave); the enclave's own account on a production HDFS is not,
+ * and its directories keep the group they inherit from {@code /enclave}.
  */
 final class ProjectDirectories {
     static final String OWNER = "enclave";
@@ -103,7 +103,8 @@ final class ProjectDirectories {
 
     /**
      * Whether this process may make {@code group} a directory's group: HDFS lets the superuser (whom
-     * the NameNode runs as, the owner of "/") or a member of the group do it, nobody else.
+     * the NameNode runs as, the owner of "/") do it, or a member of the group as the NameNode sees it
+     * (which this host cannot tell).
      */
     private boolean groupSettable(String group) {
         try {
@@ -111,7 +112,8 @@ final class ProjectDirectories {
             if (superuser == null) {
                 superuser = storage.fs().getFileStatus(new Path("/")).getOwner().equals(me.getShortUserName());
             }
-            return superuser || java.util.Arrays.asList(me.getGroupNames()).contains(group);
+            // the NameNode decides group membership, not this host: only the superuser is sure to be let
+            return superuser;
         } catch (IOException e) {
             throw new EnclaveStorageException("cannot read the owner of / on HDFS: " + e.getMessage(), e);
         }

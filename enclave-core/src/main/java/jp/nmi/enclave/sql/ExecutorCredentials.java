@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 final class ExecutorCredentials {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorCredentials.class);
     static final int REFRESH_HOURS = 8;
+    /** The environment variable that sets another interval, in seconds (a site whose HDFS renews tokens more often). */
+    static final String REFRESH_VARIABLE = "ENCLAVE_TOKEN_REFRESH_SECONDS";
 
     private ExecutorCredentials() {}
 
@@ -38,7 +40,9 @@ final class ExecutorCredentials {
         if (!(sc.schedulerBackend() instanceof CoarseGrainedSchedulerBackend backend)) {
             throw new IllegalStateException("a cluster session without a cluster scheduler: " + sc.schedulerBackend().getClass().getName());
         }
-        backend.updateDelegationTokens(obtain(sc, fileSystem));
+        // the tokens in use and the ones before them (an executor may not have the newest yet): older ones are cancelled
+        Credentials[] current = {obtain(sc, fileSystem), new Credentials()};
+        hand(backend, current[0]);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "enclave-executor-credentials");
             t.setDaemon(true);
@@ -46,42 +50,97 @@ final class ExecutorCredentials {
         });
         timer.scheduleAtFixedRate(() -> {
             try {
-                backend.updateDelegationTokens(obtain(sc, fileSystem));
-            } catch (RuntimeException e) {
-                // the current tokens stay until they lapse; the next round tries again
-                LOG.error("cannot renew the executors' HDFS tokens: {}", e.getMessage());
+                Credentials next = obtain(sc, fileSystem);
+                hand(backend, next);
+                cancel(sc, current[1]);
+                current[1] = current[0];
+                current[0] = next;
+            } catch (Throwable e) {
+                // the current tokens stay until they lapse; the next round tries again (and the schedule goes on)
+                LOG.error("cannot renew the executors' HDFS tokens: {}", e.toString());
             }
-        }, REFRESH_HOURS, REFRESH_HOURS, TimeUnit.HOURS);
+        }, refreshSeconds(), refreshSeconds(), TimeUnit.SECONDS);
         sc.addSparkListener(new SparkListener() {
             @Override
             public void onApplicationEnd(SparkListenerApplicationEnd end) {
                 timer.shutdownNow();
+                // no token of the enclave outlives the project's application
+                cancel(sc, current[0]);
+                cancel(sc, current[1]);
             }
         });
     }
 
-    /** New tokens for {@code fileSystem}, renewable by the enclave itself, in Hadoop's token storage format. */
-    static byte[] obtain(SparkContext sc, URI fileSystem) {
+    static long refreshSeconds() {
+        String v = System.getenv(REFRESH_VARIABLE);
+        if (v == null || v.isBlank()) {
+            return TimeUnit.HOURS.toSeconds(REFRESH_HOURS);
+        }
         try {
-            UserGroupInformation login = UserGroupInformation.getLoginUser();
-            login.checkTGTAndReloginFromKeytab();
-            Credentials credentials = new Credentials();
-            FileSystem fs = FileSystem.newInstance(fileSystem, sc.hadoopConfiguration());
-            try {
-                fs.addDelegationTokens(login.getUserName(), credentials);
-            } finally {
-                fs.close();
+            long seconds = Long.parseLong(v.strip());
+            if (seconds >= 10) {
+                return seconds;
             }
-            if (credentials.numberOfTokens() == 0) {
-                throw new EnclaveStorageException("HDFS at " + fileSystem + " gave no delegation token to " + login.getUserName());
-            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new jp.nmi.enclave.error.ValidationException(REFRESH_VARIABLE + " must be a number of seconds, at least 10");
+    }
+
+    /**
+     * Gives the executors {@code credentials}. Spark also adds them to the caller's own user: called
+     * as a throwaway user, so that the driver's login never holds them (a login holding tokens would
+     * use them instead of Kerberos, and HDFS gives new tokens only to Kerberos logins).
+     */
+    private static void hand(CoarseGrainedSchedulerBackend backend, Credentials credentials) {
+        try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (DataOutputStream out = new DataOutputStream(bytes)) {
                 credentials.writeTokenStorageToStream(out);
             }
-            return bytes.toByteArray();
+            UserGroupInformation.createRemoteUser("enclave-executors").doAs((java.security.PrivilegedAction<Void>) () -> {
+                backend.updateDelegationTokens(bytes.toByteArray());
+                return null;
+            });
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot hand the executors their HDFS tokens: " + e.getMessage(), e);
+        }
+    }
+
+    private static void cancel(SparkContext sc, Credentials credentials) {
+        for (org.apache.hadoop.security.token.Token<?> t : credentials.getAllTokens()) {
+            try {
+                UserGroupInformation.getLoginUser().doAs((java.security.PrivilegedExceptionAction<Void>) () -> {
+                    t.cancel(sc.hadoopConfiguration());
+                    return null;
+                });
+            } catch (Exception e) {
+                LOG.warn("cannot cancel an HDFS token of the executors (it lapses by itself): {}", e.toString());
+            }
+        }
+    }
+
+    /** New tokens for {@code fileSystem}, renewable by the enclave itself, obtained by its Kerberos login. */
+    static Credentials obtain(SparkContext sc, URI fileSystem) {
+        try {
+            UserGroupInformation login = UserGroupInformation.getLoginUser();
+            login.checkTGTAndReloginFromKeytab();
+            Credentials credentials = new Credentials();
+            login.doAs((java.security.PrivilegedExceptionAction<Void>) () -> {
+                try (FileSystem fs = FileSystem.newInstance(fileSystem, sc.hadoopConfiguration())) {
+                    fs.addDelegationTokens(login.getUserName(), credentials);
+                }
+                return null;
+            });
+            if (credentials.numberOfTokens() == 0) {
+                throw new EnclaveStorageException("HDFS at " + fileSystem + " gave no delegation token to " + login.getUserName());
+            }
+            return credentials;
         } catch (IOException e) {
             throw new EnclaveStorageException("cannot obtain HDFS delegation tokens for the executors: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EnclaveStorageException("interrupted while obtaining HDFS delegation tokens for the executors", e);
         }
     }
 }

@@ -23,13 +23,13 @@ class TestDirectoryUser {
                 .isInstanceOf(ValidationException.class).hasMessage(message);
     }
 
-    /** The enclave writes into an outbox as the analyst who exports: a user named as an HDFS account would act as that account. */
+    /** Project directories' ACLs name members: a member named as an HDFS account would give that account what members get. */
     @ParameterizedTest
-    @CsvSource({"root", "hdfs", "enclave", "egress", "nobody", "supergroup"})
+    @CsvSource({"root", "hdfs", "enclave", "egress", "nobody", "supergroup", "hadoop", "ranger"})
     void namesOfTheHdfsAccountsAreNobodysLogin(String name) {
-        assertThatThrownBy(() -> new DirectoryUser(name, List.of("analyst"), null)).isInstanceOf(ValidationException.class)
-                .hasMessage("user '" + name + "' is reserved: it names an account of the enclave's HDFS or hosts, as which the user would"
-                        + " act there; choose another name");
+        assertThatThrownBy(() -> DirectoryUser.checkNotReserved(name)).isInstanceOf(ValidationException.class)
+                .hasMessage("user '" + name + "' is reserved: it names an account of the enclave's HDFS or hosts, which the project"
+                        + " directories' ACLs would grant what they grant the user; choose another name");
     }
 
     @ParameterizedTest

@@ -933,18 +933,24 @@ class ProjectLifecycleIT {
 
     @Test
     @Order(1000)
-    void theRootIsListedByTheEnclaveAloneAndItsOwnersNameIsNobodysLogin() throws Exception {
+    void theRootIsListedByTheEnclaveAloneAndNoNewUserTakesTheNameOfAnHdfsAccount() throws Exception {
         org.apache.hadoop.fs.FileSystem fs = shared.storage().fs();
         assertThat(fs.getFileStatus(shared.storage().layout().root()).getPermission().toShort() & 0777)
                 .as("others pass through to what their ACLs grant; they never list what the enclave holds").isEqualTo(0711);
-        // the account that owns the enclave on HDFS: the enclave writes outbox files as the analyst who exports, so a user of
-        // that name would own everything
-        EnclaveStorage other = EnclaveStorage.connect(URI.create(hdfs.uri() + "/enclave-owned-by-carol"));
-        other.fs().mkdirs(other.layout().root());
-        other.fs().setOwner(other.layout().root(), "carol", "carol");
-        assertThatThrownBy(() -> new DirectoryStore(other).write(List.of(new DirectoryUser("carol", List.of("analyst"), null))))
-                .isInstanceOf(jp.nmi.enclave.error.ValidationException.class)
-                .hasMessage("user 'carol' is reserved: it is the account that owns the enclave on HDFS; choose another name");
-        assertThat(other.fs().exists(new DirectoryStore(other).file())).as("nothing written").isFalse();
+        EnclaveStorage other = EnclaveStorage.connect(URI.create(hdfs.uri() + "/enclave-reserved-names"));
+        DirectoryStore directory = new DirectoryStore(other);
+        directory.write(List.of(new DirectoryUser("ops", List.of("operator"), null)));
+        // a member named nobody would open the project to every principal of the realm (all are nobody on the enclave's HDFS)
+        assertThatThrownBy(() -> directory.write(List.of(new DirectoryUser("ops", List.of("operator"), null),
+                new DirectoryUser("nobody", List.of("analyst"), null))))
+                .isInstanceOf(jp.nmi.enclave.error.ValidationException.class).hasMessageStartingWith("user 'nobody' is reserved");
+        assertThat(directory.users()).extracting(DirectoryUser::user).as("nothing written").containsExactly("ops");
+        // a directory that already holds one (written before the rule) still loads, and its other users can be changed
+        jp.nmi.enclave.hdfs.HdfsFiles.writeAtomically(other, directory.file(), out -> out.write(("{\"format\":1,\"users\":["
+                + "{\"user\":\"ops\",\"roles\":[\"operator\"]},{\"user\":\"spark\",\"roles\":[\"analyst\"]}]}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(directory.users()).extracting(DirectoryUser::user).containsExactly("ops", "spark");
+        directory.write(List.of(new DirectoryUser("ops", List.of("operator"), null)));
+        assertThat(directory.users()).extracting(DirectoryUser::user).containsExactly("ops");
     }
 }

@@ -123,16 +123,21 @@ class ClusterKerberosIT {
     @Test
     @Order(3)
     void aPrincipalOfTheRealmThatIsNotTheEnclavesReadsNothingEvenWithAnAnalystsName() {
+        String refused = "is not authorized for protocol interface org.apache.hadoop.hdfs.protocol.ClientProtocol";
         KerberizedHdfs.Run mallory = hdfs.shell("mallory", "-ls", "/enclave");
         assertThat(mallory.exitCode()).isNotZero();
-        assertThat(mallory.output()).as("every principal but the enclave's and HDFS's is nobody (auth_to_local)")
-                .contains("Permission denied: user=nobody").doesNotContain("/enclave/projects");
+        assertThat(mallory.output()).as("every principal but the enclave's, egress's and HDFS's is nobody (auth_to_local), whom"
+                + " hadoop-policy.xml lets call nothing").contains(refused).doesNotContain("/enclave/projects");
         // alice@ENCLAVE.EXAMPLE.JP is someone of the provider's realm, not the analyst alice whose name the outbox's ACLs give
         for (String area : new String[] {"outbox", "workspace"}) {
             KerberizedHdfs.Run namesake = hdfs.run("alice", "alice", Map.of(), "hdfs", "-ls", "/enclave/projects/KRB-1/" + area);
             assertThat(namesake.exitCode()).as(namesake.output()).isNotZero();
-            assertThat(namesake.output()).contains("Permission denied: user=nobody");
+            assertThat(namesake.output()).contains(refused);
         }
+        // a web server's principal (every SPNEGO service of the realm has one) is nobody too, never HDFS's superuser
+        KerberizedHdfs.Run web = hdfs.run("hdfs-services", "HTTP/localhost", Map.of(), "hdfs", "-ls", "/enclave/datasets");
+        assertThat(web.exitCode()).as(web.output()).isNotZero();
+        assertThat(web.output()).contains(refused);
         assertThat(hdfs.shell("enclave", "-getfacl", "/enclave/projects/KRB-1/outbox").succeeded().output())
                 .as("the outbox's ACL names the analyst alice").contains("user:alice:");
     }
@@ -165,16 +170,20 @@ class ClusterKerberosIT {
                 "enclave.spark.conf.spark.cores.max=1", ""));
         // a Spark master and a worker with the site's configuration and no keytab: the executors read HDFS with the
         // delegation tokens the project's driver obtains for them
-        var master = cluster.withSecret(hdfs.server("spark-master", "spark-master", Map.of("SPARK_MASTER_PORT",
+        var master = cluster.withSecret(hdfs.serverWithoutKeytab("spark-master", "spark-master", Map.of("SPARK_MASTER_PORT",
                 Integer.toString(MASTER_PORT), "SPARK_MASTER_WEBUI_PORT", "18380"), "I have been elected leader"));
         master.start();
-        var worker = cluster.withSecret(hdfs.server("spark-worker", "spark-worker", Map.of("SPARK_MASTER", "spark://127.0.0.1:"
+        var worker = cluster.withSecret(hdfs.serverWithoutKeytab("spark-worker", "spark-worker", Map.of("SPARK_MASTER", "spark://127.0.0.1:"
                 + MASTER_PORT, "SPARK_WORKER_CORES", "1", "SPARK_WORKER_MEMORY", "1g", "SPARK_WORKER_WEBUI_PORT", "18381"),
                 "Successfully registered with master"));
         worker.start();
+        assertThat(worker.execInContainer("ls", hdfs.keytabs.toString()).getExitCode()).as("the worker's host holds no keytab")
+                .isNotZero();
         Map<String, String> asEnclave = Map.of("ENCLAVE_KERBEROS_KEYTAB", hdfs.keytabs.resolve("enclave.keytab").toString(),
                 "ENCLAVE_KERBEROS_PRINCIPAL", "enclave/localhost@" + KerberizedHdfs.REALM);
-        var notebooks = cluster.withSecret(hdfs.server("notebooks", "notebooks", asEnclave, "notebooks: http://127.0.0.1:" + NOTEBOOK_PORT, "serve",
+        Map<String, String> notebookEnv = new java.util.HashMap<>(asEnclave);
+        notebookEnv.put("ENCLAVE_TOKEN_REFRESH_SECONDS", "12"); // the executors' tokens replaced several times during the test
+        var notebooks = cluster.withSecret(hdfs.server("notebooks", "notebooks", notebookEnv, "notebooks: http://127.0.0.1:" + NOTEBOOK_PORT, "serve",
                 "--target", TARGET, "--settings", dir.resolve("notebook.properties").toString(), "--instance",
                 dir.resolve("zeppelin").toString(), "--port", Integer.toString(NOTEBOOK_PORT), "--rpc-ports", "18300:18339",
                 "--interpreter-heap", "1g"));
@@ -208,7 +217,9 @@ class ClusterKerberosIT {
         assertThat(export.code()).as(export.text()).isEqualTo("SUCCESS");
         assertThat(export.data().get(1)).startsWith("Exported sex.csv to the outbox of KRB-1");
         assertThat(hdfs.shell("enclave", "-ls", "/enclave/projects/KRB-1/outbox/sex.csv").succeeded().output())
-                .as("written as alice (the enclave's proxy user), so that the outbox's ACLs decide").contains(" alice ");
+                .as("written by the enclave, which acts as no analyst on HDFS").contains(" enclave ");
+        assertThat(hdfs.shell("enclave", "-getfattr", "-n", "user.enclave.exporter", "/enclave/projects/KRB-1/outbox/sex.csv")
+                .succeeded().output()).as("the member who exported it, recorded on the file").contains("user.enclave.exporter=\"alice\"");
 
         java.net.http.HttpResponse<String> created = egressApi("POST", "/api/requests", "{\"project\":\"KRB-1\",\"files\":[\"sex.csv\"],"
                 + "\"context\":\"sex of the cohort\",\"controls\":\"every cell at least 10\"}");
@@ -222,6 +233,30 @@ class ClusterKerberosIT {
         KerberizedHdfs.Run extract = hdfs.run("egress", "egress/localhost", Map.of(), "hdfs", "-ls", "/enclave/projects/KRB-1/extract");
         assertThat(extract.output()).as("the egress service's account never reads the extract")
                 .contains("Permission denied: user=egress");
+
+        // the executors' tokens are replaced every 12 s here (8 h in production) and the ones before cancelled: after three
+        // rounds the first are gone, and the executors read with new ones the driver's own Kerberos login obtained
+        Thread.sleep(40_000);
+        jp.nmi.infra.zeppelin.ZeppelinClient.Result again = alice.runText(note, "%enclave\nSELECT count(*) AS n FROM participants");
+        assertThat(again.code()).as(again.text()).isEqualTo("SUCCESS");
+        assertThat(again.table().get(1)).isEqualTo(count.table().get(1));
+        String interpreterLog = Files.readString(dir.resolve("zeppelin").resolve("logs").resolve("interpreter-KRB-1.log"));
+        assertThat(interpreterLog).as("every round obtained new tokens").doesNotContain("cannot renew the executors' HDFS tokens");
+    }
+
+    @Test
+    @Order(6)
+    void theProjectIsClosedAndDestroyedByTheEnclaveWhichIsNoSuperuser() throws Exception {
+        // the request is still pending: the closure overrides it, and its quarantined copy goes with the project
+        String out = cli("project", "close", "KRB-1", "--override-pending", "--reason", "end of the Kerberos test", "--yes",
+                "--certificate-dir", dir.toString(), "--target", TARGET, "--keystore", dir.resolve("keys").resolve("enclave-keys.p12")
+                        .toString(), "--audit-log", dir.resolve("audit.jsonl").toString(), "--audit-unanchored", "--as", "ops",
+                "--policies", dir.resolve("policies").resolve("enclave_hive.json").toString(), "--notebook-conf",
+                dir.resolve("zeppelin").resolve("conf").toString());
+        assertThat(out).contains("KRB-1");
+        String left = hdfs.shell("admin", "-ls", "-R", "/enclave/projects/KRB-1", "/enclave/egress/quarantine").succeeded().output();
+        assertThat(left).as("the extract, workspace, outbox and the quarantined copy destroyed").doesNotContain("/extract/")
+                .doesNotContain("/outbox/sex.csv").doesNotContain("/enclave/egress/quarantine/R-");
     }
 
     static java.net.http.HttpResponse<String> egressApi(String method, String path, String json) throws Exception {

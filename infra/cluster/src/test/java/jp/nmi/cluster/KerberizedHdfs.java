@@ -39,7 +39,9 @@ final class KerberizedHdfs implements AutoCloseable {
     /** The production settings that name hosts (HA, addresses): replaced here by one NameNode on loopback. */
     private static final List<String> HOST_SPECIFIC = List.of("fs.defaultFS", "dfs.nameservices", "dfs.ha.", "dfs.namenode.rpc-address.",
             "dfs.namenode.https-address.", "dfs.client.failover.proxy.provider.", "dfs.replication", "dfs.namenode.keytab.file",
-            "dfs.datanode.keytab.file", "dfs.datanode.kerberos.principal", "hadoop.proxyuser.enclave.hosts");
+            "dfs.datanode.keytab.file", "dfs.datanode.kerberos.principal");
+    /** Production's hosts, as its principals' rules name them; here every server runs on localhost. */
+    private static final String PRODUCTION_HOSTS = "[^/@]*\\.enclave\\.example\\.jp";
 
     final Path dir;
     final Path conf;
@@ -107,9 +109,13 @@ final class KerberizedHdfs implements AutoCloseable {
         Path production = TestProductionConfiguration.PRODUCTION.resolve("hadoop");
         Configuration core = fromProduction(production.resolve("core-site.xml"));
         core.set("fs.defaultFS", URI);
-        // the notebook host acts for the analysts (exports into the outbox as their author): here, every container's host
-        core.set("hadoop.proxyuser.enclave.hosts", "127.0.0.1");
+        String rules = core.get("hadoop.security.auth_to_local");
+        if (!rules.contains(PRODUCTION_HOSTS)) {
+            throw new IllegalStateException("production's auth_to_local no longer names its hosts as " + PRODUCTION_HOSTS + ": " + rules);
+        }
+        core.set("hadoop.security.auth_to_local", rules.replace(PRODUCTION_HOSTS, "localhost"));
         write(core, "core-site.xml");
+        write(fromProduction(production.resolve("hadoop-policy.xml")), "hadoop-policy.xml");
         Configuration hdfs = fromProduction(production.resolve("hdfs-site.xml"));
         hdfs.set("dfs.replication", "1");
         hdfs.set("dfs.namenode.keytab.file", keytabs.resolve("hdfs-services.keytab").toString());
@@ -166,14 +172,26 @@ final class KerberizedHdfs implements AutoCloseable {
 
     /** The environment and mounts of every container here: the site configuration, the realm's krb5.conf, this directory. */
     private GenericContainer<?> kerberized(GenericContainer<?> c) {
+        return node(c).withFileSystemBind(dir.toString(), dir.toString(), BindMode.READ_WRITE);
+    }
+
+    /** A host with the site configuration and the realm's krb5.conf, and nothing else of this directory: no keytab. */
+    private GenericContainer<?> node(GenericContainer<?> c) {
         return c.withEnv("HADOOP_CONF_DIR", conf.toString())
-                .withFileSystemBind(kdc.getKrb5conf().getAbsolutePath(), "/etc/krb5.conf", BindMode.READ_ONLY)
-                .withFileSystemBind(dir.toString(), dir.toString(), BindMode.READ_WRITE);
+                .withFileSystemBind(conf.toString(), conf.toString(), BindMode.READ_ONLY)
+                .withFileSystemBind(kdc.getKrb5conf().getAbsolutePath(), "/etc/krb5.conf", BindMode.READ_ONLY);
     }
 
     /** A server in {@code role} (stopped with the HDFS), with the site configuration, krb5.conf and this directory. */
     GenericContainer<?> server(String name, String role, Map<String, String> env, String readyLine, String... args) {
         GenericContainer<?> c = kerberized(Cluster.container(logs, PREFIX + name, role, env, readyLine, args));
+        servers.add(c);
+        return c;
+    }
+
+    /** A server in {@code role} on a host that holds no keytab (a Spark node): the site configuration and krb5.conf only. */
+    GenericContainer<?> serverWithoutKeytab(String name, String role, Map<String, String> env, String readyLine, String... args) {
+        GenericContainer<?> c = node(Cluster.container(logs, PREFIX + name, role, env, readyLine, args));
         servers.add(c);
         return c;
     }

@@ -104,18 +104,27 @@ public class EnclaveInterpreter extends Interpreter {
         if (user == null || user.isBlank() || user.equals("anonymous")) {
             return new InterpreterResult(InterpreterResult.Code.ERROR, "%enclave runs for a signed-in user only");
         }
-        Output out;
-        try {
+        return guarded("paragraph " + context.getParagraphId() + " of note " + context.getNoteId() + " (" + user + ")", () -> {
             NotebookCommands commands = projectCommands();
-            out = project.session().tagged(context.getParagraphId(), () -> commands.run(user, context.getNoteId(), text));
+            return toResult(project.session().tagged(context.getParagraphId(), () -> commands.run(user, context.getNoteId(), text)));
+        });
+    }
+
+    /**
+     * What {@code paragraph} gives, or the reason it was denied, or, for any other failure (Spark's
+     * exceptions are checked ones, which Scala throws undeclared), a message that names its kind only:
+     * an exception's text and trace can hold paths, plans and values, and go to the operators' log.
+     */
+    static InterpreterResult guarded(String what, java.util.concurrent.Callable<InterpreterResult> paragraph) {
+        try {
+            return paragraph.call();
         } catch (AccessDeniedException e) {
             return new InterpreterResult(InterpreterResult.Code.ERROR, e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.error("paragraph {} of note {} ({}) failed", context.getParagraphId(), context.getNoteId(), user, e);
+        } catch (Exception e) {
+            LOG.error("{} failed", what, e);
             return new InterpreterResult(InterpreterResult.Code.ERROR, "the enclave could not run this paragraph (" + e.getClass()
                     .getSimpleName() + "); the operators' log has the details");
         }
-        return toResult(out);
     }
 
     static InterpreterResult toResult(Output out) {

@@ -77,9 +77,20 @@ public final class NotebookCommands {
                 case PHENOPACKET -> phenopacket(user, p.head());
                 default -> output(user, noteId, p);
             };
-        } catch (AccessDeniedException | ValidationException | NotFoundException | EnclaveStorageException | DisclosureException e) {
+        } catch (AccessDeniedException | ValidationException | NotFoundException | DisclosureException e) {
             return Output.error(e.getMessage());
+        } catch (EnclaveStorageException e) {
+            return storageFailure(user, e);
         }
+    }
+
+    /**
+     * A failure of the enclave's storage, as its member sees it: HDFS's own words (paths, principals,
+     * hosts, ACLs, tokens) are for the operators' log only.
+     */
+    static Output storageFailure(String user, EnclaveStorageException e) {
+        org.slf4j.LoggerFactory.getLogger(NotebookCommands.class).error("storage failure for {}", user, e);
+        return Output.error("the enclave's storage could not do this just now; try again, or tell the operators if it keeps failing");
     }
 
     /** Variants the chart of an allele-frequency answer shows (the rows shown follow {@code enclave.results.rows}). */

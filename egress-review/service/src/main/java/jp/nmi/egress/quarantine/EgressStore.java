@@ -52,7 +52,7 @@ public final class EgressStore implements AutoCloseable {
     private final FileSystem fs;
     private final PendingExports pending;
 
-    /** The HDFS user the service acts as: {@value #USER}, or under Kerberos its own login (the enclave's account). */
+    /** The HDFS user the service acts as: {@value #USER} (under Kerberos its own login, which must map to it). */
     private final String user;
 
     private EgressStore(EnclaveStorage storage, FileSystem fs, String user) {
@@ -86,6 +86,11 @@ public final class EgressStore implements AutoCloseable {
 
     private void prepare() throws IOException {
         Path egress = storage.layout().egress();
+        if (UserGroupInformation.isSecurityEnabled() && !USER.equals(user)) {
+            // the enclave's keytab would give the egress service everything: the ACLs that name egress would mean nothing
+            throw new EnclaveStorageException("the egress service logs in as " + user + ": under Kerberos it runs as its own principal,"
+                    + " which maps to the account " + USER + " (egress/<host>, docs/operations.md), never the enclave's");
+        }
         if (UserGroupInformation.isSecurityEnabled() && (!exists(egress) || !fs.getFileStatus(egress).getOwner().equals(user))) {
             // the service's own principal cannot create or take over a directory of the enclave's root
             throw new EnclaveStorageException(egress + " must exist, owned by " + user + " (the egress service's account), mode 0700:"
@@ -107,6 +112,26 @@ public final class EgressStore implements AutoCloseable {
             fs.mkdirs(p);
             fs.setPermission(p, new FsPermission((short) 0700));
         }
+        if (UserGroupInformation.isSecurityEnabled()) {
+            // The enclave's account is no superuser here: a closure reads the pending marks and, when it overrides them,
+            // destroys them and the quarantined copies with the project. Group bits are the ACLs' masks; the owning group is the
+            // service's own.
+            grant(egress, (short) 0710, "--x", false);
+            grant(pendingRoot(), (short) 0770, "rwx", true);
+            grant(quarantineRoot(), (short) 0770, "rwx", true);
+        }
+    }
+
+    private void grant(Path dir, short mode, String perm, boolean inherited) throws IOException {
+        List<org.apache.hadoop.fs.permission.AclEntry> entries = new ArrayList<>();
+        entries.add(org.apache.hadoop.fs.permission.AclEntry.parseAclEntry("user:" + jp.nmi.enclave.api.EnclaveLayout.ENCLAVE_ACCOUNT
+                + ":" + perm, true));
+        if (inherited) {
+            entries.add(org.apache.hadoop.fs.permission.AclEntry.parseAclEntry("default:user:"
+                    + jp.nmi.enclave.api.EnclaveLayout.ENCLAVE_ACCOUNT + ":" + perm, true));
+        }
+        fs.modifyAclEntries(dir, entries);
+        fs.setPermission(dir, new FsPermission(mode));
     }
 
     private boolean exists(Path p) throws IOException {
@@ -213,7 +238,8 @@ public final class EgressStore implements AutoCloseable {
         try {
             if (!fs.exists(target)) {
                 Path tmp = new Path(target.getParent(), ".incoming-" + UUID.randomUUID());
-                fs.mkdirs(target.getParent(), new FsPermission((short) 0700));
+                // group bits: under Kerberos, the mask of the enclave's ACL (a closure may destroy the copy)
+                fs.mkdirs(target.getParent(), new FsPermission((short) 0770));
                 try (FSDataOutputStream out = fs.create(tmp, false)) {
                     out.write(bytes);
                     out.hsync();
