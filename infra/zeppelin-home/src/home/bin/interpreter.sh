@@ -56,7 +56,7 @@ CP="$HOME_DIR/interpreter/enclave-zeppelin-loopback.jar:$DIR/*:$SHADED"
 KERBEROS=()
 if [ "$GROUP" = "enclave" ]; then
   [ -n "${HADOOP_CONF_DIR:-}" ] && CP="$HADOOP_CONF_DIR:$CP"
-  for v in ENCLAVE_KERBEROS_KEYTAB ENCLAVE_KERBEROS_PRINCIPAL KRB5CCNAME KRB5_CONFIG; do
+  for v in ENCLAVE_KERBEROS_KEYTAB ENCLAVE_KERBEROS_PRINCIPAL KRB5CCNAME KRB5_CONFIG ENCLAVE_TOKEN_REFRESH_SECONDS; do
     [ -n "${!v:-}" ] && KERBEROS+=("$v=${!v}")
   done
 fi

@@ -26,7 +26,10 @@ public final class Identities {
         for (int i = 0; i < spec.members().size(); i++) {
             String name = spec.members().get(i).user();
             DirectoryUser u = byName.get(name);
-            if (u == null) {
+            if (DirectoryUser.RESERVED.contains(name)) {
+                problems.add("members[" + i + "].user: '" + name + "' names an account of the enclave's HDFS or hosts, which the"
+                        + " project's ACLs would grant what they grant members");
+            } else if (u == null) {
                 problems.add("members[" + i + "].user: '" + name + "' is not a user of the enclave's directory" + suggestion(name, analysts));
             } else if (!u.isAnalyst()) {
                 problems.add("members[" + i + "].user: '" + name + "' is " + String.join(" and ", u.roles())

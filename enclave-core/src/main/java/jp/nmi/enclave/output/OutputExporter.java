@@ -195,6 +195,6 @@ public final class OutputExporter {
             return new String(v, java.nio.charset.StandardCharsets.UTF_8);
         }
         String owner = fs.getFileStatus(path).getOwner();
-        return owner.equals(fs.getFileStatus(path.getParent()).getOwner()) ? null : owner;
+        return owner.equals(org.apache.hadoop.security.UserGroupInformation.getCurrentUser().getShortUserName()) ? null : owner;
     }
 }

@@ -40,9 +40,11 @@ final class ExecutorCredentials {
         if (!(sc.schedulerBackend() instanceof CoarseGrainedSchedulerBackend backend)) {
             throw new IllegalStateException("a cluster session without a cluster scheduler: " + sc.schedulerBackend().getClass().getName());
         }
+        long interval = refreshSeconds(); // a bad value refuses the session before any token exists
         // the tokens in use and the ones before them (an executor may not have the newest yet): older ones are cancelled
         Credentials[] current = {obtain(sc, fileSystem), new Credentials()};
         hand(backend, current[0]);
+        int[] round = {0};
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "enclave-executor-credentials");
             t.setDaemon(true);
@@ -50,23 +52,29 @@ final class ExecutorCredentials {
         });
         timer.scheduleAtFixedRate(() -> {
             try {
-                Credentials next = obtain(sc, fileSystem);
-                hand(backend, next);
-                cancel(sc, current[1]);
-                current[1] = current[0];
-                current[0] = next;
+                synchronized (current) {
+                    Credentials next = obtain(sc, fileSystem);
+                    hand(backend, next);
+                    cancel(sc, current[1]);
+                    current[1] = current[0];
+                    current[0] = next;
+                    round[0]++;
+                    LOG.info("executors' HDFS tokens replaced (round {}), the ones before the last cancelled", round[0]);
+                }
             } catch (Throwable e) {
                 // the current tokens stay until they lapse; the next round tries again (and the schedule goes on)
                 LOG.error("cannot renew the executors' HDFS tokens: {}", e.toString());
             }
-        }, refreshSeconds(), refreshSeconds(), TimeUnit.SECONDS);
+        }, interval, interval, TimeUnit.SECONDS);
         sc.addSparkListener(new SparkListener() {
             @Override
             public void onApplicationEnd(SparkListenerApplicationEnd end) {
                 timer.shutdownNow();
-                // no token of the enclave outlives the project's application
-                cancel(sc, current[0]);
-                cancel(sc, current[1]);
+                // no token of the enclave outlives the project's application (after a round in progress)
+                synchronized (current) {
+                    cancel(sc, current[0]);
+                    cancel(sc, current[1]);
+                }
             }
         });
     }

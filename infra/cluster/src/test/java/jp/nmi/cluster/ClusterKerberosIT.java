@@ -216,8 +216,8 @@ class ClusterKerberosIT {
         jp.nmi.infra.zeppelin.ZeppelinClient.Result export = alice.runText(note, "%enclave\nexport sex.csv as \"Sex of the cohort\"");
         assertThat(export.code()).as(export.text()).isEqualTo("SUCCESS");
         assertThat(export.data().get(1)).startsWith("Exported sex.csv to the outbox of KRB-1");
-        assertThat(hdfs.shell("enclave", "-ls", "/enclave/projects/KRB-1/outbox/sex.csv").succeeded().output())
-                .as("written by the enclave, which acts as no analyst on HDFS").contains(" enclave ");
+        assertThat(hdfs.shell("enclave", "-stat", "owner=%u", "/enclave/projects/KRB-1/outbox/sex.csv").succeeded().output())
+                .as("written by the enclave, which acts as no analyst on HDFS").contains("owner=enclave\n");
         assertThat(hdfs.shell("enclave", "-getfattr", "-n", "user.enclave.exporter", "/enclave/projects/KRB-1/outbox/sex.csv")
                 .succeeded().output()).as("the member who exported it, recorded on the file").contains("user.enclave.exporter=\"alice\"");
 
@@ -241,7 +241,8 @@ class ClusterKerberosIT {
         assertThat(again.code()).as(again.text()).isEqualTo("SUCCESS");
         assertThat(again.table().get(1)).isEqualTo(count.table().get(1));
         String interpreterLog = Files.readString(dir.resolve("zeppelin").resolve("logs").resolve("interpreter-KRB-1.log"));
-        assertThat(interpreterLog).as("every round obtained new tokens").doesNotContain("cannot renew the executors' HDFS tokens");
+        assertThat(interpreterLog).as("every round obtained new tokens").doesNotContain("cannot renew the executors' HDFS tokens")
+                .contains("executors' HDFS tokens replaced (round 3), the ones before the last cancelled");
     }
 
     @Test

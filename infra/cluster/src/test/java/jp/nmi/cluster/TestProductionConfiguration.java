@@ -116,4 +116,43 @@ class TestProductionConfiguration {
                 Map.class);
         assertThat(service).containsEntry("name", jp.nmi.enclave.project.ProjectPolicies.SERVICE).containsEntry("type", "hive");
     }
+
+    /**
+     * Who is whom on the enclave's HDFS, by the production rules (core-site.xml): the enclave's,
+     * the egress service's and HDFS's own principals on the enclave's hosts; everyone else of the
+     * realm, the same names on other hosts included, is nobody; other realms are refused.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "enclave/notebooks.enclave.example.jp@ENCLAVE.EXAMPLE.JP, enclave",
+        "enclave/ops.enclave.example.jp@ENCLAVE.EXAMPLE.JP, enclave",
+        "egress/egress.enclave.example.jp@ENCLAVE.EXAMPLE.JP, egress",
+        "nn/nn1.enclave.example.jp@ENCLAVE.EXAMPLE.JP, hdfs",
+        "dn/dn7.enclave.example.jp@ENCLAVE.EXAMPLE.JP, hdfs",
+        "hdfs/admin.enclave.example.jp@ENCLAVE.EXAMPLE.JP, hdfs",
+        "alice@ENCLAVE.EXAMPLE.JP, nobody",
+        "enclave@ENCLAVE.EXAMPLE.JP, nobody",
+        "enclave/laptop.example.org@ENCLAVE.EXAMPLE.JP, nobody",
+        "enclave/x.enclave.example.jp.evil.org@ENCLAVE.EXAMPLE.JP, nobody",
+        "HTTP/ranger.enclave.example.jp@ENCLAVE.EXAMPLE.JP, nobody",
+        "dn/dn1.other-cluster.example.jp@ENCLAVE.EXAMPLE.JP, nobody"})
+    void everyPrincipalOfTheRealmIsTheEnclaveEgressHdfsOrNobody(String principal, String account) throws Exception {
+        org.apache.hadoop.conf.Configuration core = new org.apache.hadoop.conf.Configuration(false);
+        core.addResource(new org.apache.hadoop.fs.Path(PRODUCTION.resolve("hadoop").resolve("core-site.xml").toUri()));
+        org.apache.hadoop.security.authentication.util.KerberosName.setRules(core.get("hadoop.security.auth_to_local"));
+        assertThat(new org.apache.hadoop.security.authentication.util.KerberosName(principal).getShortName()).isEqualTo(account);
+    }
+
+    @Test
+    void principalsOfOtherRealmsAreRefused() throws Exception {
+        org.apache.hadoop.conf.Configuration core = new org.apache.hadoop.conf.Configuration(false);
+        core.addResource(new org.apache.hadoop.fs.Path(PRODUCTION.resolve("hadoop").resolve("core-site.xml").toUri()));
+        org.apache.hadoop.security.authentication.util.KerberosName.setRules(core.get("hadoop.security.auth_to_local"));
+        assertThatThrownBy(() -> new org.apache.hadoop.security.authentication.util.KerberosName(
+                "enclave/notebooks.enclave.example.jp@OTHER.EXAMPLE.COM").getShortName())
+                .hasMessageContaining("No rules applied to enclave/notebooks.enclave.example.jp@OTHER.EXAMPLE.COM");
+        org.apache.hadoop.conf.Configuration hdfs = new org.apache.hadoop.conf.Configuration(false);
+        hdfs.addResource(new org.apache.hadoop.fs.Path(PRODUCTION.resolve("hadoop").resolve("hdfs-site.xml").toUri()));
+        assertThat(hdfs.get("dfs.webhdfs.enabled")).as("no WebHDFS: it would bypass hadoop-policy.xml").isEqualTo("false");
+    }
 }

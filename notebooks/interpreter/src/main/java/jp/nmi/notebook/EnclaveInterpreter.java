@@ -120,7 +120,7 @@ public class EnclaveInterpreter extends Interpreter {
             return paragraph.call();
         } catch (AccessDeniedException e) {
             return new InterpreterResult(InterpreterResult.Code.ERROR, e.getMessage());
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
             LOG.error("{} failed", what, e);
             return new InterpreterResult(InterpreterResult.Code.ERROR, "the enclave could not run this paragraph (" + e.getClass()
                     .getSimpleName() + "); the operators' log has the details");

@@ -61,7 +61,7 @@ public final class NotebookCommands {
         Paragraph p;
         try {
             p = Paragraph.parse(text);
-        } catch (AccessDeniedException | ValidationException | NotFoundException | EnclaveStorageException | DisclosureException e) {
+        } catch (AccessDeniedException | ValidationException | NotFoundException | DisclosureException e) {
             return Output.error(e.getMessage());
         }
         try {
