@@ -17,10 +17,13 @@ import jp.nmi.egress.disclosure.Status;
 import jp.nmi.enclave.error.AccessDeniedException;
 import jp.nmi.enclave.error.EnclaveStorageException;
 import jp.nmi.enclave.error.ValidationException;
+import jp.nmi.enclave.hdfs.AtomicRename;
 import jp.nmi.enclave.hdfs.EnclaveStorage;
 import jp.nmi.enclave.sql.EnclaveSession;
 import jp.nmi.enclave.sql.StatementResult;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -156,30 +159,64 @@ public final class OutputExporter {
     /** The extended attribute naming the member who exported a file (not the SQL writer's: statements never replace these files). */
     public static final String EXPORTER = "user.enclave.exporter";
 
+    /** How a file being exported is named in the outbox until it is whole: a dot name, which no reader lists. */
+    public static final String STAGED_SUFFIX = ".staged";
+
     /**
      * Writes as the enclave's service, with the member who exported it recorded on the file: members
      * share the outbox, and nobody replaces what another member made. The enclave never acts on HDFS
      * as an analyst (analysts have no account there, and no proxy user is needed under Kerberos); the
      * outbox's default ACL lets the egress service read the file.
+     *
+     * <p>The file is written whole under a staged dot name, marked, and only then renamed into place,
+     * so that nobody ever reads half an output or an unmarked one. A new name is taken by an atomic
+     * rename that fails if anything holds the name, so of two members choosing one name at once exactly
+     * one wins; the name stays claimed in this session while the exporter is checked and the file
+     * replaced, so no statement or export of another member writes it meanwhile.
      */
     private void writeAs(String user, Path path, byte[] bytes) {
         FileSystem fs = storage.fs();
-        try {
-            if (fs.exists(path)) {
-                String exporter = exporter(fs, path);
-                if (!user.equals(exporter)) {
-                    throw new AccessDeniedException(path.getName() + " in the outbox was made by " + (exporter == null ? "someone else"
-                            : exporter) + "; choose another name");
+        Path staged = new Path(path.getParent(), "." + path.getName() + "." + java.util.UUID.randomUUID() + STAGED_SUFFIX);
+        try (AutoCloseable claim = session.claimOutboxName(user, path.toUri().getPath())) {
+            try {
+                try (FSDataOutputStream out = fs.create(staged, false)) {
+                    out.write(bytes);
+                    out.hsync();
+                }
+                fs.setXAttr(staged, EXPORTER, user.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                beforePlacing.accept(path);
+                if (!AtomicRename.rename(fs, staged, path, Options.Rename.NONE)) {
+                    FileStatus existing = fs.getFileStatus(path);
+                    if (existing.isDirectory()) {
+                        throw new AccessDeniedException(path.getName() + " in the outbox is a directory a statement wrote; choose another name");
+                    }
+                    String exporter = exporter(fs, path);
+                    if (!user.equals(exporter)) {
+                        throw new AccessDeniedException(path.getName() + " in the outbox was made by " + (exporter == null ? "someone else"
+                                : exporter) + "; choose another name");
+                    }
+                    if (!AtomicRename.rename(fs, staged, path, Options.Rename.OVERWRITE)) {
+                        throw new IOException("the name was taken again while it was being replaced");
+                    }
+                }
+            } finally {
+                if (fs.exists(staged)) {
+                    fs.delete(staged, false);
                 }
             }
-            try (FSDataOutputStream out = fs.create(path, true)) {
-                out.write(bytes);
-                out.hsync();
-            }
-            fs.setXAttr(path, EXPORTER, user.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        } catch (IOException e) {
+        } catch (AccessDeniedException e) {
+            throw e;
+        } catch (Exception e) {
             throw new EnclaveStorageException("cannot write " + path.getName() + " into the outbox: " + e.getMessage(), e);
         }
+    }
+
+    /** Called between staging a file and placing it: a fault hook for tests of the window, a no-op otherwise. */
+    private volatile java.util.function.Consumer<Path> beforePlacing = p -> {};
+
+    /** Sets what runs between staging an export and placing it (tests only: it makes races happen when a test says). */
+    public void beforePlacingForTests(java.util.function.Consumer<Path> hook) {
+        this.beforePlacing = requireNonNull(hook, "hook is null");
     }
 
     /** Who exported {@code path}: its {@value #EXPORTER}, or for a file an earlier version wrote as the member, its owner. */

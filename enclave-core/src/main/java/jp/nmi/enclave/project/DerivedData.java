@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import jp.nmi.enclave.error.EnclaveStorageException;
+import jp.nmi.enclave.hdfs.AtomicRename;
 import jp.nmi.enclave.hdfs.EnclaveStorage;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -110,6 +111,9 @@ public final class DerivedData {
     private Report walk(Path projectDir, Set<String> optedOut, Map<String, Set<String>> hiddenByUser, boolean rewrite) {
         List<Affected> affected = new ArrayList<>();
         List<String> unreadable = new ArrayList<>();
+        if (rewrite) {
+            removeUnfinished(projectDir);
+        }
         if (optedOut.isEmpty() && hiddenByUser.values().stream().allMatch(Set::isEmpty)) {
             return new Report(affected, unreadable);
         }
@@ -134,12 +138,12 @@ public final class DerivedData {
                         continue;
                     }
                     if (ext.equals("parquet")) {
-                        long rows = parquet(f.getPath(), gone, rewrite);
+                        long rows = parquet(f, gone, rewrite);
                         if (rows > 0) {
                             affected.add(new Affected(relative, rows, "row(s)"));
                         }
                     } else if (TEXT.contains(ext)) {
-                        long rows = text(f.getPath(), gone, rewrite);
+                        long rows = text(f, gone, rewrite);
                         if (rows > 0) {
                             affected.add(new Affected(relative, rows, "line(s)"));
                         }
@@ -152,6 +156,39 @@ public final class DerivedData {
             }
         }
         return new Report(affected, unreadable);
+    }
+
+    /** Exports and purges that stopped half way leave dot files; after this long nobody is writing them any more. */
+    private static final String PURGING = ".purging";
+    static final java.time.Duration UNFINISHED = java.time.Duration.ofHours(1);
+
+    /**
+     * Removes what exports ({@code .<name>.<id>.staged}) and purges ({@code .<name>.purging}) left when
+     * they stopped half way, older than {@link #UNFINISHED}: nobody reads them (dot names), and they
+     * may hold rows of participants who opted out since, which only removal reaches.
+     */
+    private void removeUnfinished(Path projectDir) {
+        FileSystem fs = storage.fs();
+        long before = System.currentTimeMillis() - UNFINISHED.toMillis();
+        for (String area : List.of("workspace", "outbox")) {
+            Path root = new Path(projectDir, area);
+            try {
+                if (!fs.exists(root)) {
+                    continue;
+                }
+                RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
+                while (files.hasNext()) {
+                    FileStatus f = files.next();
+                    String name = f.getPath().getName();
+                    if (name.startsWith(".") && (name.endsWith(jp.nmi.enclave.output.OutputExporter.STAGED_SUFFIX) || name.endsWith(PURGING))
+                            && f.getModificationTime() < before) {
+                        fs.delete(f.getPath(), false);
+                    }
+                }
+            } catch (IOException e) {
+                throw new EnclaveStorageException("cannot remove unfinished files from " + root + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     /** Whose rows leave a file: everyone who opted out, and in a member's workspace whom that member may no longer see. */
@@ -171,8 +208,9 @@ public final class DerivedData {
         return all;
     }
 
-    private long text(Path file, Set<String> optedOut, boolean rewrite) throws IOException {
+    private long text(FileStatus read, Set<String> optedOut, boolean rewrite) throws IOException {
         FileSystem fs = storage.fs();
+        Path file = read.getPath();
         List<String> kept = new ArrayList<>();
         long dropped = 0;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(fs.open(file), StandardCharsets.UTF_8))) {
@@ -185,19 +223,20 @@ public final class DerivedData {
             }
         }
         if (dropped > 0 && rewrite) {
-            Path tmp = new Path(file.getParent(), "." + file.getName() + ".purging");
+            Path tmp = new Path(file.getParent(), "." + file.getName() + PURGING);
             try (OutputStream out = fs.create(tmp, true)) {
                 for (String line : kept) {
                     out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
                 }
             }
-            replace(file, tmp);
+            replace(read, tmp);
         }
         return dropped;
     }
 
-    private long parquet(Path file, Set<String> optedOut, boolean rewrite) throws IOException {
+    private long parquet(FileStatus read, Set<String> optedOut, boolean rewrite) throws IOException {
         FileSystem fs = storage.fs();
+        Path file = read.getPath();
         MessageType schema;
         Map<String, String> metadata;
         try (ParquetFileReader footer = ParquetFileReader.open(HadoopInputFile.fromPath(file, storage.configuration()))) {
@@ -208,7 +247,7 @@ public final class DerivedData {
         // with it would be refused ("Cannot overwrite metadata key writer.model.name")
         metadata.remove("writer.model.name");
         long dropped = 0;
-        Path tmp = new Path(file.getParent(), "." + file.getName() + ".purging");
+        Path tmp = new Path(file.getParent(), "." + file.getName() + PURGING);
         ParquetWriter<Group> writer = null;
         try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), file).withConf(storage.configuration()).build()) {
             for (Group g = reader.read(); g != null; g = reader.read()) {
@@ -240,14 +279,15 @@ public final class DerivedData {
                     // no rows
                 }
             }
-            replace(file, tmp);
+            replace(read, tmp);
         }
         return dropped;
     }
 
-    private void replace(Path file, Path tmp) throws IOException {
+    private void replace(FileStatus read, Path tmp) throws IOException {
         FileSystem fs = storage.fs();
-        FileStatus before = fs.getFileStatus(file);
+        Path file = read.getPath();
+        FileStatus before = read;
         fs.setPermission(tmp, before.getPermission());
         // who wrote or exported it stays recorded on the purged copy (user.enclave.writer, user.enclave.exporter)
         java.util.Map<String, byte[]> attrs = fs.getXAttrs(file);
@@ -258,8 +298,12 @@ public final class DerivedData {
                 }
             }
         }
-        if (!fs.delete(file, false) || !fs.rename(tmp, file)) {
-            throw new IOException("cannot replace " + file + " with its purged copy");
+        // one step: the file is never missing, so a new export cannot take its name in between; and a file its
+        // exporter replaced while it was read is not overwritten with a purged copy of the old one
+        if (fs.getFileStatus(file).getModificationTime() != read.getModificationTime()
+                || !AtomicRename.rename(fs, tmp, file, org.apache.hadoop.fs.Options.Rename.OVERWRITE)) {
+            fs.delete(tmp, false);
+            throw new IOException("cannot replace " + file + " with its purged copy: it changed while it was read; apply again");
         }
     }
 

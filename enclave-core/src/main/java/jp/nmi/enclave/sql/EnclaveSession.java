@@ -351,6 +351,16 @@ public final class EnclaveSession implements AutoCloseable {
     }
 
     /**
+     * Claims a name in the project's outbox for an export by {@code user} until the claim is closed:
+     * no statement or other export of this session writes it meanwhile.
+     *
+     * @throws AccessDeniedException if a statement or another export is writing it now
+     */
+    public AutoCloseable claimOutboxName(String user, String path) {
+        return guard.claim(user, path);
+    }
+
+    /**
      * The participants {@code user} may see (project pseudonyms, opted-out participants left out),
      * read by the enclave itself: what an output's contributors must be among.
      */

@@ -28,8 +28,15 @@ final class HdfsWriteGuard implements AuthzContext.WriteGuard {
     private static final java.util.regex.Pattern TABLE = java.util.regex.Pattern.compile("[a-z0-9_]{1,128}");
 
     private final FileSystem fs;
-    /** Outbox targets being written now, by whom: two members cannot race for one name between check and write. */
-    private final java.util.concurrent.ConcurrentHashMap<String, String> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Outbox names being written now, by whom, keyed by their path: a statement's target and an
+     * export's file alike, so that two members cannot race for one name between check and write, and
+     * neither a statement nor an export replaces what the other is writing.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, Writer> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Who holds an outbox name: a member's statement (which may name its target twice) or a member's export (alone). */
+    private record Writer(String user, boolean export) {}
 
     HdfsWriteGuard(Configuration conf, URI fileSystem) {
         try {
@@ -41,15 +48,17 @@ final class HdfsWriteGuard implements AuthzContext.WriteGuard {
 
     @Override
     public void checkOutboxDirectory(String user, String target) {
-        String holder = inFlight.putIfAbsent(target, user);
-        if (holder != null && !holder.equals(user)) {
-            throw AccessDeniedException.denyWrite(target, holder + " is writing it right now");
+        Writer writer = new Writer(user, false);
+        Writer holder = inFlight.putIfAbsent(key(target), writer);
+        if (holder != null && !holder.equals(writer)) {
+            throw AccessDeniedException.denyWrite(new Path(target).getName(), (holder.user().equals(user) ? "an export of yours"
+                    : holder.user()) + " is writing it right now; choose another name");
         }
         try {
             checkExisting(user, target);
         } catch (RuntimeException e) {
             if (holder == null) {
-                inFlight.remove(target, user);
+                inFlight.remove(key(target), writer);
             }
             throw e;
         }
@@ -57,7 +66,28 @@ final class HdfsWriteGuard implements AuthzContext.WriteGuard {
 
     /** Ends a statement's claims on outbox targets. */
     void release(String user, java.util.Collection<String> targets) {
-        targets.forEach(t -> inFlight.remove(t, user));
+        targets.forEach(t -> inFlight.remove(key(t), new Writer(user, false)));
+    }
+
+    /**
+     * Claims an outbox name for an export by {@code user} until the returned claim is closed.
+     *
+     * @throws AccessDeniedException if another member's statement or export is writing it now
+     */
+    AutoCloseable claim(String user, String path) {
+        String key = key(path);
+        Writer writer = new Writer(user, true);
+        Writer holder = inFlight.putIfAbsent(key, writer);
+        if (holder != null) {
+            throw new AccessDeniedException(new Path(path).getName() + " in the outbox is being written right now by "
+                    + (holder.user().equals(user) ? "another statement or export of yours" : holder.user()) + "; choose another name");
+        }
+        return () -> inFlight.remove(key, writer);
+    }
+
+    /** One key per outbox path, however it was written (with or without the filesystem). */
+    private static String key(String path) {
+        return new Path(path).toUri().getPath();
     }
 
     private void checkExisting(String user, String target) {

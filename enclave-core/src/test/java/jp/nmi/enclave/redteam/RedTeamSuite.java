@@ -665,6 +665,183 @@ abstract class RedTeamSuite {
         }
     }
 
+    // ---- 8b. the outbox's names: whole files, one owner, never inside a statement's directory ---
+
+    static final String EXPORT_QUERY = "SELECT participant_id, sex FROM participants";
+
+    OutputExporter exporter() throws Exception {
+        return new OutputExporter(session, enclave.storage(), keys.keyOrCreate(KeyStoreFile.OUTPUT_SIGNING_ALIAS).getEncoded());
+    }
+
+    String exporterOf(String name) throws Exception {
+        return new String(enclave.storage().fs().getXAttr(new org.apache.hadoop.fs.Path(outbox, name), OutputExporter.EXPORTER),
+                java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    List<String> outboxListing() throws Exception {
+        List<String> names = new ArrayList<>();
+        var files = enclave.storage().fs().listFiles(new org.apache.hadoop.fs.Path(outbox), true);
+        while (files.hasNext()) {
+            names.add(files.next().getPath().toUri().getPath().substring(outbox.length() + 1));
+        }
+        names.sort(null);
+        return names;
+    }
+
+    @Order(9)
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("users")
+    void anExportNeverLandsInsideOrReplacesADirectoryAStatementWrote(String user) throws Exception {
+        String name = "dir-" + user + ".csv";
+        ok(user, "INSERT OVERWRITE DIRECTORY '" + outbox + "/" + name + "' USING csv SELECT sex FROM participants");
+        List<String> before = outboxListing();
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> exporter().export(user, "acro", EXPORT_QUERY,
+                "crosstab index=sex", false, name));
+        assertThat(t).isInstanceOf(AccessDeniedException.class)
+                .hasMessage("Access denied: " + name + " in the outbox is a directory a statement wrote; choose another name");
+        assertThat(outboxListing()).as("nothing moved into the directory, nothing left staged").isEqualTo(before);
+    }
+
+    @Order(9)
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("users")
+    void anExportHoldsItsNameUntilTheWholeFileIsInPlace(String user) throws Exception {
+        String name = "held-" + user + ".csv";
+        OutputExporter exporter = exporter();
+        List<String> refusals = new ArrayList<>();
+        exporter.beforePlacingForTests(path -> {
+            if (!path.getName().equals(name)) {
+                return;
+            }
+            // the window between the staged file and its name: nobody reads half a file, nobody takes the name
+            try {
+                assertThat(enclave.storage().fs().exists(path)).isFalse();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            refusals.add(denied(user, "INSERT OVERWRITE DIRECTORY '" + outbox + "/" + name + "' USING csv SELECT sex FROM participants"));
+            for (String other : members()) {
+                refusals.add(org.assertj.core.api.Assertions.catchThrowable(() -> exporter().export(other, "acro", EXPORT_QUERY,
+                        "crosstab index=sex", false, name)).getMessage());
+            }
+        });
+        exporter.export(user, "acro", EXPORT_QUERY, "crosstab index=sex", false, name);
+        List<String> expected = new ArrayList<>();
+        expected.add("Access denied: writing to " + name + " is not allowed: an export of yours is writing it right now;"
+                + " choose another name");
+        for (String other : members()) {
+            expected.add("Access denied: " + name + " in the outbox is being written right now by "
+                    + (other.equals(user) ? "another statement or export of yours" : user) + "; choose another name");
+        }
+        assertThat(refusals).isEqualTo(expected);
+        assertThat(enclave.storage().fs().getFileStatus(new org.apache.hadoop.fs.Path(outbox, name)).isFile()).isTrue();
+        assertThat(exporterOf(name)).isEqualTo(user);
+        assertThat(outboxListing()).noneMatch(n -> n.endsWith(OutputExporter.STAGED_SUFFIX));
+    }
+
+    @Order(9)
+    @Test
+    void anExportIsReplacedOnlyByItsExporter() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(members().size() >= 2, "the project has one member");
+        String a = members().get(0);
+        String b = members().get(1);
+        String name = "mine.csv";
+        exporter().export(a, "acro", EXPORT_QUERY, "crosstab index=sex", false, name);
+        byte[] made = read(outbox + "/" + name);
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> exporter().export(b, "acro",
+                "SELECT participant_id, age_band FROM participants", "crosstab index=age_band", false, name));
+        assertThat(t).isInstanceOf(AccessDeniedException.class)
+                .hasMessage("Access denied: " + name + " in the outbox was made by " + a + "; choose another name");
+        assertThat(read(outbox + "/" + name)).isEqualTo(made);
+        assertThat(exporterOf(name)).isEqualTo(a);
+        exporter().export(a, "acro", "SELECT participant_id, age_band FROM participants", "crosstab index=age_band", false, name);
+        assertThat(new String(read(outbox + "/" + name), java.nio.charset.StandardCharsets.UTF_8)).startsWith("age_band,");
+        assertThat(exporterOf(name)).isEqualTo(a);
+    }
+
+    @Order(9)
+    @Test
+    void ofTwoMembersChoosingOneNewNameAtOnceExactlyOneWins() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(members().size() >= 2, "the project has one member");
+        for (int round = 0; round < 6; round++) {
+            String name = "race-" + round + ".csv";
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(members().size());
+            Map<String, Throwable> outcome = new java.util.concurrent.ConcurrentHashMap<>();
+            List<Thread> threads = new ArrayList<>();
+            for (String user : members()) {
+                Thread th = new Thread(() -> {
+                    try {
+                        OutputExporter exporter = exporter();
+                        start.await();
+                        exporter.export(user, "acro", EXPORT_QUERY, "crosstab index=sex", false, name);
+                        outcome.put(user, new RuntimeException("won"));
+                    } catch (Throwable e) {
+                        outcome.put(user, e);
+                    }
+                });
+                threads.add(th);
+                th.start();
+            }
+            for (Thread th : threads) {
+                th.join();
+            }
+            List<String> winners = outcome.entrySet().stream().filter(e -> "won".equals(e.getValue().getMessage()))
+                    .map(Map.Entry::getKey).toList();
+            assertThat(winners).as("round %s: %s", round, outcome).hasSize(1);
+            String winner = winners.get(0);
+            assertThat(exporterOf(name)).isEqualTo(winner);
+            outcome.forEach((user, e) -> {
+                if (!user.equals(winner)) {
+                    assertThat(e).isInstanceOf(AccessDeniedException.class).message().isIn(
+                            "Access denied: " + name + " in the outbox was made by " + winner + "; choose another name",
+                            "Access denied: " + name + " in the outbox is being written right now by " + winner + "; choose another name");
+                }
+            });
+        }
+        assertThat(outboxListing()).noneMatch(n -> n.endsWith(OutputExporter.STAGED_SUFFIX));
+    }
+
+    @Order(9)
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("users")
+    void anExportThatStopsHalfWayLeavesNothingAndLeftoversGoAtTheNextApply(String user) throws Exception {
+        String name = "stopped-" + user + ".csv";
+        OutputExporter exporter = exporter();
+        exporter.beforePlacingForTests(path -> {
+            throw new IllegalStateException("the interpreter stopped");
+        });
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> exporter.export(user, "acro", EXPORT_QUERY,
+                "crosstab index=sex", false, name));
+        assertThat(t).isInstanceOf(jp.nmi.enclave.error.EnclaveStorageException.class)
+                .hasMessage("cannot write " + name + " into the outbox: the interpreter stopped");
+        assertThat(outboxListing()).noneMatch(n -> n.contains(name));
+
+        // what a process that died outright leaves: an old staged file (and a purge's), and one being written now
+        org.apache.hadoop.fs.FileSystem fs = enclave.storage().fs();
+        org.apache.hadoop.fs.Path old = new org.apache.hadoop.fs.Path(outbox, "." + name + ".0a1b" + OutputExporter.STAGED_SUFFIX);
+        org.apache.hadoop.fs.Path oldPurge = new org.apache.hadoop.fs.Path(projectDir + "/workspace/users/" + user, ".x.parquet.purging");
+        org.apache.hadoop.fs.Path fresh = new org.apache.hadoop.fs.Path(outbox, "." + name + ".2c3d" + OutputExporter.STAGED_SUFFIX);
+        for (org.apache.hadoop.fs.Path p : List.of(old, oldPurge, fresh)) {
+            try (var out = fs.create(p, true)) {
+                out.write(String.join(",", optedOut).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        long twoHoursAgo = System.currentTimeMillis() - java.time.Duration.ofHours(2).toMillis();
+        fs.setTimes(old, twoHoursAgo, -1);
+        fs.setTimes(oldPurge, twoHoursAgo, -1);
+        new jp.nmi.enclave.project.DerivedData(enclave.storage()).purge(new org.apache.hadoop.fs.Path(projectDir), Set.of(), Map.of());
+        assertThat(fs.exists(old)).isFalse();
+        assertThat(fs.exists(oldPurge)).isFalse();
+        assertThat(fs.exists(fresh)).as("an export may be writing it now").isTrue();
+        fs.delete(fresh, false);
+    }
+
+    byte[] read(String path) throws Exception {
+        try (var in = enclave.storage().fs().open(new org.apache.hadoop.fs.Path(path))) {
+            return in.readAllBytes();
+        }
+    }
+
     // ---- 9. smaller ones --------------------------------------------------------------------
 
     @Order(10)
