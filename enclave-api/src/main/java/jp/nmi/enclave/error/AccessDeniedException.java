@@ -37,6 +37,18 @@ public class AccessDeniedException extends RuntimeException {
         return new AccessDeniedException("writing to " + target + " is not allowed: " + reason);
     }
 
+    /** The project's files or state cannot be read: said without the storage's own words, which go to the log. */
+    public static AccessDeniedException denyUnreadableProject(String projectId) {
+        return new AccessDeniedException("project " + projectId + " cannot be read now: the enclave's storage did not answer;"
+                + " try again in a moment, or ask the operators");
+    }
+
+    /** The access policies cannot be read: every statement is refused (fail closed), without where they are kept. */
+    public static AccessDeniedException denyPoliciesUnavailable() {
+        return new AccessDeniedException("the project's access policies cannot be read now, so every statement is refused;"
+                + " try again in a moment, or ask the operators (the service log has the details)");
+    }
+
     public static AccessDeniedException denyConfiguration(String key, String reason) {
         return new AccessDeniedException("SET " + key + " is not allowed: " + reason);
     }

@@ -179,7 +179,12 @@ public final class DemoEnclave implements AutoCloseable {
                 .orElseThrow(() -> new ValidationException("the key of project " + projectId + " is missing"));
         return EnclaveSession.open(storage.fileSystemUri(), project, authorizer, directory, auditLog, key, settings)
                 .withOptouts(new ProjectOptouts(storage, key, projectId))
-                .withProjectSource(new StoredProject(storage, projectId));
+                .withProjectSource(projectSource(storage, projectId));
+    }
+
+    /** The project's state as stored on HDFS, which open sessions follow. */
+    public static EnclaveSession.ProjectSource projectSource(EnclaveStorage storage, String projectId) {
+        return new StoredProject(storage, projectId);
     }
 
     /** What a session serves of a project as it is stored: its extract's tables and audiences. */

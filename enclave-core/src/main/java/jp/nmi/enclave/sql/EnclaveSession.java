@@ -405,9 +405,12 @@ public final class EnclaveSession implements AutoCloseable {
             followProject();
         } catch (RuntimeException e) {
             Throwable reason = denialIn(e);
-            return new ExportRows(finish(user, statement, denied(statement, reason != null ? reason
-                    : new AccessDeniedException("project " + project.scope().projectId() + " cannot be read now: " + e.getMessage())), null),
-                    Optional.of("the statement was denied"));
+            if (reason == null) {
+                // the storage's own words (paths, hosts, its exceptions) go to the operators' log, never to the analyst
+                LOG.warn("project {} cannot be read for a statement of {}", project.scope().projectId(), user, e);
+                reason = AccessDeniedException.denyUnreadableProject(project.scope().projectId());
+            }
+            return new ExportRows(finish(user, statement, denied(statement, reason), null), Optional.of("the statement was denied"));
         }
         tablesLock.readLock().lock();
         try {
@@ -645,7 +648,9 @@ public final class EnclaveSession implements AutoCloseable {
                 return c;
             }
             if (c instanceof PolicyUnavailableException) {
-                return new AccessDeniedException(c.getMessage());
+                // where the policies are and why they cannot be read (Ranger Admin's address, a file's path) is for the operators
+                LOG.warn("policies unavailable: {}", c.getMessage());
+                return AccessDeniedException.denyPoliciesUnavailable();
             }
             if (c instanceof StackOverflowError) {
                 return new AccessDeniedException("the statement is nested too deeply for the authorizer to check");

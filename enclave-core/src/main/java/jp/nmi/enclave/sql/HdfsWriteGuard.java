@@ -25,6 +25,7 @@ import org.apache.hadoop.fs.Path;
  */
 final class HdfsWriteGuard implements AuthzContext.WriteGuard {
     static final String WRITER = "user.enclave.writer";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HdfsWriteGuard.class);
     private static final java.util.regex.Pattern TABLE = java.util.regex.Pattern.compile("[a-z0-9_]{1,128}");
 
     private final FileSystem fs;
@@ -98,7 +99,9 @@ final class HdfsWriteGuard implements AuthzContext.WriteGuard {
         } catch (FileNotFoundException e) {
             return;
         } catch (IOException e) {
-            throw new AccessDeniedException("cannot check " + target + " before writing it (" + e.getMessage() + ")");
+            LOG.warn("cannot check {} before a statement of {} writes it", target, user, e);
+            throw AccessDeniedException.denyWrite(new Path(target).getName(), "the enclave's storage did not answer when the name"
+                    + " was checked; try again in a moment, or ask the operators");
         }
         if (!status.isDirectory()) {
             throw AccessDeniedException.denyWrite(target, "a file of that name is already in the outbox; choose another name");

@@ -836,6 +836,52 @@ abstract class RedTeamSuite {
         fs.delete(fresh, false);
     }
 
+    @Order(9)
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("users")
+    void whenTheProjectCannotBeReadTheMemberIsToldSoWithoutTheStoragesWords(String user) {
+        String words = "Call From enclave-nn-1.internal/10.20.0.5 to enclave-nn-1.internal:8020 failed on connection exception: "
+                + projectDir + "/project.json";
+        java.util.concurrent.atomic.AtomicInteger version = new java.util.concurrent.atomic.AtomicInteger();
+        session.withProjectSource(new EnclaveSession.ProjectSource() {
+            @Override
+            public String version() {
+                return "broken-" + version.incrementAndGet();
+            }
+
+            @Override
+            public EnclaveSession.Project current() {
+                throw new jp.nmi.enclave.error.EnclaveStorageException(words, new java.io.IOException(words));
+            }
+        });
+        try {
+            String message = denied(user, "SELECT count(*) FROM participants");
+            assertThat(message).isEqualTo("Access denied: project " + project() + " cannot be read now: the enclave's storage did not"
+                    + " answer; try again in a moment, or ask the operators");
+        } finally {
+            session.withProjectSource(DemoEnclave.projectSource(enclave.storage(), project()));
+        }
+        assertThat(count(user, "SELECT count(*) FROM participants")).isPositive();
+    }
+
+    @Order(9)
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("users")
+    void whenThePoliciesCannotBeReadEveryStatementIsRefusedWithoutSayingWhereTheyAre(String user) throws Exception {
+        Path policies = enclave.policyFile();
+        Path aside = policies.resolveSibling(policies.getFileName() + ".aside");
+        Files.move(policies, aside);
+        try {
+            String message = denied(user, "SELECT count(*) FROM participants");
+            assertThat(message).isEqualTo("Access denied: the project's access policies cannot be read now, so every statement is"
+                    + " refused; try again in a moment, or ask the operators (the service log has the details)");
+            assertThat(message).doesNotContain(policies.getParent().toString());
+        } finally {
+            Files.move(aside, policies);
+        }
+        assertThat(count(user, "SELECT count(*) FROM participants")).isPositive();
+    }
+
     byte[] read(String path) throws Exception {
         try (var in = enclave.storage().fs().open(new org.apache.hadoop.fs.Path(path))) {
             return in.readAllBytes();
