@@ -121,7 +121,22 @@ public final class StorageOptions {
 
     /** Where the projects' policies are put in force: Ranger Admin with --ranger-admin, else the policy file. */
     public PolicyPublisher policyPublisher() {
+        if (!RANGER_SERVICE.matcher(rangerService).matches()) {
+            throw new ValidationException("--ranger-service '" + rangerService + "' is not a Ranger service name (letters, digits, '_'"
+                    + " and '-')");
+        }
         if (rangerAdmin == null) {
+            if (!rangerService.equals(jp.nmi.enclave.policy.PolicySource.DEFAULT_SERVICE)) {
+                throw new ValidationException("--ranger-service goes with --ranger-admin (a policy file holds the service "
+                        + jp.nmi.enclave.policy.PolicySource.DEFAULT_SERVICE + ")");
+            }
+            String env = System.getenv("ENCLAVE_POLICIES");
+            if (where.embedded == null && policies == null && (env == null || env.isBlank())) {
+                // a file in the operator's home would take the policies, no notebook server would read them, and the apply
+                // would look done: say where they are in force instead
+                throw new ValidationException("with --target, say where the projects' policies are in force: --ranger-admin URL"
+                        + " (production), or --policies FILE or $ENCLAVE_POLICIES (the file the notebook servers read)");
+            }
             return PolicyPublisher.file(policyFile());
         }
         if (policies != null) {
@@ -129,6 +144,9 @@ public final class StorageOptions {
         }
         return new RangerAdminPolicyPublisher(rangerAdminClient(), rangerService);
     }
+
+    /** What a Ranger service may be called here: what goes into Ranger Admin's URLs without escaping. */
+    private static final java.util.regex.Pattern RANGER_SERVICE = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,255}");
 
     private RangerAdminClient rangerAdminClient() {
         String scheme = rangerAdmin.getScheme();

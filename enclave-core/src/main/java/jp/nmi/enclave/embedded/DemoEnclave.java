@@ -174,17 +174,35 @@ public final class DemoEnclave implements AutoCloseable {
             jp.nmi.enclave.audit.AuditLog auditLog, Path keyStore, EnclaveSession.Settings settings, Clock clock, UserDirectory directory) {
         ProjectState state = new ProjectStore(storage).require(projectId);
         EnclaveSession.Project project = project(storage, state);
-        RangerAuthorizer authorizer = new RangerAuthorizer(policies, ProjectPolicies.SERVICE, clock);
+        checkPolicyService(state, policies);
+        RangerAuthorizer authorizer = new RangerAuthorizer(policies, policies.serviceName(), clock);
         javax.crypto.SecretKey key = KeyStoreFile.openOrCreate(keyStore).key(state.spec().keyAlias())
                 .orElseThrow(() -> new ValidationException("the key of project " + projectId + " is missing"));
         return EnclaveSession.open(storage.fileSystemUri(), project, authorizer, directory, auditLog, key, settings)
                 .withOptouts(new ProjectOptouts(storage, key, projectId))
-                .withProjectSource(projectSource(storage, projectId));
+                .withProjectSource(projectSource(storage, projectId, policies.serviceName()));
     }
 
-    /** The project's state as stored on HDFS, which open sessions follow. */
-    public static EnclaveSession.ProjectSource projectSource(EnclaveStorage storage, String projectId) {
-        return new StoredProject(storage, projectId);
+    /** The project's state as stored on HDFS, which open sessions follow, its policies read from {@code policyService}. */
+    public static EnclaveSession.ProjectSource projectSource(EnclaveStorage storage, String projectId, String policyService) {
+        return new StoredProject(storage, projectId, policyService);
+    }
+
+    /**
+     * Refuses to serve a project from a Ranger service other than the one its policies were published
+     * to: another service may hold older policies of the project (one the operators used before), which
+     * would be served as if in force.
+     *
+     * @throws ValidationException if the services differ
+     */
+    public static void checkPolicyService(ProjectState state, jp.nmi.enclave.policy.PolicySource policies) {
+        String published = state.policyService();
+        if (published != null && !published.equals(policies.serviceName())) {
+            throw new ValidationException("project " + state.id() + "'s policies are in force in Ranger service " + published
+                    + ", but this server reads service " + policies.serviceName() + " (" + policies.describe() + "); set"
+                    + " enclave.ranger.service (notebooks) or --ranger-service (CLI) to " + published + ", or apply the project again"
+                    + " with the service this server reads");
+        }
     }
 
     /** What a session serves of a project as it is stored: its extract's tables and audiences. */
@@ -208,7 +226,7 @@ public final class DemoEnclave implements AutoCloseable {
     }
 
     /** The project's state file on HDFS, followed by open sessions. */
-    private record StoredProject(EnclaveStorage storage, String projectId) implements EnclaveSession.ProjectSource {
+    private record StoredProject(EnclaveStorage storage, String projectId, String policyService) implements EnclaveSession.ProjectSource {
         @Override
         public String version() {
             try {
@@ -223,7 +241,15 @@ public final class DemoEnclave implements AutoCloseable {
 
         @Override
         public EnclaveSession.Project current() {
-            return project(storage, new ProjectStore(storage).require(projectId));
+            ProjectState state = new ProjectStore(storage).require(projectId);
+            if (state.policyService() != null && !state.policyService().equals(policyService)) {
+                org.slf4j.LoggerFactory.getLogger(DemoEnclave.class).error("project {} was applied with its policies in Ranger service {};"
+                        + " this server reads {}: every statement is refused", projectId, state.policyService(), policyService);
+                throw new jp.nmi.enclave.error.AccessDeniedException("project " + projectId + " now takes its policies from where this"
+                        + " server does not read them; every statement is refused until the operators restart it (the service log has"
+                        + " the details)");
+            }
+            return project(storage, state);
         }
     }
 

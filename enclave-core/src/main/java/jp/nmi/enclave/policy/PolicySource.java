@@ -8,6 +8,13 @@ import org.apache.ranger.plugin.util.ServicePolicies;
  * refuses every statement until it can (fail closed), rather than serving stale decisions.
  */
 public interface PolicySource {
+    /** The Hive-type service that holds the enclave's policies unless the operators name another. */
+    String DEFAULT_SERVICE = "enclave_hive";
+
+    /** The service whose policies these are: what the authorizer's engine is built for, and what apply recorded. */
+    default String serviceName() {
+        return DEFAULT_SERVICE;
+    }
     /**
      * The current policies, or null when they have not changed since {@code knownVersion}.
      *

@@ -44,6 +44,11 @@ public final class RangerAdminPolicySource implements PolicySource {
     }
 
     @Override
+    public String serviceName() {
+        return serviceName;
+    }
+
+    @Override
     public String describe() {
         return "Ranger Admin " + admin.baseUri() + " (service " + serviceName + ")";
     }

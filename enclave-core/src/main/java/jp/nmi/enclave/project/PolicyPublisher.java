@@ -26,6 +26,11 @@ public interface PolicyPublisher {
         return current();
     }
 
+    /** The service the policies are published as (recorded in each project's state: sessions must read the same). */
+    default String serviceName() {
+        return jp.nmi.enclave.policy.PolicySource.DEFAULT_SERVICE;
+    }
+
     /** Where the policies go, for messages and certificates. */
     String describe();
 

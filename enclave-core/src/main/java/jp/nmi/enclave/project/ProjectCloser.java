@@ -157,7 +157,7 @@ public final class ProjectCloser {
 
         // 1. revoke: from the next statement on, no policy grants anything in the project
         store.writeState(new ProjectState(ProjectState.FORMAT, projectId, ProjectState.CLOSED, spec, state.specSha256(), state.appliedAt(),
-                state.appliedBy(), state.extract(), now, operator, null));
+                state.appliedBy(), state.extract(), now, operator, null, state.policyService()));
         jp.nmi.enclave.project.MemberList open = ProjectReconciler.members(spec, ProjectState.CLOSED);
         store.writeMembers(open.closed(now));
         store.deletePolicies(projectId);
@@ -211,7 +211,7 @@ public final class ProjectCloser {
             }
         }
         store.writeState(new ProjectState(ProjectState.FORMAT, projectId, ProjectState.CLOSED, spec, state.specSha256(), state.appliedAt(),
-                state.appliedBy(), null, now, operator, plain(onHdfs)));
+                state.appliedBy(), null, now, operator, plain(onHdfs), state.policyService()));
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("deletedFiles", deleted.stream().mapToLong(DestructionCertificate.DeletedDirectory::files).sum());
         details.put("deletedBytes", deleted.stream().mapToLong(DestructionCertificate.DeletedDirectory::bytes).sum());

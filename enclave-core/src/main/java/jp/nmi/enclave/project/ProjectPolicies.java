@@ -36,7 +36,7 @@ import org.apache.ranger.plugin.model.RangerPolicy;
  * Policy ids are stable per project, so the output can be compared with golden files.
  */
 public final class ProjectPolicies {
-    public static final String SERVICE = "enclave_hive";
+    public static final String SERVICE = jp.nmi.enclave.policy.PolicySource.DEFAULT_SERVICE;
     public static final ZoneId ZONE = ZoneId.of("Asia/Tokyo");
     /** A table of the extract the policies read (through the enclave's own evaluation), never the analysts. */
     public static final String CONSENT_TABLE = "enclave_consent";

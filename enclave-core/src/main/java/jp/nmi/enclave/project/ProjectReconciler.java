@@ -215,7 +215,7 @@ public final class ProjectReconciler {
         DerivedData.Report purged = new DerivedData(storage).purge(store.projectDir(spec.id()), gone, hiddenByUser(spec, extract));
         String now = clock.instant().toString();
         ProjectState state = new ProjectState(ProjectState.FORMAT, spec.id(), ProjectState.ACTIVE, spec, sha256(ProjectStore.json(spec)),
-                now, operator, extract, null, null, null);
+                now, operator, extract, null, null, null, publisher.serviceName());
         store.writeState(state); // publishes the new extract
         if (d.rebuild) {
             removeOldBuilds(spec.id(), extract.build());
@@ -282,6 +282,10 @@ public final class ProjectReconciler {
         }
         if (current.isEmpty() || !current.get().specSha256().equals(sha256(ProjectStore.json(spec)))) {
             changes.add(new Change(current.isEmpty() ? "create" : "update", "project.json", "the spec as applied (" + spec.title() + ")"));
+        } else if (!publisher.serviceName().equals(current.get().policyService())) {
+            // sessions refuse to serve a project from a service other than the one its policies were published to
+            changes.add(new Change("update", "project.json", "its policies are in force in Ranger service " + publisher.serviceName()
+                    + (current.get().policyService() == null ? " (not recorded before)" : " (was " + current.get().policyService() + ")")));
         }
         if (!store.members(spec.id()).equals(Optional.of(members(spec, ProjectState.ACTIVE)))) {
             changes.add(new Change(store.members(spec.id()).isEmpty() ? "create" : "update", "members.json",

@@ -130,6 +130,11 @@ public final class RangerAdminPolicyPublisher implements PolicyPublisher {
     }
 
     @Override
+    public String serviceName() {
+        return service;
+    }
+
+    @Override
     public String describe() {
         return "Ranger Admin " + admin.baseUri() + " (service " + service + ")";
     }

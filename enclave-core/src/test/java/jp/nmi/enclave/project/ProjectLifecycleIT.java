@@ -610,7 +610,25 @@ class ProjectLifecycleIT {
                     .contains("\"outcome\":\"error\"").contains("refused to list the policies of service enclave_hive: 401 (");
             Cli both = cli(concat(concat(new String[] {"project", "apply", spec.toString()}, ranger), "--policies", r.policies().toString()));
             assertThat(both.err()).contains("--policies and --ranger-admin name two places for the policies; give one");
+            // with --target the policies go where they are in force, never silently into a file in the operator's home
+            Cli nowhere = cli("project", "apply", spec.toString(), "--target", r.target(), "--keystore", r.keys().toString(), "--audit-log",
+                    r.audit().toString(), "--operator", "ops", "--audit-unanchored");
+            assertThat(nowhere.code()).isNotZero();
+            assertThat(nowhere.err()).contains("with --target, say where the projects' policies are in force: --ranger-admin URL"
+                    + " (production), or --policies FILE or $ENCLAVE_POLICIES (the file the notebook servers read)");
+            Cli badService = cli(concat(concat(new String[] {"project", "apply", spec.toString()}, ranger), "--ranger-service",
+                    "enclave_hive/../x"));
+            assertThat(badService.err()).contains("--ranger-service 'enclave_hive/../x' is not a Ranger service name (letters, digits,"
+                    + " '_' and '-')");
+            Cli serviceWithoutAdmin = cli("project", "apply", spec.toString(), "--target", r.target(), "--keystore", r.keys().toString(),
+                    "--audit-log", r.audit().toString(), "--operator", "ops", "--audit-unanchored", "--policies", r.policies().toString(),
+                    "--ranger-service", "enclave_hive_prod");
+            assertThat(serviceWithoutAdmin.err()).contains("--ranger-service goes with --ranger-admin (a policy file holds the service"
+                    + " enclave_hive)");
+            assertThat(r.store().state("DEMO-1")).as("refused before anything changed").isEmpty();
 
+            Path homePolicies = Path.of(System.getProperty("user.home"), ".enclave", "policies", "enclave_hive.json");
+            long homeBefore = Files.exists(homePolicies) ? Files.getLastModifiedTime(homePolicies).toMillis() : -1;
             Cli apply = cli(concat(new String[] {"project", "apply", spec.toString()}, ranger));
             assertThat(apply.code()).as(apply.err()).isZero();
             assertThat(apply.out()).contains("policies in Ranger Admin " + admin.uri() + " (service enclave_hive)");
@@ -620,6 +638,19 @@ class ProjectLifecycleIT {
             assertThat(admin.policies()).filteredOn(p -> p.getName().startsWith("DEMO-1:")).hasSize(generated.size())
                     .allMatch(p -> p.getPolicyLabels().containsAll(List.of("enclave-managed", "project:DEMO-1")));
             assertThat(r.policies()).as("no policy file beside Ranger Admin").doesNotExist();
+            assertThat(Files.exists(homePolicies) ? Files.getLastModifiedTime(homePolicies).toMillis() : -1)
+                    .as("nor the CLI's default file").isEqualTo(homeBefore);
+            // sessions serve the project only from the service its policies went to: another may hold older ones
+            ProjectState applied = r.store().state("DEMO-1").orElseThrow();
+            assertThat(applied.policyService()).isEqualTo("enclave_hive");
+            RangerAdminPolicySource elsewhere = new RangerAdminPolicySource(new RangerAdminClient(admin.uri(), "enclave-ops",
+                    "s3cret-ranger"), "enclave_hive_old");
+            assertThatThrownBy(() -> jp.nmi.enclave.embedded.DemoEnclave.checkPolicyService(applied, elsewhere))
+                    .isInstanceOf(ValidationException.class)
+                    .hasMessage("project DEMO-1's policies are in force in Ranger service enclave_hive, but this server reads service"
+                            + " enclave_hive_old (Ranger Admin " + admin.uri() + " (service enclave_hive_old)); set enclave.ranger.service"
+                            + " (notebooks) or --ranger-service (CLI) to enclave_hive, or apply the project again with the service this"
+                            + " server reads");
 
             // the enclave's sessions read them as Ranger's plugins do, and Ranger's engine decides
             RangerAuthorizer authz = new RangerAuthorizer(new RangerAdminPolicySource(new RangerAdminClient(admin.uri(), "enclave-ops",

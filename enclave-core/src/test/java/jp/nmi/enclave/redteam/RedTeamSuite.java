@@ -27,6 +27,7 @@ import jp.nmi.enclave.io.Progress;
 import jp.nmi.enclave.output.OutputExporter;
 import jp.nmi.enclave.project.OptoutApplier;
 import jp.nmi.enclave.project.PolicyPublisher;
+import jp.nmi.enclave.project.ProjectPolicies;
 import jp.nmi.enclave.project.ProjectState;
 import jp.nmi.enclave.project.ProjectStore;
 import jp.nmi.enclave.pseudonym.KeyStoreFile;
@@ -859,7 +860,7 @@ abstract class RedTeamSuite {
             assertThat(message).isEqualTo("Access denied: project " + project() + " cannot be read now: the enclave's storage did not"
                     + " answer; try again in a moment, or ask the operators");
         } finally {
-            session.withProjectSource(DemoEnclave.projectSource(enclave.storage(), project()));
+            session.withProjectSource(DemoEnclave.projectSource(enclave.storage(), project(), ProjectPolicies.SERVICE));
         }
         assertThat(count(user, "SELECT count(*) FROM participants")).isPositive();
     }

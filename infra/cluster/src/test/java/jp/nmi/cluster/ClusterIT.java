@@ -57,6 +57,8 @@ class ClusterIT {
     static GenericContainer<?> egress;
     static GenericContainer<?> notebooks;
     static jp.nmi.enclave.testing.RangerAdminStandIn ranger;
+    /** The Ranger service of the enclave's policies here: not the default, so that both sides must be told. */
+    static final String RANGER_SERVICE = "enclave_hive_cluster";
     static ZeppelinClient alice;
     static ZeppelinClient kenji;
     static String aliceNote;
@@ -80,7 +82,8 @@ class ClusterIT {
         // the operators keep DEMO-1's policies in Ranger Admin (a stand-in on loopback that answers as Ranger Admin does):
         // the project interpreters read them there, not from a file
         Files.createDirectories(dir.resolve("zeppelin").resolve("conf"));
-        ranger = jp.nmi.enclave.testing.RangerAdminStandIn.start(jp.nmi.enclave.project.ProjectPolicies.SERVICE, "enclave-ops",
+        // under a service name of the operators' choosing, on both sides (apply --ranger-service, enclave.ranger.service)
+        ranger = jp.nmi.enclave.testing.RangerAdminStandIn.start(RANGER_SERVICE, "enclave-ops",
                 cluster.auditPassword + "-ranger");
         Files.writeString(dir.resolve("ranger.password"), cluster.auditPassword + "-ranger\n");
         String applied = apply(new String(DemoEnclave.class.getResourceAsStream("/demo/projects/DEMO-1.yaml").readAllBytes(),
@@ -93,6 +96,7 @@ class ClusterIT {
                 "enclave.ranger.admin=" + ranger.uri(),
                 "enclave.ranger.user=enclave-ops",
                 "enclave.ranger.password.file=" + dir.resolve("ranger.password"),
+                "enclave.ranger.service=" + RANGER_SERVICE,
                 "enclave.audit.log=" + auditLog(),
                 "enclave.audit.anchor.jdbc=" + cluster.jdbcUrl(),
                 "enclave.audit.anchor.user=enclave_audit",
@@ -309,7 +313,8 @@ class ClusterIT {
         Files.writeString(file, spec);
         return cli("project", "apply", file.toString(), "--target", Cluster.HDFS + "/enclave", "--keystore",
                 DemoEnclave.keyStore(dir).toString(), "--ranger-admin", ranger.uri().toString(), "--ranger-user", "enclave-ops",
-                "--ranger-password-file", dir.resolve("ranger.password").toString(), "--audit-log", auditLog().toString(),
+                "--ranger-password-file", dir.resolve("ranger.password").toString(), "--ranger-service", RANGER_SERVICE, "--audit-log",
+                auditLog().toString(),
                 "--audit-anchor-jdbc", cluster.jdbcUrl(), "--notebook-conf", dir.resolve("zeppelin").resolve("conf").toString(),
                 "--as", "ops");
     }

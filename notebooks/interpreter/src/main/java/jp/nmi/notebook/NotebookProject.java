@@ -70,8 +70,7 @@ public final class NotebookProject implements AutoCloseable {
             // allele frequencies: the same policies, members and audit log as the session's statements
             jp.nmi.enclave.genomics.AfService af = new jp.nmi.enclave.genomics.AfService(storage, projectId,
                     // a source of its own: a source remembers the version it last handed out
-                    new jp.nmi.enclave.policy.RangerAuthorizer(policySource(settings),
-                            jp.nmi.enclave.project.ProjectPolicies.SERVICE, Clock.systemUTC()),
+                    new jp.nmi.enclave.policy.RangerAuthorizer(policySource(settings), policies.serviceName(), Clock.systemUTC()),
                     ProjectDirectory.following(store, projectId), audit, new jp.nmi.enclave.genomics.HdfsQueryBudget(storage),
                     new jp.nmi.enclave.project.ProjectOptouts(storage, projectKey, projectId));
             return new NotebookProject(projectId, storage, session, new OutputExporter(session, storage, signing), settings, af);
@@ -97,7 +96,7 @@ public final class NotebookProject implements AutoCloseable {
             throw new ValidationException("cannot read the Ranger Admin password from " + ranger.passwordFile() + ": " + e.getMessage());
         }
         return new jp.nmi.enclave.policy.RangerAdminPolicySource(new jp.nmi.enclave.policy.RangerAdminClient(ranger.url(), ranger.user(),
-                password), jp.nmi.enclave.project.ProjectPolicies.SERVICE);
+                password), ranger.service());
     }
 
     private static AuditLog auditLog(NotebookSettings s) {

@@ -26,6 +26,8 @@ import jp.nmi.enclave.error.ValidationException;
  * enclave.ranger.admin=https://ranger.example:6182
  * enclave.ranger.user=enclave
  * enclave.ranger.password.file=/etc/enclave/secrets/ranger.password
+ * # the Hive-type service holding the policies, as project apply --ranger-service named it (default enclave_hive)
+ * enclave.ranger.service=enclave_hive
  * enclave.audit.log=/var/log/enclave/enclave-audit.jsonl
  * enclave.audit.anchor.jdbc=jdbc:postgresql://db:5432/enclave
  * enclave.audit.anchor.user=enclave_audit
@@ -48,9 +50,12 @@ public record NotebookSettings(Path embedded, URI target, Path keyStore, Path po
 
     /**
      * Where the policies come from in production when not from a file: Ranger Admin's plugin
-     * download endpoint for the service {@code enclave_hive} (the one project apply writes).
+     * download endpoint for {@code service} (the one project apply --ranger-service wrote to).
      */
-    public record RangerAdmin(URI url, String user, Path passwordFile) {}
+    public record RangerAdmin(URI url, String user, Path passwordFile, String service) {}
+
+    /** What a Ranger service may be called here: what Ranger accepts in a URL path without escaping. */
+    private static final java.util.regex.Pattern SERVICE = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,255}");
 
     /** Settings whose name starts with this carry a Spark setting: the rest of the name is Spark's key. */
     public static final String SPARK_CONF_PREFIX = "enclave.spark.conf.";
@@ -62,7 +67,7 @@ public record NotebookSettings(Path embedded, URI target, Path keyStore, Path po
     private static final Set<String> KEYS = Set.of("enclave.embedded", "enclave.target", "enclave.keystore", "enclave.policies",
             "enclave.audit.log", "enclave.audit.anchor.jdbc", "enclave.audit.anchor.user", "enclave.audit.anchor.password.file",
             "enclave.spark.master", "enclave.results.rows", "enclave.query.rows", "enclave.egress.url", "enclave.spark.secret.file",
-            "enclave.ranger.admin", "enclave.ranger.user", "enclave.ranger.password.file");
+            "enclave.ranger.admin", "enclave.ranger.user", "enclave.ranger.password.file", "enclave.ranger.service");
 
     /** The system property (set by the interpreter's launch script) naming the settings file. */
     public static final String FILE_PROPERTY = "enclave.notebook.settings";
@@ -121,7 +126,15 @@ public record NotebookSettings(Path embedded, URI target, Path keyStore, Path po
                     throw new ValidationException(file + ": with enclave.ranger.admin, " + k + " is required");
                 }
             }
-            ranger = new RangerAdmin(url, p.getProperty("enclave.ranger.user").strip(), path(p, "enclave.ranger.password.file"));
+            String service = p.getProperty("enclave.ranger.service", jp.nmi.enclave.policy.PolicySource.DEFAULT_SERVICE).strip();
+            if (!SERVICE.matcher(service).matches()) {
+                throw new ValidationException(file + ": enclave.ranger.service '" + service + "' is not a Ranger service name (letters,"
+                        + " digits, '_' and '-')");
+            }
+            ranger = new RangerAdmin(url, p.getProperty("enclave.ranger.user").strip(), path(p, "enclave.ranger.password.file"), service);
+        } else if (p.getProperty("enclave.ranger.service") != null) {
+            throw new ValidationException(file + ": enclave.ranger.service goes with enclave.ranger.admin (a policy file holds one"
+                    + " service's policies)");
         }
         return new NotebookSettings(embedded == null ? null : Path.of(embedded), target == null ? null : URI.create(target),
                 path(p, "enclave.keystore"), path(p, "enclave.policies"), path(p, "enclave.audit.log"),

@@ -99,7 +99,16 @@ class TestParagraph {
         NotebookSettings s = NotebookSettings.load(f);
         assertThat(s.policies()).isNull();
         assertThat(s.rangerAdmin()).isEqualTo(new NotebookSettings.RangerAdmin(java.net.URI.create("https://ranger:6182"), "enclave",
-                Path.of("/r")));
+                Path.of("/r"), "enclave_hive"));
+        String ranger = common + "enclave.ranger.admin=https://ranger:6182\nenclave.ranger.user=enclave\nenclave.ranger.password.file=/r\n";
+        Files.writeString(f, ranger + "enclave.ranger.service=enclave_hive_prod\n");
+        assertThat(NotebookSettings.load(f).rangerAdmin().service()).isEqualTo("enclave_hive_prod");
+        Files.writeString(f, ranger + "enclave.ranger.service=../../service/1\n");
+        assertThatThrownBy(() -> NotebookSettings.load(f)).hasMessageEndingWith("enclave.ranger.service '../../service/1' is not a Ranger"
+                + " service name (letters, digits, '_' and '-')");
+        Files.writeString(f, common + "enclave.policies=/p\nenclave.ranger.service=enclave_hive_prod\n");
+        assertThatThrownBy(() -> NotebookSettings.load(f)).hasMessageEndingWith("enclave.ranger.service goes with enclave.ranger.admin (a"
+                + " policy file holds one service's policies)");
         Files.writeString(f, "enclave.embedded=/srv/enclave\nenclave.ranger.admin=https://ranger:6182\n");
         assertThatThrownBy(() -> NotebookSettings.load(f)).hasMessageContaining("enclave.ranger.admin goes with enclave.target");
     }
