@@ -61,9 +61,9 @@ class ClusterKerberosIT {
     @Test
     @Order(1)
     void theAdministratorGivesTheEnclaveItsRootAndTheOperatorsCliWorksThereAsTheEnclave() throws Exception {
-        hdfs.shell("admin", "-mkdir", "/enclave").succeeded();
-        hdfs.shell("admin", "-chown", "enclave:enclave", "/enclave").succeeded();
-        hdfs.shell("admin", "-chmod", "750", "/enclave").succeeded();
+        // one login, three commands (role hdfs runs commands separated by a lone ';')
+        hdfs.shell("admin", "-mkdir", "/enclave", ";", "-chown", "enclave:enclave", "/enclave", ";", "-chmod", "750", "/enclave")
+                .succeeded();
         assertThat(hdfs.shell("admin", "-ls", "-d", "/enclave").succeeded().output())
                 .as("the enclave's principal is the local account enclave (auth_to_local)").contains("drwxr-x---", "enclave enclave");
 
@@ -189,9 +189,11 @@ class ClusterKerberosIT {
                 "--interpreter-heap", "1g"));
         // the egress service has a principal of its own, whose account reads outboxes and keeps its own directory only
         // (the ACLs project apply gives it): an administrator hands it that directory once
-        hdfs.shell("admin", "-mkdir", "/enclave/egress").succeeded();
-        hdfs.shell("admin", "-chown", "egress:egress", "/enclave/egress").succeeded();
-        hdfs.shell("admin", "-chmod", "700", "/enclave/egress").succeeded();
+        // and what an earlier version of the service left in it, made before it gave the enclave ACLs: a request's mark and
+        // its quarantined copy, which a closure must still be able to destroy
+        hdfs.shell("admin", "-mkdir", "-p", "/enclave/egress/pending/KRB-1/R-EARLIER", "/enclave/egress/quarantine/R-EARLIER", ";",
+                "-touchz", "/enclave/egress/quarantine/R-EARLIER/0a1b", ";", "-chown", "-R", "egress:egress", "/enclave/egress", ";",
+                "-chmod", "-R", "700", "/enclave/egress").succeeded();
         Map<String, String> egressEnv = Map.of("ENCLAVE_KERBEROS_KEYTAB", hdfs.keytabs.resolve("egress.keytab").toString(),
                 "ENCLAVE_KERBEROS_PRINCIPAL", "egress/localhost@" + KerberizedHdfs.REALM, "ENCLAVE_EGRESS_DB_PASSWORD",
                 cluster.egressPassword);
@@ -199,6 +201,10 @@ class ClusterKerberosIT {
                 TARGET, "--jdbc", jdbc, "--port", Integer.toString(EGRESS_PORT), "--metrics-port", "18581", "--keystore",
                 dir.resolve("keys").resolve("enclave-keys.p12").toString(), "--discovery", "off");
         org.testcontainers.lifecycle.Startables.deepStart(notebooks, egress).join();
+        String leftovers = hdfs.shell("admin", "-getfacl", "/enclave/egress/pending/KRB-1", ";", "-getfacl",
+                "/enclave/egress/pending/KRB-1/R-EARLIER", ";", "-getfacl", "/enclave/egress/quarantine/R-EARLIER").succeeded().output();
+        assertThat(java.util.regex.Pattern.compile("(?m)^user:enclave:rwx$").matcher(leftovers).results().count())
+                .as("the service gave the enclave's account what it left before: %s", leftovers).isEqualTo(3);
 
         jp.nmi.infra.zeppelin.ZeppelinClient alice = new jp.nmi.infra.zeppelin.ZeppelinClient(
                 URI.create("http://127.0.0.1:" + NOTEBOOK_PORT + "/"));
@@ -255,9 +261,11 @@ class ClusterKerberosIT {
                 "--policies", dir.resolve("policies").resolve("enclave_hive.json").toString(), "--notebook-conf",
                 dir.resolve("zeppelin").resolve("conf").toString());
         assertThat(out).contains("KRB-1");
-        String left = hdfs.shell("admin", "-ls", "-R", "/enclave/projects/KRB-1", "/enclave/egress/quarantine").succeeded().output();
-        assertThat(left).as("the extract, workspace, outbox and the quarantined copy destroyed").doesNotContain("/extract/")
-                .doesNotContain("/outbox/sex.csv").doesNotContain("/enclave/egress/quarantine/R-");
+        String left = hdfs.shell("admin", "-ls", "-R", "/enclave/projects/KRB-1", "/enclave/egress/quarantine", "/enclave/egress/pending")
+                .succeeded().output();
+        assertThat(left).as("the extract, workspace, outbox, the quarantined copies and the marks destroyed, an earlier version's too")
+                .doesNotContain("/extract/").doesNotContain("/outbox/sex.csv").doesNotContain("/enclave/egress/quarantine/R-")
+                .doesNotContain("/enclave/egress/pending/KRB-1");
     }
 
     static java.net.http.HttpResponse<String> egressApi(String method, String path, String json) throws Exception {

@@ -38,6 +38,7 @@ import org.apache.hadoop.security.UserGroupInformation;
  * </pre>
  */
 public final class EgressStore implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EgressStore.class);
     public static final String USER = "egress";
     static final String METADATA_DIR = jp.nmi.egress.disclosure.OutputRecord.DIRECTORY;
     static final long MAX_METADATA_BYTES = 16L << 20;
@@ -119,7 +120,47 @@ public final class EgressStore implements AutoCloseable {
             grant(egress, (short) 0710, "--x", false);
             grant(pendingRoot(), (short) 0770, "rwx", true);
             grant(quarantineRoot(), (short) 0770, "rwx", true);
+            // what an earlier start made before these ACLs existed inherits none: marks (pending/<project>/<request>) and
+            // quarantined copies (quarantine/<request>) a closure could then not destroy
+            grantBelow(pendingRoot(), 2);
+            grantBelow(quarantineRoot(), 1);
         }
+    }
+
+    /**
+     * Gives the enclave's account what {@link #grant} gives the roots on every directory down to
+     * {@code depth} below {@code root} that lacks it and is the service's own. One that cannot be
+     * changed is logged and left: the service still starts, and a closure that meets it says so.
+     */
+    private void grantBelow(Path root, int depth) throws IOException {
+        if (depth == 0) {
+            return;
+        }
+        for (org.apache.hadoop.fs.FileStatus s : fs.listStatus(root)) {
+            if (!s.isDirectory()) {
+                continue;
+            }
+            if (!user.equals(s.getOwner())) {
+                LOG.warn("{} belongs to {}, not to the egress service: its ACL is left as it is", s.getPath(), s.getOwner());
+                continue;
+            }
+            try {
+                if (!hasEnclaveEntry(s.getPath())) {
+                    grant(s.getPath(), (short) 0770, "rwx", true);
+                    LOG.info("{}: the enclave's account may now destroy it with its project (made before the ACLs)", s.getPath());
+                }
+                grantBelow(s.getPath(), depth - 1);
+            } catch (IOException e) {
+                LOG.warn("cannot give the enclave's account access to {}: a closure of its project will stop there", s.getPath(), e);
+            }
+        }
+    }
+
+    /** Whether the enclave's own entry is in {@code dir}'s access ACL (another ACL without it is not enough). */
+    private boolean hasEnclaveEntry(Path dir) throws IOException {
+        return fs.getAclStatus(dir).getEntries().stream().anyMatch(e -> e.getScope() == org.apache.hadoop.fs.permission.AclEntryScope.ACCESS
+                && e.getType() == org.apache.hadoop.fs.permission.AclEntryType.USER
+                && jp.nmi.enclave.api.EnclaveLayout.ENCLAVE_ACCOUNT.equals(e.getName()));
     }
 
     private void grant(Path dir, short mode, String perm, boolean inherited) throws IOException {
