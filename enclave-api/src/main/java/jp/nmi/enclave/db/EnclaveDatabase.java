@@ -142,9 +142,7 @@ public final class EnclaveDatabase implements AutoCloseable {
      */
     public static EnclaveDatabase connect(String jdbcUrl, String user) {
         requireNonNull(jdbcUrl, "jdbcUrl is null");
-        if (!jdbcUrl.startsWith("jdbc:postgresql://")) {
-            throw new ValidationException("the egress database must be a jdbc:postgresql:// URL, got '" + jdbcUrl + "'");
-        }
+        JdbcUrls.checkPostgres("the egress database (--jdbc)", jdbcUrl);
         return new EnclaveDatabase(jdbcUrl, user, System.getenv("ENCLAVE_EGRESS_DB_PASSWORD"), null, null, null);
     }
 

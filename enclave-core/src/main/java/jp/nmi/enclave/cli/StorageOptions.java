@@ -199,9 +199,7 @@ public final class StorageOptions {
             return AuditTrail.embedded(where.embedded, file).open();
         }
         if (auditAnchorJdbc != null) {
-            if (!auditAnchorJdbc.startsWith("jdbc:postgresql://")) {
-                throw new ValidationException("--audit-anchor-jdbc must be a jdbc:postgresql:// URL, got '" + auditAnchorJdbc + "'");
-            }
+            jp.nmi.enclave.db.JdbcUrls.checkPostgres("--audit-anchor-jdbc", auditAnchorJdbc);
             return AuditTrail.anchored(file, auditAnchorJdbc, auditAnchorUser).open();
         }
         if (auditUnanchored) {

@@ -66,6 +66,13 @@ public final class Cluster {
     /** The Spark cluster's shared secret (owner-only), mounted read-only into every container that needs it. */
     public final Path sparkSecret = Path.of("target", "cluster-secrets", "spark.secret").toAbsolutePath();
     final String postgresPassword = secret();
+    /**
+     * The test CA's certificate (public): every runtime container may read it, and every JDBC URL
+     * here verifies PostgreSQL's certificate and name against it ({@code sslmode=verify-full}).
+     */
+    public static final Path TLS_CA = Path.of("target", "cluster-tls", "ca", "ca.pem").toAbsolutePath();
+    /** PostgreSQL's certificate and key, signed by that CA, mounted into its container only. */
+    private final Path tlsServer = Path.of("target", "cluster-tls", "server").toAbsolutePath();
     /** The passwords of the enclave's roles in PostgreSQL (egress service, audit writers). */
     public final String egressPassword = secret();
     public final String auditPassword = secret();
@@ -106,6 +113,7 @@ public final class Cluster {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        TestTls.make(TLS_CA, tlsServer);
         removeLeftovers();
         namenode = runtime("namenode", "namenode", Map.of("ENCLAVE_HDFS", HDFS, "NN_HTTP_PORT", "19870"), "IPC Server listener on "
                 + NAMENODE_PORT);
@@ -116,7 +124,9 @@ public final class Cluster {
         workers[0] = worker(0);
         workers[1] = worker(1);
         postgres = new GenericContainer<>(DockerImageName.parse(POSTGRES)).withNetworkMode("host")
-                .withEnv(Map.of("POSTGRES_PASSWORD", postgresPassword, "PGPORT", Integer.toString(POSTGRES_PORT)))
+                .withEnv(Map.of("POSTGRES_PASSWORD", postgresPassword, "PGPORT", Integer.toString(POSTGRES_PORT), "PG_TLS_CERT",
+                        tlsServer.resolve("server.crt").toString(), "PG_TLS_KEY", tlsServer.resolve("server.key").toString()))
+                .withFileSystemBind(tlsServer.toString(), tlsServer.toString(), BindMode.READ_ONLY)
                 .withLabel(LABEL, "true").withCreateContainerCmdModifier(c -> c.withName("enclave-postgres")).withLogConsumer(toFile("postgres"))
                 .waitingFor(Wait.forLogMessage(".*database system is ready to accept connections.*\\n", 1)
                         .withStartupTimeout(Duration.ofMinutes(2)));
@@ -151,8 +161,13 @@ public final class Cluster {
         String[] command = new String[args.length + 1];
         command[0] = role;
         System.arraycopy(args, 0, command, 1, args.length);
-        return new GenericContainer<>(DockerImageName.parse(RUNTIME)).withNetworkMode("host").withEnv(env).withCommand(command)
-                .withLabel(LABEL, "true").withCreateContainerCmdModifier(c -> c.withName("enclave-" + name))
+        GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(RUNTIME)).withNetworkMode("host").withEnv(env)
+                .withCommand(command);
+        if (Files.isDirectory(TLS_CA.getParent())) {
+            // the CA PostgreSQL's certificate is checked against, at the same path as on the host (the JDBC URLs name it)
+            c = c.withFileSystemBind(TLS_CA.getParent().toString(), TLS_CA.getParent().toString(), BindMode.READ_ONLY);
+        }
+        return c.withLabel(LABEL, "true").withCreateContainerCmdModifier(cmd -> cmd.withName("enclave-" + name))
                 .withLogConsumer(toFile(logs, name))
                 .waitingFor(Wait.forLogMessage(".*" + java.util.regex.Pattern.quote(readyLine) + ".*\\n", 1)
                         .withStartupTimeout(Duration.ofMinutes(4)));
@@ -226,7 +241,7 @@ public final class Cluster {
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException("cannot create the database " + name + ": " + e.getMessage(), e);
         }
-        String url = "jdbc:postgresql://127.0.0.1:" + POSTGRES_PORT + "/" + name;
+        String url = jdbcUrl(name);
         try (Connection c = DriverManager.getConnection(url, "postgres", postgresPassword); Statement s = c.createStatement()) {
             s.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
             s.execute("GRANT ALL ON SCHEMA public TO " + EnclaveDatabase.EGRESS);
@@ -240,7 +255,12 @@ public final class Cluster {
     }
 
     public String jdbcUrl() {
-        return "jdbc:postgresql://127.0.0.1:" + POSTGRES_PORT + "/postgres";
+        return jdbcUrl("postgres");
+    }
+
+    /** A database's URL as production writes it: TLS, the server's certificate and name verified against the CA. */
+    static String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + POSTGRES_PORT + "/" + database + "?sslmode=verify-full&sslrootcert=" + TLS_CA;
     }
 
     /** The enclave's audit log at {@code file}, every event anchored in the cluster's PostgreSQL as the audit writers' role. */

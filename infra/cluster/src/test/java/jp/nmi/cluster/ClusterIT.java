@@ -154,6 +154,30 @@ class ClusterIT {
 
     @Test
     @Order(1)
+    void theDatabaseSpeaksOnlyTlsAndItsClientsVerifyTheServer() throws Exception {
+        // every service here reached it already with the URLs production writes (sslmode=verify-full): the audit anchors of
+        // apply and of the notebooks' statements, the egress service's requests
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(cluster.jdbcUrl(), "enclave_audit", cluster.auditPassword);
+                java.sql.ResultSet r = c.createStatement().executeQuery("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
+            assertThat(r.next()).isTrue();
+            assertThat(r.getBoolean("ssl")).isTrue();
+            assertThat(r.getString("version")).startsWith("TLSv1.");
+        }
+        String plain = "jdbc:postgresql://127.0.0.1:" + Cluster.POSTGRES_PORT + "/postgres?sslmode=disable";
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> java.sql.DriverManager.getConnection(plain, "enclave_audit",
+                cluster.auditPassword).close()).as("a client that would not encrypt finds no entry")
+                .hasMessageContaining("no pg_hba.conf entry").hasMessageContaining("no encryption");
+        // a server certificate that the CA the client trusts did not sign: refused by the client, before any password is sent
+        Path other = dir.resolve("other-ca");
+        TestTls.make(other.resolve("ca.pem"), other.resolve("server"));
+        String untrusted = "jdbc:postgresql://127.0.0.1:" + Cluster.POSTGRES_PORT + "/postgres?sslmode=verify-full&sslrootcert="
+                + other.resolve("ca.pem");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> java.sql.DriverManager.getConnection(untrusted, "enclave_audit",
+                cluster.auditPassword).close()).hasMessageContaining("SSL error");
+    }
+
+    @Test
+    @Order(1)
     void eachMembersRowsComeFromTheWorkersExecutorsUnderTheirOwnPolicies() {
         List<String> aliceRow = row(alice.runText(aliceNote, "%enclave\n" + COUNTS));
         List<String> kenjiRow = row(kenji.runText(kenjiNote, "%enclave\n" + COUNTS));

@@ -73,7 +73,7 @@ class TestProductionConfiguration {
         Path file = Files.createTempFile("notebook", ".properties");
         try {
             Files.writeString(file, "enclave.target=hdfs://nn:8020/enclave\nenclave.keystore=/k\nenclave.policies=/p\nenclave.audit.log=/a\n"
-                    + "enclave.audit.anchor.jdbc=jdbc:postgresql://db/e\nenclave.audit.anchor.password.file=/s\n"
+                    + "enclave.audit.anchor.jdbc=jdbc:postgresql://db/e?sslmode=verify-full\nenclave.audit.anchor.password.file=/s\n"
                     + "enclave.spark.conf.spark.sql.extensions=x\nenclave.spark.conf.spark.enclave.secret.key.project-demo-1=AAAA\n"
                     + "enclave.spark.conf.spark.executor.memory=2g\n");
             assertThatThrownBy(() -> NotebookSettings.load(file)).isInstanceOf(ValidationException.class)

@@ -29,7 +29,7 @@ import jp.nmi.enclave.error.ValidationException;
  * # the Hive-type service holding the policies, as project apply --ranger-service named it (default enclave_hive)
  * enclave.ranger.service=enclave_hive
  * enclave.audit.log=/var/log/enclave/enclave-audit.jsonl
- * enclave.audit.anchor.jdbc=jdbc:postgresql://db:5432/enclave
+ * enclave.audit.anchor.jdbc=jdbc:postgresql://db:5432/enclave?sslmode=verify-full
  * enclave.audit.anchor.user=enclave_audit
  * enclave.audit.anchor.password.file=/etc/enclave/secrets/enclave_audit.password
  * # both:
@@ -100,6 +100,11 @@ public record NotebookSettings(Path embedded, URI target, Path keyStore, Path po
                 if (p.getProperty(k) == null) {
                     throw new ValidationException(file + ": with enclave.target, " + k + " is required");
                 }
+            }
+            try {
+                jp.nmi.enclave.db.JdbcUrls.checkPostgres("enclave.audit.anchor.jdbc", p.getProperty("enclave.audit.anchor.jdbc").strip());
+            } catch (ValidationException e) {
+                throw new ValidationException(file + ": " + e.getMessage());
             }
             if ((p.getProperty("enclave.policies") == null) == (p.getProperty("enclave.ranger.admin") == null)) {
                 throw new ValidationException(file + ": with enclave.target, give exactly one of enclave.policies (a policy file) and"

@@ -79,7 +79,11 @@ class TestParagraph {
     void productionPoliciesComeFromOneFileOrFromRangerAdminNeverBoth(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("enclave-notebook.properties");
         String common = "enclave.target=hdfs://nn:8020/enclave\nenclave.keystore=/k\nenclave.audit.log=/a\n"
-                + "enclave.audit.anchor.jdbc=jdbc:postgresql://db/e\nenclave.audit.anchor.password.file=/s\n";
+                + "enclave.audit.anchor.jdbc=jdbc:postgresql://db/e?sslmode=verify-full\nenclave.audit.anchor.password.file=/s\n";
+        Files.writeString(f, common.replace("?sslmode=verify-full", "") + "enclave.policies=/p\n");
+        assertThatThrownBy(() -> NotebookSettings.load(f)).hasMessageEndingWith("enclave.audit.anchor.jdbc reaches db without sslmode: a"
+                + " connection that leaves this host carries passwords and audit anchors, so it must be TLS with the server's name verified"
+                + " (add sslmode=verify-full, and sslrootcert=FILE unless the CA is in ~/.postgresql/root.crt)");
         Files.writeString(f, common);
         assertThatThrownBy(() -> NotebookSettings.load(f)).hasMessageEndingWith("with enclave.target, give exactly one of enclave.policies"
                 + " (a policy file) and enclave.ranger.admin (Ranger Admin's URL)");
