@@ -9,7 +9,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.DistributedFileSystem;
 
 /**
- * A rename that is one step on the NameNode, with the semantics said: {@code FileSystem.rename}
+ * A rename that is one step on the NameNode (HDFS), with the semantics said: {@code FileSystem.rename}
  * moves a file into a directory that holds the target's name and overwrites nothing, and its
  * boolean cannot say which happened. Here {@link Options.Rename#NONE} fails if anything holds the
  * name, and {@link Options.Rename#OVERWRITE} replaces a file in one step (never a directory).
@@ -29,7 +29,8 @@ public final class AtomicRename {
             if (fs instanceof DistributedFileSystem dfs) {
                 dfs.rename(src, dst, how);
             } else {
-                // other filesystems (local ones in tools) have the same rename through a FileContext
+                // other filesystems (local ones in tools): FileContext's rename, with the same outcomes but checked and done in
+                // two steps, so not atomic; the enclave's data is on HDFS (a MiniDFSCluster when embedded)
                 FileContext.getFileContext(fs.getUri(), fs.getConf()).rename(fs.makeQualified(src), fs.makeQualified(dst), how);
             }
             return true;

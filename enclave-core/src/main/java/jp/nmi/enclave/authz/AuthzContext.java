@@ -33,10 +33,14 @@ public final class AuthzContext {
      */
     public interface WriteGuard {
         /**
+         * Checks, and claims for the statement until it ends, an outbox directory it would overwrite.
+         *
          * @param target the scheme-less path of an outbox directory the statement would overwrite
+         * @param firstTime whether this statement names it for the first time (a plan is checked more than once): the
+         *     claim counts statements, so that one of two statements of a member ending frees the name for nobody else
          * @throws jp.nmi.enclave.error.AccessDeniedException if {@code user} may not overwrite it
          */
-        void checkOutboxDirectory(String user, String target);
+        void checkOutboxDirectory(String user, String target, boolean firstTime);
     }
 
     /**

@@ -253,7 +253,7 @@ final class PlanCheck {
             String target = WriteTargets.outboxDirectory(insert.storage().locationUri(), context.fileSystem(),
                     context.scope().outboxPath());
             checkNoSampleIds(target, insert.query());
-            context.writeGuard().checkOutboxDirectory(user, target);
+            context.writeGuard().checkOutboxDirectory(user, target, !trace.outboxDirectories().contains(target));
             trace.recordOutboxDirectory(target);
             visitPlan(insert.query());
             return;

@@ -124,6 +124,10 @@ public final class DemoEnclave implements AutoCloseable {
             // change, and is never re-applied behind their back by a command that merely uses it.
             ProjectReconciler reconciler = new ProjectReconciler(storage, KeyStoreFile.openOrCreate(keyStore(dir)),
                     PolicyPublisher.file(enclave.policyFile()), audit, SETUP_ACTOR, Clock.systemUTC(), progress);
+            if (new ProjectStore(storage).policyPlace().isEmpty() && !new ProjectStore(storage).ids().isEmpty()) {
+                // an enclave from before the place was recorded: the embedded one keeps its policies in its file
+                new ProjectStore(storage).publish(PolicyPublisher.file(enclave.policyFile()));
+            }
             for (String id : DemoSpecs.IDS) {
                 if (new ProjectStore(storage).state(id).isEmpty()) {
                     reconciler.apply(DemoSpecs.spec(id));
@@ -174,35 +178,19 @@ public final class DemoEnclave implements AutoCloseable {
             jp.nmi.enclave.audit.AuditLog auditLog, Path keyStore, EnclaveSession.Settings settings, Clock clock, UserDirectory directory) {
         ProjectState state = new ProjectStore(storage).require(projectId);
         EnclaveSession.Project project = project(storage, state);
-        checkPolicyService(state, policies);
+        new ProjectStore(storage).checkServedFrom(projectId, policies);
         RangerAuthorizer authorizer = new RangerAuthorizer(policies, policies.serviceName(), clock);
         javax.crypto.SecretKey key = KeyStoreFile.openOrCreate(keyStore).key(state.spec().keyAlias())
                 .orElseThrow(() -> new ValidationException("the key of project " + projectId + " is missing"));
         return EnclaveSession.open(storage.fileSystemUri(), project, authorizer, directory, auditLog, key, settings)
                 .withOptouts(new ProjectOptouts(storage, key, projectId))
-                .withProjectSource(projectSource(storage, projectId, policies.serviceName()));
+                .withProjectSource(projectSource(storage, projectId, policies));
     }
 
-    /** The project's state as stored on HDFS, which open sessions follow, its policies read from {@code policyService}. */
-    public static EnclaveSession.ProjectSource projectSource(EnclaveStorage storage, String projectId, String policyService) {
-        return new StoredProject(storage, projectId, policyService);
-    }
-
-    /**
-     * Refuses to serve a project from a Ranger service other than the one its policies were published
-     * to: another service may hold older policies of the project (one the operators used before), which
-     * would be served as if in force.
-     *
-     * @throws ValidationException if the services differ
-     */
-    public static void checkPolicyService(ProjectState state, jp.nmi.enclave.policy.PolicySource policies) {
-        String published = state.policyService();
-        if (published != null && !published.equals(policies.serviceName())) {
-            throw new ValidationException("project " + state.id() + "'s policies are in force in Ranger service " + published
-                    + ", but this server reads service " + policies.serviceName() + " (" + policies.describe() + "); set"
-                    + " enclave.ranger.service (notebooks) or --ranger-service (CLI) to " + published + ", or apply the project again"
-                    + " with the service this server reads");
-        }
+    /** The project's state as stored on HDFS, which open sessions follow, its policies read from {@code policies}. */
+    public static EnclaveSession.ProjectSource projectSource(EnclaveStorage storage, String projectId,
+            jp.nmi.enclave.policy.PolicySource policies) {
+        return new StoredProject(storage, projectId, policies);
     }
 
     /** What a session serves of a project as it is stored: its extract's tables and audiences. */
@@ -226,13 +214,17 @@ public final class DemoEnclave implements AutoCloseable {
     }
 
     /** The project's state file on HDFS, followed by open sessions. */
-    private record StoredProject(EnclaveStorage storage, String projectId, String policyService) implements EnclaveSession.ProjectSource {
+    private record StoredProject(EnclaveStorage storage, String projectId, jp.nmi.enclave.policy.PolicySource policies)
+            implements EnclaveSession.ProjectSource {
         @Override
         public String version() {
             try {
-                org.apache.hadoop.fs.FileStatus f = storage.fs().getFileStatus(new org.apache.hadoop.fs.Path(
-                        new ProjectStore(storage).projectDir(projectId), "project.json"));
-                return f.getModificationTime() + ":" + f.getLen();
+                ProjectStore store = new ProjectStore(storage);
+                org.apache.hadoop.fs.FileStatus f = storage.fs().getFileStatus(new org.apache.hadoop.fs.Path(store.projectDir(projectId),
+                        "project.json"));
+                // and where the policies were last published: a publish elsewhere is followed (and refused) at once
+                org.apache.hadoop.fs.FileStatus place = storage.fs().getFileStatus(store.policyPlaceFile());
+                return f.getModificationTime() + ":" + f.getLen() + ":" + place.getModificationTime() + ":" + place.getLen();
             } catch (IOException e) {
                 // unreadable: the next statement is refused rather than served from an old state
                 return "unreadable:" + e.getMessage();
@@ -242,13 +234,7 @@ public final class DemoEnclave implements AutoCloseable {
         @Override
         public EnclaveSession.Project current() {
             ProjectState state = new ProjectStore(storage).require(projectId);
-            if (state.policyService() != null && !state.policyService().equals(policyService)) {
-                org.slf4j.LoggerFactory.getLogger(DemoEnclave.class).error("project {} was applied with its policies in Ranger service {};"
-                        + " this server reads {}: every statement is refused", projectId, state.policyService(), policyService);
-                throw new jp.nmi.enclave.error.AccessDeniedException("project " + projectId + " now takes its policies from where this"
-                        + " server does not read them; every statement is refused until the operators restart it (the service log has"
-                        + " the details)");
-            }
+            new ProjectStore(storage).checkServedFrom(projectId, policies);
             return project(storage, state);
         }
     }

@@ -89,7 +89,9 @@ public final class AfService {
         if (!AfIndexStore.applies(state.extract().tables())) {
             throw new ValidationException("project " + projectId + "'s extract holds no genotypes: its spec does not approve them");
         }
-        // the policies in force now: a change (a revocation, a new mask) holds from the next query
+        // the policies in force now, from where they were last published: a change (a revocation, a new mask, a publish
+        // elsewhere) holds from the next query
+        new ProjectStore(storage).checkServedFrom(projectId, authorizer.source());
         authorizer.refresh();
         ProjectSpec spec = state.spec();
         Optional<String> audience = state.extract().audiences().entrySet().stream()

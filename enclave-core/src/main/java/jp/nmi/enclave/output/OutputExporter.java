@@ -129,8 +129,16 @@ public final class OutputExporter {
         byte[] csv = OutputRecord.csv(report);
         OutputRecord record = OutputRecord.create(signingKey, session.project().scope().projectId(), name, csv, user, report);
         Path outbox = new Path(session.project().scope().outboxPath());
-        writeAs(user, new Path(outbox, name), csv);
-        writeAs(user, new Path(new Path(outbox, OutputRecord.DIRECTORY), name + ".json"), record.toJson());
+        Path file = new Path(outbox, name);
+        // one claim for the file and its record: two exports of one name never leave one's file beside the other's record
+        try (AutoCloseable claim = session.claimOutboxName(user, file.toUri().getPath())) {
+            writeAs(user, file, csv);
+            writeAs(user, new Path(new Path(outbox, OutputRecord.DIRECTORY), name + ".json"), record.toJson());
+        } catch (AccessDeniedException | EnclaveStorageException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new EnclaveStorageException("cannot write " + name + " into the outbox: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -171,13 +179,13 @@ public final class OutputExporter {
      * <p>The file is written whole under a staged dot name, marked, and only then renamed into place,
      * so that nobody ever reads half an output or an unmarked one. A new name is taken by an atomic
      * rename that fails if anything holds the name, so of two members choosing one name at once exactly
-     * one wins; the name stays claimed in this session while the exporter is checked and the file
-     * replaced, so no statement or export of another member writes it meanwhile.
+     * one wins; the caller holds the name's claim in this session while the exporter is checked and the
+     * file replaced, so no statement or export of another member writes it meanwhile.
      */
     private void writeAs(String user, Path path, byte[] bytes) {
         FileSystem fs = storage.fs();
         Path staged = new Path(path.getParent(), "." + path.getName() + "." + java.util.UUID.randomUUID() + STAGED_SUFFIX);
-        try (AutoCloseable claim = session.claimOutboxName(user, path.toUri().getPath())) {
+        try {
             try {
                 try (FSDataOutputStream out = fs.create(staged, false)) {
                     out.write(bytes);

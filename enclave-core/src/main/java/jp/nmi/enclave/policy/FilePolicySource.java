@@ -62,6 +62,11 @@ public final class FilePolicySource implements PolicySource {
     }
 
     @Override
+    public String place() {
+        return "file";
+    }
+
+    @Override
     public String describe() {
         return "policy file " + file;
     }

@@ -11,10 +11,16 @@ public interface PolicySource {
     /** The Hive-type service that holds the enclave's policies unless the operators name another. */
     String DEFAULT_SERVICE = "enclave_hive";
 
-    /** The service whose policies these are: what the authorizer's engine is built for, and what apply recorded. */
+    /** The service whose policies these are: what the authorizer's engine is built for. */
     default String serviceName() {
         return DEFAULT_SERVICE;
     }
+
+    /**
+     * Where these policies are kept, as publishing records it ({@code ProjectStore#policyPlace}):
+     * {@code ranger:<service>} for Ranger Admin, {@code file} for a policy file.
+     */
+    String place();
     /**
      * The current policies, or null when they have not changed since {@code knownVersion}.
      *

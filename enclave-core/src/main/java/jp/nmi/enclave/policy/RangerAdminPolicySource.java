@@ -49,6 +49,11 @@ public final class RangerAdminPolicySource implements PolicySource {
     }
 
     @Override
+    public String place() {
+        return "ranger:" + serviceName;
+    }
+
+    @Override
     public String describe() {
         return "Ranger Admin " + admin.baseUri() + " (service " + serviceName + ")";
     }

@@ -120,6 +120,11 @@ public final class RangerAuthorizer {
         return loadedVersion;
     }
 
+    /** Where its policies are read ({@link PolicySource#place()}). */
+    public PolicySource source() {
+        return source;
+    }
+
     public String sourceDescription() {
         return source.describe();
     }

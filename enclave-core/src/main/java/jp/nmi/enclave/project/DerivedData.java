@@ -137,15 +137,15 @@ public final class DerivedData {
                     if (gone.isEmpty()) {
                         continue;
                     }
-                    if (ext.equals("parquet")) {
-                        long rows = parquet(f, gone, rewrite);
-                        if (rows > 0) {
-                            affected.add(new Affected(relative, rows, "row(s)"));
-                        }
-                    } else if (TEXT.contains(ext)) {
-                        long rows = text(f, gone, rewrite);
-                        if (rows > 0) {
-                            affected.add(new Affected(relative, rows, "line(s)"));
+                    if (ext.equals("parquet") || TEXT.contains(ext)) {
+                        try {
+                            long rows = ext.equals("parquet") ? parquet(f, gone, rewrite) : text(f, gone, rewrite);
+                            if (rows > 0) {
+                                affected.add(new Affected(relative, rows, ext.equals("parquet") ? "row(s)" : "line(s)"));
+                            }
+                        } catch (ChangedWhileRead e) {
+                            // one member's new export stops no purge of the others' files
+                            unreadable.add(relative + " (replaced while it was purged: at the next apply)");
                         }
                     } else {
                         unreadable.add(relative);
@@ -169,7 +169,14 @@ public final class DerivedData {
      */
     private void removeUnfinished(Path projectDir) {
         FileSystem fs = storage.fs();
-        long before = System.currentTimeMillis() - UNFINISHED.toMillis();
+        try {
+            if (!fs.exists(projectDir)) {
+                return;
+            }
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read " + projectDir + ": " + e.getMessage(), e);
+        }
+        long before = nameNodeNow(projectDir) - UNFINISHED.toMillis();
         for (String area : List.of("workspace", "outbox")) {
             Path root = new Path(projectDir, area);
             try {
@@ -187,6 +194,26 @@ public final class DerivedData {
                 }
             } catch (IOException e) {
                 throw new EnclaveStorageException("cannot remove unfinished files from " + root + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The NameNode's time, which stamps the files, whatever this host's clock says: a probe file's modification time. */
+    private long nameNodeNow(Path projectDir) {
+        FileSystem fs = storage.fs();
+        Path probe = new Path(projectDir, ".clock-" + java.util.UUID.randomUUID());
+        try {
+            try (OutputStream out = fs.create(probe, false)) {
+                // empty: only its time is read
+            }
+            return fs.getFileStatus(probe).getModificationTime();
+        } catch (IOException e) {
+            throw new EnclaveStorageException("cannot read the time of " + projectDir + "'s storage: " + e.getMessage(), e);
+        } finally {
+            try {
+                fs.delete(probe, false);
+            } catch (IOException e) {
+                // a probe left behind is an empty dot file
             }
         }
     }
@@ -299,12 +326,28 @@ public final class DerivedData {
             }
         }
         // one step: the file is never missing, so a new export cannot take its name in between; and a file its
-        // exporter replaced while it was read is not overwritten with a purged copy of the old one
-        if (fs.getFileStatus(file).getModificationTime() != read.getModificationTime()
-                || !AtomicRename.rename(fs, tmp, file, org.apache.hadoop.fs.Options.Rename.OVERWRITE)) {
+        // exporter replaced while it was read is not overwritten with a purged copy of the old one (left for the next
+        // apply; sessions hide the rows meanwhile). A replacement between this check and the rename is not caught.
+        if (!sameFile(read, fs.getFileStatus(file)) || !AtomicRename.rename(fs, tmp, file, org.apache.hadoop.fs.Options.Rename.OVERWRITE)) {
             fs.delete(tmp, false);
-            throw new IOException("cannot replace " + file + " with its purged copy: it changed while it was read; apply again");
+            throw new ChangedWhileRead();
         }
+    }
+
+    /** A file replaced while it was being purged: left as it is, for the next apply. */
+    private static final class ChangedWhileRead extends IOException {
+        ChangedWhileRead() {
+            super("changed while it was read");
+        }
+    }
+
+    /** Whether two statuses are of one file, unchanged: HDFS's inode id where there is one, and its time and length. */
+    private static boolean sameFile(FileStatus a, FileStatus b) {
+        if (a instanceof org.apache.hadoop.hdfs.protocol.HdfsFileStatus ha && b instanceof org.apache.hadoop.hdfs.protocol.HdfsFileStatus hb
+                && ha.getFileId() != hb.getFileId()) {
+            return false;
+        }
+        return a.getModificationTime() == b.getModificationTime() && a.getLen() == b.getLen();
     }
 
     private static boolean holdsAny(Group g, Set<String> ids) {

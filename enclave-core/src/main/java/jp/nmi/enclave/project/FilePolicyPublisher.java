@@ -30,6 +30,11 @@ public final class FilePolicyPublisher implements PolicyPublisher {
     }
 
     @Override
+    public String place() {
+        return "file";
+    }
+
+    @Override
     public String describe() {
         return "the policy file " + file;
     }

@@ -202,7 +202,7 @@ public final class OptoutApplier {
             out.put(id, pending);
         }
         if (!dryRun) {
-            publisher.publish(store.activePolicies());
+            store.publish(publisher);
         }
         return out;
     }

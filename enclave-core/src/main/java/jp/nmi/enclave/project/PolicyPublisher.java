@@ -26,10 +26,8 @@ public interface PolicyPublisher {
         return current();
     }
 
-    /** The service the policies are published as (recorded in each project's state: sessions must read the same). */
-    default String serviceName() {
-        return jp.nmi.enclave.policy.PolicySource.DEFAULT_SERVICE;
-    }
+    /** Where the policies go, as recorded after a publish ({@link jp.nmi.enclave.policy.PolicySource#place()}). */
+    String place();
 
     /** Where the policies go, for messages and certificates. */
     String describe();

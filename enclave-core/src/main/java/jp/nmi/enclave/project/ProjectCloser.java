@@ -157,12 +157,12 @@ public final class ProjectCloser {
 
         // 1. revoke: from the next statement on, no policy grants anything in the project
         store.writeState(new ProjectState(ProjectState.FORMAT, projectId, ProjectState.CLOSED, spec, state.specSha256(), state.appliedAt(),
-                state.appliedBy(), state.extract(), now, operator, null, state.policyService()));
+                state.appliedBy(), state.extract(), now, operator, null));
         jp.nmi.enclave.project.MemberList open = ProjectReconciler.members(spec, ProjectState.CLOSED);
         store.writeMembers(open.closed(now));
         store.deletePolicies(projectId);
         store.deleteConsentSeen(projectId);
-        publisher.publish(store.activePolicies());
+        store.publish(publisher);
 
         // 2. inventory and destroy
         Path dir = store.projectDir(projectId);
@@ -211,7 +211,7 @@ public final class ProjectCloser {
             }
         }
         store.writeState(new ProjectState(ProjectState.FORMAT, projectId, ProjectState.CLOSED, spec, state.specSha256(), state.appliedAt(),
-                state.appliedBy(), null, now, operator, plain(onHdfs), state.policyService()));
+                state.appliedBy(), null, now, operator, plain(onHdfs)));
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("deletedFiles", deleted.stream().mapToLong(DestructionCertificate.DeletedDirectory::files).sum());
         details.put("deletedBytes", deleted.stream().mapToLong(DestructionCertificate.DeletedDirectory::bytes).sum());

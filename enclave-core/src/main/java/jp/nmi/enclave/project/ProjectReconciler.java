@@ -215,7 +215,7 @@ public final class ProjectReconciler {
         DerivedData.Report purged = new DerivedData(storage).purge(store.projectDir(spec.id()), gone, hiddenByUser(spec, extract));
         String now = clock.instant().toString();
         ProjectState state = new ProjectState(ProjectState.FORMAT, spec.id(), ProjectState.ACTIVE, spec, sha256(ProjectStore.json(spec)),
-                now, operator, extract, null, null, null, publisher.serviceName());
+                now, operator, extract, null, null, null);
         store.writeState(state); // publishes the new extract
         if (d.rebuild) {
             removeOldBuilds(spec.id(), extract.build());
@@ -228,7 +228,7 @@ public final class ProjectReconciler {
         List<RangerPolicy> policies = ProjectPolicies.generate(spec, pendingExclusions(spec, extract, key,
                 new OptoutStore(storage).read().pseudonyms(), consentsNow));
         store.writePolicies(spec.id(), policies);
-        publisher.publish(store.activePolicies());
+        store.publish(publisher);
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("changes", planned.plan.changes().stream().map(Change::toString).toList());
         details.put("specSha256", state.specSha256());
@@ -282,10 +282,6 @@ public final class ProjectReconciler {
         }
         if (current.isEmpty() || !current.get().specSha256().equals(sha256(ProjectStore.json(spec)))) {
             changes.add(new Change(current.isEmpty() ? "create" : "update", "project.json", "the spec as applied (" + spec.title() + ")"));
-        } else if (!publisher.serviceName().equals(current.get().policyService())) {
-            // sessions refuse to serve a project from a service other than the one its policies were published to
-            changes.add(new Change("update", "project.json", "its policies are in force in Ranger service " + publisher.serviceName()
-                    + (current.get().policyService() == null ? " (not recorded before)" : " (was " + current.get().policyService() + ")")));
         }
         if (!store.members(spec.id()).equals(Optional.of(members(spec, ProjectState.ACTIVE)))) {
             changes.add(new Change(store.members(spec.id()).isEmpty() ? "create" : "update", "members.json",
@@ -315,6 +311,12 @@ public final class ProjectReconciler {
         if (!published && changes.stream().noneMatch(c -> c.target().equals("Ranger policies"))) {
             changes.add(new Change("publish", "Ranger policies", "the project's policies in force in " + publisher.describe()
                     + " are missing or differ from the generated ones"));
+        }
+        Optional<String> recorded = store.policyPlace();
+        if (!recorded.equals(Optional.of(publisher.place())) && changes.stream().noneMatch(c -> c.target().equals("Ranger policies"))) {
+            // the sessions serve only from where the policies were last published: the record must follow
+            changes.add(new Change("publish", "Ranger policies", "the policies in force are recorded as kept in "
+                    + recorded.map(ProjectStore::describePlace).orElse("no place yet") + "; from now on in " + publisher.describe()));
         }
         // what the members derived still holds of participants who opted out (hidden from sessions already)
         DerivedData.Report derived = key.isEmpty() || current.isEmpty()

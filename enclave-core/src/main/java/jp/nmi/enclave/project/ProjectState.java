@@ -19,12 +19,9 @@ import jp.nmi.enclave.dataset.DatasetRegistry;
  * @param closedAt when it was closed, or null
  * @param closedBy who closed it, or null
  * @param certificate where the destruction certificate is, or null
- * @param policyService the Ranger service its policies were published to (sessions read that one only), or null if
- *     applied before this was recorded
  */
 public record ProjectState(int format, String id, ProjectStatus status, ProjectSpec spec, String specSha256, String appliedAt,
-        String appliedBy, Extract extract, String closedAt, String closedBy, String certificate,
-        String policyService) {
+        String appliedBy, Extract extract, String closedAt, String closedBy, String certificate) {
     public static final int FORMAT = 1;
     public static final ProjectStatus ACTIVE = ProjectStatus.ACTIVE;
     public static final ProjectStatus CLOSED = ProjectStatus.CLOSED;

@@ -177,6 +177,58 @@ public final class ProjectStore {
         return ids;
     }
 
+    /** Where the policies in force were last published ({@link PolicyPublisher#place()}), enclave-wide. */
+    public record PolicyPlace(String place, String publishedAt) {}
+
+    /** The file that records it, beside the projects' directories. */
+    public Path policyPlaceFile() {
+        return new Path(storage.layout().projects(), ".policies-in-force.json");
+    }
+
+    /** Where the policies in force were last published, if they ever were since this was recorded. */
+    public Optional<String> policyPlace() {
+        return read(policyPlaceFile(), PolicyPlace.class).map(PolicyPlace::place);
+    }
+
+    /**
+     * Puts every active project's generated policies in force through {@code publisher}, then records
+     * where: sessions serve only from that place (another may hold older policies). Recorded after
+     * the publish, so that a publish that fails never names a place that lacks the policies.
+     */
+    public void publish(PolicyPublisher publisher) {
+        publisher.publish(activePolicies());
+        write(policyPlaceFile(), new PolicyPlace(publisher.place(), java.time.Instant.now().toString()));
+    }
+
+    /**
+     * Refuses to serve a project from a place its policies were not last published to: another Ranger
+     * service, or a policy file beside Ranger Admin, may hold older policies, which would be served as
+     * if in force. No record (an enclave from before it was kept) is refused too, until a publish
+     * ({@code project apply}, {@code optout apply}) records one. What differs goes to the log; the
+     * exception's text is what an analyst may read.
+     *
+     * @throws AccessDeniedException if the places differ or none is recorded
+     */
+    public void checkServedFrom(String projectId, jp.nmi.enclave.policy.PolicySource policies) {
+        Optional<String> recorded = policyPlace();
+        if (recorded.equals(Optional.of(policies.place()))) {
+            return;
+        }
+        org.slf4j.LoggerFactory.getLogger(ProjectStore.class).error("project {}: the policies in force were last published to {}, but this"
+                + " server reads {} ({}): every statement is refused. Set enclave.ranger.service (notebooks) or --ranger-service (CLI)"
+                + " to where they are, or publish them where this server reads (project apply)", projectId,
+                recorded.map(ProjectStore::describePlace).orElse("no recorded place"), ProjectStore.describePlace(policies.place()),
+                policies.describe());
+        throw new jp.nmi.enclave.error.AccessDeniedException("project " + projectId + " cannot be served: its access policies are not"
+                + " where this server reads them, so every statement is refused until the operators fix it (the service log has the"
+                + " details)");
+    }
+
+    /** A place as operators read it. */
+    public static String describePlace(String place) {
+        return place.startsWith("ranger:") ? "Ranger service " + place.substring("ranger:".length()) : "the policy file";
+    }
+
     /** The generated policies of every active project, by project id. */
     public Map<String, List<RangerPolicy>> activePolicies() {
         Map<String, List<RangerPolicy>> out = new LinkedHashMap<>();

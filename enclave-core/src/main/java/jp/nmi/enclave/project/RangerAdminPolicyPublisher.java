@@ -130,8 +130,8 @@ public final class RangerAdminPolicyPublisher implements PolicyPublisher {
     }
 
     @Override
-    public String serviceName() {
-        return service;
+    public String place() {
+        return "ranger:" + service;
     }
 
     @Override

@@ -34,10 +34,12 @@ final class HdfsWriteGuard implements AuthzContext.WriteGuard {
      * export's file alike, so that two members cannot race for one name between check and write, and
      * neither a statement nor an export replaces what the other is writing.
      */
-    private final java.util.concurrent.ConcurrentHashMap<String, Writer> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, Holding> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** Who holds an outbox name: a member's statement (which may name its target twice) or a member's export (alone). */
+    /** Who holds an outbox name: a member's statements (counted: each ends on its own) or a member's export (alone). */
     private record Writer(String user, boolean export) {}
+
+    private record Holding(Writer writer, int statements) {}
 
     HdfsWriteGuard(Configuration conf, URI fileSystem) {
         try {
@@ -48,18 +50,31 @@ final class HdfsWriteGuard implements AuthzContext.WriteGuard {
     }
 
     @Override
-    public void checkOutboxDirectory(String user, String target) {
+    public void checkOutboxDirectory(String user, String target, boolean firstTime) {
         Writer writer = new Writer(user, false);
-        Writer holder = inFlight.putIfAbsent(key(target), writer);
-        if (holder != null && !holder.equals(writer)) {
-            throw AccessDeniedException.denyWrite(new Path(target).getName(), (holder.user().equals(user) ? "an export of yours"
-                    : holder.user()) + " is writing it right now; choose another name");
+        Writer[] other = new Writer[1];
+        boolean[] claimed = new boolean[1];
+        inFlight.compute(key(target), (k, held) -> {
+            if (held == null) {
+                claimed[0] = true;
+                return new Holding(writer, 1);
+            }
+            if (!held.writer().equals(writer)) {
+                other[0] = held.writer();
+                return held;
+            }
+            claimed[0] = firstTime;
+            return firstTime ? new Holding(writer, held.statements() + 1) : held;
+        });
+        if (other[0] != null) {
+            throw AccessDeniedException.denyWrite(new Path(target).getName(), (other[0].user().equals(user) ? "an export of yours"
+                    : other[0].user()) + " is writing it right now; choose another name");
         }
         try {
             checkExisting(user, target);
         } catch (RuntimeException e) {
-            if (holder == null) {
-                inFlight.remove(key(target), writer);
+            if (claimed[0]) {
+                release(user, java.util.List.of(target));
             }
             throw e;
         }
@@ -67,7 +82,11 @@ final class HdfsWriteGuard implements AuthzContext.WriteGuard {
 
     /** Ends a statement's claims on outbox targets. */
     void release(String user, java.util.Collection<String> targets) {
-        targets.forEach(t -> inFlight.remove(key(t), new Writer(user, false)));
+        Writer writer = new Writer(user, false);
+        for (String t : targets) {
+            inFlight.computeIfPresent(key(t), (k, held) -> !held.writer().equals(writer) ? held
+                    : held.statements() > 1 ? new Holding(writer, held.statements() - 1) : null);
+        }
     }
 
     /**
@@ -78,12 +97,14 @@ final class HdfsWriteGuard implements AuthzContext.WriteGuard {
     AutoCloseable claim(String user, String path) {
         String key = key(path);
         Writer writer = new Writer(user, true);
-        Writer holder = inFlight.putIfAbsent(key, writer);
+        Holding mine = new Holding(writer, 1);
+        Holding holder = inFlight.putIfAbsent(key, mine);
         if (holder != null) {
             throw new AccessDeniedException(new Path(path).getName() + " in the outbox is being written right now by "
-                    + (holder.user().equals(user) ? "another statement or export of yours" : holder.user()) + "; choose another name");
+                    + (holder.writer().user().equals(user) ? "another statement or export of yours" : holder.writer().user())
+                    + "; choose another name");
         }
-        return () -> inFlight.remove(key, writer);
+        return () -> inFlight.remove(key, mine);
     }
 
     /** One key per outbox path, however it was written (with or without the filesystem). */

@@ -27,7 +27,6 @@ import jp.nmi.enclave.io.Progress;
 import jp.nmi.enclave.output.OutputExporter;
 import jp.nmi.enclave.project.OptoutApplier;
 import jp.nmi.enclave.project.PolicyPublisher;
-import jp.nmi.enclave.project.ProjectPolicies;
 import jp.nmi.enclave.project.ProjectState;
 import jp.nmi.enclave.project.ProjectStore;
 import jp.nmi.enclave.pseudonym.KeyStoreFile;
@@ -860,7 +859,7 @@ abstract class RedTeamSuite {
             assertThat(message).isEqualTo("Access denied: project " + project() + " cannot be read now: the enclave's storage did not"
                     + " answer; try again in a moment, or ask the operators");
         } finally {
-            session.withProjectSource(DemoEnclave.projectSource(enclave.storage(), project(), ProjectPolicies.SERVICE));
+            session.withProjectSource(DemoEnclave.projectSource(enclave.storage(), project(), new jp.nmi.enclave.policy.FilePolicySource(enclave.policyFile())));
         }
         assertThat(count(user, "SELECT count(*) FROM participants")).isPositive();
     }
@@ -879,6 +878,30 @@ abstract class RedTeamSuite {
             assertThat(message).doesNotContain(policies.getParent().toString());
         } finally {
             Files.move(aside, policies);
+        }
+        assertThat(count(user, "SELECT count(*) FROM participants")).isPositive();
+    }
+
+    @Order(9)
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("users")
+    void aPublishWhereThisSessionDoesNotReadIsRefusedFromTheNextStatement(String user) throws Exception {
+        org.apache.hadoop.fs.FileSystem fs = enclave.storage().fs();
+        org.apache.hadoop.fs.Path record = new ProjectStore(enclave.storage()).policyPlaceFile();
+        byte[] before = read(record.toUri().getPath());
+        // an operator published to another Ranger service: this session's file may hold older policies now
+        try (var out = fs.create(record, true)) {
+            out.write("{\"place\":\"ranger:enclave_hive_elsewhere\",\"publishedAt\":\"2026-12-01T00:00:00Z\"}"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        try {
+            assertThat(denied(user, "SELECT count(*) FROM participants")).isEqualTo("Access denied: project " + project() + " cannot be"
+                    + " served: its access policies are not where this server reads them, so every statement is refused until the"
+                    + " operators fix it (the service log has the details)");
+        } finally {
+            try (var out = fs.create(record, true)) {
+                out.write(before);
+            }
         }
         assertThat(count(user, "SELECT count(*) FROM participants")).isPositive();
     }

@@ -132,11 +132,18 @@ public final class EgressStore implements AutoCloseable {
      * {@code depth} below {@code root} that lacks it and is the service's own. One that cannot be
      * changed is logged and left: the service still starts, and a closure that meets it says so.
      */
-    private void grantBelow(Path root, int depth) throws IOException {
+    private void grantBelow(Path root, int depth) {
         if (depth == 0) {
             return;
         }
-        for (org.apache.hadoop.fs.FileStatus s : fs.listStatus(root)) {
+        org.apache.hadoop.fs.FileStatus[] below;
+        try {
+            below = fs.listStatus(root);
+        } catch (IOException e) {
+            LOG.warn("cannot list {} to give the enclave's account access below it: a closure may stop there", root, e);
+            return;
+        }
+        for (org.apache.hadoop.fs.FileStatus s : below) {
             if (!s.isDirectory()) {
                 continue;
             }
@@ -145,7 +152,7 @@ public final class EgressStore implements AutoCloseable {
                 continue;
             }
             try {
-                if (!hasEnclaveEntry(s.getPath())) {
+                if (!hasEnclaveAccess(s)) {
                     grant(s.getPath(), (short) 0770, "rwx", true);
                     LOG.info("{}: the enclave's account may now destroy it with its project (made before the ACLs)", s.getPath());
                 }
@@ -156,11 +163,23 @@ public final class EgressStore implements AutoCloseable {
         }
     }
 
-    /** Whether the enclave's own entry is in {@code dir}'s access ACL (another ACL without it is not enough). */
-    private boolean hasEnclaveEntry(Path dir) throws IOException {
-        return fs.getAclStatus(dir).getEntries().stream().anyMatch(e -> e.getScope() == org.apache.hadoop.fs.permission.AclEntryScope.ACCESS
-                && e.getType() == org.apache.hadoop.fs.permission.AclEntryType.USER
-                && jp.nmi.enclave.api.EnclaveLayout.ENCLAVE_ACCOUNT.equals(e.getName()));
+    /**
+     * Whether the enclave's account has what {@link #grant} gives: its own entries, access and default,
+     * with rwx, and a mask (the group bits) that lets them count (a {@code chmod 700} leaves the entries
+     * but masks them to nothing; another ACL without the enclave's entries is not enough).
+     */
+    private boolean hasEnclaveAccess(org.apache.hadoop.fs.FileStatus dir) throws IOException {
+        List<org.apache.hadoop.fs.permission.AclEntry> entries = fs.getAclStatus(dir.getPath()).getEntries();
+        return enclaveEntry(entries, org.apache.hadoop.fs.permission.AclEntryScope.ACCESS)
+                && enclaveEntry(entries, org.apache.hadoop.fs.permission.AclEntryScope.DEFAULT)
+                && dir.getPermission().getGroupAction() == org.apache.hadoop.fs.permission.FsAction.ALL;
+    }
+
+    private static boolean enclaveEntry(List<org.apache.hadoop.fs.permission.AclEntry> entries,
+            org.apache.hadoop.fs.permission.AclEntryScope scope) {
+        return entries.stream().anyMatch(e -> e.getScope() == scope && e.getType() == org.apache.hadoop.fs.permission.AclEntryType.USER
+                && jp.nmi.enclave.api.EnclaveLayout.ENCLAVE_ACCOUNT.equals(e.getName())
+                && e.getPermission() == org.apache.hadoop.fs.permission.FsAction.ALL);
     }
 
     private void grant(Path dir, short mode, String perm, boolean inherited) throws IOException {
