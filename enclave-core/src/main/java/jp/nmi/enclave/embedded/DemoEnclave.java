@@ -176,6 +176,9 @@ public final class DemoEnclave implements AutoCloseable {
     /** Opens a project's session with the policies from {@code policies} (a file, or Ranger Admin in production). */
     public static EnclaveSession open(EnclaveStorage storage, String projectId, jp.nmi.enclave.policy.PolicySource policies,
             jp.nmi.enclave.audit.AuditLog auditLog, Path keyStore, EnclaveSession.Settings settings, Clock clock, UserDirectory directory) {
+        // the version first: whatever changes while the session is built (a publish elsewhere, an apply) is followed
+        EnclaveSession.ProjectSource source = projectSource(storage, projectId, policies);
+        String version = source.version();
         ProjectState state = new ProjectStore(storage).require(projectId);
         EnclaveSession.Project project = project(storage, state);
         new ProjectStore(storage).checkServedFrom(projectId, policies);
@@ -184,7 +187,7 @@ public final class DemoEnclave implements AutoCloseable {
                 .orElseThrow(() -> new ValidationException("the key of project " + projectId + " is missing"));
         return EnclaveSession.open(storage.fileSystemUri(), project, authorizer, directory, auditLog, key, settings)
                 .withOptouts(new ProjectOptouts(storage, key, projectId))
-                .withProjectSource(projectSource(storage, projectId, policies));
+                .withProjectSource(source, version);
     }
 
     /** The project's state as stored on HDFS, which open sessions follow, its policies read from {@code policies}. */

@@ -63,7 +63,7 @@ public final class FilePolicySource implements PolicySource {
 
     @Override
     public String place() {
-        return "file";
+        return PolicySource.filePlace(file);
     }
 
     @Override

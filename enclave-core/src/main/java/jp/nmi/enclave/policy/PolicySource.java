@@ -18,9 +18,26 @@ public interface PolicySource {
 
     /**
      * Where these policies are kept, as publishing records it ({@code ProjectStore#policyPlace}):
-     * {@code ranger:<service>} for Ranger Admin, {@code file} for a policy file.
+     * {@link #rangerPlace} for a service of a Ranger Admin, {@link #filePlace} for a policy file.
      */
     String place();
+
+    /** A Ranger Admin's service as a place: {@code ranger:<scheme://host:port>#<service>}, the address normalized. */
+    static String rangerPlace(java.net.URI admin, String service) {
+        String scheme = admin.getScheme().toLowerCase(java.util.Locale.ROOT);
+        int port = admin.getPort() >= 0 ? admin.getPort() : "https".equals(scheme) ? 443 : 80;
+        return "ranger:" + scheme + "://" + admin.getHost().toLowerCase(java.util.Locale.ROOT) + ":" + port + "#" + service;
+    }
+
+    /** A policy file as a place: {@code file:<absolute path>}, its directory's links resolved (one file, however it is named). */
+    static String filePlace(java.nio.file.Path file) {
+        java.nio.file.Path absolute = file.toAbsolutePath().normalize();
+        try {
+            return "file:" + absolute.getParent().toRealPath().resolve(absolute.getFileName());
+        } catch (java.io.IOException e) {
+            return "file:" + absolute; // no directory yet: nothing was published there
+        }
+    }
     /**
      * The current policies, or null when they have not changed since {@code knownVersion}.
      *

@@ -50,7 +50,7 @@ public final class RangerAdminPolicySource implements PolicySource {
 
     @Override
     public String place() {
-        return "ranger:" + serviceName;
+        return PolicySource.rangerPlace(admin.baseUri(), serviceName);
     }
 
     @Override

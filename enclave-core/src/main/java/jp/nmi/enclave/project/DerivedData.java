@@ -138,14 +138,9 @@ public final class DerivedData {
                         continue;
                     }
                     if (ext.equals("parquet") || TEXT.contains(ext)) {
-                        try {
-                            long rows = ext.equals("parquet") ? parquet(f, gone, rewrite) : text(f, gone, rewrite);
-                            if (rows > 0) {
-                                affected.add(new Affected(relative, rows, ext.equals("parquet") ? "row(s)" : "line(s)"));
-                            }
-                        } catch (ChangedWhileRead e) {
-                            // one member's new export stops no purge of the others' files
-                            unreadable.add(relative + " (replaced while it was purged: at the next apply)");
+                        long rows = purgeOne(f, ext, gone, rewrite, relative);
+                        if (rows > 0) {
+                            affected.add(new Affected(relative, rows, ext.equals("parquet") ? "row(s)" : "line(s)"));
                         }
                     } else {
                         unreadable.add(relative);
@@ -326,15 +321,39 @@ public final class DerivedData {
             }
         }
         // one step: the file is never missing, so a new export cannot take its name in between; and a file its
-        // exporter replaced while it was read is not overwritten with a purged copy of the old one (left for the next
-        // apply; sessions hide the rows meanwhile). A replacement between this check and the rename is not caught.
+        // exporter replaced while it was read is not overwritten with a purged copy of the old one (it is read again).
+        // A replacement between this check and the rename is not caught: that export is lost (its record then no
+        // longer verifies, and the egress service refuses it).
         if (!sameFile(read, fs.getFileStatus(file)) || !AtomicRename.rename(fs, tmp, file, org.apache.hadoop.fs.Options.Rename.OVERWRITE)) {
             fs.delete(tmp, false);
             throw new ChangedWhileRead();
         }
     }
 
-    /** A file replaced while it was being purged: left as it is, for the next apply. */
+    /** How often a file replaced while it was purged is read again before the apply gives up. */
+    private static final int ATTEMPTS = 3;
+
+    /**
+     * Purges one file, reading it again if it was replaced meanwhile (an export, a statement): the rows
+     * must be gone before the apply goes on (the new state stops hiding them), so a file that keeps
+     * changing fails the apply, which leaves the old extract in force.
+     */
+    private long purgeOne(FileStatus f, String ext, Set<String> gone, boolean rewrite, String relative) throws IOException {
+        FileStatus current = f;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return ext.equals("parquet") ? parquet(current, gone, rewrite) : text(current, gone, rewrite);
+            } catch (ChangedWhileRead e) {
+                if (attempt == ATTEMPTS) {
+                    throw new EnclaveStorageException(relative + " was replaced " + ATTEMPTS + " times while its rows of participants"
+                            + " who left were being removed; nothing is in force yet: apply again", e);
+                }
+                current = storage.fs().getFileStatus(f.getPath());
+            }
+        }
+    }
+
+    /** A file replaced while it was being purged: read again ({@link #purgeOne}). */
     private static final class ChangedWhileRead extends IOException {
         ChangedWhileRead() {
             super("changed while it was read");

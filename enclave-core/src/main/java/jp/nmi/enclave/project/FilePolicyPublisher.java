@@ -31,7 +31,7 @@ public final class FilePolicyPublisher implements PolicyPublisher {
 
     @Override
     public String place() {
-        return "file";
+        return jp.nmi.enclave.policy.PolicySource.filePlace(file);
     }
 
     @Override

@@ -226,7 +226,11 @@ public final class ProjectStore {
 
     /** A place as operators read it. */
     public static String describePlace(String place) {
-        return place.startsWith("ranger:") ? "Ranger service " + place.substring("ranger:".length()) : "the policy file";
+        if (place.startsWith("ranger:") && place.contains("#")) {
+            return "Ranger service " + place.substring(place.lastIndexOf('#') + 1) + " of " + place.substring("ranger:".length(),
+                    place.lastIndexOf('#'));
+        }
+        return place.startsWith("file:") ? "the policy file " + place.substring("file:".length()) : place;
     }
 
     /** The generated policies of every active project, by project id. */

@@ -131,7 +131,7 @@ public final class RangerAdminPolicyPublisher implements PolicyPublisher {
 
     @Override
     public String place() {
-        return "ranger:" + service;
+        return jp.nmi.enclave.policy.PolicySource.rangerPlace(admin.baseUri(), service);
     }
 
     @Override

@@ -304,8 +304,16 @@ public final class EnclaveSession implements AutoCloseable {
      * statement reads the new files (the old ones are gone); a closed project serves nothing.
      */
     public EnclaveSession withProjectSource(ProjectSource projectSource) {
+        return withProjectSource(projectSource, projectSource.version());
+    }
+
+    /**
+     * As {@link #withProjectSource(ProjectSource)}, the session's project being what the source was at
+     * {@code version} (read before the session was built: a change since is followed at the next statement).
+     */
+    public EnclaveSession withProjectSource(ProjectSource projectSource, String version) {
         this.source = requireNonNull(projectSource, "projectSource is null");
-        this.sourceVersion = projectSource.version();
+        this.sourceVersion = requireNonNull(version, "version is null");
         return this;
     }
 

@@ -525,7 +525,7 @@ class ProjectLifecycleIT {
 
             @Override
             public String place() {
-                return "file";
+                return "file:/nowhere";
             }
 
             @Override
@@ -647,7 +647,7 @@ class ProjectLifecycleIT {
                     .as("nor the CLI's default file").isEqualTo(homeBefore);
             // sessions serve the project only from where the policies were last published: another service, or a policy
             // file beside Ranger Admin, may hold older ones; what differs is for the operators' log, not for analysts
-            assertThat(r.store().policyPlace()).contains("ranger:enclave_hive");
+            assertThat(r.store().policyPlace()).contains("ranger:http://127.0.0.1:" + admin.uri().getPort() + "#enclave_hive");
             RangerAdminClient client = new RangerAdminClient(admin.uri(), "enclave-ops", "s3cret-ranger");
             String notServed = "Access denied: project DEMO-1 cannot be served: its access policies are not where this server reads them,"
                     + " so every statement is refused until the operators fix it (the service log has the details)";
@@ -655,6 +655,9 @@ class ProjectLifecycleIT {
                     .isInstanceOf(jp.nmi.enclave.error.AccessDeniedException.class).hasMessage(notServed);
             assertThatThrownBy(() -> r.store().checkServedFrom("DEMO-1", new jp.nmi.enclave.policy.FilePolicySource(r.policies())))
                     .hasMessage(notServed);
+            // another Ranger Admin (a staging one) with a service of the same name is another place
+            assertThatThrownBy(() -> r.store().checkServedFrom("DEMO-1", new RangerAdminPolicySource(new RangerAdminClient(
+                    URI.create("https://ranger-staging.example:6182"), "enclave-ops", "s3cret-ranger"), "enclave_hive"))).hasMessage(notServed);
             r.store().checkServedFrom("DEMO-1", new RangerAdminPolicySource(client, "enclave_hive"));
 
             // the enclave's sessions read them as Ranger's plugins do, and Ranger's engine decides

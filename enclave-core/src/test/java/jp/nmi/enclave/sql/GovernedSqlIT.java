@@ -355,14 +355,15 @@ class GovernedSqlIT {
     @Test
     void aChangedPolicyFileIsInForceForTheNextStatementAndAnUnreadableOneDeniesEverything() throws Exception {
         ok(ANALYST_ALICE, "SELECT sex FROM participants");
+        // the analyst is told that, never where the policies are kept or what is wrong with them (the service log says)
+        String unavailable = "Access denied: the project's access policies cannot be read now, so every statement is refused; try"
+                + " again in a moment, or ask the operators (the service log has the details)";
         Files.writeString(enclave.policyFile(), "{ this is not JSON");
-        assertThat(denied(ANALYST_ALICE, "SELECT sex FROM participants"))
-                .startsWith("Access denied: cannot parse policy file " + enclave.policyFile().toAbsolutePath());
+        assertThat(denied(ANALYST_ALICE, "SELECT sex FROM participants")).isEqualTo(unavailable);
         Files.write(enclave.policyFile(), demoPolicies);
         ok(ANALYST_ALICE, "SELECT sex FROM participants");
         Files.delete(enclave.policyFile());
-        assertThat(denied(ANALYST_ALICE, "SELECT 1")).isEqualTo("Access denied: policy file "
-                + enclave.policyFile().toAbsolutePath() + " does not exist");
+        assertThat(denied(ANALYST_ALICE, "SELECT 1")).isEqualTo(unavailable);
     }
 
     @Test

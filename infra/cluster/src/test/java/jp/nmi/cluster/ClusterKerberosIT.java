@@ -202,9 +202,11 @@ class ClusterKerberosIT {
                 dir.resolve("keys").resolve("enclave-keys.p12").toString(), "--discovery", "off");
         org.testcontainers.lifecycle.Startables.deepStart(notebooks, egress).join();
         String leftovers = hdfs.shell("admin", "-getfacl", "/enclave/egress/pending/KRB-1", ";", "-getfacl",
-                "/enclave/egress/pending/KRB-1/R-EARLIER", ";", "-getfacl", "/enclave/egress/quarantine/R-EARLIER").succeeded().output();
+                "/enclave/egress/pending/KRB-1/R-EARLIER", ";", "-getfacl", "/enclave/egress/quarantine/R-EARLIER", ";", "-getfacl",
+                "/enclave/egress/quarantine/R-EARLIER/0a1b").succeeded().output();
         assertThat(java.util.regex.Pattern.compile("(?m)^user:enclave:rwx$").matcher(leftovers).results().count())
                 .as("the service gave the enclave's account what it left before: %s", leftovers).isEqualTo(3);
+        assertThat(leftovers).as("and read access to the files in them, which a closure hashes").containsPattern("(?m)^user:enclave:r--$");
 
         jp.nmi.infra.zeppelin.ZeppelinClient alice = new jp.nmi.infra.zeppelin.ZeppelinClient(
                 URI.create("http://127.0.0.1:" + NOTEBOOK_PORT + "/"));

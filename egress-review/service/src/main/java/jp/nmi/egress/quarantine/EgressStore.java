@@ -129,13 +129,11 @@ public final class EgressStore implements AutoCloseable {
 
     /**
      * Gives the enclave's account what {@link #grant} gives the roots on every directory down to
-     * {@code depth} below {@code root} that lacks it and is the service's own. One that cannot be
+     * {@code depth} below {@code root} that lacks it and is the service's own, and read access to the
+     * files in them (a closure hashes what it destroys, for its certificate). One that cannot be
      * changed is logged and left: the service still starts, and a closure that meets it says so.
      */
     private void grantBelow(Path root, int depth) {
-        if (depth == 0) {
-            return;
-        }
         org.apache.hadoop.fs.FileStatus[] below;
         try {
             below = fs.listStatus(root);
@@ -144,23 +142,42 @@ public final class EgressStore implements AutoCloseable {
             return;
         }
         for (org.apache.hadoop.fs.FileStatus s : below) {
-            if (!s.isDirectory()) {
-                continue;
-            }
             if (!user.equals(s.getOwner())) {
                 LOG.warn("{} belongs to {}, not to the egress service: its ACL is left as it is", s.getPath(), s.getOwner());
                 continue;
             }
             try {
-                if (!hasEnclaveAccess(s)) {
-                    grant(s.getPath(), (short) 0770, "rwx", true);
-                    LOG.info("{}: the enclave's account may now destroy it with its project (made before the ACLs)", s.getPath());
+                if (s.isDirectory()) {
+                    if (depth == 0) {
+                        continue;
+                    }
+                    if (!hasEnclaveAccess(s)) {
+                        grant(s.getPath(), (short) 0770, "rwx", true);
+                        LOG.info("{}: the enclave's account may now destroy it with its project (made before the ACLs)", s.getPath());
+                    }
+                    grantBelow(s.getPath(), depth - 1);
+                } else if (!canEnclaveRead(s)) {
+                    fs.modifyAclEntries(s.getPath(), List.of(org.apache.hadoop.fs.permission.AclEntry.parseAclEntry("user:"
+                            + jp.nmi.enclave.api.EnclaveLayout.ENCLAVE_ACCOUNT + ":r--", true)));
+                    FsPermission p = s.getPermission();
+                    // the group bits are the ACL's mask: they must let the enclave's entry read
+                    fs.setPermission(s.getPath(), new FsPermission(p.getUserAction(), p.getGroupAction().or(
+                            org.apache.hadoop.fs.permission.FsAction.READ), p.getOtherAction()));
+                    LOG.info("{}: the enclave's account may now read it (made before the ACLs)", s.getPath());
                 }
-                grantBelow(s.getPath(), depth - 1);
             } catch (IOException e) {
                 LOG.warn("cannot give the enclave's account access to {}: a closure of its project will stop there", s.getPath(), e);
             }
         }
+    }
+
+    /** Whether the enclave's own access entry lets it read {@code file}, the mask (group bits) too. */
+    private boolean canEnclaveRead(org.apache.hadoop.fs.FileStatus file) throws IOException {
+        return fs.getAclStatus(file.getPath()).getEntries().stream().anyMatch(e -> e.getScope()
+                == org.apache.hadoop.fs.permission.AclEntryScope.ACCESS && e.getType() == org.apache.hadoop.fs.permission.AclEntryType.USER
+                && jp.nmi.enclave.api.EnclaveLayout.ENCLAVE_ACCOUNT.equals(e.getName())
+                && e.getPermission().implies(org.apache.hadoop.fs.permission.FsAction.READ))
+                && file.getPermission().getGroupAction().implies(org.apache.hadoop.fs.permission.FsAction.READ);
     }
 
     /**
