@@ -23,8 +23,8 @@ import jp.nmi.enclave.sql.EnclaveSession;
 import jp.nmi.enclave.sql.StatementResult;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
 /**

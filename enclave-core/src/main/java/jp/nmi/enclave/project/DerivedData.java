@@ -117,6 +117,35 @@ public final class DerivedData {
         if (optedOut.isEmpty() && hiddenByUser.values().stream().allMatch(Set::isEmpty)) {
             return new Report(affected, unreadable);
         }
+        eachFile(projectDir, "read the derived data of", (f, relative) -> {
+            String name = f.getPath().getName();
+            if (name.startsWith(".") || name.startsWith("_") || relative.contains("/.")) {
+                return; // markers, records of checks, Spark's _SUCCESS
+            }
+            String ext = name.contains(".") ? name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT) : "";
+            Set<String> gone = gone(relative, optedOut, hiddenByUser);
+            if (gone.isEmpty()) {
+                return;
+            }
+            if (ext.equals("parquet") || TEXT.contains(ext)) {
+                long rows = purgeOne(f, ext, gone, rewrite, relative);
+                if (rows > 0) {
+                    affected.add(new Affected(relative, rows, ext.equals("parquet") ? "row(s)" : "line(s)"));
+                }
+            } else {
+                unreadable.add(relative);
+            }
+        });
+        return new Report(affected, unreadable);
+    }
+
+    /** What is done with one file of the derived data, given its path from the project ({@code workspace/...}, {@code outbox/...}). */
+    private interface FileVisitor {
+        void visit(FileStatus file, String relative) throws IOException;
+    }
+
+    /** Visits every file of the project's derived data: its workspace and its outbox, dot files included. */
+    private void eachFile(Path projectDir, String what, FileVisitor visitor) {
         FileSystem fs = storage.fs();
         for (String area : List.of("workspace", "outbox")) {
             Path root = new Path(projectDir, area);
@@ -127,30 +156,12 @@ public final class DerivedData {
                 RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
                 while (files.hasNext()) {
                     FileStatus f = files.next();
-                    String name = f.getPath().getName();
-                    String relative = area + f.getPath().toUri().getPath().substring(root.toUri().getPath().length());
-                    if (name.startsWith(".") || name.startsWith("_") || relative.contains("/.")) {
-                        continue; // markers, records of checks, Spark's _SUCCESS
-                    }
-                    String ext = name.contains(".") ? name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT) : "";
-                    Set<String> gone = gone(relative, optedOut, hiddenByUser);
-                    if (gone.isEmpty()) {
-                        continue;
-                    }
-                    if (ext.equals("parquet") || TEXT.contains(ext)) {
-                        long rows = purgeOne(f, ext, gone, rewrite, relative);
-                        if (rows > 0) {
-                            affected.add(new Affected(relative, rows, ext.equals("parquet") ? "row(s)" : "line(s)"));
-                        }
-                    } else {
-                        unreadable.add(relative);
-                    }
+                    visitor.visit(f, area + f.getPath().toUri().getPath().substring(root.toUri().getPath().length()));
                 }
             } catch (IOException e) {
-                throw new EnclaveStorageException("cannot read the derived data of " + projectDir + ": " + e.getMessage(), e);
+                throw new EnclaveStorageException("cannot " + what + " " + projectDir + ": " + e.getMessage(), e);
             }
         }
-        return new Report(affected, unreadable);
     }
 
     /** Exports and purges that stopped half way leave dot files; after this long nobody is writing them any more. */
@@ -172,25 +183,13 @@ public final class DerivedData {
             throw new EnclaveStorageException("cannot read " + projectDir + ": " + e.getMessage(), e);
         }
         long before = nameNodeNow(projectDir) - UNFINISHED.toMillis();
-        for (String area : List.of("workspace", "outbox")) {
-            Path root = new Path(projectDir, area);
-            try {
-                if (!fs.exists(root)) {
-                    continue;
-                }
-                RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
-                while (files.hasNext()) {
-                    FileStatus f = files.next();
-                    String name = f.getPath().getName();
-                    if (name.startsWith(".") && (name.endsWith(jp.nmi.enclave.output.OutputExporter.STAGED_SUFFIX) || name.endsWith(PURGING))
-                            && f.getModificationTime() < before) {
-                        fs.delete(f.getPath(), false);
-                    }
-                }
-            } catch (IOException e) {
-                throw new EnclaveStorageException("cannot remove unfinished files from " + root + ": " + e.getMessage(), e);
+        eachFile(projectDir, "remove unfinished files from", (f, relative) -> {
+            String name = f.getPath().getName();
+            if (name.startsWith(".") && (name.endsWith(jp.nmi.enclave.output.OutputExporter.STAGED_SUFFIX) || name.endsWith(PURGING))
+                    && f.getModificationTime() < before) {
+                fs.delete(f.getPath(), false);
             }
-        }
+        });
     }
 
     /** The NameNode's time, which stamps the files, whatever this host's clock says: a probe file's modification time. */
