@@ -100,31 +100,13 @@ public final class EnclaveSession implements AutoCloseable {
         /**
          * The settings every cluster session of the enclave gets, after the operators': driver and
          * executors authenticate each other with the cluster's shared secret and encrypt what they
-         * send, without falling back to unencrypted SASL.
+         * send, without falling back to unencrypted SASL; on Kubernetes, executors from the enclave's
+         * pod template ({@link ClusterSecurity}).
          *
-         * @throws ValidationException if the master is not a standalone cluster's, or its secret is missing
+         * @throws ValidationException if the master is neither a standalone cluster's nor Kubernetes', or its secret is missing
          */
         public Map<String, String> clusterSecurity() {
-            if (!master.startsWith("spark://")) {
-                throw new ValidationException("the Spark master '" + master + "' is not supported: a project's session runs in local mode"
-                        + " (local[N]) or on a Spark standalone cluster (spark://HOST:PORT)");
-            }
-            if (clusterSecretFile == null) {
-                throw new ValidationException("a session on a Spark cluster needs the cluster's shared secret (enclave.spark.secret.file):"
-                        + " without it, anyone who reaches the driver or the master could read the session's configuration or run"
-                        + " executors of their own");
-            }
-            String secret;
-            try {
-                secret = java.nio.file.Files.readString(clusterSecretFile, java.nio.charset.StandardCharsets.UTF_8).strip();
-            } catch (java.io.IOException e) {
-                throw new ValidationException("cannot read the Spark cluster's shared secret from " + clusterSecretFile + ": " + e.getMessage());
-            }
-            if (secret.length() < 32) {
-                throw new ValidationException("the Spark cluster's shared secret in " + clusterSecretFile + " is shorter than 32 characters");
-            }
-            return Map.of("spark.authenticate", "true", "spark.authenticate.secret", secret, "spark.network.crypto.enabled", "true",
-                    "spark.network.crypto.saslFallback", "false");
+            return ClusterSecurity.settings(master, clusterSecretFile, sparkConf);
         }
     }
 
@@ -203,8 +185,14 @@ public final class EnclaveSession implements AutoCloseable {
                 .config("spark.driver.bindAddress", "127.0.0.1");
         // the operators' settings first: none of them can change what follows (OperatorSparkConf)
         settings.sparkConf().forEach(builder::config);
+        ClusterSecurity.ExecutorSecret executorSecret = null;
         if (settings.distributed()) {
             settings.clusterSecurity().forEach(builder::config);
+            if (ClusterSecurity.kubernetes(settings.master())) {
+                // the application's own secret, created for its executors before they are asked for
+                executorSecret = ClusterSecurity.ExecutorSecret.create(settings.master(), settings.sparkConf(), scope.projectId());
+                executorSecret.settings().forEach(builder::config);
+            }
             // Executors run the policies' expressions in other JVMs: the keyed pseudonym reads its key
             // there from this entry (redacted by Spark's default redaction pattern; SQL cannot read the
             // configuration: SET of it is denied and variable substitution is off, below). Between the
@@ -213,7 +201,9 @@ public final class EnclaveSession implements AutoCloseable {
             // the JVM flags Spark needs on Java 17, as the enclave's own JVMs have them
             builder.config("spark.executor.extraJavaOptions", String.join(" ", OperatorSparkConf.EXECUTOR_JAVA_OPTIONS));
         }
-        SparkSession base = (SparkSession) builder
+        SparkSession base;
+        try {
+            base = (SparkSession) builder
                 .config("spark.sql.extensions", EnclaveAuthz.class.getName())
                 .config("spark.ui.enabled", "false")
                 // ${...} in a statement would otherwise be replaced by any configuration value, secrets included
@@ -235,6 +225,21 @@ public final class EnclaveSession implements AutoCloseable {
                 // policy's `region <> 'Shikoku'` away and leave the user's other predicates first on every row
                 .config("spark.sql.optimizer.excludedRules", "org.apache.spark.sql.catalyst.optimizer.ConstantPropagation")
                 .getOrCreate();
+        } catch (RuntimeException e) {
+            if (executorSecret != null) {
+                executorSecret.close();
+            }
+            throw e;
+        }
+        if (executorSecret != null) {
+            ClusterSecurity.ExecutorSecret secret = executorSecret;
+            base.sparkContext().addSparkListener(new org.apache.spark.scheduler.SparkListener() {
+                @Override
+                public void onApplicationEnd(org.apache.spark.scheduler.SparkListenerApplicationEnd end) {
+                    secret.close(); // the executors are being deleted with their application (deleteOnTermination)
+                }
+            });
+        }
         // whatever alias of it a configuration file carried: nothing the enclave writes is for "other"
         base.sparkContext().hadoopConfiguration().set("fs.permissions.umask-mode", "027");
         if (settings.distributed() && org.apache.hadoop.security.UserGroupInformation.isSecurityEnabled()) {

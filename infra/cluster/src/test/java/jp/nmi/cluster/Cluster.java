@@ -186,7 +186,7 @@ public final class Cluster {
         return toFile(logs, name);
     }
 
-    private static Consumer<OutputFrame> toFile(Path logs, String name) {
+    static Consumer<OutputFrame> toFile(Path logs, String name) {
         Path file = logs.resolve(name + ".log");
         return frame -> {
             try {

@@ -141,8 +141,13 @@ class ClusterIT {
     }
 
     static ZeppelinClient as(String user) {
-        ZeppelinClient c = new ZeppelinClient(URI.create("http://127.0.0.1:" + NOTEBOOK_PORT + "/"));
-        ZeppelinClient.Answer a = c.login(user, passwords.get(user));
+        return login(NOTEBOOK_PORT, user, passwords.get(user));
+    }
+
+    /** {@code user} logged in to the notebook server on {@code port}. */
+    static ZeppelinClient login(int port, String user, String password) {
+        ZeppelinClient c = new ZeppelinClient(URI.create("http://127.0.0.1:" + port + "/"));
+        ZeppelinClient.Answer a = c.login(user, password);
         assertThat(a.status()).as(a.toString()).isEqualTo(200);
         return c;
     }

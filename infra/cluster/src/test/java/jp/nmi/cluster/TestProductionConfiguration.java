@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import jp.nmi.enclave.db.EnclaveDatabase;
 import jp.nmi.enclave.error.ValidationException;
+import jp.nmi.enclave.sql.ClusterSecurity;
 import jp.nmi.enclave.sql.EnclaveSession;
 import jp.nmi.enclave.sql.OperatorSparkConf;
 import jp.nmi.notebook.NotebookSettings;
@@ -37,9 +38,14 @@ class TestProductionConfiguration {
     void everyExampleOfTheInterpretersSettingsLoads(Path file) {
         NotebookSettings s = NotebookSettings.load(file);
         assertThat(s.target().toString()).startsWith("hdfs://");
-        assertThat(s.sparkMaster()).startsWith("spark://");
-        assertThat(s.sparkSecretFile()).as("a cluster's sessions authenticate with its shared secret").isNotNull();
+        assertThat(s.sparkMaster()).matches("spark://.*|k8s://https://.*");
         EnclaveSession.Settings settings = new EnclaveSession.Settings(s.sparkMaster(), s.queryRows(), 4, s.sparkConf(), s.sparkSecretFile());
+        if (s.sparkMaster().startsWith("k8s://")) {
+            assertThat(s.sparkSecretFile()).as("on Kubernetes each application makes its own secret").isNull();
+            assertThat(settings.clusterSecurity()).containsEntry("spark.authenticate", "true");
+            return;
+        }
+        assertThat(s.sparkSecretFile()).as("a cluster's sessions authenticate with its shared secret").isNotNull();
         assertThatThrownBy(settings::clusterSecurity).as("the secret is read when a session starts").isInstanceOf(ValidationException.class)
                 .hasMessageStartingWith("cannot read the Spark cluster's shared secret from " + s.sparkSecretFile());
     }
@@ -86,14 +92,116 @@ class TestProductionConfiguration {
         assertThat(rules.allows("spark.executor.memory")).isTrue();
         assertThat(rules.allows("spark.sql.variable.substitute")).isFalse();
         assertThat(rules.allows("spark.executor.extraJavaOptions")).as("the enclave sets it").isFalse();
-        // a key that names an address, a class, a jar or an image, under any prefix
+        // a key that names an address, a class, a jar, a pod's template, volumes, secrets or credentials, under any prefix
         for (String key : List.of("spark.hadoop.dfs.namenode.rpc-address.ns.nn1", "spark.hadoop.dfs.umaskmode", "spark.yarn.archive",
-                "spark.kubernetes.container.image", "spark.ssl.keyStorePassword", "spark.jars", "spark.plugins", "spark.redaction.regex")) {
+                "spark.kubernetes.executor.podTemplateFile", "spark.kubernetes.executor.secrets.enclave-keys",
+                "spark.kubernetes.executor.volumes.hostPath.root.mount.path", "spark.kubernetes.authenticate.driver.oauthToken",
+                "spark.kubernetes.executor.podTemplateContainerName", "spark.kubernetes.executor.deleteOnTermination",
+                "spark.ssl.keyStorePassword", "spark.jars", "spark.plugins", "spark.redaction.regex")) {
             assertThat(rules.allows(key)).as(key).isFalse();
         }
         assertThatThrownBy(() -> rules.check(Map.of("spark.executor.memory", "2g -XX:OnOutOfMemoryError=sh")))
                 .isInstanceOf(ValidationException.class).hasMessage("Spark setting(s) with a value not allowed: spark.executor.memory must match"
                         + " [0-9]{1,6}[kmgtKMGT]?");
+    }
+
+    @Test
+    void aKubernetesSessionEncryptsEverythingAndBuildsItsExecutorsFromTheEnclavesTemplateOnly() throws Exception {
+        Map<String, String> where = Map.of("spark.kubernetes.namespace", "enclave-executors", "spark.kubernetes.container.image",
+                "registry.example.jp/enclave/runtime:0.1.0", "spark.io.encryption.enabled", "false");
+        Path secret = Files.createTempFile("spark", ".secret");
+        try {
+            Files.writeString(secret, "0123456789abcdef0123456789abcdef\n");
+            assertThatThrownBy(() -> new EnclaveSession.Settings("k8s://http://kube.example.jp:6443", 10, 4, where, secret).clusterSecurity())
+                    .isInstanceOf(ValidationException.class).hasMessageStartingWith("the Spark master 'k8s://http://kube.example.jp:6443'"
+                            + " is not supported (a Kubernetes API server is reached over HTTPS: k8s://https://HOST:PORT)");
+            for (String odd : List.of("k8s://https://user@kube:6443", "k8s://https://kube:6443/api", "K8S://https://kube:6443",
+                    "k8s://https://kube:6443 ", "k8s://kube:6443")) {
+                assertThatThrownBy(() -> new EnclaveSession.Settings(odd, 10, 4, where, null).clusterSecurity()).as(odd)
+                        .hasMessageContaining("is not supported");
+            }
+            assertThatThrownBy(() -> new EnclaveSession.Settings("k8s://https://kube:6443", 10, 4, Map.of(), secret).clusterSecurity())
+                    .hasMessageStartingWith("a session on Kubernetes needs spark.kubernetes.namespace and spark.kubernetes.container.image");
+            Map<String, String> s = new EnclaveSession.Settings("k8s://https://kube:6443", 10, 4, where, null).clusterSecurity();
+            assertThat(s).containsEntry("spark.authenticate", "true").containsEntry("spark.network.crypto.enabled", "true")
+                    .containsEntry("spark.network.crypto.saslFallback", "false")
+                    .as("spilled data encrypted on the nodes' disks, whatever the operators set").containsEntry("spark.io.encryption.enabled", "true")
+                    .containsEntry("spark.kubernetes.executor.disableConfigMap", "true")
+                    .containsEntry("spark.kubernetes.executor.deleteOnTermination", "true")
+                    .as("no shared secret: each application makes its own").doesNotContainKey("spark.authenticate.secret")
+                    .doesNotContainKey("spark.authenticate.secret.driver.file");
+            Path template = Path.of(s.get("spark.kubernetes.executor.podTemplateFile"));
+            assertThat(java.nio.file.Files.getPosixFilePermissions(template)).containsExactlyInAnyOrder(
+                    java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+            io.fabric8.kubernetes.api.model.Pod pod = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                    Files.readString(template), io.fabric8.kubernetes.api.model.Pod.class);
+            assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
+            assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+            assertThat(pod.getSpec().getSecurityContext().getRunAsUser()).isEqualTo(185L);
+            var c = pod.getSpec().getContainers().get(0);
+            assertThat(c.getName()).isEqualTo(s.get("spark.kubernetes.executor.podTemplateContainerName"));
+            assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+            assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+            assertThat(pod.getSpec().getVolumes()).as("config map and emptyDir only: the secret is the application's, added by Spark")
+                    .allSatisfy(v -> assertThat(v.getConfigMap() != null || v.getEmptyDir() != null).isTrue());
+        } finally {
+            Files.delete(secret);
+        }
+        assertThatThrownBy(() -> OperatorSparkConf.load().check(Map.of("spark.kubernetes.container.image", "evil image --privileged")))
+                .hasMessageStartingWith("Spark setting(s) with a value not allowed: spark.kubernetes.container.image must match");
+    }
+
+    /** The Kubernetes manifests parse as Kubernetes objects and agree with each other and with the enclave's settings. */
+    @Test
+    void theKubernetesManifestsAgreeWithTheEnclavesSettings() throws Exception {
+        List<io.fabric8.kubernetes.api.model.HasMetadata> objects = new java.util.ArrayList<>();
+        try (Stream<Path> files = Files.list(PRODUCTION.resolve("kubernetes"))) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+                for (String doc : Files.readString(f).split("(?m)^---$")) {
+                    if (doc.lines().anyMatch(l -> l.startsWith("kind:"))) {
+                        objects.add(io.fabric8.kubernetes.client.utils.Serialization.unmarshal(doc));
+                    }
+                }
+            }
+        }
+        Map<String, io.fabric8.kubernetes.api.model.HasMetadata> byName = new java.util.HashMap<>();
+        objects.forEach(o -> byName.put(o.getKind() + "/" + o.getMetadata().getName(), o));
+        NotebookSettings k8s = NotebookSettings.load(PRODUCTION.resolve("notebooks").resolve("enclave-notebook.kubernetes.properties"));
+        String executors = k8s.sparkConf().get("spark.kubernetes.namespace");
+        for (String ns : List.of("enclave", executors)) {
+            assertThat(byName.get("Namespace/" + ns)).as("namespace " + ns).isNotNull();
+            assertThat(byName.get("Namespace/" + ns).getMetadata().getLabels()).containsEntry("pod-security.kubernetes.io/enforce", "restricted");
+        }
+        var role = (io.fabric8.kubernetes.api.model.rbac.Role) byName.get("Role/enclave-executor-scheduler");
+        assertThat(role.getMetadata().getNamespace()).isEqualTo(executors);
+        assertThat(role.getRules()).allSatisfy(r -> assertThat(r.getApiGroups()).containsExactly(""))
+                .flatExtracting(r -> r.getResources()).containsExactlyInAnyOrder("pods", "secrets");
+        assertThat(role.getRules()).filteredOn(r -> r.getResources().contains("secrets")).singleElement()
+                .satisfies(r -> assertThat(r.getVerbs()).as("secrets made and removed, never read").containsExactlyInAnyOrder("create", "delete"));
+        var binding = (io.fabric8.kubernetes.api.model.rbac.RoleBinding) byName.get("RoleBinding/enclave-executor-scheduler");
+        var notebooks = (io.fabric8.kubernetes.api.model.apps.StatefulSet) byName.get("StatefulSet/enclave-notebooks");
+        assertThat(binding.getSubjects()).singleElement().satisfies(s -> assertThat(s.getName())
+                .isEqualTo(notebooks.getSpec().getTemplate().getSpec().getServiceAccountName()));
+        assertThat(k8s.sparkConf().get("spark.driver.host")).startsWith(notebooks.getMetadata().getName() + "-0."
+                + notebooks.getSpec().getServiceName() + "." + notebooks.getMetadata().getNamespace() + ".svc");
+        var deny = (io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy) byName.get("NetworkPolicy/default-deny");
+        assertThat(deny.getMetadata().getNamespace()).isEqualTo(executors);
+        assertThat(deny.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+        assertThat(deny.getSpec().getIngress()).isNullOrEmpty();
+        assertThat(deny.getSpec().getEgress()).isNullOrEmpty();
+        // the executors' policy selects the pods the enclave's template makes
+        var template = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                ClusterSecurity.class.getResourceAsStream(ClusterSecurity.POD_TEMPLATE_RESOURCE), io.fabric8.kubernetes.api.model.Pod.class);
+        var policy = (io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy) byName.get("NetworkPolicy/executors");
+        assertThat(template.getMetadata().getLabels()).containsAllEntriesOf(policy.getSpec().getPodSelector().getMatchLabels());
+        assertThat(policy.getSpec().getEgress()).as("every way out names where it goes").allSatisfy(rule -> assertThat(rule.getTo())
+                .isNotEmpty().allSatisfy(peer -> assertThat(peer.getIpBlock() == null ? "" : peer.getIpBlock().getCidr())
+                        .doesNotStartWith("0.0.0.0")));
+        var executorsAccount = (io.fabric8.kubernetes.api.model.ServiceAccount) objects.stream()
+                .filter(o -> o.getKind().equals("ServiceAccount") && executors.equals(o.getMetadata().getNamespace())).findFirst().orElseThrow();
+        assertThat(executorsAccount.getAutomountServiceAccountToken()).isFalse();
+        assertThat(notebooks.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken())
+                .as("the token only in the notebook server's container, not the proxy's").isFalse();
     }
 
     @Test

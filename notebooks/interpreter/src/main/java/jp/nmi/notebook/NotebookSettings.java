@@ -37,9 +37,10 @@ import jp.nmi.enclave.error.ValidationException;
  * enclave.results.rows=1000              rows shown under a paragraph
  * enclave.query.rows=5000000             rows an output's query may feed its checks
  * enclave.egress.url=http://127.0.0.1:8081
- * # on a Spark standalone cluster (enclave.spark.master=spark://HOST:PORT): the cluster's shared secret (required:
- * # driver and executors authenticate and encrypt), and Spark settings the operators choose, only those
- * # sql/operator-spark-conf.yaml allows (resources, addresses)
+ * # on a Spark standalone cluster (enclave.spark.master=spark://HOST:PORT) or Kubernetes (k8s://https://HOST:PORT):
+ * # the cluster's shared secret (required: driver and executors authenticate and encrypt), and Spark settings the
+ * # operators choose, only those sql/operator-spark-conf.yaml allows (resources, addresses; on Kubernetes the
+ * # executors' namespace and image)
  * enclave.spark.secret.file=/etc/enclave/secrets/spark.secret
  * enclave.spark.conf.spark.executor.memory=2g
  * </pre>
