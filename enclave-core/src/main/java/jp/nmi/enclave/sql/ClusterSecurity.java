@@ -38,6 +38,8 @@ public final class ClusterSecurity {
     /** The label on every application's Kubernetes Secret (operators remove what a killed driver left by it). */
     public static final String SECRET_LABEL = "app.kubernetes.io/component";
     public static final String SECRET_LABEL_VALUE = "spark-executor-secret";
+    /** The label naming the project (lower case) whose application a Secret belongs to. */
+    public static final String PROJECT_LABEL = "enclave.nmi.jp/project";
     /** The enclave's executor pod template, a resource of this jar. */
     public static final String POD_TEMPLATE_RESOURCE = "/spark/executor-pod-template.yaml";
     /** Spark settings a Kubernetes session cannot start without (the operators', in {@code sql/operator-spark-conf.yaml}). */
@@ -143,11 +145,13 @@ public final class ClusterSecurity {
             byte[] bytes = new byte[32];
             new java.security.SecureRandom().nextBytes(bytes);
             String text = java.util.HexFormat.of().formatHex(bytes);
-            String name = "enclave-" + project.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9-]", "-") + "-"
-                    + java.util.HexFormat.of().formatHex(bytes, 0, 4) + "-" + Long.toHexString(System.nanoTime() & 0xffffffL);
+            // named apart from the secret: the name is in pod specs and API listings
+            String label = project.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
+            String name = "enclave-" + label + "-" + java.util.UUID.randomUUID();
             io.fabric8.kubernetes.client.Config config = new io.fabric8.kubernetes.client.ConfigBuilder(
                     io.fabric8.kubernetes.client.Config.autoConfigure(null)).withMasterUrl(master.substring("k8s://".length()))
-                    .withNamespace(namespace).build();
+                    .withNamespace(namespace).withConnectionTimeout(10_000).withRequestTimeout(10_000).withRequestRetryBackoffLimit(1)
+                    .build();
             io.fabric8.kubernetes.client.KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
                     .withConfig(config).build();
             Path file = null;
@@ -158,15 +162,22 @@ public final class ClusterSecurity {
                 Files.writeString(file, text, StandardCharsets.US_ASCII);
                 client.secrets().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
                         .withName(name).addToLabels(SECRET_LABEL, SECRET_LABEL_VALUE).addToLabels("app.kubernetes.io/part-of", "enclave")
+                        .addToLabels(PROJECT_LABEL, label)
                         .endMetadata().withType("Opaque").addToStringData("secret", text).build()).create();
                 return new ExecutorSecret(client, namespace, name, file);
             } catch (IOException | RuntimeException e) {
+                try {
+                    client.secrets().inNamespace(namespace).withName(name).delete(); // the API server may have kept it all the same
+                } catch (RuntimeException ignored) {
+                    // not there, or the API server cannot be reached: operators remove leftovers by label
+                }
                 client.close();
                 if (file != null) {
                     file.toFile().delete();
                 }
                 throw new ValidationException("cannot create the executors' secret in the Kubernetes namespace " + namespace + " ("
-                        + e.getMessage() + "): the notebook server's service account must be allowed to create secrets there");
+                        + e.getMessage() + "): is the API server reachable, and may the notebook server's service account create"
+                        + " secrets there?");
             }
         }
 

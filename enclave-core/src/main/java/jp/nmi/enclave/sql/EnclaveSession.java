@@ -225,7 +225,7 @@ public final class EnclaveSession implements AutoCloseable {
                 // policy's `region <> 'Shikoku'` away and leave the user's other predicates first on every row
                 .config("spark.sql.optimizer.excludedRules", "org.apache.spark.sql.catalyst.optimizer.ConstantPropagation")
                 .getOrCreate();
-        } catch (RuntimeException e) {
+        } catch (Exception | Error e) { // Spark's checked exceptions too (an external scheduler that cannot start)
             if (executorSecret != null) {
                 executorSecret.close();
             }

@@ -43,7 +43,7 @@ import org.testcontainers.containers.GenericContainer;
  * Spark on Kubernetes: the project interpreter is the driver (client mode, as on the notebook
  * host), Spark's own Kubernetes scheduler creates the executors' pods from the enclave's template,
  * and every pod runs as a container of the runtime image ({@code role executor}), not root, with the
- * cluster's secret from a Kubernetes Secret. There is no Kubernetes on these machines: the API server
+ * application's own secret from the Kubernetes Secret its driver created. There is no Kubernetes on these machines: the API server
  * is fabric8's (state kept as an API server keeps it, on loopback) and a {@link KubeletStandIn} does
  * a node's part; the scheduler, the pods' specs, the image and the executors are the real ones.
  */
@@ -269,7 +269,9 @@ class ClusterKubernetesIT {
 
     @Test
     @Order(5)
-    void whenTheNotebookServerStopsNoExecutorOfItsProjectsRunsOn() throws Exception {
+    void whenTheNotebookServerStopsItsApplicationsEndAndTakeTheirExecutorsAndSecretsWithThem() throws Exception {
+        // as an orchestrator stops a pod: a TERM, time to end (then a KILL)
+        org.testcontainers.DockerClientFactory.instance().client().stopContainerCmd(notebooks.getContainerId()).withTimeout(90).exec();
         notebooks.stop();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         List<Pod> running = runningExecutors();
@@ -277,10 +279,12 @@ class ClusterKubernetesIT {
             Thread.sleep(1_000);
             running = runningExecutors();
         }
-        // a driver stopped at once cannot delete its executors' pods (a project's application that ends does:
-        // deleteOnTermination), but without their driver the executors end: no pod of the project runs on
-        assertThat(running).as("executors that lost their driver end").isEmpty();
-        assertThat(kubelet.runningContainers()).as("and their containers with them").isEmpty();
+        assertThat(running).as("no executor of the project runs on").isEmpty();
+        assertThat(kubelet.runningContainers()).as("nor their containers").isEmpty();
+        assertThat(client.secrets().inNamespace(NAMESPACE).withLabel(ClusterSecurity.SECRET_LABEL, ClusterSecurity.SECRET_LABEL_VALUE)
+                .list().getItems()).as("the application's secret deleted when it ended").isEmpty();
+        assertThat(client.pods().inNamespace(NAMESPACE).list().getItems()).as("its executors' pods deleted (deleteOnTermination)")
+                .isEmpty();
     }
 
     private static List<Pod> runningExecutors() {

@@ -55,7 +55,14 @@ public class EnclaveInterpreter extends Interpreter {
 
     @Override
     public void open() {
-        projectCommands();
+        try {
+            projectCommands();
+        } catch (AccessDeniedException e) {
+            throw e; // written for the analyst
+        } catch (RuntimeException e) {
+            // logged; Zeppelin would show this text (and its trace) to the analyst: the paragraph tries again, and its
+            // answer names the failure's kind only (guarded)
+        }
     }
 
     private static synchronized NotebookCommands projectCommands() {
@@ -81,7 +88,7 @@ public class EnclaveInterpreter extends Interpreter {
             commands = new NotebookCommands(project);
             LOG.info("project {} ready in {} ms", projectId, (System.nanoTime() - start) / 1_000_000);
             return commands;
-        } catch (RuntimeException e) {
+        } catch (Exception | Error e) { // Spark's checked exceptions too, which Scala throws undeclared
             LOG.error("cannot open project {}", projectId, e);
             throw e;
         }
